@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# setup.sh installs the system packages Calla's build and tests need.
+#
+# Idempotent: when everything is present it only checks and exits (well
+# under a second). Where it cannot install (no root and no sudo, an unknown
+# package manager) it prints the exact command to run and exits 1.
+set -euo pipefail
+
+# Debian/Ubuntu package names. Build: gcc, pkg-config, GL/X11 headers for
+# Fyne (GLFW), libvpx for VP8, libopus for Opus decoding. Tests: Xvfb, a
+# screenshot tool (ImageMagick's import), xdotool to drive the real window,
+# x11-utils for xwininfo. libasound2 lets miniaudio open ALSA's null device.
+DEB_PKGS=(gcc libc6-dev pkg-config libgl1-mesa-dev xorg-dev libvpx-dev libopus-dev
+	xvfb imagemagick xdotool x11-utils libasound2 xz-utils git make)
+RPM_PKGS=(gcc pkgconf-pkg-config mesa-libGL-devel libXcursor-devel libXrandr-devel
+	libXinerama-devel libXi-devel libXxf86vm-devel libvpx-devel opus-devel
+	xorg-x11-server-Xvfb ImageMagick xdotool xorg-x11-utils alsa-lib xz git make)
+BREW_PKGS=(pkg-config libvpx opus)
+
+as_root() {
+	if [ "$(id -u)" -eq 0 ]; then
+		"$@"
+	elif command -v sudo >/dev/null 2>&1; then
+		sudo "$@"
+	else
+		echo "setup: need root to run: $*" >&2
+		echo "setup: run it yourself, then run this script again." >&2
+		exit 1
+	fi
+}
+
+missing_deb() {
+	local p out=()
+	for p in "${DEB_PKGS[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || out+=("$p")
+	done
+	echo "${out[@]:-}"
+}
+
+case "$(uname -s)" in
+Linux)
+	if command -v apt-get >/dev/null 2>&1; then
+		missing=$(missing_deb)
+		if [ -z "$missing" ]; then
+			exit 0
+		fi
+		echo "setup: installing Debian packages: $missing" >&2
+		export DEBIAN_FRONTEND=noninteractive
+		as_root apt-get update -q
+		# shellcheck disable=SC2086 # word splitting is the point
+		as_root apt-get install -y -q --no-install-recommends $missing
+	elif command -v dnf >/dev/null 2>&1; then
+		missing=()
+		for p in "${RPM_PKGS[@]}"; do rpm -q "$p" >/dev/null 2>&1 || missing+=("$p"); done
+		[ ${#missing[@]} -eq 0 ] && exit 0
+		as_root dnf install -y "${missing[@]}"
+	else
+		echo "setup: unknown package manager. Install the equivalents of:" >&2
+		echo "  ${DEB_PKGS[*]}" >&2
+		exit 1
+	fi
+	;;
+Darwin)
+	if ! command -v brew >/dev/null 2>&1; then
+		echo "setup: Homebrew is missing. Install it from https://brew.sh, then run:" >&2
+		echo "  brew install ${BREW_PKGS[*]}" >&2
+		exit 1
+	fi
+	missing=()
+	for p in "${BREW_PKGS[@]}"; do brew list --versions "$p" >/dev/null 2>&1 || missing+=("$p"); done
+	[ ${#missing[@]} -eq 0 ] && exit 0
+	brew install "${missing[@]}"
+	;;
+*)
+	echo "setup: on $(uname -s) install: pkg-config, libvpx and opus (for MSYS2: pacman -S mingw-w64-x86_64-{gcc,pkgconf,libvpx,opus})" >&2
+	exit 1
+	;;
+esac

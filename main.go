@@ -6,6 +6,7 @@ package main
 import (
 	"context"
 	"os"
+	"strings"
 
 	"fyne.io/fyne/v2/app"
 
@@ -17,6 +18,7 @@ import (
 const appID = "io.github.calla_rtc.calla"
 
 func main() {
+	fixLocale()
 	os.Exit(cli.Main(os.Args[1:], cli.Env{Desktop: runDesktop}))
 }
 
@@ -24,4 +26,16 @@ func runDesktop(ctx context.Context, o cli.DesktopOptions) error {
 	return gui.Run(ctx, app.NewWithID(appID), gui.Options{
 		Server: o.Server, User: o.User, UserSig: o.UserSig, Data: o.Data,
 	})
+}
+
+// fixLocale gives Fyne a locale it can parse: it logs an error at every
+// start under the POSIX locale ("C", "C.UTF-8"), which minimal systems and
+// containers default to.
+func fixLocale() {
+	for _, k := range []string{"LC_ALL", "LANG"} {
+		v := os.Getenv(k)
+		if v == "C" || v == "POSIX" || strings.HasPrefix(v, "C.") {
+			os.Setenv(k, "en_US.UTF-8")
+		}
+	}
 }

@@ -18,6 +18,10 @@ var benchKinds = map[string]benchKind{}
 
 func registerBench(b benchKind) { benchKinds[b.name] = b }
 
+// The kinds register themselves from their own files; until one does,
+// keep the linter from calling the hook dead.
+var _ = registerBench
+
 func init() {
 	register(command{name: "bench", summary: "measure performance (signaling, media, call, ...)", run: runBench})
 }
@@ -36,7 +40,7 @@ func runBench(ctx context.Context, env *Env, args []string) int {
 		}
 		sort.Strings(names)
 		for _, n := range names {
-			fmt.Fprintf(w, "  %-10s %s\n", n, benchKinds[n].summary)
+			fmt.Fprintf(w, "  %-10s %s\n", benchKinds[n].name, benchKinds[n].summary)
 		}
 		return status
 	}

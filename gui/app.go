@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
@@ -30,8 +31,11 @@ func Run(ctx context.Context, a fyne.App, opts Options) error {
 	a.SetIcon(Icon)
 	w := a.NewWindow(Title)
 	w.SetIcon(Icon)
+	logo := canvas.NewImageFromResource(Icon)
+	logo.FillMode = canvas.ImageFillContain
+	logo.SetMinSize(fyne.NewSize(128, 128))
 	w.SetContent(container.NewCenter(container.NewVBox(
-		widget.NewIcon(Icon),
+		logo,
 		widget.NewLabelWithStyle("Calla", fyne.TextAlignCenter, fyne.TextStyle{Bold: true}),
 	)))
 	w.Resize(fyne.NewSize(960, 640))

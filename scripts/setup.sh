@@ -11,7 +11,7 @@ set -euo pipefail
 # screenshot tool (ImageMagick's import), xdotool to drive the real window,
 # x11-utils for xwininfo. libasound2 lets miniaudio open ALSA's null device.
 DEB_PKGS=(gcc libc6-dev pkg-config libgl1-mesa-dev xorg-dev libvpx-dev libopus-dev
-	xvfb imagemagick xdotool x11-utils libasound2 xz-utils git make)
+	xvfb imagemagick xdotool x11-utils libasound2 xz-utils git make file)
 RPM_PKGS=(gcc pkgconf-pkg-config mesa-libGL-devel libXcursor-devel libXrandr-devel
 	libXinerama-devel libXi-devel libXxf86vm-devel libvpx-devel opus-devel
 	xorg-x11-server-Xvfb ImageMagick xdotool xorg-x11-utils alsa-lib xz git make)

@@ -1,0 +1,34 @@
+package call
+
+import (
+	"time"
+
+	"github.com/calla-rtc/calla/signaling"
+)
+
+// Params are a call's options: TUICallKit's CallParams.
+type Params struct {
+	// Timeout is how long invitees ring before onUserNoResponse; zero
+	// means the server's default (30 s).
+	Timeout time.Duration
+	// UserData reaches every invitee in onCallReceived.
+	UserData string
+	// RoomID asks for a specific media room; nil lets the server pick.
+	RoomID *signaling.RoomID
+}
+
+// VideoEncoderParams are the local camera's encoder settings: TUICallKit's
+// setVideoEncoderParams. Zero fields keep their current value.
+type VideoEncoderParams struct {
+	Width, Height int
+	FrameRate     int
+	BitrateKbps   int
+}
+
+// Device is a camera, microphone or speaker the engine can use.
+type Device struct {
+	ID           string `json:"id"`
+	Label        string `json:"label"`
+	Kind         string `json:"kind"` // "camera", "microphone" or "speaker"
+	IsTestSource bool   `json:"isTestSource"`
+}

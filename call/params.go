@@ -32,3 +32,12 @@ type Device struct {
 	Kind         string `json:"kind"` // "camera", "microphone" or "speaker"
 	IsTestSource bool   `json:"isTestSource"`
 }
+
+// LoginParams say where and as whom to log in.
+type LoginParams struct {
+	Server    string // ws://HOST:PORT/ws
+	UserID    signaling.UserID
+	UserSig   string
+	Nickname  string
+	AvatarURL string
+}

@@ -27,3 +27,6 @@ var (
 	// ErrBadSecret indicates a secret that is missing or too short.
 	ErrBadSecret = errors.New("signaling: secret is missing or too short")
 )
+
+// ErrKicked indicates a client stopped because its user logged in elsewhere.
+var ErrKicked = errors.New("signaling: kicked offline")

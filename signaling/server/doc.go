@@ -1,0 +1,21 @@
+// Package server is Calla's signaling server: it authenticates users by
+// UserSig, keeps the user directory (persisted with bbolt) and presence,
+// runs the authoritative call state machine of TUICallKit's semantics
+// (1v1 and group calls, busy, timeouts, invite and join, media switch,
+// reconnect with session resume), and relays WebRTC offers, answers, ICE
+// candidates and media-state notices between members of the same call.
+//
+// Embed it with New and Handler (serving /ws, /healthz and /metrics), stop
+// it with Shutdown; NewLocal is the app's in-process local mode.
+//
+// Concurrency: one hub goroutine owns all state - sessions, calls, the
+// directory, timers - through the machine type, so the state machine needs
+// no lock. Each websocket has a read pump (the HTTP handler's goroutine)
+// that decodes and rate-limits requests and posts them to the hub, and a
+// write pump that writes what the hub queued for it; the hub alone queues
+// and closes a connection's send channel. A connection that falls
+// sendQueue messages behind is cut off (gorilla's chat hub does the same)
+// and may resume its session, which replays what it missed. Directory
+// writes go to one store goroutine through a coalescing map, so disk speed
+// never blocks the hub. Shutdown stops every goroutine the server started.
+package server

@@ -1,0 +1,63 @@
+package call
+
+import (
+	"log/slog"
+	"time"
+)
+
+// Config sets up an Engine. The zero value is a desktop engine with the
+// default devices and encoder settings.
+type Config struct {
+	// Video is the initial encoder setting; zero fields take the media
+	// package's defaults (640x480 at 30 fps).
+	Video VideoEncoderParams
+	// CameraID, MicrophoneID and SpeakerID pick devices (Devices lists
+	// them); empty picks the default, or the test source where there is no
+	// device.
+	CameraID, MicrophoneID, SpeakerID string
+	// NoPlayback leaves the speaker closed: bots, benches and tests.
+	NoPlayback bool
+	// LoopbackOnly keeps media on 127.0.0.1: tests, benches and the
+	// in-process echo bot.
+	LoopbackOnly bool
+	// VolumeInterval and QualityInterval pace onUserVoiceVolumeChanged
+	// (default 300 ms) and onUserNetworkQualityChanged (default 2 s).
+	VolumeInterval, QualityInterval time.Duration
+	// Presence asks the server for the user directory and presence
+	// changes (onPresenceChanged): the desktop app wants them, bots don't.
+	Presence bool
+	// ConnectTimeout is how long a member who entered the room has to get
+	// media flowing before the engine gives up on it (default 20 s).
+	ConnectTimeout time.Duration
+	// RequestTimeout bounds each request to the server (default 10 s).
+	RequestTimeout time.Duration
+	// Echo makes the engine an echo bot: it answers every call itself,
+	// captures nothing, and sends each caller its own audio and video back
+	// after EchoDelay (default 1 s).
+	Echo      bool
+	EchoDelay time.Duration
+	// Logger gets the engine's logs; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+const (
+	defaultConnectTimeout = 20 * time.Second
+	defaultRequestTimeout = 10 * time.Second
+	defaultEchoDelay      = time.Second
+)
+
+func (c Config) withDefaults() Config {
+	if c.ConnectTimeout <= 0 {
+		c.ConnectTimeout = defaultConnectTimeout
+	}
+	if c.RequestTimeout <= 0 {
+		c.RequestTimeout = defaultRequestTimeout
+	}
+	if c.EchoDelay <= 0 {
+		c.EchoDelay = defaultEchoDelay
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
+}

@@ -1,0 +1,229 @@
+package call
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/calla-rtc/calla/media"
+	"github.com/calla-rtc/calla/signaling"
+)
+
+// Engine is Calla's TUICallEngine: it logs in to a signaling server,
+// places and answers calls, runs their media, and reports everything that
+// happens as Events, in order. Create one with New; Close it when done.
+//
+// All methods may be called from any goroutine. Each returns nil, or an
+// *Error that the engine has also emitted as onError.
+type Engine struct {
+	cfg    Config
+	log    *slog.Logger
+	events *queue
+	inbox  chan func() // work for the loop: API calls, async results, timers
+	ctx    context.Context
+	cancel context.CancelFunc
+	done   chan struct{} // closed when the loop has returned
+	wg     sync.WaitGroup
+	relay  *relayer
+
+	closeOnce sync.Once
+
+	// Owned by the loop goroutine.
+	client       *signaling.Client
+	clientEvents <-chan signaling.Event
+	self         signaling.UserID
+	call         *callState
+	mediaEvents  <-chan media.Event
+	// lastSessionClosed is closed when the previous call's media session
+	// has released its devices; the next session waits for it.
+	lastSessionClosed chan struct{}
+	dev               deviceState
+	remoteViews       map[signaling.UserID]VideoSink
+	localView         VideoSink
+}
+
+// deviceState is what the user asked of the local devices, kept across
+// calls (TUICallKit's openCamera / closeCamera and friends).
+type deviceState struct {
+	cameraOff, micOff            bool
+	cameraID, micID, speakerID   string
+	video                        VideoEncoderParams
+	cameraTest, microphoneTest   *MediaSourceChanged // last reported source
+}
+
+// New returns an engine that is not logged in. Its loop runs until Close.
+func New(cfg Config) *Engine {
+	cfg = cfg.withDefaults()
+	e := &Engine{
+		cfg:               cfg,
+		log:               cfg.Logger.With("component", "call"),
+		events:            newQueue(),
+		inbox:             make(chan func(), 64),
+		done:              make(chan struct{}),
+		remoteViews:       map[signaling.UserID]VideoSink{},
+		lastSessionClosed: closedChan(),
+	}
+	e.dev.cameraID, e.dev.micID, e.dev.speakerID = cfg.CameraID, cfg.MicrophoneID, cfg.SpeakerID
+	e.dev.video = cfg.Video
+	e.ctx, e.cancel = context.WithCancel(context.Background())
+	e.relay = newRelayer(e)
+	go e.run()
+	return e
+}
+
+// Events is the engine's one ordered stream of events. It never drops an
+// event (it queues without bound while nobody reads) and is closed after
+// Close.
+func (e *Engine) Events() <-chan Event { return e.events.out }
+
+// Close hangs up any call, logs out, stops every goroutine the engine
+// started and closes Events once the events queued before it are read
+// (or at once if nobody reads them within a second).
+func (e *Engine) Close() error {
+	e.closeOnce.Do(func() {
+		// Leave the server cleanly while the loop still runs.
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		_ = e.do(ctx, "close", func(done func(error)) {
+			e.leaveCall(signaling.ReasonHangup)
+			e.logout(ctx)
+			done(nil)
+		})
+		cancel()
+		e.cancel()
+		<-e.done
+		e.relay.stop()
+		e.wg.Wait()
+		e.events.close()
+		select {
+		case <-e.events.done:
+		case <-time.After(time.Second):
+			e.events.abort()
+		}
+	})
+	return nil
+}
+
+func (e *Engine) run() {
+	defer close(e.done)
+	for {
+		select {
+		case f := <-e.inbox:
+			f()
+		case ev, ok := <-e.clientEvents:
+			if !ok {
+				e.clientEvents = nil
+				continue
+			}
+			e.onSignaling(ev)
+		case ev, ok := <-e.mediaEvents:
+			if !ok {
+				e.mediaEvents = nil
+				continue
+			}
+			e.onMedia(ev)
+		case <-e.ctx.Done():
+			e.shutdown()
+			return
+		}
+	}
+}
+
+// shutdown releases what the loop owns when the engine closes.
+func (e *Engine) shutdown() {
+	if e.call != nil {
+		e.endCall()
+	}
+	if e.client != nil {
+		e.dropClient()
+	}
+	<-e.lastSessionClosed
+}
+
+// post queues f for the loop; false when the engine is closing.
+func (e *Engine) post(f func()) bool {
+	select {
+	case e.inbox <- f:
+		return true
+	case <-e.ctx.Done():
+		return false
+	}
+}
+
+// do runs f on the loop and waits for the result f reports through done,
+// at once or later (after work off the loop), exactly once. A failure is
+// emitted as onError, on the loop, before the method returns it.
+func (e *Engine) do(ctx context.Context, op string, f func(done func(error))) error {
+	reply := make(chan *Error, 1)
+	ok := e.post(func() {
+		f(func(err error) {
+			if err == nil {
+				reply <- nil
+				return
+			}
+			ce := errorOf(op, err)
+			e.emit(ce)
+			reply <- ce
+		})
+	})
+	if !ok {
+		return errorf(signaling.CodeRequestRefused, "could not %s: the engine is closed", op)
+	}
+	select {
+	case ce := <-reply:
+		if ce == nil {
+			return nil
+		}
+		return ce
+	case <-ctx.Done():
+		return errorf(signaling.CodeRequestRefused, "%s: %v", op, ctx.Err())
+	case <-e.done:
+		select {
+		case ce := <-reply:
+			if ce == nil {
+				return nil
+			}
+			return ce
+		default:
+			return errorf(signaling.CodeRequestRefused, "could not %s: the engine is closed", op)
+		}
+	}
+}
+
+// spawn runs work off the loop and then then(err) back on it. When the
+// engine closes first, then does not run.
+func (e *Engine) spawn(work func(ctx context.Context) error, then func(error)) {
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		err := work(e.ctx)
+		e.post(func() { then(err) })
+	}()
+}
+
+// after runs f on the loop after d, unless the engine closes first. The
+// returned func cancels it.
+func (e *Engine) after(d time.Duration, f func()) (cancel func()) {
+	t := time.AfterFunc(d, func() { e.post(f) })
+	return func() { t.Stop() }
+}
+
+// request sends one request to the server from the loop, bounded by
+// RequestTimeout. The loop waits for the reply on purpose: every event the
+// server sent after its reply is then handled after the reply's data.
+func (e *Engine) request(f func(ctx context.Context, c *signaling.Client) error) error {
+	if e.client == nil {
+		return errNotLoggedIn()
+	}
+	ctx, cancel := context.WithTimeout(e.ctx, e.cfg.RequestTimeout)
+	defer cancel()
+	return f(ctx, e.client)
+}
+
+func (e *Engine) emit(ev Event) { e.events.push(ev) }
+
+func closedChan() chan struct{} {
+	c := make(chan struct{})
+	close(c)
+	return c
+}

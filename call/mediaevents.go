@@ -1,0 +1,144 @@
+package call
+
+import (
+	"context"
+	"errors"
+
+	"github.com/calla-rtc/calla/media"
+	"github.com/calla-rtc/calla/signaling"
+)
+
+// onMedia applies one event of the current call's media session, on the
+// loop.
+func (e *Engine) onMedia(ev media.Event) {
+	c := e.call
+	if c == nil {
+		return
+	}
+	switch ev := ev.(type) {
+	case media.SignalOut:
+		if c.id != "" {
+			e.relay.send(e.client, c.id, signaling.UserID(ev.Peer), ev.Signal)
+		}
+	case media.PeerStateChanged:
+		m := c.members[signaling.UserID(ev.Peer)]
+		if m == nil {
+			return
+		}
+		switch ev.State {
+		case media.PeerConnected:
+			e.memberConnected(c, m)
+		case media.PeerFailed:
+			e.memberFailed(c, m, errorf(signaling.CodeMediaNegotiation,
+				"the media connection with %s failed and could not be restored", m.id))
+		}
+	case media.PeerError:
+		if m := c.members[signaling.UserID(ev.Peer)]; m != nil {
+			e.memberFailed(c, m, ev.Err)
+		}
+	case media.RemoteMedia:
+		m := c.members[signaling.UserID(ev.Peer)]
+		if m == nil {
+			return
+		}
+		m.video, m.audio, m.mediaKnown = ev.Video, ev.Audio, true
+		e.emitAvailability(c, m)
+	case media.Volumes:
+		if c.status != statusConnected {
+			return
+		}
+		vm := map[signaling.UserID]int{e.self: ev.Self}
+		for _, m := range c.members {
+			if m.joined {
+				vm[m.id] = ev.Peers[media.PeerID(m.id)]
+			}
+		}
+		e.emit(&UserVoiceVolumeChanged{CallID: c.id, VolumeMap: vm})
+	case media.Qualities:
+		if c.status != statusConnected {
+			return
+		}
+		qm := map[signaling.UserID]media.Quality{e.self: ev.Self}
+		for _, m := range c.members {
+			if m.joined {
+				qm[m.id] = ev.Peers[media.PeerID(m.id)]
+			}
+		}
+		e.emit(&UserNetworkQualityChanged{CallID: c.id, NetworkQuality: qm})
+	case media.LocalSource:
+		e.emit(&MediaSourceChanged{Kind: ev.Kind.String(), DeviceID: ev.DeviceID, Label: ev.Label, IsTestSource: ev.IsTestSource})
+	case media.DeviceFailed:
+		e.emit(errorOf("keep the device running", ev.Err))
+	case media.FirstFrame:
+		e.log.Debug("first frame", "peer", ev.Peer)
+	}
+}
+
+// memberConnected emits onUserJoin the first time media flows with m,
+// then m's camera and microphone state.
+func (e *Engine) memberConnected(c *callState, m *member) {
+	if m.joined || m.failed {
+		return
+	}
+	m.joined = true
+	if m.stopTimeout != nil {
+		m.stopTimeout()
+		m.stopTimeout = nil
+	}
+	e.emit(&UserJoin{CallID: c.id, UserID: m.id})
+	e.emitAvailability(c, m)
+}
+
+// emitAvailability emits onUserVideoAvailable / onUserAudioAvailable for
+// what changed since the last ones, once m has joined.
+func (e *Engine) emitAvailability(c *callState, m *member) {
+	if !m.joined || !m.mediaKnown {
+		return
+	}
+	if m.sentAudio == nil || *m.sentAudio != m.audio {
+		a := m.audio
+		m.sentAudio = &a
+		e.emit(&UserAudioAvailable{CallID: c.id, UserID: m.id, IsAudioAvailable: a})
+	}
+	if m.sentVideo == nil || *m.sentVideo != m.video {
+		v := m.video
+		m.sentVideo = &v
+		e.emit(&UserVideoAvailable{CallID: c.id, UserID: m.id, IsVideoAvailable: v})
+	}
+}
+
+// memberFailed handles media that could not be set up or restored with m:
+// onError, and then a 1v1 call, or a group call left with nobody to talk
+// to, ends for everyone.
+func (e *Engine) memberFailed(c *callState, m *member, err error) {
+	if m.failed {
+		return
+	}
+	m.failed = true
+	if m.stopTimeout != nil {
+		m.stopTimeout()
+		m.stopTimeout = nil
+	}
+	ce := errorOf("connect media", err)
+	if !errors.Is(ce, &Error{Code: signaling.CodeMediaNegotiation}) {
+		ce = errorf(signaling.CodeMediaNegotiation, "the media connection with %s failed: %s", m.id, ce.Message)
+	}
+	e.emit(ce)
+	if m.peer {
+		_ = c.session.RemovePeer(media.PeerID(m.id))
+		m.peer = false
+	}
+	if m.joined {
+		m.joined = false
+		e.emit(&UserLeave{CallID: c.id, UserID: m.id})
+	}
+	for _, o := range c.members {
+		if !o.failed {
+			return // someone is still there or still connecting
+		}
+	}
+	e.log.Warn("no media connection left: hanging up", "call", c.id)
+	if err := e.request(func(ctx context.Context, cl *signaling.Client) error { return cl.Hangup(ctx, c.id) }); err != nil {
+		e.abandonCall(signaling.ReasonConnectionFailed)
+	}
+}

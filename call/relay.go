@@ -1,0 +1,158 @@
+package call
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"time"
+
+	"github.com/calla-rtc/calla/media"
+	"github.com/calla-rtc/calla/signaling"
+)
+
+// relayTimeout bounds one relay request.
+const relayTimeout = 10 * time.Second
+
+// relayer sends the media session's signals to the other members through
+// the server without holding up the loop. Per member the order is kept
+// (an offer before its candidates, one renegotiation before the next);
+// whatever queued while a relay was on its way goes in the next one, in a
+// single message, so a burst of ICE candidates costs one round trip.
+//
+// Concurrency: send and forget are called on the loop; run is the
+// relayer's goroutine, started by newRelayer and stopped by stop. Each
+// batch sends to different members concurrently and waits for all.
+type relayer struct {
+	e    *Engine
+	mu   sync.Mutex
+	q    []relayItem
+	wake chan struct{}
+	quit chan struct{}
+	done chan struct{}
+}
+
+type relayItem struct {
+	client *signaling.Client
+	call   signaling.CallID
+	to     signaling.UserID
+	sig    media.Signal
+}
+
+type relayKey struct {
+	call signaling.CallID
+	to   signaling.UserID
+}
+
+func newRelayer(e *Engine) *relayer {
+	r := &relayer{e: e, wake: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
+	go r.run()
+	return r
+}
+
+func (r *relayer) send(cl *signaling.Client, call signaling.CallID, to signaling.UserID, sig media.Signal) {
+	if cl == nil {
+		return
+	}
+	r.mu.Lock()
+	r.q = append(r.q, relayItem{client: cl, call: call, to: to, sig: sig})
+	r.mu.Unlock()
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+// forget drops what is queued for a call that ended.
+func (r *relayer) forget(call signaling.CallID) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	kept := r.q[:0]
+	for _, it := range r.q {
+		if it.call != call {
+			kept = append(kept, it)
+		}
+	}
+	r.q = kept
+}
+
+func (r *relayer) stop() {
+	close(r.quit)
+	<-r.done
+}
+
+func (r *relayer) run() {
+	defer close(r.done)
+	for {
+		select {
+		case <-r.wake:
+		case <-r.quit:
+			return
+		}
+		for {
+			r.mu.Lock()
+			batch := r.q
+			r.q = nil
+			r.mu.Unlock()
+			if len(batch) == 0 {
+				break
+			}
+			r.sendBatch(batch)
+		}
+	}
+}
+
+func (r *relayer) sendBatch(batch []relayItem) {
+	var order []relayKey
+	groups := map[relayKey][]relayItem{}
+	for _, it := range batch {
+		k := relayKey{it.call, it.to}
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], it)
+	}
+	var wg sync.WaitGroup
+	for _, k := range order {
+		items := groups[k]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p := relayPayload{Signals: make([]media.Signal, len(items))}
+			for i, it := range items {
+				p.Signals[i] = it.sig
+			}
+			b, err := json.Marshal(p)
+			if err == nil {
+				ctx, cancel := context.WithTimeout(context.Background(), relayTimeout)
+				go func() { // stop waiting when the engine closes
+					select {
+					case <-r.quit:
+						cancel()
+					case <-ctx.Done():
+					}
+				}()
+				err = items[0].client.Relay(ctx, k.call, k.to, b)
+				cancel()
+			}
+			if err != nil {
+				r.e.post(func() { r.e.relayFailed(k.call, k.to, err) })
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// relayFailed reports a signal that did not reach a member who is still in
+// the call; to one who left, it does not matter.
+func (e *Engine) relayFailed(call signaling.CallID, to signaling.UserID, err error) {
+	c := e.current(call)
+	if c == nil || c.members[to] == nil {
+		return
+	}
+	e.log.Warn("relay failed", "to", to, "err", err)
+	ce := errorOf("send media setup to "+string(to), err)
+	if ce.Code == signaling.CodeInternal || ce.Code == signaling.CodeRequestRefused {
+		ce = errorf(signaling.CodeSignalingSendFail, "could not send media setup to %s: %s", to, ce.Message)
+	}
+	e.emit(ce)
+}

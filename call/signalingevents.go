@@ -1,0 +1,284 @@
+package call
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/calla-rtc/calla/media"
+	"github.com/calla-rtc/calla/signaling"
+)
+
+// onSignaling applies one event of the signaling client, on the loop.
+func (e *Engine) onSignaling(ev signaling.Event) {
+	switch ev := ev.(type) {
+	case *signaling.CallReceived:
+		e.onCallReceived(ev)
+	case *signaling.CallCancelled:
+		if c := e.current(ev.CallID); c != nil {
+			e.emit(&CallCancelled{CallID: ev.CallID, CallerID: ev.CallerID, Reason: ev.Reason})
+			e.endCall()
+		}
+	case *signaling.CallBegin:
+		e.onCallBegin(ev)
+	case *signaling.CallEnd:
+		if c := e.current(ev.CallID); c != nil {
+			e.emit(&CallEnd{CallID: ev.CallID, RoomID: ev.RoomID, CallMediaType: ev.CallMediaType,
+				CallRole: ev.CallRole, TotalTime: ev.TotalTime, Reason: ev.Reason})
+			e.endCall()
+		}
+	case *signaling.UserReject:
+		if e.current(ev.CallID) != nil {
+			e.emit(&UserReject{CallID: ev.CallID, UserID: ev.UserID})
+		}
+	case *signaling.UserNoResponse:
+		if e.current(ev.CallID) != nil {
+			e.emit(&UserNoResponse{CallID: ev.CallID, UserID: ev.UserID})
+		}
+	case *signaling.UserLineBusy:
+		if e.current(ev.CallID) != nil {
+			e.emit(&UserLineBusy{CallID: ev.CallID, UserID: ev.UserID})
+		}
+	case *signaling.UserInviting:
+		if e.current(ev.CallID) != nil {
+			e.emit(&UserInviting{CallID: ev.CallID, UserID: ev.UserID})
+		}
+	case *signaling.UserJoin:
+		if c := e.current(ev.CallID); c != nil {
+			e.onMemberEntered(c, ev.UserID, ev.Offer)
+		}
+	case *signaling.UserLeave:
+		if c := e.current(ev.CallID); c != nil {
+			e.onMemberLeft(c, ev.UserID)
+		}
+	case *signaling.CallMediaTypeChanged:
+		e.onMediaTypeChanged(ev)
+	case *signaling.UserVideoAvailable, *signaling.UserAudioAvailable:
+		// The media session reports availability from what actually
+		// arrives (tracks and the peers' media-state signals); the
+		// server's notices would only repeat it.
+	case *signaling.Relay:
+		e.onRelay(ev)
+	case *signaling.PresenceChanged:
+		for _, u := range ev.Users {
+			e.emit(presenceOf(u))
+		}
+	case *signaling.KickedOffline:
+		e.abandonCall(signaling.ReasonOffline)
+		e.emit(&KickedOffline{})
+		e.dropClient()
+		e.emit(&ConnectionChanged{State: Disconnected, Reason: "logged in elsewhere"})
+	case *signaling.UserSigExpired:
+		e.abandonCall(signaling.ReasonOffline)
+		e.emit(&UserSigExpired{})
+		e.dropClient()
+		e.emit(&ConnectionChanged{State: Disconnected, Reason: "UserSig expired"})
+	case *signaling.ServerClosing:
+		e.emit(&ConnectionChanged{State: Reconnecting, Reason: "the server is restarting: " + ev.Message})
+	case *signaling.Reconnecting:
+		if ev.Attempt == 1 {
+			e.emit(&ConnectionChanged{State: Reconnecting, Reason: ev.Err})
+		}
+	case *signaling.Resumed:
+		e.emit(&ConnectionChanged{State: Connected})
+	case *signaling.SessionLost:
+		// The server has ended our part in any call; say so locally.
+		e.abandonCall(signaling.ReasonOffline)
+		e.emit(&ConnectionChanged{State: Connected, Reason: "new session: " + ev.Reason})
+		if e.client != nil {
+			for _, u := range e.client.LoginDirectory() {
+				e.emit(presenceOf(u))
+			}
+		}
+	case *signaling.Closed:
+		e.abandonCall(signaling.ReasonOffline)
+		reason := ""
+		if ev.Err != nil {
+			reason = ev.Err.Error()
+		}
+		e.dropClient()
+		e.emit(&ConnectionChanged{State: Disconnected, Reason: reason})
+	default:
+		e.log.Debug("ignoring signaling event", "type", ev.EventType())
+	}
+}
+
+// current returns the current call if id is its id.
+func (e *Engine) current(id signaling.CallID) *callState {
+	if e.call != nil && e.call.id == id && id != "" {
+		return e.call
+	}
+	return nil
+}
+
+func (e *Engine) onCallReceived(ev *signaling.CallReceived) {
+	if e.call != nil {
+		// The server counts a ringing or busy user out of new calls, so
+		// this is a race at most: answer it as busy.
+		e.log.Warn("invited while in a call: answering busy", "call", ev.CallID)
+		if err := e.request(func(ctx context.Context, cl *signaling.Client) error { return cl.Ignore(ctx, ev.CallID) }); err != nil {
+			e.log.Warn("ignore", "err", err)
+		}
+		return
+	}
+	c := newCallState(signaling.RoleCallee, statusRinging)
+	c.id, c.callerID, c.groupID = ev.CallID, ev.CallerID, ev.GroupID
+	// Capture starts while it rings, as TUICallKit's incoming video view
+	// shows the local preview, so that Accept connects at once.
+	if err := e.beginCall(c, ev.CallMediaType == signaling.Video); err != nil {
+		e.emit(errorOf("prepare the call's media", err))
+		_ = e.request(func(ctx context.Context, cl *signaling.Client) error {
+			return cl.Fail(ctx, ev.CallID, "media: "+err.Error())
+		})
+		return
+	}
+	c.mediaType = ev.CallMediaType
+	e.emit(&CallReceived{CallID: ev.CallID, CallerID: ev.CallerID, CalleeIDList: ev.CalleeIDList,
+		GroupID: ev.GroupID, CallMediaType: ev.CallMediaType, UserData: ev.UserData})
+	if e.cfg.Echo {
+		e.accept(c, false, func(err error) {
+			if err != nil {
+				e.log.Warn("echo bot could not accept", "call", c.id, "err", err)
+			}
+		})
+	}
+}
+
+func (e *Engine) onCallBegin(ev *signaling.CallBegin) {
+	c := e.current(ev.CallID)
+	if c == nil || c.status == statusConnected {
+		return
+	}
+	c.status = statusConnected
+	c.begun = time.Now()
+	c.roomID, c.mediaType, c.role = ev.RoomID, ev.CallMediaType, ev.CallRole
+	e.emit(&CallBegin{CallID: ev.CallID, RoomID: ev.RoomID, CallMediaType: ev.CallMediaType, CallRole: ev.CallRole})
+}
+
+// onMemberEntered sets up media with a user who entered the room. The one
+// who entered later sends the offer, so no pair ever offers both ways.
+func (e *Engine) onMemberEntered(c *callState, id signaling.UserID, offer bool) {
+	if id == e.self || c.members[id] != nil {
+		return
+	}
+	m := &member{id: id, offerer: offer}
+	c.members[id] = m
+	m.stopTimeout = e.after(e.cfg.ConnectTimeout, func() {
+		if e.call == c && c.members[id] == m && !m.joined && !m.failed {
+			e.memberFailed(c, m, errorf(signaling.CodeMediaNegotiation,
+				"no media from %s after %v: a firewall may block the connection", id, e.cfg.ConnectTimeout))
+		}
+	})
+	c.whenStarted(func(err error) {
+		if err != nil || e.call != c || c.members[id] != m {
+			return
+		}
+		if err := c.session.AddPeer(media.PeerID(id), offer); err != nil {
+			e.memberFailed(c, m, err)
+			return
+		}
+		m.peer = true
+		if v := e.remoteViews[id]; v != nil {
+			_ = c.session.SetRemoteSink(media.PeerID(id), v)
+		}
+		if e.cfg.Echo {
+			if err := c.session.EchoFrom(media.PeerID(id), e.cfg.EchoDelay); err != nil {
+				e.log.Warn("echo", "peer", id, "err", err)
+			}
+		}
+		for _, sig := range c.held[id] {
+			e.handleSignal(c, m, sig)
+		}
+		delete(c.held, id)
+	})
+}
+
+func (e *Engine) onMemberLeft(c *callState, id signaling.UserID) {
+	m := c.members[id]
+	delete(c.members, id)
+	delete(c.held, id)
+	if m == nil {
+		return
+	}
+	if m.stopTimeout != nil {
+		m.stopTimeout()
+	}
+	if m.peer {
+		if err := c.session.RemovePeer(media.PeerID(id)); err != nil {
+			e.log.Debug("remove peer", "peer", id, "err", err)
+		}
+	}
+	if m.joined {
+		e.emit(&UserLeave{CallID: c.id, UserID: id})
+	}
+}
+
+func (e *Engine) onMediaTypeChanged(ev *signaling.CallMediaTypeChanged) {
+	c := e.current(ev.CallID)
+	if c == nil {
+		return
+	}
+	c.mediaType = ev.NewCallMediaType
+	video := ev.NewCallMediaType == signaling.Video
+	c.whenStarted(func(err error) {
+		if err != nil || e.call != c || e.cfg.Echo {
+			return
+		}
+		if err := c.session.SetVideo(video); err != nil {
+			e.emit(errorOf("switch the call's media", err))
+		}
+	})
+	e.emit(&CallMediaTypeChanged{CallID: ev.CallID, OldCallMediaType: ev.OldCallMediaType, NewCallMediaType: ev.NewCallMediaType})
+}
+
+// relayPayload is what one relay message carries: the media signals for
+// one member, in order (the relayer batches what queued up meanwhile).
+type relayPayload struct {
+	Signals []media.Signal `json:"signals"`
+}
+
+func (e *Engine) onRelay(ev *signaling.Relay) {
+	c := e.current(ev.CallID)
+	if c == nil {
+		return
+	}
+	var p relayPayload
+	if err := json.Unmarshal(ev.Payload, &p); err != nil {
+		e.log.Warn("unreadable relay payload", "from", ev.From, "err", err)
+		return
+	}
+	m := c.members[ev.From]
+	for _, sig := range p.Signals {
+		if m == nil || !m.peer {
+			// The signals can overtake onUserJoin or the session's start:
+			// keep them for the peer.
+			c.held[ev.From] = append(c.held[ev.From], sig)
+			continue
+		}
+		e.handleSignal(c, m, sig)
+	}
+}
+
+func (e *Engine) handleSignal(c *callState, m *member, sig media.Signal) {
+	if err := c.session.HandleSignal(media.PeerID(m.id), sig); err != nil {
+		e.log.Warn("media signal", "from", m.id, "kind", sig.Kind, "err", err)
+	}
+}
+
+func presenceOf(u signaling.DirectoryEntry) *PresenceChanged {
+	return &PresenceChanged{UserID: u.UserID, Nickname: u.Nickname, AvatarURL: u.AvatarURL, Presence: u.Presence}
+}
+
+// dropClient closes the signaling client in the background and forgets it.
+func (e *Engine) dropClient() {
+	cl := e.client
+	if cl == nil {
+		return
+	}
+	e.client, e.clientEvents = nil, nil
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		cl.Close()
+	}()
+}

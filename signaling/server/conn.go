@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"sync/atomic"
@@ -97,6 +98,15 @@ func (c *conn) readPump() {
 	for {
 		_, r, err := c.ws.NextReader()
 		if err != nil {
+			if errors.Is(err, websocket.ErrReadLimit) {
+				// gorilla has sent close 1009; read the rest of the
+				// oversized message off the socket so that closing it
+				// does not reset the connection before the client reads
+				// the close frame.
+				nc := c.ws.UnderlyingConn()
+				_ = nc.SetReadDeadline(time.Now().Add(closeWait))
+				_, _ = io.Copy(io.Discard, nc)
+			}
 			return
 		}
 		data, err := io.ReadAll(io.LimitReader(r, int64(limit)+1))

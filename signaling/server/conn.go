@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"sync/atomic"
@@ -26,6 +27,11 @@ const (
 	// hardLimitFactor: a message more than this many times MaxMessageBytes
 	// closes the connection instead of being refused.
 	hardLimitFactor = 4
+	// closeWait is how long the write pump waits, after sending a close
+	// frame, for the client's close frame before closing the socket.
+	// Closing at once could reset the connection (unread data) and lose
+	// the close frame and the replies before it.
+	closeWait = time.Second
 )
 
 // conn is one websocket. Its read pump (the HTTP handler's goroutine)
@@ -41,11 +47,12 @@ type conn struct {
 	closeCode int  // hub-only until send is closed, then the write pump's
 	closeText string
 
-	logged atomic.Bool
+	logged   atomic.Bool
+	readDone chan struct{} // closed when the read pump returns
 }
 
 func newConn(srv *Server, ws *websocket.Conn) *conn {
-	return &conn{srv: srv, ws: ws, send: make(chan []byte, sendQueue)}
+	return &conn{srv: srv, ws: ws, send: make(chan []byte, sendQueue), readDone: make(chan struct{})}
 }
 
 func (c *conn) enqueue(b []byte) bool {
@@ -71,9 +78,13 @@ func (c *conn) shut(code int, text string) {
 
 func (c *conn) loggedIn() { c.logged.Store(true) }
 
-// readPump reads until the connection fails, then tells the hub.
+// readPump reads until the connection fails, then tells the hub. After a
+// fatal refusal (login timeout, rate-limit strikes) it only drains what the
+// client still sends, until the close handshake ends the connection.
 func (c *conn) readPump() {
+	defer close(c.readDone)
 	defer c.srv.hub.post(input{kind: inGone, c: c})
+	draining := false
 	cfg := &c.srv.cfg
 	limit := cfg.MaxMessageBytes
 	start := time.Now()
@@ -87,6 +98,15 @@ func (c *conn) readPump() {
 	for {
 		_, r, err := c.ws.NextReader()
 		if err != nil {
+			if errors.Is(err, websocket.ErrReadLimit) {
+				// gorilla has sent close 1009; read the rest of the
+				// oversized message off the socket so that closing it
+				// does not reset the connection before the client reads
+				// the close frame.
+				nc := c.ws.UnderlyingConn()
+				_ = nc.SetReadDeadline(time.Now().Add(closeWait))
+				_, _ = io.Copy(io.Discard, nc)
+			}
 			return
 		}
 		data, err := io.ReadAll(io.LimitReader(r, int64(limit)+1))
@@ -94,12 +114,16 @@ func (c *conn) readPump() {
 			return
 		}
 		c.srv.metrics.messages.WithLabelValues("in").Inc()
+		if draining {
+			continue
+		}
 		now := time.Now()
 		if c.logged.Load() {
 			_ = c.ws.SetReadDeadline(now.Add(pongWait))
 		} else if now.Sub(start) > cfg.LoginTimeout {
 			c.srv.hub.post(input{kind: inRefuse, c: c, err: fmt.Errorf("%w: log in within %v of connecting", ErrNotLoggedIn, cfg.LoginTimeout), shutCode: signaling.CloseLoginTimeout})
-			return
+			draining = true
+			continue
 		}
 		if len(data) > limit {
 			c.srv.hub.post(input{kind: inRefuse, c: c, err: fmt.Errorf("%w: message is larger than the limit of %d bytes", ErrInvalidParam, limit)})
@@ -113,9 +137,7 @@ func (c *conn) readPump() {
 				in.shutCode = websocket.ClosePolicyViolation
 			}
 			c.srv.hub.post(in)
-			if in.shutCode != 0 {
-				return
-			}
+			draining = in.shutCode != 0
 			continue
 		}
 		strikes = 0
@@ -142,6 +164,12 @@ func (c *conn) writePump() {
 			_ = c.ws.SetWriteDeadline(time.Now().Add(writeWait))
 			if !ok {
 				_ = c.ws.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(c.closeCode, c.closeText))
+				t := time.NewTimer(closeWait)
+				select {
+				case <-c.readDone:
+				case <-t.C:
+				}
+				t.Stop()
 				return
 			}
 			if err := c.ws.WriteMessage(websocket.TextMessage, b); err != nil {

@@ -93,9 +93,13 @@ func (e *env) login(u signaling.UserID) *tclient {
 	return e.loginWith(signaling.ClientConfig{UserID: u, UserSig: sig(e.t, u, time.Hour), Presence: true})
 }
 
-func (e *env) loginWith(cfg signaling.ClientConfig) *tclient {
+// loginWith logs in with cfg, through p if given (else the env's proxy).
+func (e *env) loginWith(cfg signaling.ClientConfig, p ...*proxy) *tclient {
 	e.t.Helper()
 	cfg.URL = e.url
+	if len(p) > 0 {
+		cfg.URL = "ws://" + p[0].addr() + "/ws"
+	}
 	cfg.Logger = quietLogger()
 	cfg.MinBackoff = 20 * time.Millisecond
 	cfg.MaxBackoff = 100 * time.Millisecond

@@ -96,4 +96,3 @@ func (s *Session) newPeerAPI(id PeerID) (*peerAPI, error) {
 	out.api = webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se))
 	return out, nil
 }
-

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/gen2brain/malgo"
@@ -58,8 +59,18 @@ type Device struct {
 // devices first.
 func ListDevices() ([]Device, error) {
 	var out []Device
-	for _, d := range driver.GetManager().Query(func(driver.Driver) bool { return true }) {
-		out = append(out, deviceOf(d))
+	seenTest := map[DeviceKind]bool{}
+	for _, d := range allDrivers() {
+		dev := deviceOf(d)
+		// The test source may have several interchangeable instances
+		// (one per session in a process); list it once.
+		if dev.IsTestSource {
+			if seenTest[dev.Kind] {
+				continue
+			}
+			seenTest[dev.Kind] = true
+		}
+		out = append(out, dev)
 	}
 	out = append(out, listSpeakers()...)
 	sort.SliceStable(out, func(i, j int) bool {
@@ -112,36 +123,83 @@ func isPrintable(s string) bool {
 	return true
 }
 
+// allDrivers lists the registered drivers in a stable order.
+func allDrivers() []driver.Driver {
+	ds := driver.GetManager().Query(func(driver.Driver) bool { return true })
+	sort.Slice(ds, func(i, j int) bool { return ds[i].ID() < ds[j].ID() })
+	return ds
+}
+
+// openMu serialises choosing and opening devices across sessions, so two
+// sessions never pick the same free test-source instance.
+var openMu sync.Mutex
+
 // pickDevice returns the device to open for kind: the one with ID id when
-// id is set, else the first real device, else the test source.
+// id is set, else the first real device (ALSA's "null" excluded), else
+// the test source. Test-source instances are interchangeable: a busy one
+// is swapped for a free one, and a new instance is registered when all
+// are busy, so every session of a process gets its own. Callers hold
+// openMu until the device is open.
 func pickDevice(kind DeviceKind, id string) (Device, error) {
-	devs, _ := ListDevices()
 	var best *Device
-	for i := range devs {
-		d := &devs[i]
-		if d.Kind != kind {
+	for _, d := range allDrivers() {
+		dev := deviceOf(d)
+		if dev.Kind != kind {
 			continue
 		}
 		if id != "" {
-			if d.ID == id {
-				return *d, nil
+			if dev.ID == id {
+				if dev.IsTestSource {
+					return freeTestSource(kind), nil
+				}
+				return dev, nil
 			}
 			continue
 		}
-		if d.IsNull {
+		if dev.IsNull || dev.IsTestSource {
 			continue
 		}
-		if best == nil || (best.IsTestSource && !d.IsTestSource) {
-			best = d
+		if best == nil {
+			best = &dev
 		}
 	}
 	if id != "" {
 		return Device{}, fmt.Errorf("%w: no %s with id %q", ErrUnknownDevice, kind, id)
 	}
-	if best == nil {
-		return Device{}, fmt.Errorf("%w: no %s at all", ErrUnknownDevice, kind)
+	if best != nil {
+		return *best, nil
 	}
-	return *best, nil
+	return freeTestSource(kind), nil
+}
+
+// knownDevice reports ErrUnknownDevice unless id names a device of kind
+// (empty id means the default, which always exists).
+func knownDevice(kind DeviceKind, id string) error {
+	if id == "" {
+		return nil
+	}
+	for _, d := range allDrivers() {
+		if dev := deviceOf(d); dev.Kind == kind && dev.ID == id {
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: no %s with id %q", ErrUnknownDevice, kind, id)
+}
+
+// freeTestSource returns a closed test-source instance of kind,
+// registering a new one if every instance is in use.
+func freeTestSource(kind DeviceKind) Device {
+	for attempt := 0; attempt < 2; attempt++ {
+		for _, d := range allDrivers() {
+			dev := deviceOf(d)
+			if dev.Kind == kind && dev.IsTestSource && d.Status() == driver.StateClosed {
+				return dev
+			}
+		}
+		registerTestSource(kind)
+	}
+	// Unreachable in practice: the instance just registered is closed.
+	return Device{Kind: kind, IsTestSource: true}
 }
 
 // deviceError wraps an open failure into a DeviceError of the right kind:

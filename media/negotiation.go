@@ -69,6 +69,7 @@ func (s *Session) handleSignal(p *peer, sig Signal) error {
 			// Trickled candidates can overtake the description they
 			// belong to: keep them until it is set.
 			p.pending = append(p.pending, *sig.Candidate)
+			p.buffered++
 			return nil
 		}
 		if err := p.pc.AddICECandidate(*sig.Candidate); err != nil {

@@ -24,6 +24,7 @@ type peer struct {
 	videoSender *webrtc.RTPSender
 
 	pending        []webrtc.ICECandidateInit // candidates before the remote description
+	buffered       int                       // how many candidates ever waited in pending
 	awaitingAnswer bool
 	needOffer      bool
 	needRestart    bool

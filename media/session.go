@@ -228,6 +228,8 @@ func (s *Session) Start(ctx context.Context, video bool) error {
 }
 
 func (s *Session) openMicrophone() error {
+	openMu.Lock()
+	defer openMu.Unlock()
 	dev, err := pickDevice(Microphone, s.cfg.MicrophoneID)
 	if err != nil {
 		return &DeviceError{Kind: ErrMicrophoneFailed, DeviceID: s.cfg.MicrophoneID, Err: err}
@@ -245,6 +247,8 @@ func (s *Session) openMicrophone() error {
 }
 
 func (s *Session) openCamera() error {
+	openMu.Lock()
+	defer openMu.Unlock()
 	dev, err := pickDevice(Camera, s.cfg.CameraID)
 	if err != nil {
 		return &DeviceError{Kind: ErrCameraFailed, DeviceID: s.cfg.CameraID, Err: err}
@@ -448,7 +452,7 @@ func (s *Session) sendMediaStateTo(p *peer) {
 // peer connections stay; the new encoder starts with a keyframe.
 func (s *Session) SwitchCamera(deviceID string) error {
 	return s.call(func() error {
-		if _, err := pickDevice(Camera, deviceID); err != nil {
+		if err := knownDevice(Camera, deviceID); err != nil {
 			return err
 		}
 		old := s.cfg.CameraID
@@ -471,7 +475,7 @@ func (s *Session) SwitchCamera(deviceID string) error {
 // SwitchMicrophone moves capture to another microphone.
 func (s *Session) SwitchMicrophone(deviceID string) error {
 	return s.call(func() error {
-		if _, err := pickDevice(Microphone, deviceID); err != nil {
+		if err := knownDevice(Microphone, deviceID); err != nil {
 			return err
 		}
 		old := s.cfg.MicrophoneID

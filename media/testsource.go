@@ -31,7 +31,18 @@ const (
 // GetUserMedia and the real encoders exactly as a camera and a microphone
 // would.
 func init() {
-	_ = driver.GetManager().Register(&testPattern{}, driver.Info{Label: TestPatternLabel, DeviceType: driver.Camera, Priority: driver.PriorityLow})
+	registerTestSource(Camera)
+	registerTestSource(Microphone)
+}
+
+// registerTestSource registers one more instance of the test pattern or
+// tone: a mediadevices driver opens only once, and each session of a
+// process (tests, benches, bots) needs its own.
+func registerTestSource(kind DeviceKind) {
+	if kind == Camera {
+		_ = driver.GetManager().Register(&testPattern{}, driver.Info{Label: TestPatternLabel, DeviceType: driver.Camera, Priority: driver.PriorityLow})
+		return
+	}
 	_ = driver.GetManager().Register(&testTone{}, driver.Info{Label: TestToneLabel, DeviceType: driver.Microphone, Priority: driver.PriorityLow})
 }
 

@@ -46,10 +46,10 @@ type Engine struct {
 // deviceState is what the user asked of the local devices, kept across
 // calls (TUICallKit's openCamera / closeCamera and friends).
 type deviceState struct {
-	cameraOff, micOff            bool
-	cameraID, micID, speakerID   string
-	video                        VideoEncoderParams
-	cameraTest, microphoneTest   *MediaSourceChanged // last reported source
+	cameraOff, micOff          bool
+	cameraID, micID, speakerID string
+	video                      VideoEncoderParams
+	cameraTest, microphoneTest *MediaSourceChanged // last reported source
 }
 
 // New returns an engine that is not logged in. Its loop runs until Close.

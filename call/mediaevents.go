@@ -3,6 +3,7 @@ package call
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/calla-rtc/calla/media"
 	"github.com/calla-rtc/calla/signaling"
@@ -41,7 +42,7 @@ func (e *Engine) onMedia(ev media.Event) {
 		if m == nil {
 			return
 		}
-		m.video, m.audio, m.mediaKnown = ev.Video, ev.Audio, true
+		m.video, m.audio = ev.Video, ev.Audio
 		e.emitAvailability(c, m)
 	case media.Volumes:
 		if c.status != statusConnected {
@@ -89,22 +90,58 @@ func (e *Engine) memberConnected(c *callState, m *member) {
 	e.emitAvailability(c, m)
 }
 
+// availabilityHold is how long a member's camera or microphone must stay
+// off before onUser*Available(false) goes out: renegotiation briefly
+// removes and re-adds tracks, and an indicator that flickers is one that
+// does not tell the truth.
+const availabilityHold = 300 * time.Millisecond
+
 // emitAvailability emits onUserVideoAvailable / onUserAudioAvailable for
-// what changed since the last ones, once m has joined.
+// what changed since the last ones, once m has joined. Off is every
+// member's state until told otherwise, so the first events only say on.
+// A change to off waits availabilityHold, unless it is certain (the call
+// became an audio call).
 func (e *Engine) emitAvailability(c *callState, m *member) {
-	if !m.joined || !m.mediaKnown {
+	if !m.joined {
 		return
 	}
-	if m.sentAudio == nil || *m.sentAudio != m.audio {
-		a := m.audio
-		m.sentAudio = &a
-		e.emit(&UserAudioAvailable{CallID: c.id, UserID: m.id, IsAudioAvailable: a})
+	video := m.video && c.mediaType == signaling.Video
+	e.emitOne(c, m, &m.audioShown, m.audio, false, func(v bool) Event {
+		return &UserAudioAvailable{CallID: c.id, UserID: m.id, IsAudioAvailable: v}
+	})
+	e.emitOne(c, m, &m.videoShown, video, c.mediaType != signaling.Video, func(v bool) Event {
+		return &UserVideoAvailable{CallID: c.id, UserID: m.id, IsVideoAvailable: v}
+	})
+}
+
+// shown is what the events last said of one of a member's devices.
+type shown struct {
+	told     bool // an event was emitted
+	on       bool // what it said
+	offSince time.Time
+}
+
+func (e *Engine) emitOne(c *callState, m *member, sh *shown, on, certain bool, mk func(bool) Event) {
+	if (!sh.told && !on) || (sh.told && sh.on == on) {
+		sh.offSince = time.Time{} // nothing new, or a flicker that ended
+		return
 	}
-	if m.sentVideo == nil || *m.sentVideo != m.video {
-		v := m.video
-		m.sentVideo = &v
-		e.emit(&UserVideoAvailable{CallID: c.id, UserID: m.id, IsVideoAvailable: v})
+	if !on && !certain {
+		if sh.offSince.IsZero() {
+			sh.offSince = time.Now()
+			e.after(availabilityHold, func() {
+				if e.call == c && c.members[m.id] == m {
+					e.emitAvailability(c, m)
+				}
+			})
+			return
+		}
+		if time.Since(sh.offSince) < availabilityHold {
+			return // the timer set for this off will look again
+		}
 	}
+	sh.told, sh.on, sh.offSince = true, on, time.Time{}
+	e.emit(mk(on))
 }
 
 // memberFailed handles media that could not be set up or restored with m:

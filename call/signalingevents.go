@@ -229,6 +229,9 @@ func (e *Engine) onMediaTypeChanged(ev *signaling.CallMediaTypeChanged) {
 		}
 	})
 	e.emit(&CallMediaTypeChanged{CallID: ev.CallID, OldCallMediaType: ev.OldCallMediaType, NewCallMediaType: ev.NewCallMediaType})
+	for _, m := range c.members {
+		e.emitAvailability(c, m) // an audio call has no video: say so at once
+	}
 }
 
 // relayPayload is what one relay message carries: the media signals for

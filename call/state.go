@@ -61,9 +61,8 @@ type member struct {
 	failed      bool
 	video       bool
 	audio       bool
-	mediaKnown  bool // a RemoteMedia event arrived
-	sentVideo   *bool
-	sentAudio   *bool
+	videoShown  shown
+	audioShown  shown
 	stopTimeout func()
 }
 

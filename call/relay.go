@@ -3,6 +3,7 @@ package call
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"sync"
 	"time"
 
@@ -143,15 +144,23 @@ func (r *relayer) sendBatch(batch []relayItem) {
 }
 
 // relayFailed reports a signal that did not reach a member who is still in
-// the call; to one who left, it does not matter.
+// the call. A refusal by the server means one of the two has left the room
+// (or the call ended) and the events saying so are on their way: nothing
+// to report. A signal lost on the way is reported; if media then cannot
+// connect, the member's connect timeout reports that too.
 func (e *Engine) relayFailed(call signaling.CallID, to signaling.UserID, err error) {
 	c := e.current(call)
 	if c == nil || c.members[to] == nil {
 		return
 	}
+	var se *signaling.Error
+	if errors.As(err, &se) && se.Code == signaling.CodeRequestRefused {
+		e.log.Debug("relay refused: the member is leaving", "to", to, "err", err)
+		return
+	}
 	e.log.Warn("relay failed", "to", to, "err", err)
 	ce := errorOf("send media setup to "+string(to), err)
-	if ce.Code == signaling.CodeInternal || ce.Code == signaling.CodeRequestRefused {
+	if ce.Code != signaling.CodeSignalingSendFail {
 		ce = errorf(signaling.CodeSignalingSendFail, "could not send media setup to %s: %s", to, ce.Message)
 	}
 	e.emit(ce)

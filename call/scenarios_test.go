@@ -1,0 +1,369 @@
+package call
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/calla-rtc/calla/signaling"
+	"github.com/calla-rtc/calla/signaling/server"
+)
+
+// scenario is one row of the conformance table replayed through engines:
+// it acts, then every engine must have seen exactly its list of call
+// events, in order. Availability, volume, quality, presence and connection
+// events are left out of the lists (the 1v1 and group tests check them).
+type scenario struct {
+	name  string
+	users []signaling.UserID
+	// timeout is the server's default invite timeout for the row.
+	timeout time.Duration
+	mod     map[signaling.UserID]func(*Config)
+	act     func(t *testing.T, e map[signaling.UserID]*tengine)
+	want    map[signaling.UserID][]string
+}
+
+func TestScenarios(t *testing.T) {
+	for _, sc := range scenarios {
+		t.Run(sc.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, func(c *server.Config) {
+				if sc.timeout > 0 {
+					c.InviteTimeout = sc.timeout
+				}
+			})
+			engines := map[signaling.UserID]*tengine{}
+			for _, u := range sc.users {
+				engines[u] = h.engine(u, sc.mod[u])
+			}
+			sc.act(t, engines)
+			// Let stray events arrive before comparing: nothing more may come.
+			time.Sleep(300 * time.Millisecond)
+			for _, u := range sc.users {
+				got := sortJoinRuns(withoutAvailability(engines[u].callEvents()))
+				if !slices.Equal(got, sc.want[u]) {
+					t.Errorf("%s saw:\n  %q\nwant:\n  %q\nall events:\n%s", u, got, sc.want[u], engines[u].dump())
+				}
+			}
+		})
+	}
+}
+
+func withoutAvailability(evs []string) []string {
+	return slices.DeleteFunc(evs, func(s string) bool {
+		return strings.HasPrefix(s, "onUserVideoAvailable") || strings.HasPrefix(s, "onUserAudioAvailable")
+	})
+}
+
+// sortJoinRuns sorts each run of consecutive onUserJoin events: a
+// newcomer's media connections to several members come up in no set order.
+func sortJoinRuns(evs []string) []string {
+	for i := 0; i < len(evs); {
+		j := i
+		for j < len(evs) && strings.HasPrefix(evs[j], "onUserJoin(") {
+			j++
+		}
+		slices.Sort(evs[i:j])
+		i = max(j, i+1)
+	}
+	return evs
+}
+
+// must fails the test on err.
+func must(t *testing.T, what string, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// connect1v1 has a call b and waits until both have media.
+func connect1v1(t *testing.T, a, b *tengine, mt signaling.MediaType) {
+	t.Helper()
+	must(t, "call", a.Call(ctxT(t), b.user, mt, Params{}))
+	b.waitEvent("onCallReceived", nil)
+	must(t, "accept", b.Accept(ctxT(t)))
+	a.waitEvent("onUserJoin", isUser(b.user))
+	b.waitEvent("onUserJoin", isUser(a.user))
+}
+
+var scenarios = []scenario{
+	{
+		name:  "1v1 accepted, then the caller hangs up",
+		users: []signaling.UserID{"alice", "bob"},
+		act: func(t *testing.T, e map[signaling.UserID]*tengine) {
+			connect1v1(t, e["alice"], e["bob"], signaling.Audio)
+			must(t, "hangup", e["alice"].Hangup(ctxT(t)))
+			e["bob"].waitEvent("onCallEnd", nil)
+		},
+		want: map[signaling.UserID][]string{
+			"alice": {"onCallBegin", "onUserJoin(bob)", "onCallEnd(hangup)"},
+			"bob":   {"onCallReceived", "onCallBegin", "onUserJoin(alice)", "onUserLeave(alice)", "onCallEnd(hangup)"},
+		},
+	},
+	{
+		name:  "1v1 accepted, then the callee hangs up",
+		users: []signaling.UserID{"alice", "bob"},
+		act: func(t *testing.T, e map[signaling.UserID]*tengine) {
+			connect1v1(t, e["alice"], e["bob"], signaling.Video)
+			must(t, "hangup", e["bob"].Hangup(ctxT(t)))
+			e["alice"].waitEvent("onCallEnd", nil)
+		},
+		want: map[signaling.UserID][]string{
+			"alice": {"onCallBegin", "onUserJoin(bob)", "onUserLeave(bob)", "onCallEnd(hangup)"},
+			"bob":   {"onCallReceived", "onCallBegin", "onUserJoin(alice)", "onCallEnd(hangup)"},
+		},
+	},
+	{
+		name:  "the caller cancels",
+		users: []signaling.UserID{"alice", "bob"},
+		act: func(t *testing.T, e map[signaling.UserID]*tengine) {
+			must(t, "call", e["alice"].Call(ctxT(t), "bob", signaling.Video, Params{}))
+			e["bob"].waitEvent("onCallReceived", nil)
+			must(t, "hangup", e["alice"].Hangup(ctxT(t)))
+			e["bob"].waitEvent("onCallCancelled", nil)
+		},
+		want: map[signaling.UserID][]string{
+			"alice": {"onCallCancelled(alice,canceled)"},
+			"bob":   {"onCallReceived", "onCallCancelled(alice,canceled)"},
+		},
+	},
+	{
+		name:  "the callee rejects",
+		users: []signaling.UserID{"alice", "bob"},
+		act: func(t *testing.T, e map[signaling.UserID]*tengine) {
+			must(t, "call", e["alice"].Call(ctxT(t), "bob", signaling.Audio, Params{}))
+			e["bob"].waitEvent("onCallReceived", nil)
+			must(t, "reject", e["bob"].Reject(ctxT(t)))
+			e["alice"].waitEvent("onCallCancelled", nil)
+		},
+		want: map[signaling.UserID][]string{
+			"alice": {"onUserReject(bob)", "onCallCancelled(alice,reject)"},
+			"bob":   {"onCallReceived", "onCallCancelled(bob,reject)"},
+		},
+	},
+	{
+		name:    "the callee does not answer in time",
+		users:   []signaling.UserID{"alice", "bob"},
+		timeout: time.Second,
+		act: func(t *testing.T, e map[signaling.UserID]*tengine) {
+			must(t, "call", e["alice"].Call(ctxT(t), "bob", signaling.Video, Params{}))
+			e["alice"].waitEvent("onCallCancelled", nil)
+			e["bob"].waitEvent("onCallCancelled", nil)
+		},
+		want: map[signaling.UserID][]string{
+			"alice": {"onUserNoResponse(bob)", "onCallCancelled(alice,noResponse)"},
+			"bob":   {"onCallReceived", "onCallCancelled(bob,noResponse)"},
+		},
+	},
+	{
+		name:  "the callee is busy in another call, which goes on undisturbed",
+		users: []signaling.UserID{"alice", "bob", "carol"},
+		act: func(t *testing.T, e map[signaling.UserID]*tengine) {
+			connect1v1(t, e["bob"], e["carol"], signaling.Audio)
+			must(t, "call", e["alice"].Call(ctxT(t), "bob", signaling.Audio, Params{}))
+			e["alice"].waitEvent("onCallCancelled", nil)
+		},
+		want: map[signaling.UserID][]string{
+			"alice": {"onUserLineBusy(bob)", "onCallCancelled(alice,lineBusy)"},
+			"bob":   {"onCallBegin", "onUserJoin(carol)"},
+			"carol": {"onCallReceived", "onCallBegin", "onUserJoin(bob)"},
+		},
+	},
+	{
+		name:  "the callee ignores the call",
+		users: []signaling.UserID{"alice", "bob"},
+		act: func(t *testing.T, e map[signaling.UserID]*tengine) {
+			must(t, "call", e["alice"].Call(ctxT(t), "bob", signaling.Audio, Params{}))
+			e["bob"].waitEvent("onCallReceived", nil)
+			must(t, "ignore", e["bob"].Ignore(ctxT(t)))
+			e["alice"].waitEvent("onCallCancelled", nil)
+			e["bob"].waitEvent("onCallCancelled", nil)
+		},
+		want: map[signaling.UserID][]string{
+			"alice": {"onUserLineBusy(bob)", "onCallCancelled(alice,lineBusy)"},
+			"bob":   {"onCallReceived", "onCallCancelled(bob,lineBusy)"},
+		},
+	},
+	{
+		name:    "the callee fails to take the call (its microphone cannot start)",
+		users:   []signaling.UserID{"alice", "bob"},
+		timeout: 1500 * time.Millisecond,
+		mod:     map[signaling.UserID]func(*Config){"bob": func(c *Config) { c.MicrophoneID = "no-such-microphone" }},
+		act: func(t *testing.T, e map[signaling.UserID]*tengine) {
+			must(t, "call", e["alice"].Call(ctxT(t), "bob", signaling.Audio, Params{}))
+			e["bob"].waitEvent("onCallReceived", nil)
+			if err := e["bob"].Accept(ctxT(t)); err == nil {
+				t.Errorf("accept with a broken microphone succeeded")
+			}
+			e["bob"].waitEvent("onCallCancelled", nil)
+			e["alice"].waitEvent("onCallCancelled", nil) // at the timeout
+		},
+		want: map[signaling.UserID][]string{
+			"alice": {"onUserNoResponse(bob)", "onCallCancelled(alice,noResponse)"},
+			// Once when capture fails while it rings, once for the accept.
+			"bob": {"onCallReceived", "onError(-1302)", "onError(-1302)", "onCallCancelled(bob,connectionFailed)"},
+		},
+	},
+	{
+		name:    "group: one accepts, one rejects, one does not answer, then the caller leaves",
+		users:   []signaling.UserID{"alice", "bob", "carol", "dave"},
+		timeout: 2 * time.Second,
+		act: func(t *testing.T, e map[signaling.UserID]*tengine) {
+			must(t, "group call", e["alice"].GroupCall(ctxT(t), "team", []signaling.UserID{"bob", "carol", "dave"}, signaling.Audio, Params{}))
+			for _, u := range []signaling.UserID{"bob", "carol", "dave"} {
+				e[u].waitEvent("onCallReceived", nil)
+			}
+			must(t, "accept", e["bob"].Accept(ctxT(t)))
+			e["alice"].waitEvent("onUserJoin", isUser("bob"))
+			e["bob"].waitEvent("onUserJoin", isUser("alice"))
+			must(t, "reject", e["carol"].Reject(ctxT(t)))
+			e["alice"].waitEvent("onUserReject", nil)
+			e["bob"].waitEvent("onUserReject", nil)
+			e["dave"].waitEvent("onCallCancelled", nil)
+			e["alice"].waitEvent("onUserNoResponse", nil)
+			e["bob"].waitEvent("onUserNoResponse", nil)
+			must(t, "hangup", e["alice"].Hangup(ctxT(t)))
+			e["bob"].waitEvent("onCallEnd", nil)
+		},
+		want: map[signaling.UserID][]string{
+			"alice": {"onCallBegin", "onUserJoin(bob)", "onUserReject(carol)", "onUserNoResponse(dave)", "onCallEnd(hangup)"},
+			"bob":   {"onCallReceived", "onCallBegin", "onUserJoin(alice)", "onUserReject(carol)", "onUserNoResponse(dave)", "onUserLeave(alice)", "onCallEnd(hangup)"},
+			"carol": {"onCallReceived", "onCallCancelled(carol,reject)"},
+			"dave":  {"onCallReceived", "onUserReject(carol)", "onCallCancelled(dave,noResponse)"},
+		},
+	},
+	{
+		name:  "group: members leave until the last one",
+		users: []signaling.UserID{"alice", "bob", "carol"},
+		act: func(t *testing.T, e map[signaling.UserID]*tengine) {
+			groupOf3(t, e)
+			must(t, "bob hangs up", e["bob"].Hangup(ctxT(t)))
+			e["alice"].waitEvent("onUserLeave", isUser("bob"))
+			e["carol"].waitEvent("onUserLeave", isUser("bob"))
+			must(t, "carol hangs up", e["carol"].Hangup(ctxT(t)))
+			e["alice"].waitEvent("onCallEnd", nil)
+		},
+		want: map[signaling.UserID][]string{
+			"alice": {"onCallBegin", "onUserJoin(bob)", "onUserJoin(carol)", "onUserLeave(bob)", "onUserLeave(carol)", "onCallEnd(hangup)"},
+			"bob":   {"onCallReceived", "onCallBegin", "onUserJoin(alice)", "onUserJoin(carol)", "onCallEnd(hangup)"},
+			"carol": {"onCallReceived", "onCallBegin", "onUserJoin(alice)", "onUserJoin(bob)", "onUserLeave(bob)", "onCallEnd(hangup)"},
+		},
+	},
+	{
+		name:  "group: a member invites another into the running call",
+		users: []signaling.UserID{"alice", "bob", "carol"},
+		act: func(t *testing.T, e map[signaling.UserID]*tengine) {
+			must(t, "group call", e["alice"].GroupCall(ctxT(t), "team", []signaling.UserID{"bob"}, signaling.Audio, Params{}))
+			e["bob"].waitEvent("onCallReceived", nil)
+			must(t, "accept", e["bob"].Accept(ctxT(t)))
+			e["alice"].waitEvent("onUserJoin", isUser("bob"))
+			e["bob"].waitEvent("onUserJoin", isUser("alice"))
+			must(t, "invite", e["bob"].InviteUser(ctxT(t), []signaling.UserID{"carol"}, Params{}))
+			e["carol"].waitEvent("onCallReceived", nil)
+			must(t, "carol accepts", e["carol"].Accept(ctxT(t)))
+			e["carol"].waitEvent("onUserJoin", isUser("alice"))
+			e["carol"].waitEvent("onUserJoin", isUser("bob"))
+			e["alice"].waitEvent("onUserJoin", isUser("carol"))
+			e["bob"].waitEvent("onUserJoin", isUser("carol"))
+		},
+		want: map[signaling.UserID][]string{
+			"alice": {"onCallBegin", "onUserJoin(bob)", "onUserInviting(carol)", "onUserJoin(carol)"},
+			"bob":   {"onCallReceived", "onCallBegin", "onUserJoin(alice)", "onUserInviting(carol)", "onUserJoin(carol)"},
+			"carol": {"onCallReceived", "onCallBegin", "onUserJoin(alice)", "onUserJoin(bob)"},
+		},
+	},
+	{
+		name:  "group: a user joins the running group call",
+		users: []signaling.UserID{"alice", "bob", "carol"},
+		act: func(t *testing.T, e map[signaling.UserID]*tengine) {
+			must(t, "group call", e["alice"].GroupCall(ctxT(t), "team", []signaling.UserID{"bob"}, signaling.Video, Params{}))
+			e["bob"].waitEvent("onCallReceived", nil)
+			must(t, "accept", e["bob"].Accept(ctxT(t)))
+			e["alice"].waitEvent("onUserJoin", isUser("bob"))
+			must(t, "join", e["carol"].JoinInGroupCall(ctxT(t), "team", signaling.Video))
+			e["carol"].waitEvent("onUserJoin", isUser("alice"))
+			e["carol"].waitEvent("onUserJoin", isUser("bob"))
+			e["alice"].waitEvent("onUserJoin", isUser("carol"))
+			e["bob"].waitEvent("onUserJoin", isUser("carol"))
+		},
+		want: map[signaling.UserID][]string{
+			"alice": {"onCallBegin", "onUserJoin(bob)", "onUserJoin(carol)"},
+			"bob":   {"onCallReceived", "onCallBegin", "onUserJoin(alice)", "onUserJoin(carol)"},
+			"carol": {"onCallBegin", "onUserJoin(alice)", "onUserJoin(bob)"},
+		},
+	},
+	{
+		name:  "group: switching the media type reaches every member",
+		users: []signaling.UserID{"alice", "bob", "carol"},
+		act: func(t *testing.T, e map[signaling.UserID]*tengine) {
+			groupOf3(t, e)
+			must(t, "switch", e["carol"].SwitchCallMediaType(ctxT(t), signaling.Audio))
+			for _, u := range []signaling.UserID{"alice", "bob", "carol"} {
+				e[u].waitEvent("onCallMediaTypeChanged", nil)
+			}
+		},
+		want: map[signaling.UserID][]string{
+			"alice": {"onCallBegin", "onUserJoin(bob)", "onUserJoin(carol)", "onCallMediaTypeChanged(video->audio)"},
+			"bob":   {"onCallReceived", "onCallBegin", "onUserJoin(alice)", "onUserJoin(carol)", "onCallMediaTypeChanged(video->audio)"},
+			"carol": {"onCallReceived", "onCallBegin", "onUserJoin(alice)", "onUserJoin(bob)", "onCallMediaTypeChanged(video->audio)"},
+		},
+	},
+	{
+		name:  "wrong-state requests are refused with a code, and reported",
+		users: []signaling.UserID{"alice", "bob"},
+		act: func(t *testing.T, e map[signaling.UserID]*tengine) {
+			a := e["alice"]
+			wantCode(t, "accept with no call", a.Accept(ctxT(t)), signaling.CodeRequestRefused)
+			wantCode(t, "hang up with no call", a.Hangup(ctxT(t)), signaling.CodeRequestRefused)
+			wantCode(t, "call yourself", a.Call(ctxT(t), "alice", signaling.Audio, Params{}), signaling.CodeInvalidParam)
+			wantCode(t, "ten in a call", a.GroupCall(ctxT(t), "g", []signaling.UserID{"u1", "u2", "u3", "u4", "u5", "u6", "u7", "u8", "u9"}, signaling.Audio, Params{}), signaling.CodeInvalidParam)
+			must(t, "call", a.Call(ctxT(t), "bob", signaling.Audio, Params{}))
+			wantCode(t, "call again", a.Call(ctxT(t), "bob", signaling.Audio, Params{}), signaling.CodeRequestRepeated)
+			e["bob"].waitEvent("onCallReceived", nil)
+			must(t, "accept", e["bob"].Accept(ctxT(t)))
+			e["bob"].waitEvent("onCallBegin", nil)
+			wantCode(t, "accept twice", e["bob"].Accept(ctxT(t)), signaling.CodeRequestRepeated)
+			a.waitEvent("onUserJoin", nil)
+			wantCode(t, "switch to the same type", a.SwitchCallMediaType(ctxT(t), signaling.Audio), signaling.CodeRequestRepeated)
+		},
+		want: map[signaling.UserID][]string{
+			"alice": {"onError(-1203)", "onError(-1203)", "onError(-1202)", "onError(-1202)", "onError(-1204)", "onCallBegin", "onUserJoin(bob)", "onError(-1204)"},
+			"bob":   {"onCallReceived", "onCallBegin", "onError(-1204)", "onUserJoin(alice)"},
+		},
+	},
+}
+
+// groupOf3 has alice call bob and carol in group "team" (video) and waits
+// until all three have media with each other.
+func groupOf3(t *testing.T, e map[signaling.UserID]*tengine) {
+	t.Helper()
+	must(t, "group call", e["alice"].GroupCall(ctxT(t), "team", []signaling.UserID{"bob", "carol"}, signaling.Video, Params{}))
+	e["bob"].waitEvent("onCallReceived", nil)
+	e["carol"].waitEvent("onCallReceived", nil)
+	must(t, "bob accepts", e["bob"].Accept(ctxT(t)))
+	e["alice"].waitEvent("onUserJoin", isUser("bob"))
+	must(t, "carol accepts", e["carol"].Accept(ctxT(t)))
+	for u, others := range map[signaling.UserID][]signaling.UserID{"alice": {"bob", "carol"}, "bob": {"alice", "carol"}, "carol": {"alice", "bob"}} {
+		for _, o := range others {
+			e[u].waitEvent("onUserJoin", isUser(o))
+		}
+	}
+}
+
+func wantCode(t *testing.T, what string, err error, code signaling.Code) {
+	t.Helper()
+	if err == nil {
+		t.Errorf("%s: succeeded, want code %d", what, code)
+		return
+	}
+	if !errorsIsCode(err, code) {
+		t.Errorf("%s: %v, want code %d", what, err, code)
+	}
+}
+
+func errorsIsCode(err error, code signaling.Code) bool {
+	ce, ok := err.(*Error)
+	return ok && ce.Code == code && ce.Message != ""
+}

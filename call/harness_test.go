@@ -140,14 +140,13 @@ func (te *tengine) waitFrom(from int, what string, match func(Event) bool, timeo
 	defer deadline.Stop()
 	for {
 		te.mu.Lock()
-		for i := from; i < len(te.events); i++ {
-			if match(te.events[i]) {
-				ev := te.events[i]
-				te.mu.Unlock()
-				return ev, i
+		evs := te.events
+		te.mu.Unlock()
+		for i := from; i < len(evs); i++ {
+			if match(evs[i]) {
+				return evs[i], i
 			}
 		}
-		te.mu.Unlock()
 		select {
 		case <-te.notify:
 		case <-deadline.C:

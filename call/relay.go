@@ -11,8 +11,12 @@ import (
 	"github.com/calla-rtc/calla/signaling"
 )
 
-// relayTimeout bounds one relay request.
-const relayTimeout = 10 * time.Second
+// relayTimeout bounds one relay, with its retries; relayAttempts is how
+// many times a relay lost to a dropped connection is tried.
+const (
+	relayTimeout  = 10 * time.Second
+	relayAttempts = 3
+)
 
 // relayer sends the media session's signals to the other members through
 // the server without holding up the loop. Per member the order is kept
@@ -123,6 +127,7 @@ func (r *relayer) sendBatch(batch []relayItem) {
 				p.Signals[i] = it.sig
 			}
 			b, err := json.Marshal(p)
+			r.e.log.Debug("relay", "to", k.to, "signals", len(items), "first", items[0].sig.Kind)
 			if err == nil {
 				ctx, cancel := context.WithTimeout(context.Background(), relayTimeout)
 				go func() { // stop waiting when the engine closes
@@ -132,7 +137,17 @@ func (r *relayer) sendBatch(batch []relayItem) {
 					case <-ctx.Done():
 					}
 				}()
-				err = items[0].client.Relay(ctx, k.call, k.to, b)
+				// A connection that drops while a relay is on its way comes
+				// back (the client resumes its session): send it again then.
+				// A copy that did get through before the drop is harmless:
+				// candidates and media states repeat safely, and the media
+				// session ignores an SDP it has already applied.
+				for range relayAttempts {
+					err = items[0].client.Relay(ctx, k.call, k.to, b)
+					if !errors.Is(err, signaling.ErrNotConnected) {
+						break
+					}
+				}
 				cancel()
 			}
 			if err != nil {

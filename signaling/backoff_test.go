@@ -54,6 +54,6 @@ func TestEventQueueKeepsOrderWithoutBlocking(t *testing.T) {
 func TestEventQueueHalt(t *testing.T) {
 	q := newEventQueue()
 	q.push(&Resumed{})
-	q.halt() // discards, returns with the goroutine gone
+	q.halt()           // discards, returns with the goroutine gone
 	q.push(&Resumed{}) // after halt: returns at once
 }

@@ -42,8 +42,6 @@ type machine struct {
 	// onEvent, if set, sees every numbered event as it is recorded for a
 	// session (tests check invariants with it).
 	onEvent func(s *session, t signaling.MessageType, data []byte)
-	// scratch is reused to build messages.
-	scratch []byte
 }
 
 func newMachine(cfg Config, store dirStore, met *metrics, dir map[signaling.UserID]dirEntry) *machine {

@@ -92,7 +92,9 @@ func runBenchSignaling(ctx context.Context, env *Env, args []string) int {
 	return ExitOK
 }
 
-func benchSecret() []byte { return []byte(fmt.Sprintf("bench-%d-%d-secret", os.Getpid(), time.Now().UnixNano())) }
+func benchSecret() []byte {
+	return []byte(fmt.Sprintf("bench-%d-%d-secret", os.Getpid(), time.Now().UnixNano()))
+}
 
 // inProcessServer serves a server on a loopback listener in this process.
 func inProcessServer(log *slog.Logger, app uint32, clients int) (string, []byte, func(), error) {

@@ -24,8 +24,8 @@ func init() {
 // serveFlags are `calla serve`'s settings.
 type serveFlags struct {
 	addr, data, secretFile, tlsCert, tlsKey string
-	appID, grace, inviteTimeout, maxConns  string
-	iceServers, turnUser, turnPass, level  string
+	appID, grace, inviteTimeout, maxConns   string
+	iceServers, turnUser, turnPass, level   string
 }
 
 func (f *serveFlags) declare(env *Env, fs *flag.FlagSet) {

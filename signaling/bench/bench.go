@@ -278,53 +278,58 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		beginLat = append(beginLat, s.calleeBeg.Sub(s.acceptSent))
 	}
 	cpu0 := idle["process_cpu_seconds_total"]
-	interval := time.Second / time.Duration(o.Rate)
-	tick := time.NewTicker(interval)
+	// Pace by the clock, not by ticks: every millisecond, start as many
+	// setups as the target rate says should have started by now (a ticker
+	// alone drops ticks when the process is busy).
+	tick := time.NewTicker(time.Millisecond)
 	defer tick.Stop()
 	start := time.Now()
 	end := start.Add(o.Duration)
 	dropped := 0
 pace:
-	for time.Now().Before(end) {
+	for now := time.Now(); now.Before(end); now = time.Now() {
 		select {
 		case <-ctx.Done():
 			break pace
 		case <-tick.C:
 		}
-		var k int
-		select {
-		case k = <-free:
-		default:
-			dropped++ // every pair busy: the server is not keeping up
-			continue
-		}
-		res.Started++
-		setups.Add(1)
-		go func() {
-			defer setups.Done()
-			caller, callee := agents[k], agents[k+half]
-			s := &setup{done: make(chan struct{}), start: time.Now()}
-			caller.setCur(s)
-			callee.setCur(s)
-			sctx, cancel := context.WithTimeout(runCtx, 10*time.Second)
-			defer cancel()
-			rep, err := caller.c.Call(sctx, signaling.CallRequest{CalleeIDList: []signaling.UserID{callee.c.UserID()}, CallMediaType: signaling.Video})
-			if err != nil {
-				s.finish(fmt.Errorf("call: %w", err))
-			}
+		due := int(now.Sub(start).Seconds()*float64(o.Rate)) - res.Started - dropped
+		for ; due > 0; due-- {
+			var k int
 			select {
-			case <-s.done:
-			case <-sctx.Done():
-				s.finish(errors.New("setup timed out"))
+			case k = <-free:
+			default:
+				dropped++ // every pair busy: the server is not keeping up
+				continue
 			}
-			record(s)
-			if err == nil {
-				_ = caller.c.Hangup(sctx, rep.CallID)
-			}
-			caller.setCur(nil)
-			callee.setCur(nil)
-			free <- k
-		}()
+			res.Started++
+			setups.Add(1)
+			go func() {
+				defer setups.Done()
+				caller, callee := agents[k], agents[k+half]
+				s := &setup{done: make(chan struct{}), start: time.Now()}
+				caller.setCur(s)
+				callee.setCur(s)
+				sctx, cancel := context.WithTimeout(runCtx, 10*time.Second)
+				defer cancel()
+				rep, err := caller.c.Call(sctx, signaling.CallRequest{CalleeIDList: []signaling.UserID{callee.c.UserID()}, CallMediaType: signaling.Video})
+				if err != nil {
+					s.finish(fmt.Errorf("call: %w", err))
+				}
+				select {
+				case <-s.done:
+				case <-sctx.Done():
+					s.finish(errors.New("setup timed out"))
+				}
+				record(s)
+				if err == nil {
+					_ = caller.c.Hangup(sctx, rep.CallID)
+				}
+				caller.setCur(nil)
+				callee.setCur(nil)
+				free <- k
+			}()
+		}
 	}
 	setups.Wait()
 	res.RunTime = time.Since(start)

@@ -65,6 +65,9 @@ func (h *hub) run() {
 	defer close(h.done)
 	t := time.NewTimer(time.Hour)
 	t.Stop()
+	// One ticker pings every connection, instead of one per connection.
+	pings := time.NewTicker(pingPeriod)
+	defer pings.Stop()
 	var armed time.Time
 	for {
 		if next, ok := h.m.timers.next(); ok {
@@ -82,6 +85,10 @@ func (h *hub) run() {
 		case <-t.C:
 			armed = time.Time{}
 			h.m.fire(h.m.now())
+		case <-pings.C:
+			for c := range h.all {
+				c.ping()
+			}
 		case msg := <-h.closer:
 			h.m.shutdown(msg)
 			for c := range h.all {

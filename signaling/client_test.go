@@ -104,23 +104,25 @@ func TestClientCloseStopsEverything(t *testing.T) {
 }
 
 func TestDialRefusals(t *testing.T) {
-	_, url := startServer(t, func(c *server.Config) { c.MaxConnections = 1 })
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	_, url := startServer(t, nil)
 	expired, _ := signaling.GenUserSig(secret, appID, "alice", time.Second, time.Now().Add(-time.Hour))
 	_, err := signaling.Dial(ctx, signaling.ClientConfig{URL: url, UserID: "alice", UserSig: expired, Logger: quiet()})
 	if !errors.Is(err, &signaling.Error{Code: signaling.CodeUserSigExpired}) {
 		t.Errorf("expired UserSig: %v", err)
 	}
-	dial(t, url, "bob") // takes the one connection
-	s, _ := signaling.GenUserSig(secret, appID, "carol", time.Hour, time.Now())
-	_, err = signaling.Dial(ctx, signaling.ClientConfig{URL: url, UserID: "carol", UserSig: s, Logger: quiet()})
-	if !errors.Is(err, &signaling.Error{Code: signaling.CodeServerUnavailable}) || !strings.Contains(err.Error(), "full") {
-		t.Errorf("full server: %v", err)
-	}
 	_, err = signaling.Dial(ctx, signaling.ClientConfig{URL: url, UserID: "not valid", Logger: quiet()})
 	if !errors.Is(err, &signaling.Error{Code: signaling.CodeInvalidParam}) {
 		t.Errorf("bad user id: %v", err)
+	}
+
+	_, full := startServer(t, func(c *server.Config) { c.MaxConnections = 1 })
+	dial(t, full, "bob") // takes the one connection
+	s, _ := signaling.GenUserSig(secret, appID, "carol", time.Hour, time.Now())
+	_, err = signaling.Dial(ctx, signaling.ClientConfig{URL: full, UserID: "carol", UserSig: s, Logger: quiet()})
+	if !errors.Is(err, &signaling.Error{Code: signaling.CodeServerUnavailable}) || !strings.Contains(err.Error(), "full") {
+		t.Errorf("full server: %v", err)
 	}
 }
 

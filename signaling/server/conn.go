@@ -24,8 +24,10 @@ const (
 	pingPeriod = (pongWait * 9) / 10
 	// sendQueue is how many messages may wait for a connection's writer;
 	// a client that falls that far behind is cut off (it can resume, and
-	// gets what it missed replayed).
-	sendQueue = 64
+	// gets what it missed replayed: DefaultReplayLimit is as large). The
+	// queue is a slice that grows only while the client is behind, so the
+	// limit costs an idle connection nothing.
+	sendQueue = 1024
 	// hardLimitFactor: a message more than this many times MaxMessageBytes
 	// closes the connection instead of being refused.
 	hardLimitFactor = 4

@@ -202,7 +202,7 @@ func (m *machine) emit(u signaling.UserID, t signaling.MessageType, v any) {
 func (m *machine) emitRaw(s *session, t signaling.MessageType, data []byte) {
 	s.seq++
 	b := signaling.AppendMessage(nil, t, 0, s.seq, data)
-	s.record(b, m.cfg.ReplayLimit)
+	s.record(b, m.now(), m.cfg.ReplayLimit)
 	if m.onEvent != nil {
 		m.onEvent(s, t, data)
 	}

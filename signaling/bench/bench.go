@@ -73,6 +73,11 @@ type Result struct {
 	HeapPerConn          float64
 	ServerCPUSeconds     float64 // server CPU time during the setups
 	ServerCPUCores       float64 // that over the run time
+	// ServerP50 and ServerP99 bound the server's own share of the
+	// requests during the setups (arrival -> handled, every request type),
+	// from the calla_request_duration_seconds histogram: the upper bounds
+	// of the buckets the quantiles fall in.
+	ServerP50, ServerP99 time.Duration
 }
 
 // setup is one call setup in flight. The caller's and the callee's event
@@ -101,7 +106,6 @@ type agent struct {
 	c   *signaling.Client
 	mu  sync.Mutex
 	cur *setup // the setup this agent is in, as caller or callee
-	id  signaling.CallID
 }
 
 func (a *agent) setCur(s *setup) {
@@ -278,6 +282,10 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		beginLat = append(beginLat, s.calleeBeg.Sub(s.acceptSent))
 	}
 	cpu0 := idle["process_cpu_seconds_total"]
+	hist0, err := scrapeHistogram(ctx, metricsURL, "calla_request_duration_seconds")
+	if err != nil {
+		return res, err
+	}
 	// Pace by the clock, not by ticks: every millisecond, start as many
 	// setups as the target rate says should have started by now (a ticker
 	// alone drops ticks when the process is busy).
@@ -344,7 +352,71 @@ pace:
 	}
 	res.ServerCPUSeconds = after["process_cpu_seconds_total"] - cpu0
 	res.ServerCPUCores = res.ServerCPUSeconds / res.RunTime.Seconds()
+	hist1, err := scrapeHistogram(ctx, metricsURL, "calla_request_duration_seconds")
+	if err != nil {
+		return res, err
+	}
+	res.ServerP50, res.ServerP99 = histQuantile(hist0, hist1, 0.50), histQuantile(hist0, hist1, 0.99)
 	return res, nil
+}
+
+// scrapeHistogram reads a histogram's cumulative bucket counts, summed
+// over its labels other than le.
+func scrapeHistogram(ctx context.Context, url, name string) (map[float64]float64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, fmt.Errorf("bench: metrics: %w", err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("bench: metrics: %w", err)
+	}
+	defer resp.Body.Close()
+	out := map[float64]float64{}
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.HasPrefix(line, name+"_bucket{") {
+			continue
+		}
+		_, rest, _ := strings.Cut(line, `le="`)
+		leText, rest, _ := strings.Cut(rest, `"`)
+		le, err := strconv.ParseFloat(leText, 64)
+		if err != nil {
+			continue
+		}
+		_, val, _ := strings.Cut(rest, "} ")
+		if f, err := strconv.ParseFloat(strings.TrimSpace(val), 64); err == nil {
+			out[le] += f
+		}
+	}
+	return out, sc.Err()
+}
+
+// histQuantile returns the upper bound of the bucket holding quantile q of
+// the observations between two scrapes.
+func histQuantile(before, after map[float64]float64, q float64) time.Duration {
+	les := make([]float64, 0, len(after))
+	for le := range after {
+		les = append(les, le)
+	}
+	slices.Sort(les)
+	if len(les) == 0 {
+		return 0
+	}
+	total := after[les[len(les)-1]] - before[les[len(les)-1]]
+	if total <= 0 {
+		return 0
+	}
+	for _, le := range les {
+		if after[le]-before[le] >= q*total {
+			if le > 3600 {
+				return -1 // in the +Inf bucket
+			}
+			return time.Duration(le * float64(time.Second))
+		}
+	}
+	return -1
 }
 
 // scrape reads the unlabelled samples of a Prometheus text page.

@@ -47,6 +47,9 @@ func TestRunSmall(t *testing.T) {
 	if res.Setup.P50 <= 0 || res.Setup.P99 < res.Setup.P50 || res.InviteReceived.P50 > res.Setup.P50 {
 		t.Errorf("latencies out of order: %+v", res)
 	}
+	if res.ServerP50 <= 0 || res.ServerP99 < res.ServerP50 {
+		t.Errorf("server-side quantiles %v %v", res.ServerP50, res.ServerP99)
+	}
 	if res.RSSIdle == 0 {
 		t.Error("no RSS from /metrics")
 	}

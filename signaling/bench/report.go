@@ -61,10 +61,11 @@ func Markdown(r Result, o Options, command, serverMode string, at time.Time) str
 		r.RSSPerConn/1024, r.RSSBefore/(1<<20), r.RSSIdle/(1<<20), verdict(r.RSSPerConn <= TargetBytesPerIdl))
 	fmt.Fprintf(&b, "| server Go heap in use per idle connection | %.1f KiB | | |\n", r.HeapPerConn/1024)
 	fmt.Fprintf(&b, "| server CPU during the setups | %.2f cores (%.1f s CPU) | | |\n", r.ServerCPUCores, r.ServerCPUSeconds)
+	fmt.Fprintf(&b, "| server's own time per request, arrival -> handled (p50 / p99, histogram bucket bounds) | <= %s / <= %s | | |\n", ms(r.ServerP50), ms(r.ServerP99))
 	if r.FirstError != "" {
 		fmt.Fprintf(&b, "\nFirst failure: `%s`.\n", r.FirstError)
 	}
-	fmt.Fprintf(&b, "\nEach setup: the caller sends `call`; the callee's client accepts on onCallReceived; the setup is complete when both clients have onCallBegin; then the caller hangs up and the pair is free again (pairs are used round robin). Latencies are wall-clock in the bench process, so they include both clients' queues and the loopback network. Memory per idle connection is the server process's RSS (process_resident_memory_bytes from /metrics) after all logins and a 2 s settle, minus before, over the number of clients; the bench and the server share the 2 cores.\n")
+	fmt.Fprintf(&b, "\nEach setup: the caller sends `call`; the callee's client accepts on onCallReceived; the setup is complete when both clients have onCallBegin; then the caller hangs up and the pair is free again (pairs are used round robin). Latencies are wall-clock in the bench process, so they include both clients' queues and the loopback network. Memory per idle connection is the server process's RSS (process_resident_memory_bytes from /metrics) after all logins and a 2 s settle, minus before, over the number of clients; the bench and the server share the 2 cores. The bench process runs with GOGC=1000 so that its own garbage collection stays out of the latencies; the server process runs with Go's defaults.\n")
 	return b.String()
 }
 

@@ -171,7 +171,12 @@ func (c *conn) finish() {
 	close(c.writerDone)
 }
 
-func (c *conn) loggedIn() { c.logged.Store(true) }
+// loggedIn lifts the login deadline: from now on the connection lives as
+// long as it answers pings.
+func (c *conn) loggedIn() {
+	c.logged.Store(true)
+	_ = c.ws.SetReadDeadline(time.Now().Add(pongWait))
+}
 
 // readPump reads until the connection fails, then tells the hub. After a
 // fatal refusal (login timeout, rate-limit strikes) it only drains what the
@@ -247,6 +252,6 @@ func (c *conn) readPump() {
 			c.srv.hub.post(input{kind: inRefuse, c: c, id: req.ID, err: derr})
 			continue
 		}
-		c.srv.hub.post(input{kind: inRequest, c: c, req: req, payload: payload})
+		c.srv.hub.post(input{kind: inRequest, c: c, req: req, payload: payload, at: now})
 	}
 }

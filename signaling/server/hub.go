@@ -24,7 +24,8 @@ type input struct {
 	payload  any
 	id       uint64
 	err      error
-	shutCode int // inRefuse: close the connection after the refusal
+	shutCode int       // inRefuse: close the connection after the refusal
+	at       time.Time // inRequest: when the read pump had it
 }
 
 // hub is the one goroutine that owns the state machine and every
@@ -114,6 +115,7 @@ func (h *hub) apply(in input) {
 		}
 	case inRequest:
 		h.m.handle(in.c, in.req, in.payload)
+		h.m.metrics.handled(in.req.Type, time.Since(in.at))
 	case inRefuse:
 		h.m.replyErr(in.c, in.id, in.err)
 		if in.shutCode != 0 {

@@ -44,7 +44,7 @@ type ringEntry struct {
 }
 
 // replayAge is how long an event is kept for a resume. A client learns
-// that its connection died within clientPongWait (30 s) and the server
+// that its connection died within its pong wait (60 s) and the server
 // within pongWait (60 s); after that the grace period runs. Events older
 // than this cannot be missing from a live client, and dropping them keeps
 // an idle session small.

@@ -65,7 +65,7 @@ func Markdown(r Result, o Options, command, serverMode string, at time.Time) str
 	if r.FirstError != "" {
 		fmt.Fprintf(&b, "\nFirst failure: `%s`.\n", r.FirstError)
 	}
-	fmt.Fprintf(&b, "\nEach setup: the caller sends `call`; the callee's client accepts on onCallReceived; the setup is complete when both clients have onCallBegin; then the caller hangs up and the pair is free again (pairs are used round robin). Latencies are wall-clock in the bench process, so they include both clients' queues and the loopback network. Memory per idle connection is the server process's RSS (process_resident_memory_bytes from /metrics) after all logins and a 2 s settle, minus before, over the number of clients; the bench and the server share the 2 cores. The bench process runs with GOGC=1000 so that its own garbage collection stays out of the latencies; the server process runs with Go's defaults.\n")
+	fmt.Fprintf(&b, "\nEach setup: the caller sends `call`; the callee's client accepts on onCallReceived; the setup is complete when both clients have onCallBegin; then the caller hangs up and the pair is free again (pairs are used round robin). Latencies are wall-clock in the bench process, so they include both clients' queues and the loopback network. Memory per idle connection is the server process's RSS (process_resident_memory_bytes from /metrics) after all logins and a 2 s settle, minus before, over the number of clients; the bench and the server share the 2 cores. The bench process runs with GOGC=1000 so that its own garbage collection stays out of the latencies; the server process runs with `calla serve`'s defaults (GOGC 400, see cli/serve.go).\n")
 	return b.String()
 }
 

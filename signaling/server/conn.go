@@ -139,7 +139,7 @@ func (c *conn) flush() {
 				err = c.ws.WriteMessage(websocket.PingMessage, nil)
 			} else {
 				err = c.ws.WriteMessage(websocket.TextMessage, b)
-				c.srv.metrics.messages.WithLabelValues("out").Inc()
+				c.srv.metrics.msgsOut.Inc()
 			}
 			if err != nil {
 				// The read pump will fail too and tell the hub.
@@ -219,7 +219,7 @@ func (c *conn) readPump() {
 		if err != nil {
 			return
 		}
-		c.srv.metrics.messages.WithLabelValues("in").Inc()
+		c.srv.metrics.msgsIn.Inc()
 		if draining {
 			continue
 		}

@@ -21,6 +21,8 @@ type metrics struct {
 	errors    *prometheus.CounterVec
 	conns     prometheus.Gauge
 	latency   *prometheus.HistogramVec
+	msgsIn    prometheus.Counter
+	msgsOut   prometheus.Counter
 	ringing   prometheus.Gauge
 	connected prometheus.Gauge
 }
@@ -44,6 +46,8 @@ func newMetrics() *metrics {
 		Help:    "From a request's arrival (read pump) until the hub has handled it and queued its reply and events: the server's share of a request's latency.",
 		Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1},
 	}, []string{"type"})
+	m.msgsIn = m.messages.WithLabelValues("in")
+	m.msgsOut = m.messages.WithLabelValues("out")
 	m.ringing = m.calls.WithLabelValues("ringing")
 	m.connected = m.calls.WithLabelValues("connected")
 	m.reg.MustRegister(m.users, m.calls, m.messages, m.errors, m.conns, m.latency,

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -78,6 +79,9 @@ type Result struct {
 	// from the calla_request_duration_seconds histogram: the upper bounds
 	// of the buckets the quantiles fall in.
 	ServerP50, ServerP99 time.Duration
+	// LoadAvg is /proc/loadavg when the run started: the cores are shared
+	// with whatever else runs on the machine.
+	LoadAvg string
 }
 
 // setup is one call setup in flight. The caller's and the callee's event
@@ -180,6 +184,9 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	log := o.Logger
 	metricsURL := strings.Replace(strings.TrimSuffix(o.URL, "/ws"), "ws", "http", 1) + "/metrics"
 	var res Result
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		res.LoadAvg = strings.Join(strings.Fields(string(b))[:3], " ")
+	}
 	before, err := scrape(ctx, metricsURL)
 	if err != nil {
 		return res, err

@@ -47,7 +47,11 @@ func Markdown(r Result, o Options, command, serverMode string, at time.Time) str
 	var b strings.Builder
 	fmt.Fprintf(&b, "## Signaling\n\n")
 	fmt.Fprintf(&b, "Measured by `%s` on %s, %s.\n", command, at.UTC().Format("2006-01-02 15:04 MST"), Machine())
-	fmt.Fprintf(&b, "Server: %s. Clients: real `signaling.Client`s in the bench process, over loopback websockets.\n\n", serverMode)
+	fmt.Fprintf(&b, "Server: %s. Clients: real `signaling.Client`s in the bench process, over loopback websockets.", serverMode)
+	if r.LoadAvg != "" {
+		fmt.Fprintf(&b, " Load average when the run started: %s (other work shares the 2 cores).", r.LoadAvg)
+	}
+	fmt.Fprintf(&b, "\n\n")
 	fmt.Fprintf(&b, "| Figure | Value | Target | |\n|---|---|---|---|\n")
 	fmt.Fprintf(&b, "| clients connected (logged in) | %d (in %v) | %d | %s |\n", r.Clients, r.LoginTime.Round(time.Millisecond), TargetClients, verdict(r.Clients >= TargetClients))
 	fmt.Fprintf(&b, "| call setups per second (completed / run time) | %.0f (%d of %d started, %d failed, target rate %d/s over %v) | %d | %s |\n",

@@ -58,6 +58,7 @@ type scenario struct {
 	name  string
 	users []signaling.UserID
 	conn  bool
+	cfg   func(*Config) // changes to the server's config, if any
 	run   func(s *stage)
 	want  map[signaling.UserID][]string
 }
@@ -420,6 +421,7 @@ var scenarios = []scenario{
 	{
 		name:  "a member's connection drops and resumes within the grace period; missed events are replayed",
 		users: users("bob"),
+		cfg:   func(c *Config) { c.Grace = 5 * time.Second }, // ample for a loaded machine
 		run: func(s *stage) {
 			p := newProxy(s.t, strings.TrimPrefix(s.e.hs.URL, "http://"))
 			s.t.Cleanup(p.close)
@@ -482,7 +484,7 @@ func TestConformance(t *testing.T) {
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
 			t.Parallel()
-			e := newEnv(t, nil)
+			e := newEnv(t, sc.cfg)
 			s := &stage{t: t, e: e, c: map[signaling.UserID]*tclient{}, calls: map[signaling.CallID]bool{}}
 			var cancel context.CancelFunc
 			s.ctx, cancel = context.WithTimeout(context.Background(), 20*time.Second)

@@ -32,6 +32,7 @@ type machine struct {
 
 	nextSession uint64
 	nextCall    uint64
+	runTag      string // random per server start, in every call id
 	nextRoom    int32
 
 	presenceDirty map[signaling.UserID]struct{}

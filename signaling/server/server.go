@@ -4,6 +4,7 @@ import (
 	"context"
 	crand "crypto/rand"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -59,6 +60,8 @@ func New(cfg Config) (*Server, error) {
 	var b [4]byte
 	_, _ = crand.Read(b[:])
 	m.nextRoom = int32(binary.BigEndian.Uint32(b[:]) % (1<<31 - 2))
+	_, _ = crand.Read(b[:])
+	m.runTag = hex.EncodeToString(b[:3])
 	s.hub = newHub(m)
 	s.upgrader = websocket.Upgrader{
 		ReadBufferSize:  1024,

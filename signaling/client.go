@@ -21,8 +21,10 @@ const (
 	// clientWriteWait is how long one write may take.
 	clientWriteWait = 10 * time.Second
 	// clientPongWait is how long the client waits for any message, ping
-	// or pong before it counts the connection as dead and reconnects.
-	clientPongWait = 30 * time.Second
+	// or pong before it counts the connection as dead and reconnects. Its
+	// own pings (every clientPingPeriod) draw pongs well within it, and so
+	// do the server's (every 54 s).
+	clientPongWait = 60 * time.Second
 	// clientPingPeriod must be shorter than clientPongWait.
 	clientPingPeriod = (clientPongWait * 9) / 10
 	// clientSendQueue is how many requests may wait for the writer.

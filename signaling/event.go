@@ -175,9 +175,10 @@ type SessionLost struct {
 	Reason string
 }
 
-// Closed is the last event before the Events channel closes: the client
-// stopped for good (Close, kick, UserSig expiry, a login that failed).
-// Err is nil after Close.
+// Closed is the last event before the Events channel closes when the
+// client stops by itself: Err is nil after Logout, and says why otherwise
+// (kicked: ErrKicked; UserSig expired; a re-login refused). After Close
+// the channel just closes, without this event.
 type Closed struct {
 	Err error
 }

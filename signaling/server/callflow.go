@@ -142,8 +142,11 @@ func (m *machine) startCall(caller signaling.UserID, req *signaling.CallRequest)
 	return after, signaling.CallReply{CallID: c.id, RoomID: c.room, CallMediaType: c.media, Members: []signaling.UserID{}}, nil
 }
 
+// callPrefix starts every call id: "c", the run tag, "-". The run tag
+// (random per server start) keeps ids of a restarted server from
+// repeating the last run's, so call history keyed by id stays unique.
 func (m *machine) callPrefix() string {
-	return "c" + strconv.FormatUint(uint64(m.cfg.AppID%1000), 10) + "-"
+	return "c" + m.runTag + "-"
 }
 
 // roomFor returns the requested room or a fresh one.

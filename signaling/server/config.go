@@ -18,7 +18,7 @@ const (
 	DefaultMessageBurst     = 100
 	DefaultLoginTimeout     = 10 * time.Second
 	DefaultPresenceInterval = 100 * time.Millisecond
-	DefaultReplayLimit      = 256
+	DefaultReplayLimit      = 1024
 	// MaxInviteTimeout is the longest per-call invite timeout a client may ask for.
 	MaxInviteTimeout = 10 * time.Minute
 	// MaxGroupMembers is TUICallKit's limit: a group call has at most 9
@@ -61,7 +61,8 @@ type Config struct {
 	LoginTimeout time.Duration
 	// PresenceInterval batches presence pushes.
 	PresenceInterval time.Duration
-	// ReplayLimit is how many recent events a session keeps for a resume.
+	// ReplayLimit is how many recent events a session keeps for a resume
+	// (events older than a few minutes are dropped anyway).
 	ReplayLimit int
 	// Logger gets structured logs; nil means slog.Default().
 	Logger *slog.Logger

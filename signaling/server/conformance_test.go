@@ -58,6 +58,7 @@ type scenario struct {
 	name  string
 	users []signaling.UserID
 	conn  bool
+	cfg   func(*Config) // changes to the server's config, if any
 	run   func(s *stage)
 	want  map[signaling.UserID][]string
 }
@@ -266,6 +267,50 @@ var scenarios = []scenario{
 		},
 	},
 	{
+		name:  "group: the last connected member leaves while an invitee still rings; the invitee is cancelled",
+		users: users("alice", "bob", "carol"),
+		run: func(s *stage) {
+			id := s.call("alice", signaling.CallRequest{CalleeIDList: users("bob", "carol"), CallMediaType: signaling.Video, Timeout: 30})
+			s.ring("bob")
+			s.ring("carol")
+			_, err := s.c["bob"].Accept(s.ctx, id)
+			s.ok(err)
+			s.ok(s.c["alice"].Hangup(s.ctx, id))
+			s.ok(s.c["bob"].Hangup(s.ctx, id))
+		},
+		want: map[signaling.UserID][]string{
+			"alice": {"onCallBegin role=1 members=[bob] entry=0 media=1", "onUserJoin bob entry=1 offer=false", "onCallEnd role=1 reason=hangup media=1"},
+			"bob": {"onCallReceived caller=alice callees=[bob carol] group= media=1 data=", "onCallBegin role=2 members=[alice] entry=1 media=1",
+				"onUserJoin alice entry=0 offer=true", "onUserLeave alice", "onCallEnd role=2 reason=hangup media=1"},
+			"carol": {"onCallReceived caller=alice callees=[bob carol] group= media=1 data=", "onCallCancelled callerId=alice reason=canceled"},
+		},
+	},
+	{
+		name:  "group: a user joins the running call by call id",
+		users: users("alice", "bob", "dave"),
+		run: func(s *stage) {
+			id := s.call("alice", signaling.CallRequest{CalleeIDList: users("bob", "dave"), CallMediaType: signaling.Audio, Timeout: 30})
+			s.ring("bob")
+			s.ring("dave")
+			s.ok(s.c["dave"].Reject(s.ctx, id))
+			_, err := s.c["bob"].Accept(s.ctx, id)
+			s.ok(err)
+			_, err = s.c["dave"].Join(s.ctx, signaling.JoinRequest{CallID: id})
+			s.ok(err)
+			s.ok(s.c["alice"].Hangup(s.ctx, id))
+			s.ok(s.c["dave"].Hangup(s.ctx, id))
+		},
+		want: map[signaling.UserID][]string{
+			"alice": {"onUserReject dave", "onCallBegin role=1 members=[bob] entry=0 media=0", "onUserJoin bob entry=1 offer=false",
+				"onUserJoin dave entry=2 offer=false", "onCallEnd role=1 reason=hangup media=0"},
+			"bob": {"onCallReceived caller=alice callees=[bob dave] group= media=0 data=", "onUserReject dave", "onCallBegin role=2 members=[alice] entry=1 media=0",
+				"onUserJoin alice entry=0 offer=true", "onUserJoin dave entry=2 offer=false", "onUserLeave alice", "onUserLeave dave", "onCallEnd role=2 reason=hangup media=0"},
+			"dave": {"onCallReceived caller=alice callees=[bob dave] group= media=0 data=", "onCallCancelled callerId=dave reason=reject",
+				"onCallBegin role=2 members=[alice bob] entry=2 media=0", "onUserJoin alice entry=0 offer=true", "onUserJoin bob entry=1 offer=true",
+				"onUserLeave alice", "onCallEnd role=2 reason=hangup media=0"},
+		},
+	},
+	{
 		name:  "group: one invitee is busy, the other rejects",
 		users: users("alice", "bob", "erin", "frank"),
 		run: func(s *stage) {
@@ -420,6 +465,7 @@ var scenarios = []scenario{
 	{
 		name:  "a member's connection drops and resumes within the grace period; missed events are replayed",
 		users: users("bob"),
+		cfg:   func(c *Config) { c.Grace = 5 * time.Second }, // ample for a loaded machine
 		run: func(s *stage) {
 			p := newProxy(s.t, strings.TrimPrefix(s.e.hs.URL, "http://"))
 			s.t.Cleanup(p.close)
@@ -482,7 +528,7 @@ func TestConformance(t *testing.T) {
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
 			t.Parallel()
-			e := newEnv(t, nil)
+			e := newEnv(t, sc.cfg)
 			s := &stage{t: t, e: e, c: map[signaling.UserID]*tclient{}, calls: map[signaling.CallID]bool{}}
 			var cancel context.CancelFunc
 			s.ctx, cancel = context.WithTimeout(context.Background(), 20*time.Second)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -22,8 +23,11 @@ const (
 	// pingPeriod must be shorter than pongWait so a pong can arrive in time.
 	pingPeriod = (pongWait * 9) / 10
 	// sendQueue is how many messages may wait for a connection's writer;
-	// a client that falls that far behind is cut off (it can resume).
-	sendQueue = 256
+	// a client that falls that far behind is cut off (it can resume, and
+	// gets what it missed replayed: DefaultReplayLimit is as large). The
+	// queue is a slice that grows only while the client is behind, so the
+	// limit costs an idle connection nothing.
+	sendQueue = 1024
 	// hardLimitFactor: a message more than this many times MaxMessageBytes
 	// closes the connection instead of being refused.
 	hardLimitFactor = 4
@@ -34,56 +38,158 @@ const (
 	closeWait = time.Second
 )
 
-// conn is one websocket. Its read pump (the HTTP handler's goroutine)
-// decodes requests and posts them to the hub; its write pump writes what
-// the hub queues on send. The hub alone enqueues and closes send; the
-// fields marked hub-only are touched by the hub goroutine alone.
+// conn is one websocket. Its read pump decodes requests and posts them to
+// the hub. Writing has no goroutine of its own while the connection is
+// idle: when the hub queues a message (or a ping, or the close) on an idle
+// connection it starts one flusher goroutine, which writes until the queue
+// is empty and ends. Idle connections then cost one goroutine, not two,
+// which is most of the memory of an idle connection.
 type conn struct {
-	srv  *Server
-	ws   *websocket.Conn
-	send chan []byte
+	srv *Server
+	ws  *websocket.Conn
 
-	isShut    bool // hub-only
-	closeCode int  // hub-only until send is closed, then the write pump's
+	mu        sync.Mutex
+	queue     [][]byte // nil entries are pings
+	flushing  bool     // a flusher goroutine is running
+	isShut    bool     // no more messages: close after the queue
+	closeCode int
 	closeText string
+	broken    bool // a write failed: drop what is queued
 
-	logged   atomic.Bool
-	readDone chan struct{} // closed when the read pump returns
+	logged     atomic.Bool
+	readDone   chan struct{} // closed when the read pump stops reading
+	writerDone chan struct{} // closed when the close frame is written and the socket closed
 }
 
 func newConn(srv *Server, ws *websocket.Conn) *conn {
-	return &conn{srv: srv, ws: ws, send: make(chan []byte, sendQueue), readDone: make(chan struct{})}
+	return &conn{srv: srv, ws: ws, readDone: make(chan struct{}), writerDone: make(chan struct{})}
 }
 
+// enqueue queues b; false means the client is sendQueue messages behind.
 func (c *conn) enqueue(b []byte) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if c.isShut {
 		return true // closing: nothing more goes out, and that is not a slow reader
 	}
-	select {
-	case c.send <- b:
-		return true
-	default:
+	if len(c.queue) >= sendQueue {
 		return false
+	}
+	c.queue = append(c.queue, b)
+	c.startFlusher()
+	return true
+}
+
+// ping queues a ping unless the connection is closing.
+func (c *conn) ping() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.isShut && len(c.queue) < sendQueue {
+		c.queue = append(c.queue, nil)
+		c.startFlusher()
 	}
 }
 
 func (c *conn) shut(code int, text string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if c.isShut {
 		return
 	}
 	c.isShut = true
 	c.closeCode, c.closeText = code, text
-	close(c.send)
+	c.startFlusher()
 }
 
-func (c *conn) loggedIn() { c.logged.Store(true) }
+// startFlusher starts the flusher if none runs; c.mu is held.
+func (c *conn) startFlusher() {
+	if !c.flushing {
+		c.flushing = true
+		go c.flush()
+	}
+}
+
+// flush writes what is queued, then ends; after the last message of a
+// shut connection it writes the close frame, waits for the client's (or
+// closeWait), and closes the socket.
+func (c *conn) flush() {
+	for {
+		c.mu.Lock()
+		batch := c.queue
+		c.queue = nil
+		if c.broken {
+			batch = nil
+		}
+		if len(batch) == 0 {
+			shut := c.isShut
+			if !shut {
+				c.flushing = false
+			}
+			c.mu.Unlock()
+			if shut {
+				c.finish()
+			}
+			return
+		}
+		c.mu.Unlock()
+		for _, b := range batch {
+			_ = c.ws.SetWriteDeadline(time.Now().Add(writeWait))
+			var err error
+			if b == nil {
+				err = c.ws.WriteMessage(websocket.PingMessage, nil)
+			} else {
+				err = c.ws.WriteMessage(websocket.TextMessage, b)
+				c.srv.metrics.msgsOut.Inc()
+			}
+			if err != nil {
+				// The read pump will fail too and tell the hub.
+				c.mu.Lock()
+				c.broken = true
+				c.mu.Unlock()
+				_ = c.ws.Close()
+				break
+			}
+		}
+	}
+}
+
+func (c *conn) finish() {
+	c.mu.Lock()
+	broken := c.broken
+	c.mu.Unlock()
+	if !broken {
+		_ = c.ws.SetWriteDeadline(time.Now().Add(writeWait))
+		_ = c.ws.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(c.closeCode, c.closeText))
+		t := time.NewTimer(closeWait)
+		select {
+		case <-c.readDone:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+	_ = c.ws.Close()
+	close(c.writerDone)
+}
+
+// loggedIn lifts the login deadline: from now on the connection lives as
+// long as it answers pings.
+func (c *conn) loggedIn() {
+	c.logged.Store(true)
+	_ = c.ws.SetReadDeadline(time.Now().Add(pongWait))
+}
 
 // readPump reads until the connection fails, then tells the hub. After a
 // fatal refusal (login timeout, rate-limit strikes) it only drains what the
 // client still sends, until the close handshake ends the connection.
 func (c *conn) readPump() {
-	defer close(c.readDone)
-	defer c.srv.hub.post(input{kind: inGone, c: c})
+	defer func() {
+		close(c.readDone)
+		c.srv.hub.post(input{kind: inGone, c: c})
+		// The hub shuts every connection that is gone; wait for the close
+		// so that Shutdown, which waits for the read pumps, also waits
+		// for the last write.
+		<-c.writerDone
+	}()
 	draining := false
 	cfg := &c.srv.cfg
 	limit := cfg.MaxMessageBytes
@@ -113,7 +219,7 @@ func (c *conn) readPump() {
 		if err != nil {
 			return
 		}
-		c.srv.metrics.messages.WithLabelValues("in").Inc()
+		c.srv.metrics.msgsIn.Inc()
 		if draining {
 			continue
 		}
@@ -146,41 +252,6 @@ func (c *conn) readPump() {
 			c.srv.hub.post(input{kind: inRefuse, c: c, id: req.ID, err: derr})
 			continue
 		}
-		c.srv.hub.post(input{kind: inRequest, c: c, req: req, payload: payload})
-	}
-}
-
-// writePump writes queued messages and pings until send is closed or a
-// write fails; then it closes the websocket, which ends the read pump.
-func (c *conn) writePump() {
-	ticker := time.NewTicker(pingPeriod)
-	defer func() {
-		ticker.Stop()
-		_ = c.ws.Close()
-	}()
-	for {
-		select {
-		case b, ok := <-c.send:
-			_ = c.ws.SetWriteDeadline(time.Now().Add(writeWait))
-			if !ok {
-				_ = c.ws.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(c.closeCode, c.closeText))
-				t := time.NewTimer(closeWait)
-				select {
-				case <-c.readDone:
-				case <-t.C:
-				}
-				t.Stop()
-				return
-			}
-			if err := c.ws.WriteMessage(websocket.TextMessage, b); err != nil {
-				return
-			}
-			c.srv.metrics.messages.WithLabelValues("out").Inc()
-		case <-ticker.C:
-			_ = c.ws.SetWriteDeadline(time.Now().Add(writeWait))
-			if err := c.ws.WriteMessage(websocket.PingMessage, nil); err != nil {
-				return
-			}
-		}
+		c.srv.hub.post(input{kind: inRequest, c: c, req: req, payload: payload, at: now})
 	}
 }

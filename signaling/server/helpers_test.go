@@ -152,31 +152,6 @@ func (c *tclient) waitFor(t signaling.MessageType) signaling.Event {
 	}
 }
 
-// waitCount waits until the client has n events of type t.
-func (c *tclient) waitCount(t signaling.MessageType, n int) {
-	c.t.Helper()
-	deadline := time.After(10 * time.Second)
-	for {
-		c.mu.Lock()
-		k := 0
-		for _, ev := range c.evs {
-			if ev.EventType() == t {
-				k++
-			}
-		}
-		c.mu.Unlock()
-		if k >= n {
-			return
-		}
-		select {
-		case <-c.cond:
-		case <-time.After(20 * time.Millisecond):
-		case <-deadline:
-			c.t.Fatalf("%s: %d of %d %s events; got %v", c.user, k, n, t, c.described())
-		}
-	}
-}
-
 // sync makes a round trip, after which every event the server sent this
 // client before has reached its queue; then it gives the collector a
 // moment to take them.

@@ -24,7 +24,8 @@ type input struct {
 	payload  any
 	id       uint64
 	err      error
-	shutCode int // inRefuse: close the connection after the refusal
+	shutCode int       // inRefuse: close the connection after the refusal
+	at       time.Time // inRequest: when the read pump had it
 }
 
 // hub is the one goroutine that owns the state machine and every
@@ -65,6 +66,9 @@ func (h *hub) run() {
 	defer close(h.done)
 	t := time.NewTimer(time.Hour)
 	t.Stop()
+	// One ticker pings every connection, instead of one per connection.
+	pings := time.NewTicker(pingPeriod)
+	defer pings.Stop()
 	var armed time.Time
 	for {
 		if next, ok := h.m.timers.next(); ok {
@@ -82,6 +86,10 @@ func (h *hub) run() {
 		case <-t.C:
 			armed = time.Time{}
 			h.m.fire(h.m.now())
+		case <-pings.C:
+			for c := range h.all {
+				c.ping()
+			}
 		case msg := <-h.closer:
 			h.m.shutdown(msg)
 			for c := range h.all {
@@ -107,6 +115,7 @@ func (h *hub) apply(in input) {
 		}
 	case inRequest:
 		h.m.handle(in.c, in.req, in.payload)
+		h.m.metrics.handled(in.req.Type, time.Since(in.at))
 	case inRefuse:
 		h.m.replyErr(in.c, in.id, in.err)
 		if in.shutCode != 0 {

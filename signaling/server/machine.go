@@ -32,6 +32,7 @@ type machine struct {
 
 	nextSession uint64
 	nextCall    uint64
+	runTag      string // random per server start, in every call id
 	nextRoom    int32
 
 	presenceDirty map[signaling.UserID]struct{}
@@ -42,8 +43,6 @@ type machine struct {
 	// onEvent, if set, sees every numbered event as it is recorded for a
 	// session (tests check invariants with it).
 	onEvent func(s *session, t signaling.MessageType, data []byte)
-	// scratch is reused to build messages.
-	scratch []byte
 }
 
 func newMachine(cfg Config, store dirStore, met *metrics, dir map[signaling.UserID]dirEntry) *machine {
@@ -204,7 +203,7 @@ func (m *machine) emit(u signaling.UserID, t signaling.MessageType, v any) {
 func (m *machine) emitRaw(s *session, t signaling.MessageType, data []byte) {
 	s.seq++
 	b := signaling.AppendMessage(nil, t, 0, s.seq, data)
-	s.record(b, m.cfg.ReplayLimit)
+	s.record(b, m.now(), m.cfg.ReplayLimit)
 	if m.onEvent != nil {
 		m.onEvent(s, t, data)
 	}

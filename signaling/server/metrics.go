@@ -2,6 +2,7 @@ package server
 
 import (
 	"strconv"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -19,6 +20,9 @@ type metrics struct {
 	messages  *prometheus.CounterVec
 	errors    *prometheus.CounterVec
 	conns     prometheus.Gauge
+	latency   *prometheus.HistogramVec
+	msgsIn    prometheus.Counter
+	msgsOut   prometheus.Counter
 	ringing   prometheus.Gauge
 	connected prometheus.Gauge
 }
@@ -37,9 +41,16 @@ func newMetrics() *metrics {
 		conns: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "calla_connections", Help: "Open websocket connections, logged in or not."}),
 	}
+	m.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "calla_request_duration_seconds",
+		Help:    "From a request's arrival (read pump) until the hub has handled it and queued its reply and events: the server's share of a request's latency.",
+		Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1},
+	}, []string{"type"})
+	m.msgsIn = m.messages.WithLabelValues("in")
+	m.msgsOut = m.messages.WithLabelValues("out")
 	m.ringing = m.calls.WithLabelValues("ringing")
 	m.connected = m.calls.WithLabelValues("connected")
-	m.reg.MustRegister(m.users, m.calls, m.messages, m.errors, m.conns,
+	m.reg.MustRegister(m.users, m.calls, m.messages, m.errors, m.conns, m.latency,
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewGoCollector())
 	return m
@@ -78,5 +89,11 @@ func (m *metrics) callEnded(begun bool) {
 func (m *metrics) refused(c signaling.Code) {
 	if m != nil {
 		m.errors.WithLabelValues(strconv.Itoa(int(c))).Inc()
+	}
+}
+
+func (m *metrics) handled(t signaling.RequestType, d time.Duration) {
+	if m != nil {
+		m.latency.WithLabelValues(string(t)).Observe(d.Seconds())
 	}
 }

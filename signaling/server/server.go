@@ -4,6 +4,7 @@ import (
 	"context"
 	crand "crypto/rand"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -30,7 +31,7 @@ type Server struct {
 
 	mu      sync.Mutex // guards closing and wg.Add against Shutdown's Wait
 	closing bool
-	wg      sync.WaitGroup // read and write pumps
+	wg      sync.WaitGroup // read pumps, each waiting for its connection's last write
 	nconns  atomic.Int64
 
 	shutOnce sync.Once
@@ -59,6 +60,8 @@ func New(cfg Config) (*Server, error) {
 	var b [4]byte
 	_, _ = crand.Read(b[:])
 	m.nextRoom = int32(binary.BigEndian.Uint32(b[:]) % (1<<31 - 2))
+	_, _ = crand.Read(b[:])
+	m.runTag = hex.EncodeToString(b[:3])
 	s.hub = newHub(m)
 	s.upgrader = websocket.Upgrader{
 		ReadBufferSize:  1024,
@@ -118,21 +121,23 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	}
 	s.wg.Add(1)
 	s.mu.Unlock()
-	defer s.wg.Done()
-	defer s.nconns.Add(-1)
 
 	ws, err := s.upgrader.Upgrade(w, r, nil)
 	if err != nil {
+		s.nconns.Add(-1)
+		s.wg.Done()
 		return // Upgrade answered the client already
 	}
 	c := newConn(s, ws)
 	s.hub.post(input{kind: inOpen, c: c})
-	s.wg.Add(1)
+	// The read pump gets a goroutine of its own so that this handler
+	// returns: net/http then frees its per-connection buffers and the
+	// handler's stack, which would otherwise stay for the websocket's life.
 	go func() {
 		defer s.wg.Done()
-		c.writePump()
+		defer s.nconns.Add(-1)
+		c.readPump()
 	}()
-	c.readPump()
 }
 
 // Shutdown tells every client that the server is going away, closes every

@@ -33,19 +33,34 @@ type session struct {
 	sigTimer     *timer
 	ended        bool
 
-	seq  uint64   // number of the last event
-	ring [][]byte // the last len(ring) events, ring[i] has seq seq-len(ring)+1+i
+	seq  uint64      // number of the last event
+	ring []ringEntry // the kept events, oldest first; ring[i] has seq seq-len(ring)+1+i
 }
 
-// record numbers an event message and keeps it for a resume; limit caps
-// the kept events.
-func (s *session) record(b []byte, limit int) {
-	if len(s.ring) >= limit {
-		copy(s.ring, s.ring[1:])
-		s.ring[len(s.ring)-1] = b
-		return
+// ringEntry is one event kept for a resume.
+type ringEntry struct {
+	at time.Time
+	b  []byte
+}
+
+// replayAge is how long an event is kept for a resume. A client learns
+// that its connection died within its pong wait (60 s) and the server
+// within pongWait (60 s); after that the grace period runs. Events older
+// than this cannot be missing from a live client, and dropping them keeps
+// an idle session small.
+const replayAge = 2*pongWait + 2*time.Minute
+
+// record keeps an event for a resume; limit caps the kept events.
+func (s *session) record(b []byte, now time.Time, limit int) {
+	drop := 0
+	for drop < len(s.ring) && (len(s.ring)-drop >= limit || now.Sub(s.ring[drop].at) > replayAge) {
+		drop++
 	}
-	s.ring = append(s.ring, b)
+	if drop > 0 {
+		clear(s.ring[:drop])
+		s.ring = s.ring[drop:]
+	}
+	s.ring = append(s.ring, ringEntry{at: now, b: b})
 }
 
 // since returns the kept events after seq last, and false if some of them
@@ -58,5 +73,9 @@ func (s *session) since(last uint64) ([][]byte, bool) {
 	if n > uint64(len(s.ring)) {
 		return nil, false
 	}
-	return s.ring[len(s.ring)-int(n):], true
+	out := make([][]byte, 0, n)
+	for _, e := range s.ring[len(s.ring)-int(n):] {
+		out = append(out, e.b)
+	}
+	return out, true
 }

@@ -1,0 +1,119 @@
+package call
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"regexp"
+	"time"
+
+	"github.com/calla-rtc/calla/signaling"
+	"github.com/calla-rtc/calla/signaling/server"
+)
+
+// EchoUserID and EchoNickname are the embedded echo bot's account: the
+// "Echo Test" contact of the first run.
+const (
+	EchoUserID   signaling.UserID = "echo"
+	EchoNickname                  = "Echo Test"
+)
+
+// Local is the embedded default of the desktop app (DESIGN §4): a
+// signaling server in this process on a free loopback port, with the echo
+// bot logged in, so that a newcomer can make a call with no setup.
+//
+// Concurrency: StartLocal starts the HTTP server's goroutine and the bot's
+// engine; Close stops them.
+type Local struct {
+	// URL is the server's websocket address.
+	URL   string
+	srv   *server.Server
+	creds server.LocalCredentials
+	hs    *http.Server
+	bot   *Engine
+	done  chan struct{}
+}
+
+// StartLocal starts the embedded server with its data (secret, directory)
+// in dataDir, and the echo bot.
+func StartLocal(ctx context.Context, dataDir string, log *slog.Logger) (*Local, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	srv, creds, err := server.NewLocal(dataDir, server.Config{Logger: log.With("component", "local-server")})
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		srv.Shutdown(context.Background())
+		return nil, fmt.Errorf("call: local server: %w", err)
+	}
+	l := &Local{
+		URL:   "ws://" + ln.Addr().String() + "/ws",
+		srv:   srv,
+		creds: creds,
+		hs:    &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second},
+		done:  make(chan struct{}),
+	}
+	go func() {
+		defer close(l.done)
+		if err := l.hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("local server", "err", err)
+		}
+	}()
+	sig, err := creds.UserSig(EchoUserID)
+	if err != nil {
+		l.Close()
+		return nil, err
+	}
+	l.bot = New(Config{Echo: true, LoopbackOnly: true, NoPlayback: true, Logger: log.With("component", "echo-bot")})
+	go func() { // the bot's events interest nobody
+		for range l.bot.Events() {
+		}
+	}()
+	if err := l.bot.Login(ctx, LoginParams{Server: l.URL, UserID: EchoUserID, UserSig: sig, Nickname: EchoNickname}); err != nil {
+		l.Close()
+		return nil, fmt.Errorf("call: echo bot: %w", err)
+	}
+	return l, nil
+}
+
+// UserSig mints a UserSig for a local user.
+func (l *Local) UserSig(user signaling.UserID) (string, error) { return l.creds.UserSig(user) }
+
+// Close stops the bot and the server.
+func (l *Local) Close() error {
+	if l.bot != nil {
+		l.bot.Close()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := l.srv.Shutdown(ctx)
+	l.hs.Shutdown(ctx)
+	<-l.done
+	return err
+}
+
+var notIDChar = regexp.MustCompile(`[^a-zA-Z0-9_-]`)
+
+// LocalUserID is the local user's id in local mode: the login name,
+// cleaned to a valid user id ("me" if nothing is left).
+func LocalUserID() signaling.UserID {
+	name := os.Getenv("USER")
+	if name == "" {
+		name = os.Getenv("USERNAME")
+	}
+	name = notIDChar.ReplaceAllString(name, "")
+	if len(name) > 32 {
+		name = name[:32]
+	}
+	if name == "" || signaling.UserID(name) == EchoUserID {
+		return "me"
+	}
+	return signaling.UserID(name)
+}

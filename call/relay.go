@@ -11,12 +11,9 @@ import (
 	"github.com/calla-rtc/calla/signaling"
 )
 
-// relayTimeout bounds one relay, with its retries; relayAttempts is how
-// many times a relay lost to a dropped connection is tried.
-const (
-	relayTimeout  = 10 * time.Second
-	relayAttempts = 3
-)
+// relayTimeout bounds one relay, with its retries after a dropped
+// connection (the server's grace period is 10 s by default).
+const relayTimeout = 15 * time.Second
 
 // relayer sends the media session's signals to the other members through
 // the server without holding up the loop. Per member the order is kept
@@ -142,11 +139,19 @@ func (r *relayer) sendBatch(batch []relayItem) {
 				// A copy that did get through before the drop is harmless:
 				// candidates and media states repeat safely, and the media
 				// session ignores an SDP it has already applied.
-				for range relayAttempts {
+				wait := 50 * time.Millisecond
+				for {
 					err = items[0].client.Relay(ctx, k.call, k.to, b)
 					if !errors.Is(err, signaling.ErrNotConnected) {
 						break
 					}
+					select { // the client may not have noticed the drop yet
+					case <-time.After(wait):
+						wait = min(2*wait, time.Second)
+						continue
+					case <-ctx.Done():
+					}
+					break
 				}
 				cancel()
 			}

@@ -140,3 +140,25 @@ func (e *Error) Is(target error) bool {
 func Errorf(c Code, format string, args ...any) *Error {
 	return &Error{Code: c, Message: fmt.Sprintf(format, args...)}
 }
+
+// maxIDLen is the longest UserID or GroupID.
+const maxIDLen = 32
+
+// Valid reports whether u is 1 to 32 characters of [a-zA-Z0-9_-].
+func (u UserID) Valid() bool { return validID(string(u)) }
+
+// Valid reports whether g is 1 to 32 characters of [a-zA-Z0-9_-].
+func (g GroupID) Valid() bool { return validID(string(g)) }
+
+func validID(s string) bool {
+	if len(s) == 0 || len(s) > maxIDLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,188 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/calla-rtc/calla/signaling"
+	"github.com/calla-rtc/calla/signaling/server"
+)
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	_ = ln.Close()
+	return addr
+}
+
+// selfSigned writes a certificate and key for 127.0.0.1 and returns their
+// files and a pool that trusts the certificate.
+func selfSigned(t *testing.T, dir string) (cert, key string, pool *x509.CertPool) {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "calla test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kd, err := x509.MarshalECPrivateKey(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, key = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	if err := os.WriteFile(cert, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(key, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kd}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := x509.ParseCertificate(der)
+	pool = x509.NewCertPool()
+	pool.AddCert(c)
+	return cert, key, pool
+}
+
+// TestServe runs `calla serve` over plain ws and over wss: /healthz
+// answers, a client made from `calla usersig` logs in, and cancelling
+// stops it with status 0.
+func TestServe(t *testing.T) {
+	for _, tlsOn := range []bool{false, true} {
+		name := "ws"
+		if tlsOn {
+			name = "wss"
+		}
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			secretFile := filepath.Join(dir, "secret")
+			if err := os.WriteFile(secretFile, []byte("0123456789abcdef0123456789abcdef\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			addr := freeAddr(t)
+			args := []string{"--addr", addr, "--secret-file", secretFile, "--data", dir, "--log-level", "warn", "--ice-servers", "stun:127.0.0.1:3478,turn:127.0.0.1:3478", "--turn-username", "u", "--turn-credential", "p"}
+			httpc := http.DefaultClient
+			dialer := websocket.DefaultDialer
+			scheme := "http"
+			if tlsOn {
+				cert, key, pool := selfSigned(t, dir)
+				args = append(args, "--tls-cert", cert, "--tls-key", key)
+				tc := &tls.Config{RootCAs: pool}
+				httpc = &http.Client{Transport: &http.Transport{TLSClientConfig: tc}}
+				dialer = &websocket.Dialer{TLSClientConfig: tc, HandshakeTimeout: 5 * time.Second}
+				scheme = "https"
+			}
+			var stderr bytes.Buffer
+			env := &Env{Stdout: &bytes.Buffer{}, Stderr: &stderr, Getenv: func(string) string { return "" }}
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan int, 1)
+			go func() { done <- runServe(ctx, env, args) }()
+			defer func() {
+				cancel()
+				if code := <-done; code != ExitOK {
+					t.Errorf("serve exited %d: %s", code, stderr.String())
+				}
+			}()
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				resp, err := httpc.Get(scheme + "://" + addr + "/healthz")
+				if err == nil {
+					_ = resp.Body.Close()
+					if resp.StatusCode == http.StatusOK {
+						break
+					}
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("no /healthz: %v", err)
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			var out bytes.Buffer
+			uenv := &Env{Stdout: &out, Stderr: &bytes.Buffer{}, Getenv: func(string) string { return "" }}
+			if code := runUserSig(ctx, uenv, []string{"--secret-file", secretFile, "--user", "alice", "--expire", "1h"}); code != ExitOK {
+				t.Fatalf("usersig exited %d", code)
+			}
+			wsScheme := strings.Replace(scheme, "http", "ws", 1)
+			dctx, dcancel := context.WithTimeout(ctx, 5*time.Second)
+			defer dcancel()
+			c, err := signaling.Dial(dctx, signaling.ClientConfig{URL: wsScheme + "://" + addr + "/ws", UserID: "alice", UserSig: strings.TrimSpace(out.String()), Dialer: dialer})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			ice := c.ICEServers()
+			if len(ice) != 2 || ice[1].Username != "u" || ice[1].Credential != "p" || ice[0].Username != "" {
+				t.Errorf("ICE servers %+v", ice)
+			}
+		})
+	}
+}
+
+func TestServeUsage(t *testing.T) {
+	env := &Env{Stdout: &bytes.Buffer{}, Stderr: &bytes.Buffer{}, Getenv: func(string) string { return "" }}
+	if code := runServe(context.Background(), env, []string{"--addr", "127.0.0.1:0"}); code != ExitUsage {
+		t.Errorf("no secret: exit %d, want %d", code, ExitUsage)
+	}
+	if code := runServe(context.Background(), env, []string{"--secret-file", "x", "--tls-cert", "c"}); code != ExitUsage {
+		t.Errorf("cert without key: exit %d", code)
+	}
+	if code := runUserSig(context.Background(), env, []string{"--user", "alice"}); code != ExitUsage {
+		t.Errorf("usersig without secret: exit %d", code)
+	}
+	if code := runUserSig(context.Background(), env, []string{"--secret-file", "x", "--user", "alice", "--expire", "soon"}); code != ExitUsage {
+		t.Errorf("usersig with a bad expiry: exit %d", code)
+	}
+}
+
+func TestUserSigCommandVerifies(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "secret")
+	if err := os.WriteFile(f, []byte("0123456789abcdef0123456789abcdef"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	env := &Env{Stdout: &out, Stderr: &bytes.Buffer{}, Getenv: func(k string) string {
+		if k == "CALLA_USER" {
+			return "bob" // flags read their environment variables
+		}
+		return ""
+	}}
+	if code := runUserSig(context.Background(), env, []string{"--secret-file", f}); code != ExitOK {
+		t.Fatalf("exit %d", code)
+	}
+	secret, _ := server.LoadSecret(f)
+	info, err := signaling.VerifyUserSig(secret, server.DefaultAppID, "bob", strings.TrimSpace(out.String()), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Until(info.Expires); d < 167*time.Hour || d > 169*time.Hour {
+		t.Errorf("default expiry %v, want 168h", d)
+	}
+}

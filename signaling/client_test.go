@@ -1,0 +1,201 @@
+package signaling_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/calla-rtc/calla/signaling"
+	"github.com/calla-rtc/calla/signaling/server"
+)
+
+// Every test here ends with no goroutine left: the clients' and the
+// servers' included.
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+var secret = []byte("0123456789abcdef0123456789abcdef")
+
+const appID = 1400000007
+
+func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+func startServer(t *testing.T, mod func(*server.Config)) (*server.Server, string) {
+	t.Helper()
+	cfg := server.Config{AppID: appID, Secret: secret, Logger: quiet(), Grace: time.Second}
+	if mod != nil {
+		mod(&cfg)
+	}
+	srv, err := server.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+		hs.Close()
+	})
+	return srv, "ws" + strings.TrimPrefix(hs.URL, "http") + "/ws"
+}
+
+func dial(t *testing.T, url string, u signaling.UserID) *signaling.Client {
+	t.Helper()
+	s, err := signaling.GenUserSig(secret, appID, u, time.Hour, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, err := signaling.Dial(ctx, signaling.ClientConfig{URL: url, UserID: u, UserSig: s, Logger: quiet(), MinBackoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// next returns the next event that is not presence.
+func next(t *testing.T, c *signaling.Client) signaling.Event {
+	t.Helper()
+	for {
+		select {
+		case ev, ok := <-c.Events():
+			if !ok {
+				t.Fatal("events closed")
+			}
+			if _, p := ev.(*signaling.PresenceChanged); !p {
+				return ev
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("no event")
+		}
+	}
+}
+
+func TestClientCloseStopsEverything(t *testing.T) {
+	_, url := startServer(t, nil)
+	c := dial(t, url, "alice")
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal("second Close:", err)
+	}
+	if _, ok := <-c.Events(); ok {
+		// Events may hold nothing or a last event; it must close.
+		for range c.Events() {
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if _, err := c.Directory(ctx); !errors.Is(err, signaling.ErrClosed) {
+		t.Errorf("request after Close: %v", err)
+	}
+}
+
+func TestDialRefusals(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, url := startServer(t, nil)
+	expired, _ := signaling.GenUserSig(secret, appID, "alice", time.Second, time.Now().Add(-time.Hour))
+	_, err := signaling.Dial(ctx, signaling.ClientConfig{URL: url, UserID: "alice", UserSig: expired, Logger: quiet()})
+	if !errors.Is(err, &signaling.Error{Code: signaling.CodeUserSigExpired}) {
+		t.Errorf("expired UserSig: %v", err)
+	}
+	_, err = signaling.Dial(ctx, signaling.ClientConfig{URL: url, UserID: "not valid", Logger: quiet()})
+	if !errors.Is(err, &signaling.Error{Code: signaling.CodeInvalidParam}) {
+		t.Errorf("bad user id: %v", err)
+	}
+
+	_, full := startServer(t, func(c *server.Config) { c.MaxConnections = 1 })
+	dial(t, full, "bob") // takes the one connection
+	s, _ := signaling.GenUserSig(secret, appID, "carol", time.Hour, time.Now())
+	_, err = signaling.Dial(ctx, signaling.ClientConfig{URL: full, UserID: "carol", UserSig: s, Logger: quiet()})
+	if !errors.Is(err, &signaling.Error{Code: signaling.CodeServerUnavailable}) || !strings.Contains(err.Error(), "full") {
+		t.Errorf("full server: %v", err)
+	}
+}
+
+// TestClientSlowConsumer: a consumer that does not read for a while loses
+// nothing and slows nobody: the read pump keeps reading into the queue.
+func TestClientSlowConsumer(t *testing.T) {
+	_, url := startServer(t, func(c *server.Config) { c.MessageRate = 10000; c.MessageBurst = 10000 })
+	a, b := dial(t, url, "alice"), dial(t, url, "bob")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	rep, err := a.Call(ctx, signaling.CallRequest{CalleeIDList: []signaling.UserID{"bob"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := next(t, b).(*signaling.CallReceived); !ok {
+		t.Fatal("want onCallReceived")
+	}
+	if _, err := b.Accept(ctx, rep.CallID); err != nil {
+		t.Fatal(err)
+	}
+	// Alice does not read while bob sends more than the server's
+	// per-connection queue (256) and the client's channels could hold.
+	const n = 2000
+	for i := 0; i < n; i++ {
+		if err := b.Relay(ctx, rep.CallID, "alice", json.RawMessage(fmt.Sprintf(`{"n":%d}`, i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := 0
+	for want < n {
+		switch e := next(t, a).(type) {
+		case *signaling.Relay:
+			var p struct{ N int }
+			_ = json.Unmarshal(e.Payload, &p)
+			if p.N != want {
+				t.Fatalf("relay %d arrived as number %d", p.N, want)
+			}
+			want++
+		case *signaling.Reconnecting:
+			t.Fatal("the slow consumer's connection was dropped")
+		}
+	}
+}
+
+func TestClientServerShutdown(t *testing.T) {
+	srv, url := startServer(t, nil)
+	c := dial(t, url, "alice")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if ev, ok := next(t, c).(*signaling.ServerClosing); !ok || ev.Message == "" {
+		t.Fatalf("want onServerClosing, got %#v", ev)
+	}
+	if _, ok := next(t, c).(*signaling.Reconnecting); !ok {
+		t.Fatal("want reconnecting")
+	}
+}
+
+func TestClientLogout(t *testing.T) {
+	_, url := startServer(t, nil)
+	c := dial(t, url, "alice")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c.Logout(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ev, ok := next(t, c).(*signaling.Closed)
+	if !ok || ev.Err != nil {
+		t.Fatalf("want closed with no error, got %#v", ev)
+	}
+	if _, ok := <-c.Events(); ok {
+		t.Error("events not closed after the terminal event")
+	}
+}

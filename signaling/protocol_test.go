@@ -1,0 +1,134 @@
+package signaling
+
+import (
+	"encoding/json"
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestEnumStrings(t *testing.T) {
+	tests := []struct {
+		v    interface{ String() string }
+		want string
+	}{
+		{Audio, "audio"}, {Video, "video"}, {MediaType(5), "MediaType(5)"},
+		{RoleUnknown, "unknown"}, {RoleCaller, "caller"}, {RoleCallee, "callee"}, {CallRole(9), "CallRole(9)"},
+		{ReqCall, "call"}, {EvCallBegin, "onCallBegin"}, {CodeUserSigExpired, "6206"},
+	}
+	for _, tc := range tests {
+		if got := tc.v.String(); got != tc.want {
+			t.Errorf("%#v.String() = %q, want %q", tc.v, got, tc.want)
+		}
+	}
+}
+
+func TestIDValid(t *testing.T) {
+	tests := []struct {
+		id   string
+		want bool
+	}{
+		{"alice", true}, {"A_b-9", true}, {strings.Repeat("x", 32), true},
+		{"", false}, {strings.Repeat("x", 33), false}, {"a b", false}, {"é", false}, {"a/b", false},
+	}
+	for _, tc := range tests {
+		if got := UserID(tc.id).Valid(); got != tc.want {
+			t.Errorf("UserID(%q).Valid() = %v", tc.id, got)
+		}
+		if got := GroupID(tc.id).Valid(); got != tc.want {
+			t.Errorf("GroupID(%q).Valid() = %v", tc.id, got)
+		}
+	}
+}
+
+func TestAppendMessage(t *testing.T) {
+	b := AppendMessage(nil, EvCallBegin, 0, 12, []byte(`{"callId":"c1"}`))
+	var m Message
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatalf("%s: %v", b, err)
+	}
+	if m.V != 1 || m.Type != EvCallBegin || m.Seq != 12 || m.ID != 0 || string(m.Data) != `{"callId":"c1"}` {
+		t.Errorf("decoded %+v from %s", m, b)
+	}
+	if got := string(AppendMessage(nil, MsgReply, 3, 0, nil)); got != `{"v":1,"type":"reply","id":3}` {
+		t.Errorf("reply = %s", got)
+	}
+}
+
+func TestDecodeRequest(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want any
+		err  string
+	}{
+		{"a login", `{"v":1,"id":1,"type":"login","data":{"userId":"a","userSig":"s"}}`, &LoginRequest{UserID: "a", UserSig: "s"}, ""},
+		{"a directory request has no data", `{"v":1,"id":2,"type":"directory"}`, nil, ""},
+		{"a relay keeps its payload raw", `{"v":1,"id":3,"type":"relay","data":{"callId":"c","to":"b","payload":{"sdp":"v=0"}}}`,
+			&RelayRequest{CallID: "c", To: "b", Payload: json.RawMessage(`{"sdp":"v=0"}`)}, ""},
+		{"bad JSON", `{`, nil, "not valid JSON"},
+		{"a wrong version", `{"v":3,"id":1,"type":"login"}`, nil, "protocol version 3"},
+		{"no id", `{"v":1,"type":"login"}`, nil, `no "id"`},
+		{"an unknown type", `{"v":1,"id":1,"type":"x"}`, nil, `unknown request type "x"`},
+		{"missing data", `{"v":1,"id":1,"type":"accept"}`, nil, `needs a "data" object`},
+		{"a field of the wrong type", `{"v":1,"id":1,"type":"accept","data":{"callId":5}}`, nil, `field "callId" must be a JSON string`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, p, err := DecodeRequest([]byte(tc.in))
+			if tc.err != "" {
+				if err == nil || err.Code != CodeInvalidParam || !strings.Contains(err.Message, tc.err) {
+					t.Fatalf("got %v, want -1202 with %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(p, tc.want) {
+				t.Errorf("payload %#v, want %#v", p, tc.want)
+			}
+		})
+	}
+}
+
+func TestErrorIs(t *testing.T) {
+	err := error(Errorf(CodeRequestRefused, "no"))
+	if !errors.Is(err, &Error{Code: CodeRequestRefused}) || errors.Is(err, &Error{Code: CodeInvalidParam}) {
+		t.Error("Error.Is does not match by code")
+	}
+}
+
+// FuzzDecodeRequest feeds arbitrary bytes to the decoder: it must never
+// panic, must refuse with -1202 and a message, and what it accepts must
+// survive a round trip through EncodeRequest.
+func FuzzDecodeRequest(f *testing.F) {
+	for _, s := range []string{
+		`{"v":1,"id":1,"type":"login","data":{"userId":"a","userSig":"s","presence":true}}`,
+		`{"v":1,"id":2,"type":"call","data":{"calleeIdList":["b","c"],"groupId":"g","callMediaType":1,"timeout":30,"userData":"x","roomId":{"intRoomId":5,"strRoomId":"5"}}}`,
+		`{"v":1,"id":3,"type":"relay","data":{"callId":"c","to":"b","payload":{"candidate":"x"}}}`,
+		`{"v":1,"id":4,"type":"logout"}`,
+		`{"v":1,"id":5,"type":"invite","data":{"callId":"c","userIdList":["d"]}}`,
+		`[]`, `null`, `{"v":1,"id":1e400}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		req, p, err := DecodeRequest(data)
+		if err != nil {
+			if err.Code != CodeInvalidParam || err.Message == "" {
+				t.Fatalf("refusal %+v", err)
+			}
+			return
+		}
+		b, eerr := EncodeRequest(req.ID, req.Type, p)
+		if eerr != nil {
+			t.Fatalf("re-encode: %v", eerr)
+		}
+		req2, p2, err2 := DecodeRequest(b)
+		if err2 != nil || req2.Type != req.Type || req2.ID != req.ID || !reflect.DeepEqual(p, p2) {
+			t.Fatalf("round trip: %v %+v %#v vs %#v", err2, req2, p2, p)
+		}
+	})
+}

@@ -1,0 +1,113 @@
+package server
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/calla-rtc/calla/signaling"
+)
+
+// Defaults for Config's zero fields.
+const (
+	DefaultInviteTimeout    = 30 * time.Second
+	DefaultGrace            = 10 * time.Second
+	DefaultMaxConnections   = 20000
+	DefaultMaxMessageBytes  = 64 << 10
+	DefaultMessageRate      = 50
+	DefaultMessageBurst     = 100
+	DefaultLoginTimeout     = 10 * time.Second
+	DefaultPresenceInterval = 100 * time.Millisecond
+	DefaultReplayLimit      = 1024
+	// MaxInviteTimeout is the longest per-call invite timeout a client may ask for.
+	MaxInviteTimeout = 10 * time.Minute
+	// MaxGroupMembers is TUICallKit's limit: a group call has at most 9
+	// members including the caller.
+	MaxGroupMembers = 9
+	// maxUserData caps a call's userData.
+	maxUserData = 1024
+	// maxProfileField caps nickname and avatar URL (TUICallKit's 500 bytes).
+	maxProfileField = 500
+	// maxFailReason caps the reason of a fail request.
+	maxFailReason = 256
+)
+
+// Config configures a Server. Secret is required; every other zero field
+// takes its default.
+type Config struct {
+	// AppID is the app id UserSigs must carry (TUICallKit's SDKAppID).
+	AppID uint32
+	// Secret is the key UserSigs are signed with.
+	Secret []byte
+	// DataDir holds the directory database (directory.db). Empty keeps the
+	// directory in memory only.
+	DataDir string
+	// ICEServers is handed to every client at login.
+	ICEServers []signaling.ICEServer
+	// InviteTimeout is the default per-invitee timeout (a call's timeout 0).
+	InviteTimeout time.Duration
+	// Grace is how long a session whose connection dropped is kept for a
+	// resume.
+	Grace time.Duration
+	// MaxConnections caps open websockets; more are refused with 503.
+	MaxConnections int
+	// MaxMessageBytes caps one client message; a larger one is refused
+	// with -1202, and one more than four times larger closes the connection.
+	MaxMessageBytes int
+	// MessageRate and MessageBurst are each connection's token bucket.
+	MessageRate  float64
+	MessageBurst int
+	// LoginTimeout is how long a new connection may take to log in.
+	LoginTimeout time.Duration
+	// PresenceInterval batches presence pushes.
+	PresenceInterval time.Duration
+	// ReplayLimit is how many recent events a session keeps for a resume
+	// (events older than a few minutes are dropped anyway).
+	ReplayLimit int
+	// Logger gets structured logs; nil means slog.Default().
+	Logger *slog.Logger
+	// Now is the clock; nil means time.Now. Tests set it.
+	Now func() time.Time
+}
+
+// withDefaults returns c with zero fields set to their defaults, or an
+// error if c cannot work.
+func (c Config) withDefaults() (Config, error) {
+	if len(c.Secret) < signaling.MinSecretLen {
+		return c, fmt.Errorf("%w: need at least %d bytes", signaling.ErrBadSecret, signaling.MinSecretLen)
+	}
+	if c.InviteTimeout <= 0 {
+		c.InviteTimeout = DefaultInviteTimeout
+	}
+	if c.Grace <= 0 {
+		c.Grace = DefaultGrace
+	}
+	if c.MaxConnections <= 0 {
+		c.MaxConnections = DefaultMaxConnections
+	}
+	if c.MaxMessageBytes <= 0 {
+		c.MaxMessageBytes = DefaultMaxMessageBytes
+	}
+	if c.MessageRate <= 0 {
+		c.MessageRate = DefaultMessageRate
+	}
+	if c.MessageBurst <= 0 {
+		c.MessageBurst = DefaultMessageBurst
+	}
+	if c.LoginTimeout <= 0 {
+		c.LoginTimeout = DefaultLoginTimeout
+	}
+	if c.PresenceInterval <= 0 {
+		c.PresenceInterval = DefaultPresenceInterval
+	}
+	if c.ReplayLimit <= 0 {
+		c.ReplayLimit = DefaultReplayLimit
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return c, nil
+}

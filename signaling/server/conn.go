@@ -1,0 +1,257 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/calla-rtc/calla/signaling"
+)
+
+// Keepalive and write tunables, related as in gorilla's chat example.
+const (
+	// writeWait is how long one write may take.
+	writeWait = 10 * time.Second
+	// pongWait is how long the server waits for a pong (or any message
+	// after login) before it drops the connection.
+	pongWait = 60 * time.Second
+	// pingPeriod must be shorter than pongWait so a pong can arrive in time.
+	pingPeriod = (pongWait * 9) / 10
+	// sendQueue is how many messages may wait for a connection's writer;
+	// a client that falls that far behind is cut off (it can resume, and
+	// gets what it missed replayed: DefaultReplayLimit is as large). The
+	// queue is a slice that grows only while the client is behind, so the
+	// limit costs an idle connection nothing.
+	sendQueue = 1024
+	// hardLimitFactor: a message more than this many times MaxMessageBytes
+	// closes the connection instead of being refused.
+	hardLimitFactor = 4
+	// closeWait is how long the write pump waits, after sending a close
+	// frame, for the client's close frame before closing the socket.
+	// Closing at once could reset the connection (unread data) and lose
+	// the close frame and the replies before it.
+	closeWait = time.Second
+)
+
+// conn is one websocket. Its read pump decodes requests and posts them to
+// the hub. Writing has no goroutine of its own while the connection is
+// idle: when the hub queues a message (or a ping, or the close) on an idle
+// connection it starts one flusher goroutine, which writes until the queue
+// is empty and ends. Idle connections then cost one goroutine, not two,
+// which is most of the memory of an idle connection.
+type conn struct {
+	srv *Server
+	ws  *websocket.Conn
+
+	mu        sync.Mutex
+	queue     [][]byte // nil entries are pings
+	flushing  bool     // a flusher goroutine is running
+	isShut    bool     // no more messages: close after the queue
+	closeCode int
+	closeText string
+	broken    bool // a write failed: drop what is queued
+
+	logged     atomic.Bool
+	readDone   chan struct{} // closed when the read pump stops reading
+	writerDone chan struct{} // closed when the close frame is written and the socket closed
+}
+
+func newConn(srv *Server, ws *websocket.Conn) *conn {
+	return &conn{srv: srv, ws: ws, readDone: make(chan struct{}), writerDone: make(chan struct{})}
+}
+
+// enqueue queues b; false means the client is sendQueue messages behind.
+func (c *conn) enqueue(b []byte) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.isShut {
+		return true // closing: nothing more goes out, and that is not a slow reader
+	}
+	if len(c.queue) >= sendQueue {
+		return false
+	}
+	c.queue = append(c.queue, b)
+	c.startFlusher()
+	return true
+}
+
+// ping queues a ping unless the connection is closing.
+func (c *conn) ping() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.isShut && len(c.queue) < sendQueue {
+		c.queue = append(c.queue, nil)
+		c.startFlusher()
+	}
+}
+
+func (c *conn) shut(code int, text string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.isShut {
+		return
+	}
+	c.isShut = true
+	c.closeCode, c.closeText = code, text
+	c.startFlusher()
+}
+
+// startFlusher starts the flusher if none runs; c.mu is held.
+func (c *conn) startFlusher() {
+	if !c.flushing {
+		c.flushing = true
+		go c.flush()
+	}
+}
+
+// flush writes what is queued, then ends; after the last message of a
+// shut connection it writes the close frame, waits for the client's (or
+// closeWait), and closes the socket.
+func (c *conn) flush() {
+	for {
+		c.mu.Lock()
+		batch := c.queue
+		c.queue = nil
+		if c.broken {
+			batch = nil
+		}
+		if len(batch) == 0 {
+			shut := c.isShut
+			if !shut {
+				c.flushing = false
+			}
+			c.mu.Unlock()
+			if shut {
+				c.finish()
+			}
+			return
+		}
+		c.mu.Unlock()
+		for _, b := range batch {
+			_ = c.ws.SetWriteDeadline(time.Now().Add(writeWait))
+			var err error
+			if b == nil {
+				err = c.ws.WriteMessage(websocket.PingMessage, nil)
+			} else {
+				err = c.ws.WriteMessage(websocket.TextMessage, b)
+				c.srv.metrics.msgsOut.Inc()
+			}
+			if err != nil {
+				// The read pump will fail too and tell the hub.
+				c.mu.Lock()
+				c.broken = true
+				c.mu.Unlock()
+				_ = c.ws.Close()
+				break
+			}
+		}
+	}
+}
+
+func (c *conn) finish() {
+	c.mu.Lock()
+	broken := c.broken
+	c.mu.Unlock()
+	if !broken {
+		_ = c.ws.SetWriteDeadline(time.Now().Add(writeWait))
+		_ = c.ws.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(c.closeCode, c.closeText))
+		t := time.NewTimer(closeWait)
+		select {
+		case <-c.readDone:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+	_ = c.ws.Close()
+	close(c.writerDone)
+}
+
+// loggedIn lifts the login deadline: from now on the connection lives as
+// long as it answers pings.
+func (c *conn) loggedIn() {
+	c.logged.Store(true)
+	_ = c.ws.SetReadDeadline(time.Now().Add(pongWait))
+}
+
+// readPump reads until the connection fails, then tells the hub. After a
+// fatal refusal (login timeout, rate-limit strikes) it only drains what the
+// client still sends, until the close handshake ends the connection.
+func (c *conn) readPump() {
+	defer func() {
+		close(c.readDone)
+		c.srv.hub.post(input{kind: inGone, c: c})
+		// The hub shuts every connection that is gone; wait for the close
+		// so that Shutdown, which waits for the read pumps, also waits
+		// for the last write.
+		<-c.writerDone
+	}()
+	draining := false
+	cfg := &c.srv.cfg
+	limit := cfg.MaxMessageBytes
+	start := time.Now()
+	c.ws.SetReadLimit(int64(limit * hardLimitFactor))
+	_ = c.ws.SetReadDeadline(start.Add(cfg.LoginTimeout))
+	c.ws.SetPongHandler(func(string) error {
+		return c.ws.SetReadDeadline(time.Now().Add(pongWait))
+	})
+	bucket := newTokenBucket(cfg.MessageRate, cfg.MessageBurst, start)
+	strikes := 0
+	for {
+		_, r, err := c.ws.NextReader()
+		if err != nil {
+			if errors.Is(err, websocket.ErrReadLimit) {
+				// gorilla has sent close 1009; read the rest of the
+				// oversized message off the socket so that closing it
+				// does not reset the connection before the client reads
+				// the close frame.
+				nc := c.ws.UnderlyingConn()
+				_ = nc.SetReadDeadline(time.Now().Add(closeWait))
+				_, _ = io.Copy(io.Discard, nc)
+			}
+			return
+		}
+		data, err := io.ReadAll(io.LimitReader(r, int64(limit)+1))
+		if err != nil {
+			return
+		}
+		c.srv.metrics.msgsIn.Inc()
+		if draining {
+			continue
+		}
+		now := time.Now()
+		if c.logged.Load() {
+			_ = c.ws.SetReadDeadline(now.Add(pongWait))
+		} else if now.Sub(start) > cfg.LoginTimeout {
+			c.srv.hub.post(input{kind: inRefuse, c: c, err: fmt.Errorf("%w: log in within %v of connecting", ErrNotLoggedIn, cfg.LoginTimeout), shutCode: signaling.CloseLoginTimeout})
+			draining = true
+			continue
+		}
+		if len(data) > limit {
+			c.srv.hub.post(input{kind: inRefuse, c: c, err: fmt.Errorf("%w: message is larger than the limit of %d bytes", ErrInvalidParam, limit)})
+			continue
+		}
+		if !bucket.allow(now) {
+			strikes++
+			req, _, _ := signaling.DecodeRequest(data)
+			in := input{kind: inRefuse, c: c, id: req.ID, err: fmt.Errorf("%w: more than %g messages per second (burst %d); slow down", ErrRateLimited, cfg.MessageRate, cfg.MessageBurst)}
+			if strikes > cfg.MessageBurst {
+				in.shutCode = websocket.ClosePolicyViolation
+			}
+			c.srv.hub.post(in)
+			draining = in.shutCode != 0
+			continue
+		}
+		strikes = 0
+		req, payload, derr := signaling.DecodeRequest(data)
+		if derr != nil {
+			c.srv.hub.post(input{kind: inRefuse, c: c, id: req.ID, err: derr})
+			continue
+		}
+		c.srv.hub.post(input{kind: inRequest, c: c, req: req, payload: payload, at: now})
+	}
+}

@@ -1,0 +1,132 @@
+package server
+
+import (
+	"time"
+
+	"github.com/calla-rtc/calla/signaling"
+)
+
+// inputKind says what a hub input is.
+type inputKind int
+
+const (
+	inOpen    inputKind = iota + 1 // a new connection
+	inRequest                      // a decoded request
+	inRefuse                       // a message refused before the state machine (bad JSON, too big, rate)
+	inGone                         // a connection's read pump ended
+)
+
+// input is one thing for the hub to do.
+type input struct {
+	kind     inputKind
+	c        *conn
+	req      signaling.Request
+	payload  any
+	id       uint64
+	err      error
+	shutCode int       // inRefuse: close the connection after the refusal
+	at       time.Time // inRequest: when the read pump had it
+}
+
+// hub is the one goroutine that owns the state machine and every
+// connection's send queue. Read pumps post inputs; the hub applies them in
+// order, fires timers, and queues the resulting messages.
+type hub struct {
+	m      *machine
+	inbox  chan input
+	closer chan string
+	force  chan struct{}
+	quit   chan struct{}
+	done   chan struct{}
+	all    map[*conn]struct{} // every open connection, logged in or not
+}
+
+func newHub(m *machine) *hub {
+	return &hub{
+		m:      m,
+		inbox:  make(chan input, 4096),
+		closer: make(chan string),
+		force:  make(chan struct{}),
+		quit:   make(chan struct{}),
+		done:   make(chan struct{}),
+		all:    map[*conn]struct{}{},
+	}
+}
+
+// post hands in to the hub; it blocks while the hub is busy (back-pressure
+// on the read pumps), never after the hub stopped.
+func (h *hub) post(in input) {
+	select {
+	case h.inbox <- in:
+	case <-h.quit:
+	}
+}
+
+func (h *hub) run() {
+	defer close(h.done)
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	// One ticker pings every connection, instead of one per connection.
+	pings := time.NewTicker(pingPeriod)
+	defer pings.Stop()
+	var armed time.Time
+	for {
+		if next, ok := h.m.timers.next(); ok {
+			if !next.Equal(armed) {
+				t.Reset(time.Until(next))
+				armed = next
+			}
+		} else if !armed.IsZero() {
+			t.Stop()
+			armed = time.Time{}
+		}
+		select {
+		case in := <-h.inbox:
+			h.apply(in)
+		case <-t.C:
+			armed = time.Time{}
+			h.m.fire(h.m.now())
+		case <-pings.C:
+			for c := range h.all {
+				c.ping()
+			}
+		case msg := <-h.closer:
+			h.m.shutdown(msg)
+			for c := range h.all {
+				c.shut(websocketCloseGoingAway, "server shutting down")
+			}
+		case <-h.force:
+			for c := range h.all {
+				_ = c.ws.Close()
+			}
+		case <-h.quit:
+			return
+		}
+	}
+}
+
+func (h *hub) apply(in input) {
+	switch in.kind {
+	case inOpen:
+		h.all[in.c] = struct{}{}
+		h.m.metrics.conns.Inc()
+		if h.m.closing {
+			in.c.shut(websocketCloseGoingAway, "server shutting down")
+		}
+	case inRequest:
+		h.m.handle(in.c, in.req, in.payload)
+		h.m.metrics.handled(in.req.Type, time.Since(in.at))
+	case inRefuse:
+		h.m.replyErr(in.c, in.id, in.err)
+		if in.shutCode != 0 {
+			h.m.detach(in.c)
+			in.c.shut(in.shutCode, wireError(in.err).Message)
+		}
+	case inGone:
+		if _, ok := h.all[in.c]; ok {
+			delete(h.all, in.c)
+			h.m.metrics.conns.Dec()
+		}
+		h.m.disconnected(in.c)
+	}
+}

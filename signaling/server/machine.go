@@ -1,0 +1,432 @@
+package server
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/calla-rtc/calla/signaling"
+)
+
+// machine is the authoritative state: sessions, calls, the directory and
+// every timer. It has no goroutine and no lock of its own: the hub
+// goroutine (or a test) calls it, one input at a time, which is what makes
+// it deterministic enough to fuzz.
+type machine struct {
+	cfg     Config
+	log     *slog.Logger
+	metrics *metrics // nil in tests that do not need it
+	store   dirStore // nil keeps the directory in memory only
+
+	sessions   map[signaling.UserID]*session // the current session of each user
+	tokens     map[string]*session
+	peers      map[peer]*session // logged-in connections
+	calls      map[signaling.CallID]*call
+	groupCalls map[signaling.GroupID]*call
+	userCall   map[signaling.UserID]*call // the call a user is ringing or in the room of
+	dir        map[signaling.UserID]dirEntry
+	timers     timerHeap
+
+	nextSession uint64
+	nextCall    uint64
+	runTag      string // random per server start, in every call id
+	nextRoom    int32
+
+	presenceDirty map[signaling.UserID]struct{}
+	presenceTimer *timer
+
+	closing bool
+
+	// onEvent, if set, sees every numbered event as it is recorded for a
+	// session (tests check invariants with it).
+	onEvent func(s *session, t signaling.MessageType, data []byte)
+}
+
+func newMachine(cfg Config, store dirStore, met *metrics, dir map[signaling.UserID]dirEntry) *machine {
+	if dir == nil {
+		dir = map[signaling.UserID]dirEntry{}
+	}
+	return &machine{
+		cfg:           cfg,
+		log:           cfg.Logger,
+		metrics:       met,
+		store:         store,
+		sessions:      map[signaling.UserID]*session{},
+		tokens:        map[string]*session{},
+		peers:         map[peer]*session{},
+		calls:         map[signaling.CallID]*call{},
+		groupCalls:    map[signaling.GroupID]*call{},
+		userCall:      map[signaling.UserID]*call{},
+		dir:           dir,
+		presenceDirty: map[signaling.UserID]struct{}{},
+	}
+}
+
+func (m *machine) now() time.Time { return m.cfg.Now() }
+
+// handle runs one decoded request from p.
+func (m *machine) handle(p peer, req signaling.Request, payload any) {
+	s := m.peers[p]
+	if m.closing {
+		m.replyErr(p, req.ID, fmt.Errorf("%w: the server is shutting down; reconnect in a moment", ErrUnavailable))
+		return
+	}
+	if s == nil && req.Type != signaling.ReqLogin && req.Type != signaling.ReqResume {
+		m.replyErr(p, req.ID, fmt.Errorf("%w: send login (or resume) before %s", ErrNotLoggedIn, req.Type))
+		return
+	}
+	var (
+		reply any
+		err   error
+		after func()
+	)
+	switch req.Type {
+	case signaling.ReqLogin:
+		after, err = m.login(p, s, req.ID, payload.(*signaling.LoginRequest))
+		if err == nil {
+			return // login replies itself, before the events it causes
+		}
+	case signaling.ReqResume:
+		err = m.resume(p, s, req.ID, payload.(*signaling.ResumeRequest))
+		if err == nil {
+			return
+		}
+	case signaling.ReqLogout:
+		m.logout(s)
+		m.reply(p, req.ID, nil)
+		m.endSession(s)
+		p.shut(signaling.CloseLoggedOut, "logged out")
+		return
+	case signaling.ReqDirectory:
+		reply = signaling.DirectoryReply{Users: m.directory()}
+	case signaling.ReqSetProfile:
+		err = m.setProfile(s, payload.(*signaling.SetProfileRequest))
+	case signaling.ReqCall:
+		after, reply, err = m.startCall(s.user, payload.(*signaling.CallRequest))
+	case signaling.ReqAccept:
+		after, reply, err = m.accept(s.user, payload.(*signaling.CallRef).CallID)
+	case signaling.ReqReject:
+		after, err = m.reject(s.user, payload.(*signaling.CallRef).CallID)
+	case signaling.ReqIgnore:
+		after, err = m.ignore(s.user, payload.(*signaling.CallRef).CallID)
+	case signaling.ReqFail:
+		after, err = m.fail(s.user, payload.(*signaling.FailRequest))
+	case signaling.ReqHangup:
+		after, err = m.hangup(s.user, payload.(*signaling.CallRef).CallID)
+	case signaling.ReqInvite:
+		after, reply, err = m.invite(s.user, payload.(*signaling.InviteRequest))
+	case signaling.ReqJoin:
+		after, reply, err = m.join(s.user, payload.(*signaling.JoinRequest))
+	case signaling.ReqSwitchMediaType:
+		after, err = m.switchMediaType(s.user, payload.(*signaling.SwitchMediaTypeRequest))
+	case signaling.ReqRelay:
+		after, err = m.relay(s.user, payload.(*signaling.RelayRequest))
+	case signaling.ReqMediaState:
+		after, err = m.mediaState(s.user, payload.(*signaling.MediaStateRequest))
+	default:
+		err = fmt.Errorf("%w: unknown request type %q", ErrInvalidParam, req.Type)
+	}
+	if err != nil {
+		m.replyErr(p, req.ID, err)
+		return
+	}
+	m.reply(p, req.ID, reply)
+	// The events a request causes follow its reply, so a client always
+	// learns e.g. its call id before the call's first event.
+	if after != nil {
+		after()
+	}
+}
+
+// reply answers request id on p.
+func (m *machine) reply(p peer, id uint64, v any) {
+	var data []byte
+	if v != nil {
+		var err error
+		if data, err = json.Marshal(v); err != nil {
+			m.replyErr(p, id, fmt.Errorf("encode reply: %w", err))
+			return
+		}
+	}
+	m.send(p, signaling.AppendMessage(nil, signaling.MsgReply, id, 0, data))
+}
+
+// replyErr refuses request id on p.
+func (m *machine) replyErr(p peer, id uint64, err error) {
+	we := wireError(err)
+	m.metrics.refused(we.Code)
+	data, _ := json.Marshal(we)
+	b := signaling.AppendMessage(nil, signaling.MsgReply, id, 0, nil)
+	// Splice "error" in: AppendMessage has no error field, replies with
+	// errors are rare.
+	b = append(b[:len(b)-1], `,"error":`...)
+	b = append(b, data...)
+	b = append(b, '}')
+	m.send(p, b)
+}
+
+// send queues b on p; a peer whose queue is full is cut off (its session
+// keeps its events and can resume).
+func (m *machine) send(p peer, b []byte) {
+	if !p.enqueue(b) {
+		m.log.Warn("dropping slow connection", "user", m.userOf(p))
+		p.shut(signaling.CloseSlowConsumer, "too slow reading; resume to get the rest")
+		m.detach(p)
+	}
+}
+
+func (m *machine) userOf(p peer) signaling.UserID {
+	if s := m.peers[p]; s != nil {
+		return s.user
+	}
+	return ""
+}
+
+// emit sends event t with payload v to user u's session, numbered. A user
+// with no session does not get it.
+func (m *machine) emit(u signaling.UserID, t signaling.MessageType, v any) {
+	s := m.sessions[u]
+	if s == nil {
+		return
+	}
+	data, err := json.Marshal(v)
+	if err != nil {
+		m.log.Error("encode event", "event", t, "err", err)
+		return
+	}
+	m.emitRaw(s, t, data)
+}
+
+func (m *machine) emitRaw(s *session, t signaling.MessageType, data []byte) {
+	s.seq++
+	b := signaling.AppendMessage(nil, t, 0, s.seq, data)
+	s.record(b, m.now(), m.cfg.ReplayLimit)
+	if m.onEvent != nil {
+		m.onEvent(s, t, data)
+	}
+	if s.peer != nil {
+		m.send(s.peer, b)
+	}
+}
+
+// newToken returns a random session token.
+func newToken() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
+	return hex.EncodeToString(b[:])
+}
+
+// login opens a session for p.
+func (m *machine) login(p peer, cur *session, id uint64, req *signaling.LoginRequest) (func(), error) {
+	if cur != nil {
+		return nil, fmt.Errorf("%w: this connection is already logged in as %q", ErrRepeated, cur.user)
+	}
+	if !req.UserID.Valid() {
+		return nil, fmt.Errorf("%w: userId %q must be 1 to 32 characters of a-z, A-Z, 0-9, _ and -", ErrInvalidParam, req.UserID)
+	}
+	if len(req.Nickname) > maxProfileField || len(req.AvatarURL) > maxProfileField {
+		return nil, fmt.Errorf("%w: nickname and avatarUrl may have at most %d bytes each", ErrInvalidParam, maxProfileField)
+	}
+	now := m.now()
+	info, err := signaling.VerifyUserSig(m.cfg.Secret, m.cfg.AppID, req.UserID, req.UserSig, now)
+	if err != nil {
+		return nil, fmt.Errorf("login as %q refused: %w", req.UserID, err)
+	}
+	if old := m.sessions[req.UserID]; old != nil {
+		m.kick(old)
+	}
+	m.nextSession++
+	s := &session{
+		id:           m.nextSession,
+		user:         req.UserID,
+		token:        newToken(),
+		peer:         p,
+		wantPresence: req.Presence,
+		sigExpires:   info.Expires,
+	}
+	s.sigTimer = m.timers.add(&timer{at: info.Expires, kind: timerUserSig, sess: s})
+	m.sessions[s.user] = s
+	m.tokens[s.token] = s
+	m.peers[p] = s
+	p.loggedIn()
+	m.metrics.sessionAttached(1)
+
+	e, known := m.dir[s.user]
+	if req.Nickname != "" || req.AvatarURL != "" || !known {
+		if req.Nickname != "" {
+			e.Nickname = req.Nickname
+		}
+		if req.AvatarURL != "" {
+			e.AvatarURL = req.AvatarURL
+		}
+		m.setDir(s.user, e)
+	}
+	m.touchPresence(s.user)
+	rep := signaling.LoginReply{Token: s.token, Seq: s.seq, GraceMs: m.cfg.Grace.Milliseconds(), ICEServers: m.cfg.ICEServers}
+	if rep.ICEServers == nil {
+		rep.ICEServers = []signaling.ICEServer{}
+	}
+	if s.wantPresence {
+		rep.Directory = m.directory()
+	}
+	m.reply(p, id, rep)
+	// A user invited while offline (or on the device just kicked) gets the
+	// invitation now.
+	if c := m.userCall[s.user]; c != nil {
+		if mb := c.byUser[s.user]; mb != nil && mb.state == stRinging {
+			m.emit(s.user, signaling.EvCallReceived, m.callReceived(c))
+		}
+	}
+	return nil, nil
+}
+
+// kick ends old because its user logged in again.
+func (m *machine) kick(old *session) {
+	if old.peer != nil {
+		m.emitRaw(old, signaling.EvKickedOffline, []byte("{}"))
+		old.peer.shut(signaling.CloseKicked, "logged in elsewhere")
+	}
+	m.endSession(old)
+	m.dropUser(old.user)
+}
+
+// resume re-attaches p to the session named by req.Token.
+func (m *machine) resume(p peer, cur *session, id uint64, req *signaling.ResumeRequest) error {
+	if cur != nil {
+		return fmt.Errorf("%w: this connection is already logged in as %q", ErrRepeated, cur.user)
+	}
+	s := m.tokens[req.Token]
+	if s == nil || s.user != req.UserID {
+		return fmt.Errorf("%w: no session with this token for %q (the grace period passed or the server restarted); log in again", ErrSessionGone, req.UserID)
+	}
+	if req.LastSeq > s.seq {
+		return fmt.Errorf("%w: lastSeq %d is ahead of the session's last event %d", ErrInvalidParam, req.LastSeq, s.seq)
+	}
+	missed, ok := s.since(req.LastSeq)
+	if !ok {
+		return fmt.Errorf("%w: the events after %d are no longer kept; log in again", ErrSessionGone, req.LastSeq)
+	}
+	if !m.now().Before(s.sigExpires) {
+		return fmt.Errorf("resume refused: %w", signaling.ErrUserSigExpired)
+	}
+	if s.peer != nil {
+		old := s.peer
+		delete(m.peers, old)
+		old.shut(signaling.CloseReplaced, "replaced by a resumed connection")
+	} else {
+		m.metrics.sessionAttached(1)
+	}
+	s.graceTimer.stop()
+	s.graceTimer = nil
+	s.peer = p
+	m.peers[p] = s
+	p.loggedIn()
+	rep := signaling.ResumeReply{Seq: s.seq}
+	if s.wantPresence {
+		rep.Directory = m.directory()
+	}
+	m.reply(p, id, rep)
+	for _, b := range missed {
+		m.send(p, b)
+	}
+	return nil
+}
+
+// logout ends the user's part in its call as hang-up (or reject).
+func (m *machine) logout(s *session) {
+	c := m.userCall[s.user]
+	if c == nil {
+		return
+	}
+	after, err := m.hangup(s.user, c.id)
+	if err == nil && after != nil {
+		after()
+	}
+}
+
+// detach notes that p is gone. Its session, if any, waits for a resume.
+func (m *machine) detach(p peer) {
+	s := m.peers[p]
+	if s == nil {
+		return
+	}
+	delete(m.peers, p)
+	if s.peer != p {
+		return
+	}
+	s.peer = nil
+	m.metrics.sessionAttached(-1)
+	s.graceTimer = m.timers.add(&timer{at: m.now().Add(m.cfg.Grace), kind: timerGrace, sess: s})
+}
+
+// disconnected is the hub's input when a connection's read pump ended.
+func (m *machine) disconnected(p peer) {
+	m.detach(p)
+	p.shut(websocketCloseNormal, "")
+}
+
+// endSession forgets s (not its user's calls: see dropUser).
+func (m *machine) endSession(s *session) {
+	if s.ended {
+		return
+	}
+	s.ended = true
+	s.graceTimer.stop()
+	s.sigTimer.stop()
+	if s.peer != nil {
+		delete(m.peers, s.peer)
+		s.peer = nil
+		m.metrics.sessionAttached(-1)
+	}
+	delete(m.tokens, s.token)
+	if m.sessions[s.user] == s {
+		delete(m.sessions, s.user)
+	}
+	m.touchPresence(s.user)
+}
+
+// fire runs every timer due at now.
+func (m *machine) fire(now time.Time) {
+	for t := m.timers.popDue(now); t != nil; t = m.timers.popDue(now) {
+		switch t.kind {
+		case timerInvite:
+			m.inviteTimedOut(t.call, t.memb)
+		case timerGrace:
+			s := t.sess
+			m.log.Info("session lost after grace period", "user", s.user)
+			m.endSession(s)
+			m.dropUser(s.user)
+		case timerUserSig:
+			s := t.sess
+			if s.peer != nil {
+				m.emitRaw(s, signaling.EvUserSigExpired, []byte("{}"))
+				s.peer.shut(signaling.CloseUserSigExpired, "UserSig expired")
+			}
+			m.endSession(s)
+			m.dropUser(s.user)
+		case timerPresence:
+			m.presenceTimer = nil
+			m.flushPresence()
+		}
+	}
+}
+
+// shutdown tells every connected client and closes its connection.
+func (m *machine) shutdown(msg string) {
+	m.closing = true
+	data, _ := json.Marshal(signaling.ServerClosing{Message: msg})
+	b := signaling.AppendMessage(nil, signaling.EvServerClosing, 0, 0, data)
+	for p := range m.peers {
+		p.enqueue(b)
+		p.shut(websocketCloseGoingAway, "server shutting down")
+	}
+}
+
+// websocket close codes (RFC 6455) the machine uses.
+const (
+	websocketCloseNormal    = 1000
+	websocketCloseGoingAway = 1001
+)

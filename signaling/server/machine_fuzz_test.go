@@ -1,0 +1,384 @@
+package server
+
+import (
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/calla-rtc/calla/signaling"
+)
+
+// fakePeer is a connection as the machine sees it, for driving the
+// machine without sockets.
+type fakePeer struct {
+	msgs   [][]byte
+	closed bool
+}
+
+func (p *fakePeer) enqueue(b []byte) bool {
+	if !p.closed {
+		p.msgs = append(p.msgs, b)
+	}
+	return true
+}
+func (p *fakePeer) shut(int, string) { p.closed = true }
+func (p *fakePeer) loggedIn()        {}
+
+// outcome tracks one session's view of one call.
+type outcome int
+
+const (
+	ocNone    outcome = iota
+	ocRinging         // invited, no answer yet
+	ocWaiting         // the caller, waiting for the first answer
+	ocBegun           // connected
+	ocDone            // a terminal outcome arrived
+)
+
+// harness drives a machine with a fake clock and checks the invariants
+// on every event it emits.
+type harness struct {
+	t      testing.TB
+	m      *machine
+	now    time.Time
+	users  []signaling.UserID
+	sigs   map[signaling.UserID]string
+	peers  map[signaling.UserID]*fakePeer
+	calls  []signaling.CallID
+	views  map[uint64]map[signaling.CallID]outcome // session id -> call -> outcome
+	nextID uint64
+}
+
+var fuzzSigs = map[signaling.UserID]string{}
+
+func newHarness(t testing.TB) *harness {
+	h := &harness{
+		t:     t,
+		now:   time.Unix(1_800_000_000, 0),
+		users: users("u0", "u1", "u2", "u3", "u4"),
+		peers: map[signaling.UserID]*fakePeer{},
+		views: map[uint64]map[signaling.CallID]outcome{},
+	}
+	cfg, err := Config{AppID: testAppID, Secret: testSecret, Logger: quietLogger(), Now: func() time.Time { return h.now }}.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := map[signaling.UserID]dirEntry{}
+	for _, u := range h.users {
+		dir[u] = dirEntry{}
+		if fuzzSigs[u] == "" {
+			s, err := signaling.GenUserSig(testSecret, testAppID, u, 24*time.Hour, h.now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fuzzSigs[u] = s
+		}
+	}
+	h.sigs = fuzzSigs
+	h.m = newMachine(cfg, nil, nil, dir)
+	h.m.onEvent = h.check
+	return h
+}
+
+func (h *harness) fail(format string, args ...any) {
+	h.t.Helper()
+	h.t.Fatalf(format, args...)
+}
+
+// check is the machine's onEvent hook: no call event to a non-member, and
+// every member's outcomes in a valid order (one terminal per invite).
+func (h *harness) check(s *session, t signaling.MessageType, data []byte) {
+	var ref struct {
+		CallID signaling.CallID `json:"callId"`
+	}
+	_ = json.Unmarshal(data, &ref)
+	if ref.CallID == "" {
+		return
+	}
+	c := h.m.calls[ref.CallID]
+	if c == nil {
+		h.fail("%s to %s about call %s, which is not running", t, s.user, ref.CallID)
+	}
+	mb := c.byUser[s.user]
+	if mb == nil {
+		h.fail("%s to non-member %s of call %s", t, s.user, ref.CallID)
+	}
+	switch {
+	case mb.state == stRinging || mb.state == stInRoom:
+	case t == signaling.EvCallCancelled, t == signaling.EvCallEnd && mb.state == stGone:
+	default:
+		h.fail("%s to %s, who is %s in call %s", t, s.user, mb.state, ref.CallID)
+	}
+	v := h.views[s.id]
+	if v == nil {
+		v = map[signaling.CallID]outcome{}
+		h.views[s.id] = v
+	}
+	st := v[ref.CallID]
+	switch t {
+	case signaling.EvCallReceived:
+		if st != ocNone && st != ocDone {
+			h.fail("%s invited to %s again while %d", s.user, ref.CallID, st)
+		}
+		v[ref.CallID] = ocRinging
+	case signaling.EvCallBegin:
+		if st == ocBegun {
+			h.fail("%s: second onCallBegin for %s", s.user, ref.CallID)
+		}
+		if st == ocDone && c.caller == s.user {
+			h.fail("%s: onCallBegin after a terminal outcome for %s", s.user, ref.CallID)
+		}
+		v[ref.CallID] = ocBegun
+	case signaling.EvCallCancelled:
+		if st == ocBegun || st == ocDone {
+			h.fail("%s: onCallCancelled for %s in state %d", s.user, ref.CallID, st)
+		}
+		if st == ocNone && c.caller != s.user {
+			h.fail("%s: onCallCancelled for %s, never invited", s.user, ref.CallID)
+		}
+		v[ref.CallID] = ocDone
+	case signaling.EvCallEnd:
+		if st != ocBegun {
+			h.fail("%s: onCallEnd for %s in state %d", s.user, ref.CallID, st)
+		}
+		v[ref.CallID] = ocDone
+	}
+}
+
+// invariants checks the machine's own bookkeeping: nobody in two calls.
+func (h *harness) invariants() {
+	h.t.Helper()
+	for id, c := range h.m.calls {
+		for _, mb := range c.members {
+			if mb.state == stRinging || mb.state == stInRoom {
+				if h.m.userCall[mb.user] != c {
+					h.fail("%s is %s in %s but userCall says %v", mb.user, mb.state, id, h.m.userCall[mb.user])
+				}
+			}
+		}
+		if r, i := c.counts(); r == 0 || r+i < 2 {
+			h.fail("call %s still running with %d in the room and %d invited", id, r, i)
+		}
+	}
+	for u, c := range h.m.userCall {
+		if h.m.calls[c.id] != c {
+			h.fail("%s is in ended call %s", u, c.id)
+		}
+		if mb := c.byUser[u]; mb == nil || (mb.state != stRinging && mb.state != stInRoom) {
+			h.fail("%s listed in call %s without being ringing or in the room", u, c.id)
+		}
+	}
+}
+
+func (h *harness) do(u signaling.UserID, t signaling.RequestType, payload any) *signaling.Error {
+	p := h.peers[u]
+	if p == nil {
+		return nil
+	}
+	h.nextID++
+	n := len(p.msgs)
+	h.m.handle(p, signaling.Request{V: 1, ID: h.nextID, Type: t}, payload)
+	for _, b := range p.msgs[n:] {
+		var msg signaling.Message
+		if err := json.Unmarshal(b, &msg); err != nil {
+			h.fail("machine sent bad JSON %q", b)
+		}
+		if msg.Type != signaling.MsgReply || msg.ID != h.nextID {
+			continue
+		}
+		if msg.Error != nil {
+			if msg.Error.Code == signaling.CodeInternal {
+				h.fail("internal error for %s: %s", t, msg.Error.Message)
+			}
+			return msg.Error
+		}
+		if t == signaling.ReqCall || t == signaling.ReqJoin {
+			var rep signaling.CallReply
+			_ = json.Unmarshal(msg.Data, &rep)
+			h.calls = append(h.calls, rep.CallID)
+			s := h.m.sessions[u]
+			if v := h.views[s.id]; v == nil || v[rep.CallID] == ocNone {
+				if h.views[s.id] == nil {
+					h.views[s.id] = map[signaling.CallID]outcome{}
+				}
+				h.views[s.id][rep.CallID] = ocWaiting
+			}
+		}
+		return nil
+	}
+	if t != signaling.ReqLogout {
+		h.fail("no reply to %s", t)
+	}
+	return nil
+}
+
+func (h *harness) pick(b byte) signaling.CallID {
+	if len(h.calls) == 0 {
+		return "c-none"
+	}
+	return h.calls[int(b)%len(h.calls)]
+}
+
+func (h *harness) usersOf(mask byte, self signaling.UserID) []signaling.UserID {
+	var out []signaling.UserID
+	for i, u := range h.users {
+		if mask&(1<<i) != 0 && u != self {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// step runs one operation encoded in three bytes.
+func (h *harness) step(op, a, b byte) {
+	u := h.users[int(a)%len(h.users)]
+	switch op % 16 {
+	case 0: // log in (kicking an existing session)
+		p := &fakePeer{}
+		old := h.peers[u]
+		h.peers[u] = p
+		if err := h.do(u, signaling.ReqLogin, &signaling.LoginRequest{UserID: u, UserSig: h.sigs[u]}); err != nil {
+			h.fail("login %s: %v", u, err)
+		}
+		if old != nil && !old.closed {
+			h.fail("old connection of %s not closed by the kick", u)
+		}
+	case 1:
+		req := &signaling.CallRequest{CalleeIDList: h.usersOf(b, u), CallMediaType: signaling.MediaType(b >> 7)}
+		if b&0x20 != 0 {
+			req.GroupID = "g"
+		}
+		if b&0x40 != 0 {
+			req.Timeout = 1 + int(b%5)
+		}
+		h.do(u, signaling.ReqCall, req)
+	case 2:
+		h.do(u, signaling.ReqAccept, &signaling.CallRef{CallID: h.pick(b)})
+	case 3:
+		h.do(u, signaling.ReqReject, &signaling.CallRef{CallID: h.pick(b)})
+	case 4:
+		h.do(u, signaling.ReqIgnore, &signaling.CallRef{CallID: h.pick(b)})
+	case 5:
+		h.do(u, signaling.ReqFail, &signaling.FailRequest{CallID: h.pick(b)})
+	case 6:
+		h.do(u, signaling.ReqHangup, &signaling.CallRef{CallID: h.pick(b)})
+	case 7:
+		if c := h.m.userCall[u]; c != nil {
+			h.do(u, signaling.ReqInvite, &signaling.InviteRequest{CallID: c.id, UserIDList: h.usersOf(b, u)})
+		}
+	case 8:
+		if b&1 == 0 {
+			h.do(u, signaling.ReqJoin, &signaling.JoinRequest{GroupID: "g"})
+		} else {
+			h.do(u, signaling.ReqJoin, &signaling.JoinRequest{CallID: h.pick(b)})
+		}
+	case 9:
+		h.do(u, signaling.ReqSwitchMediaType, &signaling.SwitchMediaTypeRequest{CallID: h.pick(b), CallMediaType: signaling.MediaType(b & 1)})
+	case 10:
+		to := h.users[int(b)%len(h.users)]
+		h.do(u, signaling.ReqRelay, &signaling.RelayRequest{CallID: h.pick(b >> 3), To: to, Payload: json.RawMessage(`{"x":1}`)})
+	case 11:
+		h.do(u, signaling.ReqMediaState, &signaling.MediaStateRequest{CallID: h.pick(b), Camera: b&1 != 0, Microphone: b&2 != 0})
+	case 12: // the connection drops
+		if p := h.peers[u]; p != nil {
+			h.m.disconnected(p)
+			delete(h.peers, u)
+		}
+	case 13: // resume on a new connection, perhaps having missed events
+		s := h.m.sessions[u]
+		if s == nil || h.peers[u] != nil {
+			return
+		}
+		last := s.seq
+		if d := uint64(b % 4); d <= last {
+			last -= d
+		}
+		p := &fakePeer{}
+		h.peers[u] = p
+		if err := h.do(u, signaling.ReqResume, &signaling.ResumeRequest{UserID: u, Token: s.token, LastSeq: last}); err != nil {
+			h.fail("resume %s within grace: %v", u, err)
+		}
+	case 14: // time passes
+		h.advance(time.Duration(b) * 100 * time.Millisecond)
+	case 15:
+		h.do(u, signaling.ReqLogout, nil)
+		delete(h.peers, u)
+	}
+	h.invariants()
+}
+
+func (h *harness) advance(d time.Duration) {
+	h.now = h.now.Add(d)
+	h.m.fire(h.now)
+}
+
+// finish lets every timer run out and everyone log out, then checks that
+// every live session saw a terminal outcome for every call it was part of
+// and that no call is left.
+func (h *harness) finish() {
+	for i := 0; i < 3; i++ {
+		h.advance(MaxInviteTimeout + time.Minute)
+	}
+	live := map[uint64]bool{}
+	for _, s := range h.m.sessions {
+		live[s.id] = true
+	}
+	for _, u := range h.users {
+		h.do(u, signaling.ReqLogout, nil)
+	}
+	h.advance(time.Hour)
+	h.invariants()
+	if len(h.m.calls) != 0 || len(h.m.userCall) != 0 {
+		h.fail("calls left after everyone left: %d calls, %d users in calls", len(h.m.calls), len(h.m.userCall))
+	}
+	for id, v := range h.views {
+		if !live[id] {
+			continue // kicked, expired or lost: its outcome was the end of the session
+		}
+		for c, st := range v {
+			if st != ocDone {
+				h.fail("session %d: call %s ended in state %d, without one terminal outcome", id, c, st)
+			}
+		}
+	}
+}
+
+func runMachine(t testing.TB, data []byte) {
+	h := newHarness(t)
+	for i := 0; i+2 < len(data) && i < 3*400; i += 3 {
+		h.step(data[i], data[i+1], data[i+2])
+	}
+	h.finish()
+}
+
+// FuzzMachine runs request sequences against the state machine and checks
+// its invariants after every step: every invite ends in exactly one
+// terminal outcome per member, nobody is in two calls, and no event goes
+// to a non-member.
+func FuzzMachine(f *testing.F) {
+	// login everyone, 1v1 call, accept, hang up
+	f.Add([]byte{0, 0, 0, 0, 1, 0, 0, 2, 0, 1, 0, 2, 2, 1, 0, 6, 0, 0})
+	// group call, one accepts, one rejects, time passes
+	f.Add([]byte{0, 0, 0, 0, 1, 0, 0, 2, 0, 0, 3, 0, 1, 0, 0x2e, 2, 1, 0, 3, 2, 0, 14, 0, 200})
+	// drop and resume, then a grace expiry
+	f.Add([]byte{0, 0, 0, 0, 1, 0, 1, 0, 2, 2, 1, 0, 12, 0, 0, 13, 0, 1, 12, 1, 0, 14, 0, 150})
+	// kick while ringing, invite, join
+	f.Add([]byte{0, 0, 0, 0, 1, 0, 0, 2, 0, 0, 3, 0, 1, 0, 0x22, 0, 1, 0, 2, 1, 0, 7, 0, 0x08, 8, 2, 0, 9, 0, 0})
+	f.Fuzz(func(t *testing.T, data []byte) { runMachine(t, data) })
+}
+
+func TestMachineSeeds(t *testing.T) {
+	// A long pseudo-random walk, deterministic, as a regression test.
+	data := make([]byte, 3*400)
+	x := uint32(2463534242)
+	for i := range data {
+		x ^= x << 13
+		x ^= x >> 17
+		x ^= x << 5
+		data[i] = byte(x)
+	}
+	for i := 0; i < 8; i++ {
+		t.Run(fmt.Sprint(i), func(t *testing.T) { runMachine(t, data[i*50:]) })
+	}
+}

@@ -1,0 +1,99 @@
+package server
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/calla-rtc/calla/signaling"
+)
+
+// metrics are the server's Prometheus metrics, in a registry of its own
+// so that several servers (tests) can live in one process. Methods are
+// safe on a nil *metrics.
+type metrics struct {
+	reg       *prometheus.Registry
+	users     prometheus.Gauge
+	calls     *prometheus.GaugeVec
+	messages  *prometheus.CounterVec
+	errors    *prometheus.CounterVec
+	conns     prometheus.Gauge
+	latency   *prometheus.HistogramVec
+	msgsIn    prometheus.Counter
+	msgsOut   prometheus.Counter
+	ringing   prometheus.Gauge
+	connected prometheus.Gauge
+}
+
+func newMetrics() *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		users: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "calla_connected_users", Help: "Logged-in sessions with a live connection."}),
+		calls: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "calla_calls", Help: "Calls by state: ringing (nobody answered yet) or connected."}, []string{"state"}),
+		messages: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "calla_messages_total", Help: "Websocket messages, by direction (in, out); rate() gives messages per second."}, []string{"direction"}),
+		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "calla_errors_total", Help: "Refused requests by TUICallKit error code."}, []string{"code"}),
+		conns: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "calla_connections", Help: "Open websocket connections, logged in or not."}),
+	}
+	m.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "calla_request_duration_seconds",
+		Help:    "From a request's arrival (read pump) until the hub has handled it and queued its reply and events: the server's share of a request's latency.",
+		Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1},
+	}, []string{"type"})
+	m.msgsIn = m.messages.WithLabelValues("in")
+	m.msgsOut = m.messages.WithLabelValues("out")
+	m.ringing = m.calls.WithLabelValues("ringing")
+	m.connected = m.calls.WithLabelValues("connected")
+	m.reg.MustRegister(m.users, m.calls, m.messages, m.errors, m.conns, m.latency,
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collectors.NewGoCollector())
+	return m
+}
+
+func (m *metrics) sessionAttached(d int) {
+	if m != nil {
+		m.users.Add(float64(d))
+	}
+}
+
+func (m *metrics) callStarted() {
+	if m != nil {
+		m.ringing.Inc()
+	}
+}
+
+func (m *metrics) callConnected() {
+	if m != nil {
+		m.ringing.Dec()
+		m.connected.Inc()
+	}
+}
+
+func (m *metrics) callEnded(begun bool) {
+	if m == nil {
+		return
+	}
+	if begun {
+		m.connected.Dec()
+	} else {
+		m.ringing.Dec()
+	}
+}
+
+func (m *metrics) refused(c signaling.Code) {
+	if m != nil {
+		m.errors.WithLabelValues(strconv.Itoa(int(c))).Inc()
+	}
+}
+
+func (m *metrics) handled(t signaling.RequestType, d time.Duration) {
+	if m != nil {
+		m.latency.WithLabelValues(string(t)).Observe(d.Seconds())
+	}
+}

@@ -1,0 +1,178 @@
+package server
+
+import (
+	"context"
+	crand "crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"sync/atomic"
+
+	"github.com/gorilla/websocket"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/calla-rtc/calla/signaling"
+)
+
+// Server is Calla's signaling server: embeddable (Handler) and stoppable
+// (Shutdown).
+type Server struct {
+	cfg      Config
+	log      *slog.Logger
+	metrics  *metrics
+	hub      *hub
+	store    *boltStore
+	upgrader websocket.Upgrader
+	mux      *http.ServeMux
+
+	mu      sync.Mutex // guards closing and wg.Add against Shutdown's Wait
+	closing bool
+	wg      sync.WaitGroup // read pumps, each waiting for its connection's last write
+	nconns  atomic.Int64
+
+	shutOnce sync.Once
+	shutErr  error
+}
+
+// New starts a server: it loads the directory (if cfg.DataDir is set) and
+// starts the hub. Call Shutdown to stop it.
+func New(cfg Config) (*Server, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, metrics: newMetrics()}
+	var dir map[signaling.UserID]dirEntry
+	var store dirStore
+	if cfg.DataDir != "" {
+		if s.store, dir, err = openStore(cfg.DataDir, cfg.Logger); err != nil {
+			return nil, err
+		}
+		store = s.store
+	}
+	m := newMachine(cfg, store, s.metrics, dir)
+	// Start room numbers at a random place so that rooms of a restarted
+	// server do not repeat the last run's.
+	var b [4]byte
+	_, _ = crand.Read(b[:])
+	m.nextRoom = int32(binary.BigEndian.Uint32(b[:]) % (1<<31 - 2))
+	_, _ = crand.Read(b[:])
+	m.runTag = hex.EncodeToString(b[:3])
+	s.hub = newHub(m)
+	s.upgrader = websocket.Upgrader{
+		ReadBufferSize:  1024,
+		WriteBufferSize: 1024,
+		// The pool keeps the write buffer only while a message is written,
+		// which matters for memory per idle connection.
+		WriteBufferPool: &sync.Pool{},
+		// Any origin: clients are desktop programs, not browser pages, and
+		// every request is authenticated by UserSig.
+		CheckOrigin: func(*http.Request) bool { return true },
+	}
+	s.mux = http.NewServeMux()
+	s.mux.HandleFunc("GET /ws", s.serveWS)
+	s.mux.HandleFunc("GET /healthz", s.serveHealth)
+	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
+	go s.hub.run()
+	return s, nil
+}
+
+// Handler serves /ws (the websocket), /healthz and /metrics.
+func (s *Server) Handler() http.Handler { return s.mux }
+
+// Config returns the server's configuration with defaults filled in.
+func (s *Server) Config() Config { return s.cfg }
+
+func (s *Server) serveHealth(w http.ResponseWriter, _ *http.Request) {
+	s.mu.Lock()
+	closing := s.closing
+	s.mu.Unlock()
+	if closing {
+		http.Error(w, "shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	_, _ = fmt.Fprintln(w, "ok")
+}
+
+// refuseHTTP answers a websocket request that cannot be served with 503
+// and a JSON error body.
+func refuseHTTP(w http.ResponseWriter, err error) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusServiceUnavailable)
+	_ = json.NewEncoder(w).Encode(wireError(err))
+}
+
+func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		refuseHTTP(w, fmt.Errorf("%w: the server is shutting down", ErrUnavailable))
+		return
+	}
+	if n := s.nconns.Add(1); n > int64(s.cfg.MaxConnections) {
+		s.nconns.Add(-1)
+		s.mu.Unlock()
+		refuseHTTP(w, fmt.Errorf("%w: the server is full (%d connections); try again later", ErrUnavailable, s.cfg.MaxConnections))
+		return
+	}
+	s.wg.Add(1)
+	s.mu.Unlock()
+
+	ws, err := s.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		s.nconns.Add(-1)
+		s.wg.Done()
+		return // Upgrade answered the client already
+	}
+	c := newConn(s, ws)
+	s.hub.post(input{kind: inOpen, c: c})
+	// The read pump gets a goroutine of its own so that this handler
+	// returns: net/http then frees its per-connection buffers and the
+	// handler's stack, which would otherwise stay for the websocket's life.
+	go func() {
+		defer s.wg.Done()
+		defer s.nconns.Add(-1)
+		c.readPump()
+	}()
+}
+
+// Shutdown tells every client that the server is going away, closes every
+// websocket, waits for their goroutines, then stops the hub and writes the
+// directory. If ctx ends first, it closes the remaining sockets at once
+// and returns ctx's error after they are gone.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.shutOnce.Do(func() { s.shutErr = s.shutdown(ctx) })
+	return s.shutErr
+}
+
+func (s *Server) shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.closing = true
+	s.mu.Unlock()
+	s.hub.closer <- "the server is shutting down"
+	done := make(chan struct{})
+	go func() {
+		s.wg.Wait()
+		close(done)
+	}()
+	var err error
+	select {
+	case <-done:
+	case <-ctx.Done():
+		err = fmt.Errorf("server: shutdown: %w", ctx.Err())
+		s.hub.force <- struct{}{}
+		<-done
+	}
+	close(s.hub.quit)
+	<-s.hub.done
+	if s.store != nil {
+		if cerr := s.store.close(); cerr != nil && err == nil {
+			err = cerr
+		}
+	}
+	return err
+}

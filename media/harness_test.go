@@ -45,6 +45,7 @@ type member struct {
 	net    *testNet
 	mu     sync.Mutex
 	events []Event
+	at     []time.Time
 	notify chan struct{}
 	done   chan struct{}
 	frames map[PeerID]*frameLog
@@ -106,6 +107,7 @@ func (m *member) pump() {
 		}
 		m.mu.Lock()
 		m.events = append(m.events, ev)
+		m.at = append(m.at, time.Now())
 		m.mu.Unlock()
 		select {
 		case m.notify <- struct{}{}:

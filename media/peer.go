@@ -217,6 +217,10 @@ func (s *Session) onConnectionState(p *peer, st webrtc.PeerConnectionState) {
 		if old != PeerDisconnected && old != PeerFailed {
 			s.sendMediaStateTo(p)
 		}
+		if p.videoSender != nil {
+			// A new receiver needs a keyframe; ask before its PLI does.
+			s.keys.request()
+		}
 	case PeerDisconnected, PeerFailed:
 		delay := iceRestartAfter
 		if ps == PeerFailed {

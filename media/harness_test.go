@@ -242,7 +242,15 @@ func (m *member) wait(t *testing.T, after int, timeout time.Duration, what strin
 		select {
 		case <-m.notify:
 		case <-deadline.C:
-			t.Fatalf("%s: no %s within %v", m.id, what, timeout)
+			m.mu.Lock()
+			var last Event
+			for _, ev := range m.events {
+				if q, ok := ev.(Qualities); ok {
+					last = q
+				}
+			}
+			m.mu.Unlock()
+			t.Fatalf("%s: no %s within %v (last qualities: %+v)", m.id, what, timeout, last)
 			return nil
 		}
 	}

@@ -34,6 +34,8 @@ type peer struct {
 	// What the peer sends: tracks negotiated and its mediaState flags.
 	videoTracks, audioTracks int
 	remoteCam, remoteMic     bool
+	stateKnown               bool      // a mediaState signal arrived
+	connectedAt              time.Time // when the link last came up
 	reportedVideo            bool
 	reportedAudio            bool
 	remoteVideoSSRC          uint32
@@ -214,6 +216,7 @@ func (s *Session) onConnectionState(p *peer, st webrtc.PeerConnectionState) {
 	}
 	switch ps {
 	case PeerConnected:
+		p.connectedAt = time.Now()
 		if old != PeerDisconnected && old != PeerFailed {
 			s.sendMediaStateTo(p)
 		}

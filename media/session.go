@@ -215,6 +215,7 @@ func (s *Session) Start(ctx context.Context, video bool) error {
 			return err
 		}
 		s.started = true
+		defer s.sendMediaState()
 		if video {
 			if err := s.setVideo(true); err != nil {
 				s.started = false
@@ -445,7 +446,10 @@ func (s *Session) sendMediaState() {
 }
 
 func (s *Session) sendMediaStateTo(p *peer) {
-	s.emit(SignalOut{Peer: p.id, Signal: Signal{Kind: SignalMediaState, Camera: s.videoOn && s.camOn, Microphone: s.micOn}})
+	echo := s.echo.Load() != nil
+	cam := s.videoOn && s.camOn && (s.videoCap != nil || echo)
+	mic := s.micOn && (s.audioCap != nil || echo)
+	s.emit(SignalOut{Peer: p.id, Signal: Signal{Kind: SignalMediaState, Camera: cam, Microphone: mic}})
 }
 
 // SwitchCamera moves capture to another camera. The shared track and the

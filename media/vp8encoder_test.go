@@ -125,3 +125,41 @@ func BenchmarkVP8Encode640x480(b *testing.B) {
 	}
 	b.ReportMetric(float64(time.Since(start).Milliseconds())/float64(b.N), "ms/frame")
 }
+
+func BenchmarkVP8Decode640x480(b *testing.B) {
+	const n = 150
+	enc, err := (&vp8Builder{bitrate: 1_200_000, keyInterval: 150, fps: 30}).BuildVideoEncoder(patternFrames(b, 640, 480, n), prop.Media{Video: prop.Video{Width: 640, Height: 480}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var frames [][]byte
+	for {
+		data, _, err := enc.Read()
+		if err != nil {
+			break
+		}
+		frames = append(frames, data)
+	}
+	_ = enc.Close()
+	b.ResetTimer()
+	var fr frameFeeder
+	var d interface {
+		Read() (image.Image, func(), error)
+		Close() error
+	}
+	for i := 0; i < b.N; i++ {
+		if i%n == 0 { // restart at the keyframe
+			if d != nil {
+				_ = d.Close()
+			}
+			if d, err = vpx.NewDecoder(&fr, prop.Media{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		fr.next = frames[i%n]
+		if _, _, err := d.Read(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	_ = d.Close()
+}

@@ -60,7 +60,10 @@ func (p *playback) open(speakerID string) error {
 		cfg.Playback.Format = malgo.FormatS16
 		cfg.Playback.Channels = 1
 		cfg.SampleRate = opusRate
-		cfg.PeriodSizeInMilliseconds = 10
+		// 20 ms periods: every period is a call from miniaudio's thread
+		// into Go, which costs more than the mixing itself; 10 ms periods
+		// measured several % of a core more on the bench (docs/media.md).
+		cfg.PeriodSizeInMilliseconds = 20
 		cfg.Periods = 2
 		if speakerID != "" && backends == nil {
 			raw, err := hex.DecodeString(speakerID)

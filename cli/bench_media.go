@@ -159,7 +159,7 @@ func benchMedia(ctx context.Context, log io.Writer, o mediaBenchOpts, vp media.V
 	// CPU of one member: with 1 echo peer (a 1v1 call's side) and with
 	// mesh-1 echo peers (a mesh member), echo peers in a child process.
 	fmt.Fprintf(log, "member with 1 echo peer: warm-up %v, window %v\n", o.warmup, o.window)
-	if res.cpuMember1, res.fpsMember1, err = mediaMemberCost(ctx, 1, vp, o.warmup, o.window, strings.TrimSuffix(o.profile, ".prof")+map[bool]string{true: "", false: ".1v1.prof"}[o.profile == ""]); err != nil {
+	if res.cpuMember1, res.fpsMember1, err = mediaMemberCost(ctx, 1, vp, o.warmup, o.window, ""); err != nil {
 		return nil, fmt.Errorf("1v1 member: %w", err)
 	}
 	fmt.Fprintf(log, "member with %d echo peers: warm-up %v, window %v\n", o.mesh-1, o.warmup, o.window)

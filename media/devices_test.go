@@ -1,6 +1,7 @@
 package media
 
 import (
+	"errors"
 	"image"
 	"testing"
 	"time"
@@ -149,4 +150,53 @@ func TestMediaThatNeverArrivesMeansDown(t *testing.T) {
 		e, ok := ev.(Qualities)
 		return ok && e.Peers["alice"] == QualityDown
 	})
+}
+
+func TestABusyDeviceIsAClearError(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	// A real device opens once; the only real one here is ALSA's "null"
+	// microphone, selectable by id.
+	devs, _ := ListDevices()
+	var null Device
+	for _, d := range devs {
+		if d.Kind == Microphone && d.IsNull {
+			null = d
+		}
+	}
+	if null.ID == "" {
+		t.Skip("no ALSA null microphone on this machine: the busy path needs a real device")
+	}
+	cfg := testConfig()
+	cfg.MicrophoneID = null.ID
+	a, err := NewSession(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := NewSession(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	drainEvents := func(s *Session) chan struct{} {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for range s.Events() {
+			}
+		}()
+		return done
+	}
+	da, db := drainEvents(a), drainEvents(b)
+	if err := a.Start(t.Context(), false); err != nil {
+		t.Fatalf("first open of %s: %v", null.Label, err)
+	}
+	err = b.Start(t.Context(), false)
+	var de *DeviceError
+	if !errors.Is(err, ErrMicrophoneFailed) || !errors.As(err, &de) || de.DeviceID != null.ID {
+		t.Errorf("second open: err = %v, want a *DeviceError of ErrMicrophoneFailed for %s", err, null.ID)
+	}
+	t.Logf("busy microphone: %v", err)
+	_ = a.Close()
+	_ = b.Close()
+	<-da
+	<-db
 }

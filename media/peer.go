@@ -43,13 +43,11 @@ type peer struct {
 	trackSince               time.Time
 
 	// Quality bookkeeping (loop).
-	linkQ    qualityScorer
-	lastIn   map[uint32]inboundSnap
-	closed   bool
-	meter    levelMeter
-	sink     atomic.Pointer[sinkBox]
-	decoded  atomic.Int64 // video frames decoded
-	pcmCount atomic.Int64 // audio samples decoded
+	linkQ  qualityScorer
+	lastIn map[uint32]inboundSnap
+	closed bool
+	meter  levelMeter
+	sink   atomic.Pointer[sinkBox]
 }
 
 type inboundSnap struct {

@@ -157,7 +157,5 @@ func (s *Session) emitQualities() {
 	case reported:
 		q.Self = s.selfQ.update(worst)
 	}
-	s.lastSelf = q.Self
-	s.lastQ = q.Peers
 	s.emit(q)
 }

@@ -39,7 +39,6 @@ type Session struct {
 	localSink atomic.Pointer[sinkBox]
 	play      *playback // nil with NoPlayback; safe for concurrent writes
 	echo      atomic.Pointer[echoState]
-	closeErr  error
 
 	// Owned by the loop goroutine.
 	peers    map[PeerID]*peer
@@ -52,8 +51,6 @@ type Session struct {
 	videoCap *capture
 	bitrate  int
 	selfQ    qualityScorer
-	lastQ    map[PeerID]Quality
-	lastSelf Quality
 }
 
 // NewSession validates cfg, opens the speaker (unless cfg.NoPlayback) and
@@ -78,7 +75,6 @@ func NewSession(cfg Config) (*Session, error) {
 		vp:       cfg.Video,
 		camOn:    true,
 		micOn:    true,
-		lastQ:    make(map[PeerID]Quality),
 	}
 	// One stream ID for both tracks, so a receiver can tell they belong together.
 	s.audioOut, err = webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "audio", "calla")
@@ -194,7 +190,7 @@ func (s *Session) Close() error {
 		}
 		s.events.close()
 	})
-	return s.closeErr
+	return nil
 }
 
 // Start opens the microphone, and the camera when video is true. Device
@@ -310,7 +306,6 @@ func (s *Session) RemovePeer(id PeerID) error {
 			return fmt.Errorf("%w: %q", ErrUnknownPeer, id)
 		}
 		delete(s.peers, id)
-		delete(s.lastQ, id)
 		p.close()
 		if s.play != nil {
 			s.play.removePeer(id)

@@ -105,6 +105,7 @@ type mediaBenchResult struct {
 	fpsMember1     float64
 	cpuMemberMesh  float64 // one member, mesh-1 peers
 	fpsMemberMesh  float64
+	cpuMemberQuiet float64 // one member, 1 peer, speaker output off
 	testSource     bool
 	load1, loadEnd string
 }
@@ -159,12 +160,16 @@ func benchMedia(ctx context.Context, log io.Writer, o mediaBenchOpts, vp media.V
 	// CPU of one member: with 1 echo peer (a 1v1 call's side) and with
 	// mesh-1 echo peers (a mesh member), echo peers in a child process.
 	fmt.Fprintf(log, "member with 1 echo peer: warm-up %v, window %v\n", o.warmup, o.window)
-	if res.cpuMember1, res.fpsMember1, err = mediaMemberCost(ctx, 1, vp, o.warmup, o.window, ""); err != nil {
+	if res.cpuMember1, res.fpsMember1, err = mediaMemberCost(ctx, 1, vp, o.warmup, o.window, true, ""); err != nil {
 		return nil, fmt.Errorf("1v1 member: %w", err)
 	}
 	fmt.Fprintf(log, "member with %d echo peers: warm-up %v, window %v\n", o.mesh-1, o.warmup, o.window)
-	if res.cpuMemberMesh, res.fpsMemberMesh, err = mediaMemberCost(ctx, o.mesh-1, vp, o.warmup, o.window, o.profile); err != nil {
+	if res.cpuMemberMesh, res.fpsMemberMesh, err = mediaMemberCost(ctx, o.mesh-1, vp, o.warmup, o.window, true, o.profile); err != nil {
 		return nil, fmt.Errorf("mesh member: %w", err)
+	}
+	fmt.Fprintf(log, "member with 1 echo peer, speaker off: warm-up %v, window %v\n", o.warmup, o.window)
+	if res.cpuMemberQuiet, _, err = mediaMemberCost(ctx, 1, vp, o.warmup, o.window, false, ""); err != nil {
+		return nil, fmt.Errorf("1v1 member without speaker: %w", err)
 	}
 	res.loadEnd = loadAverage()
 	return res, ctx.Err()
@@ -396,7 +401,7 @@ func (r *mediaBenchResult) markdown(o mediaBenchOpts, vp media.VideoParams, cmd 
 	if r.testSource {
 		src = "the test pattern and test tone (no camera here), through GetUserMedia and the real VP8/Opus encoders"
 	}
-	fmt.Fprintf(&b, "All sessions run in one process on loopback, %dx%d at %d fps VP8 (%d-%d kbps) + Opus, sources: %s; speaker output on (null backend where there is no sound card).\n\n",
+	fmt.Fprintf(&b, "Loopback, %dx%d at %d fps VP8 (%d-%d kbps) + Opus, sources: %s; speaker output on (null backend where there is no sound card). Latency and setup: both sessions in this process; CPU: one member in this process, its peers in a child process (below).\n\n",
 		vp.Width, vp.Height, vp.FrameRate, vp.MinBitrate/1000, vp.MaxBitrate/1000, src)
 	fmt.Fprintf(&b, "| Figure | Measured | Target | |\n|---|---|---|---|\n")
 	fmt.Fprintf(&b, "| Glass-to-glass p50 (capture -> decoded RGBA frame, stamp read back), 1v1 both directions, %d frames | %s | <= 50 ms | %s |\n", r.g2gFrames, ms(p50), verdict(p50 <= 50*time.Millisecond && r.g2gFrames > 0))
@@ -410,8 +415,8 @@ func (r *mediaBenchResult) markdown(o mediaBenchOpts, vp media.VideoParams, cmd 
 	}
 	meshOK := ratio > 0 && ratio <= 2 && r.fpsMemberMesh >= float64(vp.FrameRate-1)
 	fmt.Fprintf(&b, "| CPU per member, %d-member mesh (one member, %d echo peers in another process) | %.1f%% of one core (%.2fx 1v1) at %.1f fps per stream | <= 2x 1v1 | %s |\n", o.mesh, o.mesh-1, r.cpuMemberMesh, ratio, r.fpsMemberMesh, verdict(meshOK))
-	fmt.Fprintf(&b, "\nAlso: the 1v1 call with both sides in this process cost %.1f%% of one core per side (process CPU / 2) at %.1f fps per stream; frames whose stamp did not read back in its window: %d; setup p90 at the answerer %s.\n",
-		r.cpu1v1, r.fps1v1, r.unread, ms(percentile(r.setupAnswerer, 90)))
+	fmt.Fprintf(&b, "\nAlso: the same 1v1 member with the speaker off (`NoPlayback`, as bots run) cost %.1f%% of one core; the 1v1 call with both sides in this process cost %.1f%% of one core per side (process CPU / 2) at %.1f fps per stream; frames whose stamp did not read back in its window: %d; setup p90 at the answerer %s.\n",
+		r.cpuMemberQuiet, r.cpu1v1, r.fps1v1, r.unread, ms(percentile(r.setupAnswerer, 90)))
 	fmt.Fprintf(&b, "A member's CPU is getrusage of this process while its peers run in a child process (`--echo-child`), which sends the member's own encoded media back without decoding or encoding: so the member does what a member of such a call does, one encode and one decode, RGBA conversion and SRTP per peer, Opus encode and decode, speaker mixing (null backend).\n\n")
 	return b.String()
 }

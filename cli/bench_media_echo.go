@@ -89,7 +89,7 @@ func runMediaEchoChild(ctx context.Context, n int, in io.Reader, out io.Writer) 
 
 // mediaMemberCost measures one member with n echo peers: its process CPU
 // (% of one core) and the frame rate it decodes per stream.
-func mediaMemberCost(ctx context.Context, n int, vp media.VideoParams, warmup, window time.Duration, profile string) (cpu, fps float64, err error) {
+func mediaMemberCost(ctx context.Context, n int, vp media.VideoParams, warmup, window time.Duration, speaker bool, profile string) (cpu, fps float64, err error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return 0, 0, err
@@ -111,7 +111,7 @@ func mediaMemberCost(ctx context.Context, n int, vp media.VideoParams, warmup, w
 		_ = stdin.Close()
 		_ = cmd.Wait()
 	}()
-	s, err := media.NewSession(media.Config{LoopbackOnly: true, Video: vp})
+	s, err := media.NewSession(media.Config{LoopbackOnly: true, Video: vp, NoPlayback: !speaker})
 	if err != nil {
 		return 0, 0, err
 	}

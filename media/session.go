@@ -286,6 +286,7 @@ func (s *Session) captureEnded(c *capture, err error) {
 		return
 	}
 	s.emit(DeviceFailed{Err: err})
+	s.sendMediaState() // the peers see the camera or microphone go off
 }
 
 // AddPeer creates the peer connection to id. The engine decides the

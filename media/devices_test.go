@@ -200,3 +200,27 @@ func TestABusyDeviceIsAClearError(t *testing.T) {
 	<-da
 	<-db
 }
+
+func TestACameraThatStopsIsReportedAndThePeerSeesIt(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	n := newTestNet(t)
+	a := n.add("alice", testConfig())
+	b := n.add("bob", testConfig())
+	defer n.close()
+	start(t, true, a, b)
+	n.connect(a, b)
+	b.wait(t, 0, 10*time.Second, "alice's video", isRemoteMedia("alice", true, true))
+	// Unplug: every running test pattern fails (only alice's and bob's
+	// run here; bob's unplug is checked the same way).
+	ma, mb := a.mark(), b.mark()
+	testPatterns.Lock()
+	for _, d := range testPatterns.all {
+		d.unplug()
+	}
+	testPatterns.Unlock()
+	ev := a.wait(t, ma, 5*time.Second, "DeviceFailed", func(ev Event) bool { _, ok := ev.(DeviceFailed); return ok })
+	if err := ev.(DeviceFailed).Err; !errors.Is(err, ErrCameraFailed) {
+		t.Errorf("DeviceFailed.Err = %v, want ErrCameraFailed", err)
+	}
+	b.wait(t, mb, 5*time.Second, "alice's camera off", isRemoteMedia("alice", false, true))
+}

@@ -40,10 +40,21 @@ func init() {
 // process (tests, benches, bots) needs its own.
 func registerTestSource(kind DeviceKind) {
 	if kind == Camera {
-		_ = driver.GetManager().Register(&testPattern{}, driver.Info{Label: TestPatternLabel, DeviceType: driver.Camera, Priority: driver.PriorityLow})
+		d := &testPattern{}
+		testPatterns.Lock()
+		testPatterns.all = append(testPatterns.all, d)
+		testPatterns.Unlock()
+		_ = driver.GetManager().Register(d, driver.Info{Label: TestPatternLabel, DeviceType: driver.Camera, Priority: driver.PriorityLow})
 		return
 	}
 	_ = driver.GetManager().Register(&testTone{}, driver.Info{Label: TestToneLabel, DeviceType: driver.Microphone, Priority: driver.PriorityLow})
+}
+
+// testPatterns lists every test-pattern instance, so a test can unplug
+// one (see unplug).
+var testPatterns struct {
+	sync.Mutex
+	all []*testPattern
 }
 
 // testPattern is a camera driver: a moving pattern at the requested size
@@ -69,6 +80,17 @@ func (d *testPattern) Close() error {
 	}
 	d.mu.Unlock()
 	return nil
+}
+
+// unplug makes a running pattern fail as an unplugged camera does: its
+// reader returns an error. The driver's state is not touched (the session
+// closes it, as it would a real camera that vanished).
+func (d *testPattern) unplug() {
+	d.mu.Lock()
+	if d.cancel != nil {
+		d.cancel()
+	}
+	d.mu.Unlock()
 }
 
 // Properties leaves size and rate open: the constraints fill them in.

@@ -1,0 +1,105 @@
+package media
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/interceptor"
+	"github.com/pion/interceptor/pkg/cc"
+	"github.com/pion/interceptor/pkg/gcc"
+	"github.com/pion/interceptor/pkg/nack"
+	"github.com/pion/interceptor/pkg/report"
+	"github.com/pion/interceptor/pkg/stats"
+	"github.com/pion/interceptor/pkg/twcc"
+	"github.com/pion/webrtc/v4"
+)
+
+// ICE timing: a link is "disconnected" after iceDisconnectedAfter
+// without traffic, "failed" after iceFailedAfter; keep-alives every
+// iceKeepAlive keep a quiet (audio-muted) link alive.
+const (
+	iceDisconnectedAfter = 3 * time.Second
+	iceFailedAfter       = 10 * time.Second
+	iceKeepAlive         = time.Second
+)
+
+// peerAPI is what building one peer's webrtc.API yields besides the API:
+// the stats getter and the bandwidth estimator of the peer connection
+// that API creates next.
+type peerAPI struct {
+	api   *webrtc.API
+	stats stats.Getter
+	bwe   cc.BandwidthEstimator
+}
+
+// newPeerAPI builds a webrtc.API for one peer connection. Every peer gets
+// its own, so its interceptors' stats and estimates belong to it alone.
+//
+// Interceptor order (first registered is nearest the network):
+// [test loss] -> stats -> congestion control (GCC) -> TWCC sequence
+// numbers -> NACK -> RTCP reports -> TWCC feedback. Stats must come before
+// the report interceptor to see the sender reports it writes (else no
+// RTT), and GCC must see the TWCC sequence numbers added after it.
+func (s *Session) newPeerAPI(id PeerID) (*peerAPI, error) {
+	out := &peerAPI{}
+	me := &webrtc.MediaEngine{}
+	s.selector.Populate(me)
+	ir := &interceptor.Registry{}
+	if s.cfg.testInterceptor != nil {
+		if f := s.cfg.testInterceptor(id); f != nil {
+			ir.Add(f)
+		}
+	}
+	lf := pionLogs{s.log}
+	sf, err := stats.NewInterceptor(stats.WithLoggerFactory(lf))
+	if err != nil {
+		return nil, fmt.Errorf("media: stats interceptor: %w", err)
+	}
+	sf.OnNewPeerConnection(func(_ string, g stats.Getter) { out.stats = g })
+	ir.Add(sf)
+	vp := s.videoParams()
+	ccf, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
+		return gcc.NewSendSideBWE(
+			gcc.SendSideBWEInitialBitrate(vp.MaxBitrate),
+			gcc.SendSideBWEMinBitrate(vp.MinBitrate),
+			gcc.SendSideBWEMaxBitrate(vp.MaxBitrate),
+			// No pacer: on a call the encoder already paces frames, and a
+			// leaky bucket would add queueing delay to every keyframe.
+			gcc.SendSideBWEPacer(gcc.NewNoOpPacer()),
+			gcc.WithLoggerFactory(lf),
+		)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("media: congestion control: %w", err)
+	}
+	ccf.OnNewPeerConnection(func(_ string, e cc.BandwidthEstimator) { out.bwe = e })
+	ir.Add(ccf)
+	if err := webrtc.ConfigureTWCCHeaderExtensionSender(me, ir); err != nil {
+		return nil, err
+	}
+	if err := webrtc.ConfigureNackWithOptions(me, ir,
+		[]nack.GeneratorOption{nack.WithGeneratorLoggerFactory(lf)}, nack.WithResponderLoggerFactory(lf)); err != nil {
+		return nil, err
+	}
+	if err := webrtc.ConfigureRTCPReportsWithOptions(ir,
+		[]report.ReceiverOption{report.WithReceiverLoggerFactory(lf)}, report.WithSenderLoggerFactory(lf)); err != nil {
+		return nil, err
+	}
+	if err := webrtc.ConfigureTWCCSenderWithOptions(me, ir, twcc.WithLoggerFactory(lf)); err != nil {
+		return nil, err
+	}
+	me.RegisterFeedback(webrtc.RTCPFeedback{Type: "ccm", Parameter: "fir"}, webrtc.RTPCodecTypeVideo)
+
+	se := webrtc.SettingEngine{LoggerFactory: lf}
+	se.SetICETimeouts(iceDisconnectedAfter, iceFailedAfter, iceKeepAlive)
+	if s.cfg.LoopbackOnly {
+		se.SetInterfaceFilter(func(name string) bool { return strings.HasPrefix(name, "lo") })
+		se.SetIncludeLoopbackCandidate(true)
+		se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+		se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	}
+	out.api = webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se))
+	return out, nil
+}

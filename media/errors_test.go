@@ -1,0 +1,116 @@
+package media
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/pion/webrtc/v4"
+	"go.uber.org/goleak"
+)
+
+func TestBadInputGetsClearErrors(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	s, err := NewSession(testConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range s.Events() {
+		}
+	}()
+	check := func(name string, err, want error) {
+		t.Helper()
+		if !errors.Is(err, want) {
+			t.Errorf("%s: err = %v, want %v", name, err, want)
+		}
+	}
+	check("SetVideo before Start", s.SetVideo(true), ErrNotStarted)
+	check("SetCamera before Start", s.SetCamera(false), ErrNotStarted)
+	check("signal for an unknown peer", s.HandleSignal("nobody", Signal{Kind: SignalRenegotiate}), ErrUnknownPeer)
+	check("malformed signal", s.HandleSignal("nobody", Signal{Kind: SignalOffer}), ErrBadSignal)
+	check("empty peer id", s.AddPeer("", true), ErrBadConfig)
+	check("remove unknown peer", s.RemovePeer("nobody"), ErrUnknownPeer)
+	check("unknown camera", s.SwitchCamera("no-such-camera"), ErrUnknownDevice)
+	check("bad speaker id", s.SetSpeaker("zz"), nil) // NoPlayback: nothing to reopen
+	check("bad echo delay", s.EchoFrom("x", -1), ErrBadConfig)
+	check("bad video params", s.SetVideoParams(VideoParams{Width: 10}), ErrBadConfig)
+
+	if err := s.Start(context.Background(), false); err != nil {
+		t.Fatal(err)
+	}
+	check("second Start", s.Start(context.Background(), false), ErrAlreadyStarted)
+	check("echo after Start", s.EchoFrom("x", 0), ErrEchoMode)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	check("Start with a cancelled context", s.Start(ctx, false), context.Canceled)
+
+	if err := s.AddPeer("offerer-of-mine", false); err != nil { // we answer it
+		t.Fatal(err)
+	}
+	if err := s.AddPeer("answerer-of-mine", true); err != nil { // we offer to it
+		t.Fatal(err)
+	}
+	check("duplicate peer", s.AddPeer("answerer-of-mine", true), ErrPeerExists)
+	check("offer to the offerer", s.HandleSignal("answerer-of-mine", Signal{Kind: SignalOffer, SDP: "v=0"}), ErrBadSignal)
+	check("answer to the answerer", s.HandleSignal("offerer-of-mine", Signal{Kind: SignalAnswer, SDP: "v=0"}), ErrBadSignal)
+	check("renegotiate to the answerer", s.HandleSignal("offerer-of-mine", Signal{Kind: SignalRenegotiate}), ErrBadSignal)
+	check("garbage offer", s.HandleSignal("offerer-of-mine", Signal{Kind: SignalOffer, SDP: "not an SDP"}), ErrBadSignal)
+	check("garbage answer", s.HandleSignal("answerer-of-mine", Signal{Kind: SignalAnswer, SDP: "not an SDP"}), ErrBadSignal)
+	// A candidate before any description is buffered, not refused.
+	check("early candidate", s.HandleSignal("offerer-of-mine", Signal{Kind: SignalCandidate,
+		Candidate: &webrtc.ICECandidateInit{Candidate: "candidate:1 1 udp 2130706431 127.0.0.1 9 typ host"}}), nil)
+	check("remove peer", s.RemovePeer("offerer-of-mine"), nil)
+
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	<-done
+	check("after Close", s.AddPeer("late", true), ErrClosed)
+	check("after Close", s.SetMicrophone(false), ErrClosed)
+	if err := s.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+}
+
+func TestPlaybackFallsBackToTheNullBackend(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	p, err := newPlayback("", defaultPlaybackLatency)
+	if err != nil {
+		t.Fatalf("no audio output at all: %v", err)
+	}
+	defer p.close()
+	t.Logf("null backend in use: %v", p.null)
+	// The device callback drains what peers write: real time passing.
+	tone := make([]int16, 960)
+	for i := range tone {
+		tone[i] = 1000
+	}
+	for i := 0; i < 5; i++ {
+		p.write("x", tone)
+	}
+	waitUntil(t, 2e9, "the device to consume samples", func() bool {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		return len(p.peers["x"].buf) < 5*960
+	})
+	// Mixing: two peers add up, clamped. The device is stopped first so
+	// that its callback does not race the direct call.
+	p.closeDevice()
+	p.mu.Lock()
+	p.peers = map[PeerID]*jitterBuffer{
+		"a": {buf: []int16{30000, 100}, playing: true},
+		"b": {buf: []int16{30000, -300}, playing: true},
+	}
+	out := make([]byte, 4)
+	p.mu.Unlock()
+	p.fill(out, nil, 2)
+	if got := int16(uint16(out[0]) | uint16(out[1])<<8); got != 32767 {
+		t.Errorf("clamped mix = %d", got)
+	}
+	if got := int16(uint16(out[2]) | uint16(out[3])<<8); got != -200 {
+		t.Errorf("mix = %d, want -200", got)
+	}
+}

@@ -1,0 +1,102 @@
+package media
+
+import (
+	"strconv"
+)
+
+// Event is something the session reports on its Events channel. The
+// concrete types are below; consumers switch on them.
+type Event interface{ isMediaEvent() }
+
+// SignalOut is a signal for the engine to relay to Peer.
+type SignalOut struct {
+	Peer   PeerID
+	Signal Signal
+}
+
+// PeerState is the media connection's state with one peer.
+type PeerState int
+
+// Peer connection states.
+const (
+	PeerNew PeerState = iota
+	PeerConnecting
+	PeerConnected
+	PeerDisconnected // temporarily lost; an ICE restart is under way
+	PeerFailed       // gave up; the engine decides whether the call goes on
+	PeerClosed
+)
+
+var peerStateNames = [...]string{"new", "connecting", "connected", "disconnected", "failed", "closed"}
+
+func (s PeerState) String() string {
+	if s >= 0 && int(s) < len(peerStateNames) {
+		return peerStateNames[s]
+	}
+	return "PeerState(" + strconv.Itoa(int(s)) + ")"
+}
+
+// PeerStateChanged reports a change of the media connection with Peer.
+type PeerStateChanged struct {
+	Peer  PeerID
+	State PeerState
+}
+
+// FirstFrame reports the first decoded video frame of a new remote video
+// track from Peer.
+type FirstFrame struct {
+	Peer PeerID
+}
+
+// RemoteMedia reports what Peer sends: Video is true while its video
+// track is negotiated and its camera on; Audio likewise for the
+// microphone. It becomes onUserVideoAvailable / onUserAudioAvailable.
+type RemoteMedia struct {
+	Peer         PeerID
+	Video, Audio bool
+}
+
+// Volumes is every level, 0..100: the local microphone and each peer.
+type Volumes struct {
+	Self  int
+	Peers map[PeerID]int
+}
+
+// Qualities is every network-quality level: Self is the local uplink (the
+// worst of what the peers see of our stream), Peers each link as we see it.
+type Qualities struct {
+	Self  Quality
+	Peers map[PeerID]Quality
+}
+
+// LocalSource reports which device captures a kind ("camera" or
+// "microphone"), and whether it is the test source.
+type LocalSource struct {
+	Kind         DeviceKind
+	DeviceID     string
+	Label        string
+	IsTestSource bool
+}
+
+// DeviceFailed reports a capture device that stopped while running (an
+// unplugged camera). Err is a *DeviceError.
+type DeviceFailed struct {
+	Err error
+}
+
+// PeerError reports a negotiation or media failure with Peer that the
+// session could not recover from by itself.
+type PeerError struct {
+	Peer PeerID
+	Err  error
+}
+
+func (SignalOut) isMediaEvent()        {}
+func (PeerStateChanged) isMediaEvent() {}
+func (FirstFrame) isMediaEvent()       {}
+func (RemoteMedia) isMediaEvent()      {}
+func (Volumes) isMediaEvent()          {}
+func (Qualities) isMediaEvent()        {}
+func (LocalSource) isMediaEvent()      {}
+func (DeviceFailed) isMediaEvent()     {}
+func (PeerError) isMediaEvent()        {}

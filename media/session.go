@@ -1,0 +1,602 @@
+package media
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/mediadevices"
+	"github.com/pion/webrtc/v4"
+)
+
+// Session is the local side of one call's media: the microphone and
+// camera, encoded once, sent to every peer, and what every peer sends,
+// decoded, played and measured. See the package doc for who owns what.
+type Session struct {
+	cfg      Config
+	log      *slog.Logger
+	selector *mediadevices.CodecSelector
+	// The shared outgoing tracks: every peer connection sends these, so
+	// each device is encoded once whatever the number of peers.
+	audioOut *webrtc.TrackLocalStaticSample
+	videoOut *webrtc.TrackLocalStaticSample
+	keys     keyFrameThrottle
+
+	events   *eventStream
+	inbox    *unbounded[func()] // work for the loop: API calls and pion callbacks
+	quit     chan struct{}
+	quitOnce sync.Once
+	loopDone chan struct{}
+	// wg counts receive, RTCP-reader and echo goroutines. Only the loop
+	// calls Add, and Close waits for the loop before it waits on wg.
+	wg sync.WaitGroup
+
+	selfMeter levelMeter
+	micMuted  atomic.Bool
+	localSink atomic.Pointer[sinkBox]
+	play      *playback // nil with NoPlayback; safe for concurrent writes
+	echo      atomic.Pointer[echoState]
+
+	// Owned by the loop goroutine.
+	peers    map[PeerID]*peer
+	started  bool
+	videoOn  bool
+	camOn    bool
+	micOn    bool
+	vp       VideoParams
+	audioCap *capture
+	videoCap *capture
+	bitrate  int
+	selfQ    qualityScorer
+}
+
+// NewSession validates cfg, opens the speaker (unless cfg.NoPlayback) and
+// starts the session's loop. Nothing is captured until Start.
+func NewSession(cfg Config) (*Session, error) {
+	if err := cfg.setDefaults(); err != nil {
+		return nil, err
+	}
+	sel, err := newCodecSelector(cfg.Video)
+	if err != nil {
+		return nil, fmt.Errorf("media: codecs: %w", err)
+	}
+	s := &Session{
+		cfg:      cfg,
+		log:      cfg.Logger.With("component", "media"),
+		selector: sel,
+		events:   newEventStream(),
+		inbox:    newUnbounded[func()](),
+		quit:     make(chan struct{}),
+		loopDone: make(chan struct{}),
+		peers:    make(map[PeerID]*peer),
+		vp:       cfg.Video,
+		camOn:    true,
+		micOn:    true,
+	}
+	// One stream ID for both tracks, so a receiver can tell they belong together.
+	s.audioOut, err = webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "audio", "calla")
+	if err != nil {
+		return nil, err
+	}
+	s.videoOut, err = webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, "video", "calla")
+	if err != nil {
+		return nil, err
+	}
+	if !cfg.NoPlayback {
+		s.play, err = newPlayback(cfg.SpeakerID, cfg.PlaybackLatency)
+		if err != nil {
+			return nil, err
+		}
+	}
+	go s.run()
+	return s, nil
+}
+
+// Events is the session's one ordered event stream. It never drops an
+// event: the session queues without bound until they are read. It is
+// closed after Close, once every queued event has been read, so a
+// consumer ranges over it until it ends.
+func (s *Session) Events() <-chan Event { return s.events.out }
+
+func (s *Session) emit(ev Event) { s.events.emit(ev) }
+
+// post queues f to run on the loop; it never blocks, so pion's callbacks
+// can use it.
+func (s *Session) post(f func()) { s.inbox.Push(f) }
+
+// call runs f on the loop and returns its result.
+func (s *Session) call(f func() error) error {
+	reply := make(chan error, 1)
+	if !s.inbox.Push(func() { reply <- f() }) {
+		return ErrClosed
+	}
+	select {
+	case err := <-reply:
+		return err
+	case <-s.loopDone:
+		select {
+		case err := <-reply:
+			return err
+		default:
+			return ErrClosed
+		}
+	}
+}
+
+// bitrateEvery is how often the encoder's rate follows the estimates.
+const bitrateEvery = time.Second
+
+func (s *Session) run() {
+	defer close(s.loopDone)
+	vol := time.NewTicker(s.cfg.VolumeInterval)
+	defer vol.Stop()
+	q := time.NewTicker(s.cfg.QualityInterval)
+	defer q.Stop()
+	br := time.NewTicker(bitrateEvery)
+	defer br.Stop()
+	for {
+		select {
+		case <-s.quit:
+			s.shutdown()
+			return
+		case <-s.inbox.Ready():
+			for _, f := range s.inbox.Drain() {
+				f()
+			}
+		case <-vol.C:
+			s.emitVolumes()
+		case <-q.C:
+			s.emitQualities()
+		case <-br.C:
+			s.adaptBitrate()
+		}
+	}
+}
+
+// shutdown runs on the loop: close every peer and device.
+func (s *Session) shutdown() {
+	s.inbox.Close()
+	// Run what was queued so API callers get their replies (ErrClosed
+	// checks below make the calls no-ops where it matters).
+	for _, f := range s.inbox.Drain() {
+		f()
+	}
+	for id, p := range s.peers {
+		p.close()
+		delete(s.peers, id)
+	}
+	if e := s.echo.Load(); e != nil {
+		e.stop()
+	}
+	s.closeCamera()
+	if s.audioCap != nil {
+		s.audioCap.close()
+		s.audioCap = nil
+	}
+}
+
+// Close stops every goroutine, closes devices and peer connections, and
+// then closes the Events channel (after its queued events are read).
+func (s *Session) Close() error {
+	s.quitOnce.Do(func() {
+		close(s.quit)
+		<-s.loopDone
+		s.wg.Wait()
+		if s.play != nil {
+			s.play.close()
+		}
+		s.events.close()
+	})
+	return nil
+}
+
+// Start opens the microphone, and the camera when video is true. Device
+// failures are *DeviceError (errors.Is ErrCameraFailed,
+// ErrMicrophoneFailed or ErrPermissionDenied).
+func (s *Session) Start(ctx context.Context, video bool) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.call(func() error {
+		if s.started {
+			return ErrAlreadyStarted
+		}
+		if s.echo.Load() != nil {
+			return ErrEchoMode
+		}
+		if err := s.openMicrophone(); err != nil {
+			return err
+		}
+		s.started = true
+		defer s.sendMediaState()
+		if video {
+			if err := s.setVideo(true); err != nil {
+				s.started = false
+				s.audioCap.close()
+				s.audioCap = nil
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (s *Session) openMicrophone() error {
+	openMu.Lock()
+	defer openMu.Unlock()
+	dev, err := pickDevice(Microphone, s.cfg.MicrophoneID)
+	if err != nil {
+		return &DeviceError{Kind: ErrMicrophoneFailed, DeviceID: s.cfg.MicrophoneID, Err: err}
+	}
+	var c *capture
+	c, err = openCapture(Microphone, dev, s.vp, s.selector, s.audioOut, &s.selfMeter, &s.micMuted, nil, func(err error) {
+		s.post(func() { s.captureEnded(c, err) })
+	})
+	if err != nil {
+		return err
+	}
+	s.audioCap = c
+	s.emit(LocalSource{Kind: Microphone, DeviceID: dev.ID, Label: dev.Label, IsTestSource: dev.IsTestSource})
+	return nil
+}
+
+func (s *Session) openCamera() error {
+	openMu.Lock()
+	defer openMu.Unlock()
+	dev, err := pickDevice(Camera, s.cfg.CameraID)
+	if err != nil {
+		return &DeviceError{Kind: ErrCameraFailed, DeviceID: s.cfg.CameraID, Err: err}
+	}
+	var c *capture
+	c, err = openCapture(Camera, dev, s.vp, s.selector, s.videoOut, nil, nil, &s.localSink, func(err error) {
+		s.post(func() { s.captureEnded(c, err) })
+	})
+	if err != nil {
+		return err
+	}
+	s.videoCap = c
+	s.keys.set(c.forceKeyFrame)
+	s.bitrate = 0
+	s.emit(LocalSource{Kind: Camera, DeviceID: dev.ID, Label: dev.Label, IsTestSource: dev.IsTestSource})
+	return nil
+}
+
+func (s *Session) closeCamera() {
+	if s.videoCap != nil {
+		if s.echo.Load() == nil {
+			s.keys.set(nil)
+		}
+		s.videoCap.close()
+		s.videoCap = nil
+	}
+}
+
+// captureEnded runs on the loop when a device stopped by itself.
+func (s *Session) captureEnded(c *capture, err error) {
+	switch c {
+	case s.videoCap:
+		s.closeCamera()
+	case s.audioCap:
+		s.audioCap.close()
+		s.audioCap = nil
+	default:
+		return
+	}
+	s.emit(DeviceFailed{Err: err})
+	s.sendMediaState() // the peers see the camera or microphone go off
+}
+
+// AddPeer creates the peer connection to id. The engine decides the
+// roles: the member who entered the room later is the offerer, and only
+// the offerer ever sends offers, so negotiation never collides.
+func (s *Session) AddPeer(id PeerID, offerer bool) error {
+	if id == "" {
+		return fmt.Errorf("%w: empty peer id", ErrBadConfig)
+	}
+	return s.call(func() error { return s.addPeer(id, offerer) })
+}
+
+// RemovePeer closes the connection to id.
+func (s *Session) RemovePeer(id PeerID) error {
+	return s.call(func() error {
+		p := s.peers[id]
+		if p == nil {
+			return fmt.Errorf("%w: %q", ErrUnknownPeer, id)
+		}
+		delete(s.peers, id)
+		p.close()
+		if s.play != nil {
+			s.play.removePeer(id)
+		}
+		s.emit(PeerStateChanged{Peer: id, State: PeerClosed})
+		return nil
+	})
+}
+
+// HandleSignal applies a signal that peer id sent.
+func (s *Session) HandleSignal(id PeerID, sig Signal) error {
+	if err := sig.validate(); err != nil {
+		return err
+	}
+	return s.call(func() error {
+		p := s.peers[id]
+		if p == nil {
+			return fmt.Errorf("%w: %q", ErrUnknownPeer, id)
+		}
+		return s.handleSignal(p, sig)
+	})
+}
+
+// SetVideo switches the call between audio and video: it adds or removes
+// the video track on every peer connection, with renegotiation. The peers
+// see the track come (OnTrack) or go (end of stream).
+func (s *Session) SetVideo(enabled bool) error {
+	return s.call(func() error {
+		if !s.started && s.echo.Load() == nil {
+			return ErrNotStarted
+		}
+		return s.setVideo(enabled)
+	})
+}
+
+func (s *Session) setVideo(on bool) error {
+	if on == s.videoOn {
+		return nil
+	}
+	if on {
+		if s.camOn && s.echo.Load() == nil {
+			if err := s.openCamera(); err != nil {
+				return err
+			}
+		}
+		s.videoOn = true
+		for _, p := range s.peers {
+			if err := s.attachVideo(p); err != nil {
+				s.emit(PeerError{Peer: p.id, Err: err})
+				continue
+			}
+			s.negotiate(p, false)
+		}
+		s.sendMediaState()
+		return nil
+	}
+	s.closeCamera()
+	s.videoOn = false
+	for _, p := range s.peers {
+		if p.videoSender != nil {
+			if err := p.pc.RemoveTrack(p.videoSender); err != nil {
+				s.emit(PeerError{Peer: p.id, Err: fmt.Errorf("media: remove video: %w", err)})
+			}
+			p.videoSender = nil
+		}
+		s.negotiate(p, false)
+	}
+	s.sendMediaState()
+	return nil
+}
+
+// SetCamera turns the camera on or off within a video call, without
+// renegotiation: the senders stop (ReplaceTrack(nil)) and resume with the
+// same shared track, whose RTP sequence continues, and the peers get a
+// mediaState signal.
+func (s *Session) SetCamera(on bool) error {
+	return s.call(func() error {
+		if !s.started && s.echo.Load() == nil {
+			return ErrNotStarted
+		}
+		if on == s.camOn {
+			return nil
+		}
+		if s.videoOn && s.echo.Load() == nil {
+			if on {
+				if err := s.openCamera(); err != nil {
+					return err
+				}
+			} else {
+				s.closeCamera()
+			}
+			for _, p := range s.peers {
+				if p.videoSender == nil {
+					continue
+				}
+				var t webrtc.TrackLocal
+				if on {
+					t = s.videoOut
+				}
+				if err := p.videoSender.ReplaceTrack(t); err != nil {
+					s.emit(PeerError{Peer: p.id, Err: fmt.Errorf("media: camera %v: %w", on, err)})
+				}
+			}
+		}
+		s.camOn = on
+		s.sendMediaState()
+		return nil
+	})
+}
+
+// SetMicrophone turns the microphone on or off: off, nothing is sent
+// (the device stays open, so on is instant) and the peers get a
+// mediaState signal.
+func (s *Session) SetMicrophone(on bool) error {
+	return s.call(func() error {
+		if !s.started && s.echo.Load() == nil {
+			return ErrNotStarted
+		}
+		if on == s.micOn {
+			return nil
+		}
+		s.micOn = on
+		s.micMuted.Store(!on)
+		s.sendMediaState()
+		return nil
+	})
+}
+
+func (s *Session) sendMediaState() {
+	for _, p := range s.peers {
+		s.sendMediaStateTo(p)
+	}
+}
+
+func (s *Session) sendMediaStateTo(p *peer) {
+	echo := s.echo.Load() != nil
+	cam := s.videoOn && s.camOn && (s.videoCap != nil || echo)
+	mic := s.micOn && (s.audioCap != nil || echo)
+	s.emit(SignalOut{Peer: p.id, Signal: Signal{Kind: SignalMediaState, Camera: cam, Microphone: mic}})
+}
+
+// SwitchCamera moves capture to another camera. The shared track and the
+// peer connections stay; the new encoder starts with a keyframe.
+func (s *Session) SwitchCamera(deviceID string) error {
+	return s.call(func() error {
+		if err := knownDevice(Camera, deviceID); err != nil {
+			return err
+		}
+		old := s.cfg.CameraID
+		s.cfg.CameraID = deviceID
+		if s.videoCap == nil {
+			return nil
+		}
+		s.closeCamera()
+		if err := s.openCamera(); err != nil {
+			s.cfg.CameraID = old
+			if err2 := s.openCamera(); err2 != nil {
+				s.emit(DeviceFailed{Err: err2})
+			}
+			return err
+		}
+		return nil
+	})
+}
+
+// SwitchMicrophone moves capture to another microphone.
+func (s *Session) SwitchMicrophone(deviceID string) error {
+	return s.call(func() error {
+		if err := knownDevice(Microphone, deviceID); err != nil {
+			return err
+		}
+		old := s.cfg.MicrophoneID
+		s.cfg.MicrophoneID = deviceID
+		if s.audioCap == nil {
+			return nil
+		}
+		s.audioCap.close()
+		s.audioCap = nil
+		if err := s.openMicrophone(); err != nil {
+			s.cfg.MicrophoneID = old
+			if err2 := s.openMicrophone(); err2 != nil {
+				s.emit(DeviceFailed{Err: err2})
+			}
+			return err
+		}
+		return nil
+	})
+}
+
+// SetSpeaker moves playback to another output device.
+func (s *Session) SetSpeaker(deviceID string) error {
+	return s.call(func() error {
+		s.cfg.SpeakerID = deviceID
+		if s.play == nil {
+			return nil
+		}
+		return s.play.setSpeaker(deviceID)
+	})
+}
+
+// SetVideoParams changes resolution, frame rate and bitrate range. A
+// running camera is reopened with the new setting (same shared track, no
+// renegotiation).
+func (s *Session) SetVideoParams(p VideoParams) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	return s.call(func() error {
+		s.vp = p
+		s.bitrate = 0
+		if s.videoCap == nil {
+			return nil
+		}
+		s.closeCamera()
+		return s.openCamera()
+	})
+}
+
+// SetRemoteSink sets where id's decoded video goes; nil stops delivery.
+func (s *Session) SetRemoteSink(id PeerID, sink FrameSink) error {
+	return s.call(func() error {
+		p := s.peers[id]
+		if p == nil {
+			return fmt.Errorf("%w: %q", ErrUnknownPeer, id)
+		}
+		if sink == nil {
+			p.sink.Store(nil)
+		} else {
+			p.sink.Store(&sinkBox{sink})
+		}
+		return nil
+	})
+}
+
+// SetLocalSink sets where the local camera's frames go (before encoding,
+// for the preview); nil stops delivery.
+func (s *Session) SetLocalSink(sink FrameSink) {
+	if sink == nil {
+		s.localSink.Store(nil)
+		return
+	}
+	s.localSink.Store(&sinkBox{sink})
+}
+
+// IsTestSource reports whether the open camera or microphone is the test
+// source (false for a kind that is not open).
+func (s *Session) IsTestSource(kind DeviceKind) bool {
+	var out bool
+	_ = s.call(func() error {
+		switch {
+		case kind == Camera && s.videoCap != nil:
+			out = s.videoCap.dev.IsTestSource
+		case kind == Microphone && s.audioCap != nil:
+			out = s.audioCap.dev.IsTestSource
+		}
+		return nil
+	})
+	return out
+}
+
+func (s *Session) videoParams() VideoParams { return s.vp }
+
+// adaptBitrate sets the encoder to the lowest of the peers' congestion
+// estimates, clamped to the configured range.
+func (s *Session) adaptBitrate() {
+	if s.videoCap == nil {
+		return
+	}
+	target := s.vp.MaxBitrate
+	for _, p := range s.peers {
+		if p.bwe != nil && p.videoSender != nil {
+			if b := p.bwe.GetTargetBitrate(); b > 0 {
+				target = min(target, b)
+			}
+		}
+	}
+	target = max(target, s.vp.MinBitrate)
+	if target != s.bitrate && s.videoCap.setBitrate(target) {
+		s.bitrate = target
+	}
+}
+
+func (s *Session) emitVolumes() {
+	v := Volumes{Peers: make(map[PeerID]int, len(s.peers))}
+	v.Self = s.selfMeter.take()
+	if !s.micOn || s.audioCap == nil {
+		v.Self = 0
+	}
+	for id, p := range s.peers {
+		v.Peers[id] = p.meter.take()
+	}
+	s.emit(v)
+}

@@ -9,7 +9,10 @@ import (
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/cc"
 	"github.com/pion/interceptor/pkg/gcc"
+	"github.com/pion/interceptor/pkg/nack"
+	"github.com/pion/interceptor/pkg/report"
 	"github.com/pion/interceptor/pkg/stats"
+	"github.com/pion/interceptor/pkg/twcc"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -49,7 +52,8 @@ func (s *Session) newPeerAPI(id PeerID) (*peerAPI, error) {
 			ir.Add(f)
 		}
 	}
-	sf, err := stats.NewInterceptor()
+	lf := pionLogs{s.log}
+	sf, err := stats.NewInterceptor(stats.WithLoggerFactory(lf))
 	if err != nil {
 		return nil, fmt.Errorf("media: stats interceptor: %w", err)
 	}
@@ -64,6 +68,7 @@ func (s *Session) newPeerAPI(id PeerID) (*peerAPI, error) {
 			// No pacer: on a call the encoder already paces frames, and a
 			// leaky bucket would add queueing delay to every keyframe.
 			gcc.SendSideBWEPacer(gcc.NewNoOpPacer()),
+			gcc.WithLoggerFactory(lf),
 		)
 	})
 	if err != nil {
@@ -74,18 +79,20 @@ func (s *Session) newPeerAPI(id PeerID) (*peerAPI, error) {
 	if err := webrtc.ConfigureTWCCHeaderExtensionSender(me, ir); err != nil {
 		return nil, err
 	}
-	if err := webrtc.ConfigureNack(me, ir); err != nil {
+	if err := webrtc.ConfigureNackWithOptions(me, ir,
+		[]nack.GeneratorOption{nack.WithGeneratorLoggerFactory(lf)}, nack.WithResponderLoggerFactory(lf)); err != nil {
 		return nil, err
 	}
-	if err := webrtc.ConfigureRTCPReports(ir); err != nil {
+	if err := webrtc.ConfigureRTCPReportsWithOptions(ir,
+		[]report.ReceiverOption{report.WithReceiverLoggerFactory(lf)}, report.WithSenderLoggerFactory(lf)); err != nil {
 		return nil, err
 	}
-	if err := webrtc.ConfigureTWCCSender(me, ir); err != nil {
+	if err := webrtc.ConfigureTWCCSenderWithOptions(me, ir, twcc.WithLoggerFactory(lf)); err != nil {
 		return nil, err
 	}
 	me.RegisterFeedback(webrtc.RTCPFeedback{Type: "ccm", Parameter: "fir"}, webrtc.RTPCodecTypeVideo)
 
-	se := webrtc.SettingEngine{}
+	se := webrtc.SettingEngine{LoggerFactory: lf}
 	se.SetICETimeouts(iceDisconnectedAfter, iceFailedAfter, iceKeepAlive)
 	if s.cfg.LoopbackOnly {
 		se.SetInterfaceFilter(func(name string) bool { return strings.HasPrefix(name, "lo") })

@@ -102,6 +102,10 @@ func (c *capture) pump(out *webrtc.TrackLocalStaticSample, onEnd func(error)) {
 			}
 			return
 		}
+		if c.closing.Load() {
+			release()
+			return
+		}
 		if len(buf.Data) > 0 && (c.muted == nil || !c.muted.Load()) {
 			d := time.Duration(float64(buf.Samples) / clock * float64(time.Second))
 			// No peer bound yet is not an error: the sample just goes nowhere.
@@ -128,10 +132,21 @@ func (c *capture) setBitrate(bps int) bool {
 	return b.SetBitRate(bps) == nil
 }
 
-// close stops the device, waits for the pump, then frees the encoder (in
-// that order: the VP8 encoder holds its lock while it waits for a frame).
+// closeGrace is how long close waits for the pump to finish its current
+// read before closing the device under it.
+const closeGrace = 500 * time.Millisecond
+
+// close stops the pump, then the device, then frees the encoder. The pump
+// stops first, after the read in progress (a live device delivers within
+// a frame or a chunk): mediadevices' microphone driver races (and can
+// block a later read forever) when it is closed while being read. Only a
+// device that stalled is closed under its reader, after closeGrace.
 func (c *capture) close() {
 	c.closing.Store(true)
+	select {
+	case <-c.done:
+	case <-time.After(closeGrace):
+	}
 	_ = c.track.Close()
 	<-c.done
 	_ = c.reader.Close()

@@ -2,12 +2,10 @@ package media
 
 import (
 	"sync/atomic"
-	"time"
 
 	"github.com/pion/mediadevices"
 	"github.com/pion/mediadevices/pkg/codec"
 	"github.com/pion/mediadevices/pkg/codec/opus"
-	"github.com/pion/mediadevices/pkg/codec/vpx"
 	"github.com/pion/mediadevices/pkg/io/audio"
 	"github.com/pion/mediadevices/pkg/io/video"
 	"github.com/pion/mediadevices/pkg/prop"
@@ -42,23 +40,8 @@ func (c countingAudio) BuildAudioEncoder(r audio.Reader, p prop.Media) (codec.Re
 
 // newCodecSelector returns the VP8 + Opus selector for params.
 func newCodecSelector(vp VideoParams) (*mediadevices.CodecSelector, error) {
-	vp8, err := vpx.NewVP8Params()
-	if err != nil {
-		return nil, err
-	}
-	vp8.BitRate = vp.MaxBitrate
-	// Real-time settings: no look-ahead (it would add frames of delay),
-	// a keyframe at least every 5 s as a safety net besides PLI, CBR so
-	// the rate follows congestion control.
-	vp8.LagInFrames = 0
-	vp8.KeyFrameInterval = 5 * vp.FrameRate
-	vp8.RateControlEndUsage = vpx.RateControlCBR
-	vp8.RateControlUndershootPercent = 95
-	vp8.RateControlOvershootPercent = 25
-	vp8.RateControlMinQuantizer = 4
-	vp8.RateControlMaxQuantizer = 56
-	vp8.ErrorResilient = vpx.ErrorResilientDefault
-	vp8.Deadline = time.Microsecond // VPX_DL_REALTIME
+	// A keyframe at least every 5 s as a safety net besides PLI.
+	vp8 := &vp8Builder{bitrate: vp.MaxBitrate, keyInterval: 5 * vp.FrameRate, fps: vp.FrameRate}
 	op, err := opus.NewParams()
 	if err != nil {
 		return nil, err
@@ -66,7 +49,7 @@ func newCodecSelector(vp VideoParams) (*mediadevices.CodecSelector, error) {
 	op.BitRate = 32_000
 	op.Latency = opus.Latency20ms
 	return mediadevices.NewCodecSelector(
-		mediadevices.WithVideoEncoders(countingVideo{&vp8}),
+		mediadevices.WithVideoEncoders(countingVideo{vp8}),
 		mediadevices.WithAudioEncoders(countingAudio{&op}),
 	), nil
 }

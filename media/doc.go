@@ -1,5 +1,33 @@
 // Package media turns cameras and microphones into encoded streams, carries
 // them over pion peer connections, and turns what arrives back into
 // pictures, sound, volume levels and network-quality levels. It never
-// imports fyne.
+// imports fyne, signaling or call: the engine relays its Signals and maps
+// its errors to TUICallKit codes.
+//
+// A Session is one call's media. Each local device is opened once through
+// mediadevices (a camera or microphone, or the built-in test pattern and
+// test tone where there is none), encoded once (VP8, Opus), and written
+// into one shared pion sample track per kind that every peer connection
+// sends: a mesh never runs more than one encoder per device. Each remote
+// video track is reassembled into whole VP8 frames, decoded, converted to
+// RGBA and offered to a FrameSink; each remote audio track is decoded with
+// libopus (loss concealment included), measured and mixed into one
+// speaker. See docs/media.md for the pipeline, the quality formula and the
+// echo plan.
+//
+// Concurrency: one goroutine, the session loop, owns all peer and device
+// state. API calls run on it (Session methods post a closure and wait for
+// its result); pion's callbacks (OnTrack, OnICECandidate,
+// OnConnectionStateChange), which pion runs on goroutines of its own in no
+// particular order, only queue closures for it, never blocking. Besides
+// the loop, a session runs: one pump goroutine per open device (capture ->
+// encoder -> shared track), one preview goroutine while the camera is
+// open, one receive goroutine per remote track (RTP -> frames -> decoder ->
+// sink / speaker), one RTCP reader per RTP sender and receiver, two echo
+// writers in echo mode, and the event-stream goroutine. miniaudio runs
+// the speaker callback on its own thread. Close stops the loop, which
+// closes every peer connection and device; that ends every other
+// goroutine, and Close waits for all of them before it closes the Events
+// channel (after the events still queued are read). Events is one ordered
+// stream that never drops anything: the queue behind it is unbounded.
 package media

@@ -41,4 +41,9 @@ func TestEchoReturnsTheUsersOwnStampedFrames(t *testing.T) {
 	if bot.frameCount("user") != 0 {
 		t.Error("the bot decoded video it should only forward")
 	}
+	// The user's receiver asked the bot for a keyframe; the bot has no
+	// encoder and passed the request up to the user.
+	if n := bot.s.keys.count(); n == 0 {
+		t.Error("no keyframe request was forwarded upstream")
+	}
 }

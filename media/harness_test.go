@@ -45,6 +45,7 @@ type member struct {
 	net    *testNet
 	mu     sync.Mutex
 	events []Event
+	at     []time.Time
 	notify chan struct{}
 	done   chan struct{}
 	frames map[PeerID]*frameLog
@@ -106,6 +107,7 @@ func (m *member) pump() {
 		}
 		m.mu.Lock()
 		m.events = append(m.events, ev)
+		m.at = append(m.at, time.Now())
 		m.mu.Unlock()
 		select {
 		case m.notify <- struct{}{}:
@@ -240,7 +242,15 @@ func (m *member) wait(t *testing.T, after int, timeout time.Duration, what strin
 		select {
 		case <-m.notify:
 		case <-deadline.C:
-			t.Fatalf("%s: no %s within %v", m.id, what, timeout)
+			m.mu.Lock()
+			var last Event
+			for _, ev := range m.events {
+				if q, ok := ev.(Qualities); ok {
+					last = q
+				}
+			}
+			m.mu.Unlock()
+			t.Fatalf("%s: no %s within %v (last qualities: %+v)", m.id, what, timeout, last)
 			return nil
 		}
 	}

@@ -81,7 +81,7 @@ func (s *Session) handleSignal(p *peer, sig Signal) error {
 		}
 		s.negotiate(p, sig.ICERestart)
 	case SignalMediaState:
-		p.remoteCam, p.remoteMic = sig.Camera, sig.Microphone
+		p.remoteCam, p.remoteMic, p.stateKnown = sig.Camera, sig.Microphone, true
 		s.reportRemoteMedia(p)
 	}
 	return nil

@@ -34,6 +34,8 @@ type peer struct {
 	// What the peer sends: tracks negotiated and its mediaState flags.
 	videoTracks, audioTracks int
 	remoteCam, remoteMic     bool
+	stateKnown               bool      // a mediaState signal arrived
+	connectedAt              time.Time // when the link last came up
 	reportedVideo            bool
 	reportedAudio            bool
 	remoteVideoSSRC          uint32
@@ -41,13 +43,11 @@ type peer struct {
 	trackSince               time.Time
 
 	// Quality bookkeeping (loop).
-	linkQ    qualityScorer
-	lastIn   map[uint32]inboundSnap
-	closed   bool
-	meter    levelMeter
-	sink     atomic.Pointer[sinkBox]
-	decoded  atomic.Int64 // video frames decoded
-	pcmCount atomic.Int64 // audio samples decoded
+	linkQ  qualityScorer
+	lastIn map[uint32]inboundSnap
+	closed bool
+	meter  levelMeter
+	sink   atomic.Pointer[sinkBox]
 }
 
 type inboundSnap struct {
@@ -214,8 +214,13 @@ func (s *Session) onConnectionState(p *peer, st webrtc.PeerConnectionState) {
 	}
 	switch ps {
 	case PeerConnected:
+		p.connectedAt = time.Now()
 		if old != PeerDisconnected && old != PeerFailed {
 			s.sendMediaStateTo(p)
+		}
+		if p.videoSender != nil {
+			// A new receiver needs a keyframe; ask before its PLI does.
+			s.keys.request()
 		}
 	case PeerDisconnected, PeerFailed:
 		delay := iceRestartAfter

@@ -13,6 +13,10 @@ const noMediaAfter = 4 * time.Second
 type linkView struct {
 	link   linkSample // both directions, as we see the peer
 	uplink linkSample // what the peer reports of our stream
+	// hasLink / hasUplink: there is something to judge (media arrived, or
+	// RTCP about our stream did); without it the level stays Unknown
+	// rather than a guess of Excellent.
+	hasLink, hasUplink bool
 }
 
 // observe reads p's interceptor stats: the receiver reports the peer
@@ -36,6 +40,7 @@ func (s *Session) observe(p *peer, now time.Time) linkView {
 		ri := st.RemoteInboundRTPStreamStats
 		if ri.RoundTripTimeMeasurements > 0 {
 			rtt = max(rtt, ri.RoundTripTime)
+			v.hasUplink = true
 		}
 		upLoss = math.Max(upLoss, ri.FractionLost)
 	}
@@ -66,6 +71,9 @@ func (s *Session) observe(p *peer, now time.Time) linkView {
 			downLoss = math.Max(downLoss, float64(dl)/float64(dr+uint64(dl)))
 		}
 		p.lastIn[ssrc] = inboundSnap{received: in.PacketsReceived, lost: in.PacketsLost}
+		if in.PacketsReceived > 0 {
+			v.hasLink = true
+		}
 		jitter = max(jitter, time.Duration(in.Jitter*float64(time.Second)))
 		if expected && connected {
 			last := in.LastPacketReceivedTimestamp
@@ -77,6 +85,12 @@ func (s *Session) observe(p *peer, now time.Time) linkView {
 			}
 		}
 	}
+	// Media the peer says it sends that never arrived at all.
+	if connected && p.stateKnown && !p.connectedAt.IsZero() && now.Sub(p.connectedAt) > s.noMediaAfter() &&
+		((p.remoteMic && p.audioTracks == 0) || (p.remoteCam && p.videoTracks == 0)) {
+		v.link.NoMedia = true
+	}
+	v.hasLink = v.hasLink || v.hasUplink
 	v.link.Loss = math.Max(upLoss, downLoss)
 	v.link.Jitter = jitter
 	return v
@@ -107,35 +121,41 @@ func (p *peer) sendSSRCs() []uint32 {
 
 // emitQualities updates every link's level and emits Qualities. Self is
 // the local uplink: the worst of what the peers report about the stream
-// we send them (loss in their receiver reports, RTT); a link that is down
-// makes it Down only when every link is down (then it is our side).
+// we send them (loss in their receiver reports, RTT). It is Unknown until
+// some peer reported, and Down when every link is down.
 func (s *Session) emitQualities() {
 	now := time.Now()
 	q := Qualities{Self: QualityUnknown, Peers: make(map[PeerID]Quality, len(s.peers))}
 	var worst linkSample
-	anyUp, any := false, false
+	reported, down, seen := false, 0, 0
 	for id, p := range s.peers {
 		if p.state == PeerNew || (p.state == PeerConnecting && !p.linkQ.seen) {
 			q.Peers[id] = QualityUnknown
 			continue
 		}
+		seen++
 		v := s.observe(p, now)
+		if !v.link.Connected {
+			down++
+		}
+		if !v.hasLink && v.link.Connected && !v.link.NoMedia {
+			q.Peers[id] = QualityUnknown
+			continue
+		}
 		q.Peers[id] = p.linkQ.update(v.link)
-		any = true
-		if v.uplink.Connected {
-			if !anyUp || v.uplink.Loss > worst.Loss {
-				worst.Loss = v.uplink.Loss
-			}
+		if v.uplink.Connected && v.hasUplink {
+			worst.Loss = math.Max(worst.Loss, v.uplink.Loss)
 			worst.RTT = max(worst.RTT, v.uplink.RTT)
 			worst.Video = v.uplink.Video
 			worst.Connected = true
-			anyUp = true
+			reported = true
 		}
 	}
-	if any {
+	switch {
+	case seen > 0 && down == seen:
+		q.Self = s.selfQ.update(linkSample{})
+	case reported:
 		q.Self = s.selfQ.update(worst)
 	}
-	s.lastSelf = q.Self
-	s.lastQ = q.Peers
 	s.emit(q)
 }

@@ -96,7 +96,6 @@ func (s *Session) receiveVideo(p *peer, t *webrtc.TrackRemote) {
 				first = false
 				s.emit(FirstFrame{Peer: p.id})
 			}
-			p.decoded.Add(1)
 			if b := p.sink.Load(); b != nil {
 				pool.offer(b.FrameSink, y)
 			}
@@ -172,7 +171,6 @@ func (s *Session) receiveAudio(p *peer, t *webrtc.TrackRemote) {
 
 func (s *Session) deliverPCM(p *peer, pcm []int16) {
 	p.meter.addInt16(pcm)
-	p.pcmCount.Add(int64(len(pcm)))
 	if s.cfg.testPCM != nil {
 		s.cfg.testPCM(p.id, pcm)
 	}

@@ -39,7 +39,6 @@ type Session struct {
 	localSink atomic.Pointer[sinkBox]
 	play      *playback // nil with NoPlayback; safe for concurrent writes
 	echo      atomic.Pointer[echoState]
-	closeErr  error
 
 	// Owned by the loop goroutine.
 	peers    map[PeerID]*peer
@@ -52,8 +51,6 @@ type Session struct {
 	videoCap *capture
 	bitrate  int
 	selfQ    qualityScorer
-	lastQ    map[PeerID]Quality
-	lastSelf Quality
 }
 
 // NewSession validates cfg, opens the speaker (unless cfg.NoPlayback) and
@@ -78,7 +75,6 @@ func NewSession(cfg Config) (*Session, error) {
 		vp:       cfg.Video,
 		camOn:    true,
 		micOn:    true,
-		lastQ:    make(map[PeerID]Quality),
 	}
 	// One stream ID for both tracks, so a receiver can tell they belong together.
 	s.audioOut, err = webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "audio", "calla")
@@ -194,7 +190,7 @@ func (s *Session) Close() error {
 		}
 		s.events.close()
 	})
-	return s.closeErr
+	return nil
 }
 
 // Start opens the microphone, and the camera when video is true. Device
@@ -215,6 +211,7 @@ func (s *Session) Start(ctx context.Context, video bool) error {
 			return err
 		}
 		s.started = true
+		defer s.sendMediaState()
 		if video {
 			if err := s.setVideo(true); err != nil {
 				s.started = false
@@ -289,6 +286,7 @@ func (s *Session) captureEnded(c *capture, err error) {
 		return
 	}
 	s.emit(DeviceFailed{Err: err})
+	s.sendMediaState() // the peers see the camera or microphone go off
 }
 
 // AddPeer creates the peer connection to id. The engine decides the
@@ -309,7 +307,6 @@ func (s *Session) RemovePeer(id PeerID) error {
 			return fmt.Errorf("%w: %q", ErrUnknownPeer, id)
 		}
 		delete(s.peers, id)
-		delete(s.lastQ, id)
 		p.close()
 		if s.play != nil {
 			s.play.removePeer(id)
@@ -445,7 +442,10 @@ func (s *Session) sendMediaState() {
 }
 
 func (s *Session) sendMediaStateTo(p *peer) {
-	s.emit(SignalOut{Peer: p.id, Signal: Signal{Kind: SignalMediaState, Camera: s.videoOn && s.camOn, Microphone: s.micOn}})
+	echo := s.echo.Load() != nil
+	cam := s.videoOn && s.camOn && (s.videoCap != nil || echo)
+	mic := s.micOn && (s.audioCap != nil || echo)
+	s.emit(SignalOut{Peer: p.id, Signal: Signal{Kind: SignalMediaState, Camera: cam, Microphone: mic}})
 }
 
 // SwitchCamera moves capture to another camera. The shared track and the

@@ -1,6 +1,7 @@
 package media
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -147,4 +148,42 @@ func remoteTracks(t *testing.T, s *Session, peer PeerID) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+func TestICERestartAskedByTheAnswererKeepsMediaFlowing(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	n := newTestNet(t)
+	a := n.add("alice", testConfig())
+	b := n.add("bob", testConfig())
+	defer n.close()
+	start(t, true, a, b)
+	n.connect(a, b) // bob offers
+	a.wait(t, 0, 10*time.Second, "connected", isState("bob", PeerConnected))
+	waitUntil(t, 10*time.Second, "frames", func() bool { return a.frameCount("bob") >= 3 })
+	ufrag := func(s *Session, peer PeerID) string {
+		var u string
+		_ = s.call(func() error {
+			for _, l := range strings.Split(s.peers[peer].pc.LocalDescription().SDP, "\n") {
+				if strings.HasPrefix(l, "a=ice-ufrag:") {
+					u = strings.TrimSpace(l)
+				}
+			}
+			return nil
+		})
+		return u
+	}
+	before := ufrag(b.s, "alice")
+	// What alice's loop does when her link stays disconnected: she is the
+	// answerer, so she asks bob for an ICE-restart offer.
+	mb := b.mark()
+	if err := a.s.call(func() error { a.s.negotiate(a.s.peers["bob"], true); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	b.wait(t, mb, 5*time.Second, "the restart offer", func(ev Event) bool {
+		e, ok := ev.(SignalOut)
+		return ok && e.Signal.Kind == SignalOffer
+	})
+	waitUntil(t, 5*time.Second, "new ICE credentials", func() bool { return ufrag(b.s, "alice") != before })
+	frames := a.frameCount("bob")
+	waitUntil(t, 5*time.Second, "frames after the restart", func() bool { return a.frameCount("bob") >= frames+5 })
 }

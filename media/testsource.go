@@ -40,10 +40,21 @@ func init() {
 // process (tests, benches, bots) needs its own.
 func registerTestSource(kind DeviceKind) {
 	if kind == Camera {
-		_ = driver.GetManager().Register(&testPattern{}, driver.Info{Label: TestPatternLabel, DeviceType: driver.Camera, Priority: driver.PriorityLow})
+		d := &testPattern{}
+		testPatterns.Lock()
+		testPatterns.all = append(testPatterns.all, d)
+		testPatterns.Unlock()
+		_ = driver.GetManager().Register(d, driver.Info{Label: TestPatternLabel, DeviceType: driver.Camera, Priority: driver.PriorityLow})
 		return
 	}
 	_ = driver.GetManager().Register(&testTone{}, driver.Info{Label: TestToneLabel, DeviceType: driver.Microphone, Priority: driver.PriorityLow})
+}
+
+// testPatterns lists every test-pattern instance, so a test can unplug
+// one (see unplug).
+var testPatterns struct {
+	sync.Mutex
+	all []*testPattern
 }
 
 // testPattern is a camera driver: a moving pattern at the requested size
@@ -69,6 +80,17 @@ func (d *testPattern) Close() error {
 	}
 	d.mu.Unlock()
 	return nil
+}
+
+// unplug makes a running pattern fail as an unplugged camera does: its
+// reader returns an error. The driver's state is not touched (the session
+// closes it, as it would a real camera that vanished).
+func (d *testPattern) unplug() {
+	d.mu.Lock()
+	if d.cancel != nil {
+		d.cancel()
+	}
+	d.mu.Unlock()
 }
 
 // Properties leaves size and rate open: the constraints fill them in.
@@ -105,6 +127,18 @@ func (d *testPattern) VideoRecord(p prop.Media) (video.Reader, error) {
 	for x := range lumaLine {
 		lumaLine[x] = byte(60 + 140*(0.5+0.5*math.Sin(2*math.Pi*float64(x%w)/float64(w)*3)))
 	}
+	// A textured band (the bottom quarter): fixed pseudo-random detail
+	// scrolling with the pattern, so the encoder has camera-like texture to
+	// code and not only smooth gradients.
+	bandTop := h - h/4
+	texture := make([]byte, 2*w*(h/4))
+	seed := uint32(2463534242)
+	for i := range texture {
+		seed ^= seed << 13
+		seed ^= seed >> 17
+		seed ^= seed << 5
+		texture[i] = byte(70 + seed%120)
+	}
 	for x := range cbLine {
 		cbLine[x] = byte(128 + 60*math.Sin(2*math.Pi*float64(x%(w/2))/float64(w/2)))
 		crLine[x] = byte(128 + 60*math.Cos(2*math.Pi*float64(x%(w/2))/float64(w/2)))
@@ -131,9 +165,13 @@ func (d *testPattern) VideoRecord(p prop.Media) (video.Reader, error) {
 		}
 		img := bufs[n%frameBuffers]
 		shift := int(n*4) % w
-		for y := 0; y < h; y++ {
+		for y := 0; y < bandTop; y++ {
 			off := (shift + y/4) % w
 			copy(img.Y[y*img.YStride:y*img.YStride+w], lumaLine[off:off+w])
+		}
+		for y := bandTop; y < h; y++ {
+			row := texture[(y-bandTop)*2*w:]
+			copy(img.Y[y*img.YStride:y*img.YStride+w], row[shift:shift+w])
 		}
 		for y := 0; y < h/2; y++ {
 			off := (shift/2 + y) % (w / 2)

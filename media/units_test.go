@@ -6,6 +6,7 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -362,22 +363,41 @@ func TestFrameAssembler(t *testing.T) {
 
 func TestPLIStormGivesOneKeyframe(t *testing.T) {
 	var k keyFrameThrottle
-	forced := 0
-	k.set(func() { forced++ })
-	done := make(chan struct{})
+	var mu sync.Mutex
+	var at []time.Time
+	k.set(func() { mu.Lock(); at = append(at, time.Now()); mu.Unlock() })
+	forced := func() int { mu.Lock(); defer mu.Unlock(); return len(at) }
+	var wg sync.WaitGroup
 	for i := 0; i < 8; i++ { // eight peers ask at once
-		go func() { k.request(); done <- struct{}{} }()
+		wg.Add(1)
+		go func() { defer wg.Done(); k.request() }()
 	}
-	for i := 0; i < 8; i++ {
-		<-done
+	wg.Wait()
+	time.Sleep(keyFrameGap + 20*time.Millisecond)
+	if forced() != 1 || k.count() != 1 {
+		t.Fatalf("8 simultaneous requests forced %d keyframes, want 1", forced())
 	}
-	if forced != 1 || k.count() != 1 {
-		t.Errorf("8 simultaneous requests forced %d keyframes, want 1", forced)
-	}
+	// A peer that joins just after the keyframe is not left waiting for
+	// its PLI repeat: its request is deferred to the end of the gap, and
+	// a second latecomer shares that same keyframe.
 	time.Sleep(keyFrameGap)
+	k.request() // forced at once
+	time.Sleep(keyFrameCoalesce + 10*time.Millisecond)
+	t0 := time.Now()
 	k.request()
-	if forced != 2 {
-		t.Errorf("a request after the gap forced %d in all, want 2", forced)
+	k.request()
+	waitUntil(t, time.Second, "the deferred keyframe", func() bool { return forced() == 3 })
+	if d := time.Since(t0); d > keyFrameGap {
+		t.Errorf("deferred keyframe after %v, want within %v", d, keyFrameGap)
+	}
+	mu.Lock()
+	if gap := at[2].Sub(at[1]); gap < keyFrameGap-5*time.Millisecond {
+		t.Errorf("keyframes %v apart, want at least %v", gap, keyFrameGap)
+	}
+	mu.Unlock()
+	time.Sleep(2 * keyFrameGap)
+	if forced() != 3 {
+		t.Errorf("%d keyframes, want 3", forced())
 	}
 	k.set(nil)
 	k.request() // no encoder: nothing to do, no panic

@@ -1,6 +1,7 @@
 package media
 
 import (
+	"encoding/binary"
 	"image"
 )
 
@@ -33,25 +34,69 @@ func yuvToRGBA(dst *image.RGBA, src *image.YCbCr) *image.RGBA {
 	cx0 := r.Min.X >> cxShift
 	for y := 0; y < h; y++ {
 		yRow := src.Y[src.YOffset(r.Min.X, r.Min.Y+y):]
+		yRow = yRow[:w]
 		cStart := src.COffset(r.Min.X, r.Min.Y+y)
 		cbRow, crRow := src.Cb[cStart:], src.Cr[cStart:]
 		out := dst.Pix[y*dst.Stride : y*dst.Stride+4*w]
-		for x := 0; x < w; x++ {
+		x := 0
+		if cxShift == 1 && r.Min.X%2 == 0 {
+			// Two pixels share each chroma sample: look it up once.
+			n := w / 2
+			cbRow, crRow = cbRow[:n], crRow[:n]
+			out = out[:8*n]
+			for i := range cbRow {
+				cb, cr := cbRow[i], crRow[i]
+				rc, gc, bc := crR[cr], cbG[cb]+crG[cr], cbB[cb]
+				y0, y1 := yTab[yRow[2*i]], yTab[yRow[2*i+1]]
+				// One 32-bit store per pixel: R, G, B, A in memory order.
+				binary.LittleEndian.PutUint32(out[8*i:], uint32(clampTab[((y0+rc)>>16+clampOff)&1023])|
+					uint32(clampTab[((y0+gc)>>16+clampOff)&1023])<<8|
+					uint32(clampTab[((y0+bc)>>16+clampOff)&1023])<<16|0xff000000)
+				binary.LittleEndian.PutUint32(out[8*i+4:], uint32(clampTab[((y1+rc)>>16+clampOff)&1023])|
+					uint32(clampTab[((y1+gc)>>16+clampOff)&1023])<<8|
+					uint32(clampTab[((y1+bc)>>16+clampOff)&1023])<<16|0xff000000)
+			}
+			x = 2 * n
+		}
+		for ; x < w; x++ {
 			cx := (x+r.Min.X)>>cxShift - cx0
-			yy := (int32(yRow[x]) - 16) * 76309 // 1.164 * 65536
-			cb := int32(cbRow[cx]) - 128
-			cr := int32(crRow[cx]) - 128
-			rr := (yy + 104597*cr + 1<<15) >> 16
-			gg := (yy - 25675*cb - 53279*cr + 1<<15) >> 16
-			bb := (yy + 132201*cb + 1<<15) >> 16
+			yy := yTab[yRow[x]]
+			cb, cr := cbRow[cx], crRow[cx]
 			o := out[4*x : 4*x+4 : 4*x+4]
-			o[0] = clamp8(rr)
-			o[1] = clamp8(gg)
-			o[2] = clamp8(bb)
+			o[0] = clampTab[((yy+crR[cr])>>16+clampOff)&1023]
+			o[1] = clampTab[((yy+cbG[cb]+crG[cr])>>16+clampOff)&1023]
+			o[2] = clampTab[((yy+cbB[cb])>>16+clampOff)&1023]
 			o[3] = 0xff
 		}
 	}
 	return dst
+}
+
+// Lookup tables for the BT.601 video-range conversion, in 16.16 fixed
+// point: one table read per term instead of a multiply, and a clamp
+// table instead of branches.
+var (
+	yTab     [256]int32
+	crR, crG [256]int32
+	cbG, cbB [256]int32
+	clampTab [1024]uint8
+)
+
+// clampOff shifts the possible results (about -300..560) into clampTab.
+const clampOff = 384
+
+func init() {
+	for i := 0; i < 256; i++ {
+		c := int32(i) - 128
+		yTab[i] = (int32(i)-16)*76309 + 1<<15 // 1.164, with rounding
+		crR[i] = 104597 * c                   // 1.596
+		crG[i] = -53279 * c                   // 0.813
+		cbG[i] = -25675 * c                   // 0.392
+		cbB[i] = 132201 * c                   // 2.017
+	}
+	for i := range clampTab {
+		clampTab[i] = clamp8(int32(i - clampOff))
+	}
 }
 
 func clamp8(v int32) uint8 {

@@ -14,7 +14,7 @@ const (
 	TargetClients     = 10000
 	TargetSetupRate   = 1000
 	TargetP99         = 50 * time.Millisecond
-	TargetBytesPerIdl = 30 << 10
+	TargetBytesPerIdle = 30 << 10
 )
 
 // Machine describes where the bench ran.
@@ -62,7 +62,7 @@ func Markdown(r Result, o Options, command, serverMode string, at time.Time) str
 		ms(r.InviteReceived.P50), ms(r.InviteReceived.P99), verdict(r.InviteReceived.N > 0 && r.InviteReceived.P50 <= 5*time.Millisecond))
 	fmt.Fprintf(&b, "| accept sent -> onCallBegin at the callee (p50 / p99) | %s / %s | | |\n", ms(r.AcceptBegin.P50), ms(r.AcceptBegin.P99))
 	fmt.Fprintf(&b, "| server memory per idle connection (RSS delta / clients) | %.1f KiB (RSS %.0f -> %.0f MiB) | <= 30 KiB | %s |\n",
-		r.RSSPerConn/1024, r.RSSBefore/(1<<20), r.RSSIdle/(1<<20), verdict(r.RSSPerConn <= TargetBytesPerIdl))
+		r.RSSPerConn/1024, r.RSSBefore/(1<<20), r.RSSIdle/(1<<20), verdict(r.RSSPerConn <= TargetBytesPerIdle))
 	fmt.Fprintf(&b, "| server Go heap in use per idle connection | %.1f KiB | | |\n", r.HeapPerConn/1024)
 	fmt.Fprintf(&b, "| server CPU during the setups | %.2f cores (%.1f s CPU) | | |\n", r.ServerCPUCores, r.ServerCPUSeconds)
 	fmt.Fprintf(&b, "| server's own time per request, arrival -> handled (p50 / p99, histogram bucket bounds) | <= %s / <= %s | | |\n", ms(r.ServerP50), ms(r.ServerP99))

@@ -1,0 +1,482 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"io"
+	"os"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/calla-rtc/calla/media"
+	"github.com/calla-rtc/calla/media/stamp"
+)
+
+func init() {
+	registerBench(benchKind{
+		name:    "media",
+		summary: "glass-to-glass latency, setup time and CPU of loopback video calls",
+		run:     runBenchMedia,
+	})
+}
+
+// mediaBenchOpts are `calla bench media`'s flags.
+type mediaBenchOpts struct {
+	window   time.Duration
+	warmup   time.Duration
+	trials   int
+	mesh     int
+	width    int
+	height   int
+	fps      int
+	report   string
+	noReport bool
+	echo     int // hidden: run as the echo-peer child process
+	profile  string
+}
+
+func runBenchMedia(ctx context.Context, env *Env, args []string) int {
+	var o mediaBenchOpts
+	fs := newFlags(env, "bench media", "calla bench media [--window 10s] [--trials 10] [--mesh 4] [--report docs/benchmarks.md]")
+	fs.DurationVar(&o.window, "window", 10*time.Second, "steady-state measuring `window` of each call")
+	fs.DurationVar(&o.warmup, "warmup", 3*time.Second, "time a call runs before measuring starts")
+	fs.IntVar(&o.trials, "trials", 10, "offer -> first frame trials")
+	fs.IntVar(&o.mesh, "mesh", 4, "members of the mesh call")
+	fs.IntVar(&o.width, "width", 640, "video width")
+	fs.IntVar(&o.height, "height", 480, "video height")
+	fs.IntVar(&o.fps, "fps", 30, "video frame rate")
+	fs.StringVar(&o.report, "report", "docs/benchmarks.md", "report `file` whose \"## Media\" section is replaced")
+	fs.BoolVar(&o.noReport, "no-report", false, "print the figures only")
+	fs.IntVar(&o.echo, "echo-child", 0, "internal: serve `N` echo peers on stdin/stdout")
+	fs.StringVar(&o.profile, "cpuprofile", "", "write a CPU profile of the mesh member's window to `file`")
+	if code := parse(env, fs, args); code >= 0 {
+		return code
+	}
+	if o.echo > 0 {
+		if err := runMediaEchoChild(ctx, o.echo, os.Stdin, env.Stdout); err != nil {
+			fmt.Fprintf(env.Stderr, "calla bench media: %v\n", err)
+			return ExitFailure
+		}
+		return ExitOK
+	}
+	if o.trials < 1 || o.mesh < 2 || o.window <= 0 {
+		fmt.Fprintln(env.Stderr, "calla bench media: --trials >= 1, --mesh >= 2 and --window > 0 please")
+		return ExitUsage
+	}
+	vp := media.VideoParams{Width: o.width, Height: o.height, FrameRate: o.fps, MinBitrate: media.DefaultVideoParams.MinBitrate, MaxBitrate: media.DefaultVideoParams.MaxBitrate}
+	if err := vp.Validate(); err != nil {
+		fmt.Fprintf(env.Stderr, "calla bench media: %v\n", err)
+		return ExitUsage
+	}
+	res, err := benchMedia(ctx, env.Stderr, o, vp)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "calla bench media: %v\n", err)
+		return ExitFailure
+	}
+	text := res.markdown(o, vp, "calla bench media "+strings.Join(args, " "))
+	fmt.Fprint(env.Stdout, text)
+	if !o.noReport {
+		if err := writeMediaReport(o.report, text); err != nil {
+			fmt.Fprintf(env.Stderr, "calla bench media: %v\n", err)
+			return ExitFailure
+		}
+		fmt.Fprintf(env.Stderr, "wrote the Media section of %s\n", o.report)
+	}
+	return ExitOK
+}
+
+// mediaBenchResult holds the figures.
+type mediaBenchResult struct {
+	g2g            []time.Duration // capture -> decoded RGBA frame, both directions of the 1v1 call
+	g2gFrames      int
+	unread         int
+	setupAnswerer  []time.Duration // offer -> first decoded frame at the answerer
+	setupOfferer   []time.Duration // offer -> first decoded frame at the offerer
+	cpu1v1         float64         // both sides in one process / 2, % of one core
+	fps1v1         float64         // decoded frames per second per stream, in the window
+	cpuMember1     float64         // one member, 1 peer (echo peer in a child process)
+	fpsMember1     float64
+	cpuMemberMesh  float64 // one member, mesh-1 peers
+	fpsMemberMesh  float64
+	cpuMemberQuiet float64 // one member, 1 peer, speaker output off
+	testSource     bool
+	load1, loadEnd string
+}
+
+func benchMedia(ctx context.Context, log io.Writer, o mediaBenchOpts, vp media.VideoParams) (*mediaBenchResult, error) {
+	res := &mediaBenchResult{load1: loadAverage()}
+
+	// 1v1: latency and CPU over a steady window.
+	fmt.Fprintf(log, "1v1 call %dx%d@%d: warm-up %v, window %v\n", vp.Width, vp.Height, vp.FrameRate, o.warmup, o.window)
+	call, err := newMediaBenchCall(ctx, 2, vp)
+	if err != nil {
+		return nil, err
+	}
+	res.testSource = call.testSource
+	if err := call.connectAll(); err != nil {
+		call.close()
+		return nil, err
+	}
+	sleepCtx(ctx, o.warmup)
+	call.reset()
+	u0 := processCPU()
+	t0 := time.Now()
+	sleepCtx(ctx, o.window)
+	res.cpu1v1 = cpuPercent(processCPU()-u0, time.Since(t0)) / 2
+	res.g2g, res.unread = call.latencies()
+	res.g2gFrames = len(res.g2g)
+	res.fps1v1 = float64(res.g2gFrames+res.unread) / 2 / o.window.Seconds()
+	call.close()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+
+	// Offer -> first decoded frame, with both cameras already running.
+	fmt.Fprintf(log, "setup: %d trials\n", o.trials)
+	call, err = newMediaBenchCall(ctx, 2, vp)
+	if err != nil {
+		return nil, err
+	}
+	sleepCtx(ctx, time.Second) // cameras running
+	for i := 0; i < o.trials && ctx.Err() == nil; i++ {
+		ans, off, err := call.setupTrial(i)
+		if err != nil {
+			call.close()
+			return nil, err
+		}
+		fmt.Fprintf(log, "  trial %d: answerer %v offerer %v\n", i, ans, off)
+		res.setupAnswerer = append(res.setupAnswerer, ans)
+		res.setupOfferer = append(res.setupOfferer, off)
+	}
+	call.close()
+
+	// CPU of one member: with 1 echo peer (a 1v1 call's side) and with
+	// mesh-1 echo peers (a mesh member), echo peers in a child process.
+	fmt.Fprintf(log, "member with 1 echo peer: warm-up %v, window %v\n", o.warmup, o.window)
+	if res.cpuMember1, res.fpsMember1, err = mediaMemberCost(ctx, 1, vp, o.warmup, o.window, true, ""); err != nil {
+		return nil, fmt.Errorf("1v1 member: %w", err)
+	}
+	fmt.Fprintf(log, "member with %d echo peers: warm-up %v, window %v\n", o.mesh-1, o.warmup, o.window)
+	if res.cpuMemberMesh, res.fpsMemberMesh, err = mediaMemberCost(ctx, o.mesh-1, vp, o.warmup, o.window, true, o.profile); err != nil {
+		return nil, fmt.Errorf("mesh member: %w", err)
+	}
+	fmt.Fprintf(log, "member with 1 echo peer, speaker off: warm-up %v, window %v\n", o.warmup, o.window)
+	if res.cpuMemberQuiet, _, err = mediaMemberCost(ctx, 1, vp, o.warmup, o.window, false, ""); err != nil {
+		return nil, fmt.Errorf("1v1 member without speaker: %w", err)
+	}
+	res.loadEnd = loadAverage()
+	return res, ctx.Err()
+}
+
+// mediaBenchCall is n sessions in this process, signals relayed directly.
+type mediaBenchCall struct {
+	members    []*mediaBenchMember
+	byID       map[media.PeerID]*mediaBenchMember
+	testSource bool
+	mu         sync.Mutex
+	lat        []time.Duration
+	unread     int
+	wg         sync.WaitGroup
+}
+
+type mediaBenchMember struct {
+	id    media.PeerID
+	s     *media.Session
+	mu    sync.Mutex
+	first map[media.PeerID]time.Time    // first decoded frame per peer
+	alias map[media.PeerID]media.PeerID // guarded by the call's mu
+	errs  []error
+}
+
+func newMediaBenchCall(ctx context.Context, n int, vp media.VideoParams) (*mediaBenchCall, error) {
+	c := &mediaBenchCall{byID: make(map[media.PeerID]*mediaBenchMember)}
+	for i := 0; i < n; i++ {
+		s, err := media.NewSession(media.Config{LoopbackOnly: true, Video: vp, Logger: nil})
+		if err != nil {
+			c.close()
+			return nil, err
+		}
+		m := &mediaBenchMember{id: media.PeerID(fmt.Sprintf("m%d", i)), s: s, first: make(map[media.PeerID]time.Time), alias: make(map[media.PeerID]media.PeerID)}
+		c.members = append(c.members, m)
+		c.byID[m.id] = m
+		c.wg.Add(1)
+		go c.pump(m)
+		if err := s.Start(ctx, true); err != nil {
+			c.close()
+			return nil, err
+		}
+		c.testSource = c.testSource || s.IsTestSource(media.Camera)
+	}
+	return c, nil
+}
+
+func (c *mediaBenchCall) pump(m *mediaBenchMember) {
+	defer c.wg.Done()
+	for ev := range m.s.Events() {
+		switch e := ev.(type) {
+		case media.SignalOut:
+			c.mu.Lock()
+			t := c.byID[e.Peer]
+			from := m.id
+			if al, ok := m.alias[e.Peer]; ok {
+				from = al // the name the target knows m by in a setup trial
+			}
+			c.mu.Unlock()
+			if t != nil {
+				if err := t.s.HandleSignal(from, e.Signal); err != nil && !errors.Is(err, media.ErrClosed) && !errors.Is(err, media.ErrUnknownPeer) {
+					m.mu.Lock()
+					m.errs = append(m.errs, err)
+					m.mu.Unlock()
+				}
+			}
+		case media.PeerError:
+			m.mu.Lock()
+			m.errs = append(m.errs, e.Err)
+			m.mu.Unlock()
+		}
+	}
+}
+
+// sink reads the stamp of each frame m decodes from peer.
+func (c *mediaBenchCall) sink(m *mediaBenchMember, peer media.PeerID) media.FrameSink {
+	return media.FrameSinkFunc(func(img *image.RGBA, release func()) {
+		now := time.Now()
+		st, ok := stamp.Read(img)
+		release()
+		m.mu.Lock()
+		if _, seen := m.first[peer]; !seen {
+			m.first[peer] = now
+		}
+		m.mu.Unlock()
+		c.mu.Lock()
+		if ok {
+			c.lat = append(c.lat, now.Sub(st.Captured))
+		} else {
+			c.unread++
+		}
+		c.mu.Unlock()
+	})
+}
+
+// link connects a (answerer, earlier member) and b (offerer), as the
+// engine would: the later member offers.
+func (c *mediaBenchCall) link(a, b *mediaBenchMember, aID, bID media.PeerID) error {
+	if err := a.s.AddPeer(bID, false); err != nil {
+		return err
+	}
+	if err := a.s.SetRemoteSink(bID, c.sink(a, bID)); err != nil {
+		return err
+	}
+	if err := b.s.AddPeer(aID, true); err != nil {
+		return err
+	}
+	return b.s.SetRemoteSink(aID, c.sink(b, aID))
+}
+
+func (c *mediaBenchCall) connectAll() error {
+	for i, a := range c.members {
+		for _, b := range c.members[i+1:] {
+			if err := c.link(a, b, a.id, b.id); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// setupTrial links m0 and m1 under fresh peer IDs (so each trial is a new
+// connection) and times offer -> first decoded frame on both sides.
+func (c *mediaBenchCall) setupTrial(i int) (answerer, offerer time.Duration, err error) {
+	a, b := c.members[0], c.members[1]
+	aID, bID := media.PeerID(fmt.Sprintf("m0-%d", i)), media.PeerID(fmt.Sprintf("m1-%d", i))
+	c.mu.Lock()
+	c.byID[aID], c.byID[bID] = a, b
+	a.alias[bID], b.alias[aID] = aID, bID
+	c.mu.Unlock()
+	t0 := time.Now()
+	if err := c.link(a, b, aID, bID); err != nil {
+		return 0, 0, err
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		a.mu.Lock()
+		ta, okA := a.first[bID]
+		a.mu.Unlock()
+		b.mu.Lock()
+		tb, okB := b.first[aID]
+		b.mu.Unlock()
+		if okA && okB {
+			answerer, offerer = ta.Sub(t0), tb.Sub(t0)
+			break
+		}
+		if time.Now().After(deadline) {
+			return 0, 0, fmt.Errorf("setup trial %d: no first frame within 10 s", i)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	_ = a.s.RemovePeer(bID)
+	_ = b.s.RemovePeer(aID)
+	return answerer, offerer, nil
+}
+
+func (c *mediaBenchCall) reset() {
+	c.mu.Lock()
+	c.lat, c.unread = nil, 0
+	c.mu.Unlock()
+}
+
+func (c *mediaBenchCall) latencies() ([]time.Duration, int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.lat), c.unread
+}
+
+func (c *mediaBenchCall) close() {
+	for _, m := range c.members {
+		_ = m.s.Close()
+	}
+	c.wg.Wait()
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
+// processCPU is the process's user+system CPU time so far.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func cpuPercent(cpu, wall time.Duration) float64 {
+	if wall <= 0 {
+		return 0
+	}
+	return 100 * float64(cpu) / float64(wall)
+}
+
+func percentile(d []time.Duration, p float64) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	s := slices.Clone(d)
+	slices.Sort(s)
+	i := int(p / 100 * float64(len(s)-1))
+	return s[i]
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
+
+func verdict(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "**missed**"
+}
+
+func (r *mediaBenchResult) markdown(o mediaBenchOpts, vp media.VideoParams, cmd string) string {
+	var b strings.Builder
+	p50, p99 := percentile(r.g2g, 50), percentile(r.g2g, 99)
+	s50 := percentile(r.setupAnswerer, 50)
+	so50 := percentile(r.setupOfferer, 50)
+	fmt.Fprintf(&b, "## Media\n\n")
+	fmt.Fprintf(&b, "Measured by `%s` on %s: %d CPUs (%s), %s, load average %s at start and %s at the end (the machine is shared).\n",
+		strings.TrimSpace(cmd), time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.NumCPU(), cpuModel(), runtime.Version(), r.load1, r.loadEnd)
+	src := "camera and microphone"
+	if r.testSource {
+		src = "the test pattern and test tone (no camera here), through GetUserMedia and the real VP8/Opus encoders"
+	}
+	fmt.Fprintf(&b, "Loopback, %dx%d at %d fps VP8 (%d-%d kbps) + Opus, sources: %s; speaker output on (null backend where there is no sound card). Latency and setup: both sessions in this process; CPU: one member in this process, its peers in a child process (below).\n\n",
+		vp.Width, vp.Height, vp.FrameRate, vp.MinBitrate/1000, vp.MaxBitrate/1000, src)
+	fmt.Fprintf(&b, "| Figure | Measured | Target | |\n|---|---|---|---|\n")
+	fmt.Fprintf(&b, "| Glass-to-glass p50 (capture -> decoded RGBA frame, stamp read back), 1v1 both directions, %d frames | %s | <= 50 ms | %s |\n", r.g2gFrames, ms(p50), verdict(p50 <= 50*time.Millisecond && r.g2gFrames > 0))
+	fmt.Fprintf(&b, "| Glass-to-glass p99 | %s | <= 100 ms | %s |\n", ms(p99), verdict(p99 <= 100*time.Millisecond && r.g2gFrames > 0))
+	fmt.Fprintf(&b, "| Offer -> first decoded frame p50 at the answerer (%d trials, cameras running) | %s | <= 150 ms | %s |\n", len(r.setupAnswerer), ms(s50), verdict(s50 <= 150*time.Millisecond))
+	fmt.Fprintf(&b, "| Offer -> first decoded frame p50 at the offerer | %s | <= 150 ms | %s |\n", ms(so50), verdict(so50 <= 150*time.Millisecond))
+	fmt.Fprintf(&b, "| CPU per side, 1v1 (one member; its peer is an echo peer in another process) | %.1f%% of one core at %.1f fps decoded | <= 25%% | %s |\n", r.cpuMember1, r.fpsMember1, verdict(r.cpuMember1 <= 25 && r.fpsMember1 >= float64(vp.FrameRate-1)))
+	ratio := 0.0
+	if r.cpuMember1 > 0 {
+		ratio = r.cpuMemberMesh / r.cpuMember1
+	}
+	meshOK := ratio > 0 && ratio <= 2 && r.fpsMemberMesh >= float64(vp.FrameRate-1)
+	fmt.Fprintf(&b, "| CPU per member, %d-member mesh (one member, %d echo peers in another process) | %.1f%% of one core (%.2fx 1v1) at %.1f fps per stream | <= 2x 1v1 | %s |\n", o.mesh, o.mesh-1, r.cpuMemberMesh, ratio, r.fpsMemberMesh, verdict(meshOK))
+	fmt.Fprintf(&b, "\nAlso: the same 1v1 member with the speaker off (`NoPlayback`, as bots run) cost %.1f%% of one core; the 1v1 call with both sides in this process cost %.1f%% of one core per side (process CPU / 2) at %.1f fps per stream; frames whose stamp did not read back in its window: %d; setup p90 at the answerer %s.\n",
+		r.cpuMemberQuiet, r.cpu1v1, r.fps1v1, r.unread, ms(percentile(r.setupAnswerer, 90)))
+	fmt.Fprintf(&b, "A member's CPU is getrusage of this process while its peers run in a child process (`--echo-child`), which sends the member's own encoded media back without decoding or encoding: so the member does what a member of such a call does, one encode and one decode, RGBA conversion and SRTP per peer, Opus encode and decode, speaker mixing (null backend).\n\n")
+	return b.String()
+}
+
+func cpuModel() string {
+	f, err := os.Open("/proc/cpuinfo")
+	if err != nil {
+		return runtime.GOARCH
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return runtime.GOARCH
+}
+
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "n/a"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "n/a"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+// writeMediaReport replaces the "## Media" section of the report file
+// (up to the next "## " heading), or appends it, leaving the rest alone.
+func writeMediaReport(path, section string) error {
+	old, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	text := string(old)
+	if text == "" {
+		text = "# Benchmarks\n\nFigures measured by the `calla bench` commands, one section per area.\n\n"
+	}
+	start := strings.Index(text, "\n## Media\n")
+	if strings.HasPrefix(text, "## Media\n") {
+		start = 0
+	} else if start >= 0 {
+		start++
+	}
+	if start < 0 {
+		if !strings.HasSuffix(text, "\n\n") {
+			text = strings.TrimRight(text, "\n") + "\n\n"
+		}
+		text += section
+	} else {
+		end := strings.Index(text[start+1:], "\n## ")
+		rest := ""
+		if end >= 0 {
+			rest = text[start+1+end+1:]
+		}
+		text = text[:start] + section + rest
+	}
+	return os.WriteFile(path, []byte(text), 0o644)
+}

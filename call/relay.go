@@ -166,7 +166,9 @@ func (r *relayer) sendBatch(batch []relayItem) {
 // relayFailed reports a signal that did not reach a member who is still in
 // the call. A refusal by the server means one of the two has left the room
 // (or the call ended) and the events saying so are on their way: nothing
-// to report. A signal lost on the way is reported; if media then cannot
+// to report. (The server answers -1203 when we are not in the room and
+// -1202 when the member is not; its other -1202 cases, an empty payload
+// or a relay to oneself, are ones the engine never sends.) A signal lost on the way is reported; if media then cannot
 // connect, the member's connect timeout reports that too.
 func (e *Engine) relayFailed(call signaling.CallID, to signaling.UserID, err error) {
 	c := e.current(call)
@@ -174,7 +176,7 @@ func (e *Engine) relayFailed(call signaling.CallID, to signaling.UserID, err err
 		return
 	}
 	var se *signaling.Error
-	if errors.As(err, &se) && se.Code == signaling.CodeRequestRefused {
+	if errors.As(err, &se) && (se.Code == signaling.CodeRequestRefused || se.Code == signaling.CodeInvalidParam) {
 		e.log.Debug("relay refused: the member is leaving", "to", to, "err", err)
 		return
 	}

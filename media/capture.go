@@ -147,7 +147,11 @@ func (c *capture) close() {
 	case <-c.done:
 	case <-time.After(closeGrace):
 	}
+	// mediadevices keeps each driver's state in a package-level registry
+	// that GetUserMedia reads while another session picks a device.
+	openMu.Lock()
 	_ = c.track.Close()
+	openMu.Unlock()
 	<-c.done
 	_ = c.reader.Close()
 	if c.preview != nil {

@@ -2,6 +2,7 @@ package gui
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/calla-rtc/calla/call"
@@ -97,19 +98,21 @@ func (m *Model) dial(invite func(context.Context) error) {
 	m.setScreen(ScreenOutgoing)
 	m.sounds.StartDialing()
 	attempt := m.Call.attempt
-	m.Call.cancelDial = m.run.Go("call", invite, func(err error) {
+	finished := false
+	cancel := m.run.Go("call", invite, func(err error) {
 		defer m.flush()
-		m.Call.cancelDialIfSame(attempt)
-		if err == nil || m.Call.attempt != attempt || m.Call.Phase != PhaseDialing {
+		finished = true
+		if m.Call.attempt != attempt {
 			return
 		}
-		m.finishCall(OutcomeFailed, "")
+		m.Call.cancelDial = nil
+		// ErrStopped: Hangup dropped the request and ends the call itself.
+		if err != nil && !errors.Is(err, ErrStopped) && m.Call.Phase == PhaseDialing {
+			m.finishCall(OutcomeFailed, "")
+		}
 	})
-}
-
-func (c *CallState) cancelDialIfSame(attempt int) {
-	if c.attempt == attempt {
-		c.cancelDial = nil
+	if !finished && m.Call.attempt == attempt {
+		m.Call.cancelDial = cancel
 	}
 }
 

@@ -24,9 +24,9 @@ func TestEventsToScreen(t *testing.T) {
 		check func(t *testing.T, r *rig)
 	}{
 		{
-			name: "onError -1101 tells the user Calla cannot use the camera or microphone, with the engine's detail",
+			name:  "onError -1101 tells the user Calla cannot use the camera or microphone, with the engine's detail",
 			setup: func(r *rig) { r.login() },
-			evs:  []call.Event{&call.Error{Code: signaling.CodePermissionDenied, Message: "camera: permission denied"}},
+			evs:   []call.Event{&call.Error{Code: signaling.CodePermissionDenied, Message: "camera: permission denied"}},
 			check: func(t *testing.T, r *rig) {
 				ts := r.m.Toasts()
 				if len(ts) != 1 || !ts[0].Error || !strings.HasPrefix(ts[0].Text, "Calla cannot use your camera or microphone") || ts[0].Detail != "camera: permission denied" {
@@ -50,7 +50,7 @@ func TestEventsToScreen(t *testing.T) {
 			},
 		},
 		{
-			name: "onCallReceived for a group call lists the other members",
+			name:  "onCallReceived for a group call lists the other members",
 			setup: func(r *rig) { r.login() },
 			evs: []call.Event{&call.CallReceived{CallID: "c1", CallerID: "bob", GroupID: "g1",
 				CalleeIDList: []signaling.UserID{"alice", "carol", "dave"}, CallMediaType: audio}},
@@ -352,7 +352,7 @@ func TestEventsToScreen(t *testing.T) {
 			},
 		},
 		{
-			name:  "onUserNetworkQualityChanged back to Good takes the banner away",
+			name: "onUserNetworkQualityChanged back to Good takes the banner away",
 			setup: func(r *rig) {
 				r.login().connected(video, false)
 				r.apply(&call.UserNetworkQualityChanged{CallID: "c1", NetworkQuality: map[signaling.UserID]media.Quality{"bob": media.QualityBad}})

@@ -36,6 +36,8 @@ type callView struct {
 	hangup  *widget.Button
 
 	devicesForm fyne.CanvasObject // made on first use, kept for the next
+	top         *fyne.Container
+	controls    *fyne.Container
 }
 
 func newCallView(u *ui) *callView {
@@ -58,12 +60,12 @@ func newCallView(u *ui) *callView {
 	v.hangup = widget.NewButtonWithIcon("Hang up", iconHangup, u.m.Hangup)
 	v.hangup.Importance = widget.DangerImportance
 
-	top := container.NewVBox(
+	v.top = container.NewVBox(
 		container.NewGridWithColumns(3, v.title, v.timer, layout.NewSpacer()),
 		v.banner,
 	)
-	controls := container.NewHBox(layout.NewSpacer(), v.mic, v.camera, v.devices, v.toAudio, v.invite, v.hangup, layout.NewSpacer())
-	v.obj = container.NewBorder(container.NewPadded(top), container.NewPadded(controls), nil, nil, container.NewPadded(v.stage))
+	v.controls = container.NewHBox(layout.NewSpacer(), v.mic, v.camera, v.devices, v.toAudio, v.invite, v.hangup, layout.NewSpacer())
+	v.obj = container.NewBorder(container.NewPadded(v.top), container.NewPadded(v.controls), nil, nil, container.NewPadded(v.stage))
 	return v
 }
 
@@ -90,15 +92,18 @@ func (v *callView) refresh(p Part) {
 	}
 	v.bannerText.Text = c.Banner
 	v.bannerText.Refresh()
-	setVisible(v.banner, c.Banner != "")
+	changed := setVisible(v.banner, c.Banner != "")
 
 	v.syncTiles(video)
 
 	micButton(v.mic, c.Local.AudioOn)
 	cameraButton(v.camera, c.Local.VideoOn)
-	setVisible(v.camera, video)
-	setVisible(v.toAudio, video && c.Phase == PhaseConnected)
-	setVisible(v.invite, c.IsGroup && c.Phase == PhaseConnected)
+	changed = setVisible(v.camera, video) || changed
+	changed = setVisible(v.toAudio, video && c.Phase == PhaseConnected) || changed
+	changed = setVisible(v.invite, c.IsGroup && c.Phase == PhaseConnected) || changed
+	if changed {
+		relayout(v.top, v.controls, v.obj)
+	}
 }
 
 // syncTiles makes one tile per member (starting its remote view) and

@@ -20,6 +20,7 @@ import (
 type contactsView struct {
 	u       *ui
 	obj     fyne.CanvasObject
+	top     *fyne.Container
 	me      *widget.Label
 	search  *widget.Entry
 	list    *widget.List
@@ -51,7 +52,6 @@ func newContactsView(u *ui) *contactsView {
 	v.list.OnSelected = func(widget.ListItemID) { v.list.UnselectAll() } // rows act through their buttons
 	v.empty = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{})
 	v.empty.Wrapping = fyne.TextWrapWord
-	v.empty.Importance = widget.LowImportance
 	v.hint = widget.NewLabelWithStyle("Try a video call with Echo Test: it sends your own video and voice back.", fyne.TextAlignCenter, fyne.TextStyle{})
 	v.hint.Wrapping = fyne.TextWrapWord
 
@@ -76,13 +76,13 @@ func newContactsView(u *ui) *contactsView {
 	if u.m.Local {
 		logout.Hide() // local mode has nobody else to sign in as
 	}
-	top := container.NewVBox(
+	v.top = container.NewVBox(
 		container.NewBorder(nil, nil, container.NewHBox(widget.NewIcon(theme.AccountIcon()), v.me), container.NewHBox(v.history, settings, logout)),
 		widget.NewSeparator(),
 		v.hint,
 		v.search,
 	)
-	v.obj = container.NewBorder(top, v.group, nil, nil, container.NewStack(v.list, container.NewCenter(v.empty)))
+	v.obj = container.NewBorder(v.top, v.group, nil, nil, container.NewStack(v.list, container.NewCenter(v.empty)))
 	return v
 }
 
@@ -108,17 +108,16 @@ func (v *contactsView) refresh(p Part) {
 		v.empty.SetText("No contacts yet. People who sign in to the same server appear here.")
 		v.empty.Show()
 	}
-	setVisible(v.hint, m.Local)
+	changed := setVisible(v.hint, m.Local)
 	n := len(m.Contacts.picked)
-	if n > 0 {
-		if n == 1 {
-			v.picked.SetText("1 person picked")
-		} else {
-			v.picked.SetText(strconv.Itoa(n) + " people picked")
-		}
-		v.group.Show()
+	if n == 1 {
+		v.picked.SetText("1 person picked")
 	} else {
-		v.group.Hide()
+		v.picked.SetText(strconv.Itoa(n) + " people picked")
+	}
+	changed = setVisible(v.group, n > 0) || changed
+	if changed {
+		relayout(v.top, v.obj)
 	}
 }
 
@@ -149,7 +148,6 @@ func newContactRow(u *ui) *contactRow {
 	r.name = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	r.dot = canvas.NewCircle(color.Transparent)
 	r.presence = widget.NewLabel("")
-	r.presence.Importance = widget.LowImportance
 	r.presence.SizeName = theme.SizeNameCaptionText
 	r.audio = widget.NewButtonWithIcon("", iconPhone, func() { u.m.CallUser(r.c.ID, signaling.Audio) })
 	r.video = widget.NewButtonWithIcon("", iconCamera, func() { u.m.CallUser(r.c.ID, signaling.Video) })

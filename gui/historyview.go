@@ -34,7 +34,6 @@ func newHistoryView(u *ui) *historyView {
 	)
 	v.list.OnSelected = func(widget.ListItemID) { v.list.UnselectAll() }
 	v.empty = widget.NewLabelWithStyle("No calls yet.", fyne.TextAlignCenter, fyne.TextStyle{})
-	v.empty.Importance = widget.LowImportance
 	v.obj = container.NewBorder(header("Recent calls", u.m.Back), nil, nil, nil,
 		container.NewStack(v.list, container.NewCenter(v.empty)))
 	return v
@@ -48,7 +47,9 @@ func (v *historyView) refresh(p Part) {
 	}
 	v.shown = v.u.m.History.Entries()
 	v.list.Refresh()
-	setVisible(v.empty, len(v.shown) == 0)
+	if setVisible(v.empty, len(v.shown) == 0) {
+		relayout(v.obj)
+	}
 }
 
 // historyText is an entry's second line: "Missed video call",
@@ -128,9 +129,9 @@ func newHistoryRow(u *ui) *historyRow {
 	r.what = widget.NewLabel("")
 	r.what.SizeName = theme.SizeNameCaptionText
 	r.when = widget.NewLabel("")
-	r.when.Importance = widget.LowImportance
+	r.when.SizeName = theme.SizeNameCaptionText
 	r.redial = widget.NewButtonWithIcon("", iconPhone, func() { u.m.Redial(r.e) })
-	r.content = container.NewBorder(nil, nil, r.icon, container.NewHBox(r.when, container.NewCenter(r.redial)),
+	r.content = container.NewBorder(nil, nil, r.icon, container.NewHBox(container.NewCenter(r.when), container.NewCenter(r.redial)),
 		container.NewVBox(r.who, r.what))
 	r.ExtendBaseWidget(r)
 	return r

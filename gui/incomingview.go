@@ -22,12 +22,13 @@ type incomingView struct {
 	decline *widget.Button
 	asAudio *widget.Button
 	accept  *widget.Button
+	buttons *fyne.Container
+	card    *fyne.Container
 }
 
 func newIncomingView(u *ui) *incomingView {
 	v := &incomingView{u: u}
 	v.title = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{})
-	v.title.Importance = widget.LowImportance
 	v.avatar = newAvatar("", "", 96)
 	v.caller = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	v.caller.SizeName = theme.SizeNameHeadingText
@@ -39,9 +40,9 @@ func newIncomingView(u *ui) *incomingView {
 	v.asAudio = widget.NewButtonWithIcon("Voice only", iconPhone, u.m.AcceptAsAudio)
 	v.accept = widget.NewButtonWithIcon("Accept", iconPhone, u.m.Accept)
 	v.accept.Importance = widget.SuccessImportance
-	buttons := container.NewGridWithRows(1, v.decline, v.asAudio, v.accept)
-	card := container.NewVBox(v.title, container.NewCenter(v.avatar), v.caller, v.text, v.also, buttons)
-	v.obj = container.New(widthLayout{400}, container.NewPadded(card))
+	v.buttons = container.NewGridWithRows(1, v.decline, v.asAudio, v.accept)
+	v.card = container.NewVBox(v.title, container.NewCenter(v.avatar), v.caller, v.text, v.also, v.buttons)
+	v.obj = container.New(widthLayout{420}, container.NewPadded(v.card))
 	return v
 }
 
@@ -56,9 +57,12 @@ func (v *incomingView) refresh() {
 	v.text.SetText(m.IncomingText())
 	also := m.AlsoOnCall()
 	v.also.SetText(also)
-	setVisible(v.also, also != "")
+	changed := setVisible(v.also, also != "")
 	video := c.MediaType == signaling.Video
-	setVisible(v.asAudio, video)
+	changed = setVisible(v.asAudio, video) || changed
+	if changed {
+		relayout(v.buttons, v.card, v.obj)
+	}
 	if video {
 		v.accept.SetIcon(iconCamera)
 	} else {

@@ -22,6 +22,7 @@ type loginView struct {
 	status  *widget.Label
 	signIn  *widget.Button
 	form    *fyne.Container
+	card    *fyne.Container
 	busy    *widget.Activity
 }
 
@@ -42,6 +43,7 @@ func newLoginView(u *ui) *loginView {
 	v.signIn = widget.NewButtonWithIcon("Sign in", theme.LoginIcon(), v.submit)
 	v.signIn.Importance = widget.HighImportance
 	v.busy = widget.NewActivity()
+	v.busy.Hide()
 
 	logo := canvas.NewImageFromResource(Icon)
 	logo.FillMode = canvas.ImageFillContain
@@ -49,7 +51,6 @@ func newLoginView(u *ui) *loginView {
 	title := widget.NewLabelWithStyle("Calla", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	title.SizeName = theme.SizeNameHeadingText
 	sub := widget.NewLabelWithStyle("Audio and video calls", fyne.TextAlignCenter, fyne.TextStyle{})
-	sub.Importance = widget.LowImportance
 
 	form := widget.NewForm(
 		widget.NewFormItem("Server", v.server),
@@ -59,8 +60,8 @@ func newLoginView(u *ui) *loginView {
 	settings := widget.NewButtonWithIcon("Settings", theme.SettingsIcon(), func() { u.m.ShowScreen(ScreenSettings) })
 	settings.Importance = widget.LowImportance
 	v.form = container.NewVBox(form, v.signIn, settings)
-	card := container.NewVBox(logo, title, sub, v.form, v.busy, v.status)
-	v.obj = container.NewCenter(container.New(widthLayout{380}, card))
+	v.card = container.NewVBox(logo, title, sub, v.form, v.busy, v.status)
+	v.obj = container.NewCenter(container.New(widthLayout{380}, v.card))
 	return v
 }
 
@@ -89,15 +90,13 @@ func (v *loginView) object() fyne.CanvasObject { return v.obj }
 
 func (v *loginView) refresh(Part) {
 	m := v.u.m
-	setVisible(v.form, !m.Local || (!m.LoginBusy && m.LoginStatus != "Signing in…"))
+	changed := setVisible(v.form, !m.Local || (!m.LoginBusy && m.LoginStatus != "Signing in…"))
 	if m.LoginBusy {
 		v.signIn.Disable()
-		v.busy.Show()
 		v.busy.Start()
 	} else {
 		v.signIn.Enable()
 		v.busy.Stop()
-		v.busy.Hide()
 	}
 	status := m.LoginStatus
 	if m.Local && m.LoginBusy {
@@ -107,5 +106,9 @@ func (v *loginView) refresh(Part) {
 		status = "This build of Calla has no call engine yet: it can show its screens but not sign in."
 	}
 	v.status.SetText(status)
-	setVisible(v.status, status != "")
+	changed = setVisible(v.status, status != "") || changed
+	changed = setVisible(v.busy, m.LoginBusy) || changed
+	if changed {
+		relayout(v.card, v.obj)
+	}
 }

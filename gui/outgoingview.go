@@ -16,18 +16,19 @@ import (
 // outgoingView is the screen while we wait for an answer: who we call,
 // "waiting", the local camera behind it for a video call, and cancel.
 type outgoingView struct {
-	u       *ui
-	obj     fyne.CanvasObject
-	preview *videoView
-	shade   *canvas.Rectangle
-	avatar  *avatar
-	name    *canvas.Text
-	status  *canvas.Text
-	kind    *canvas.Text
-	spinner *widget.Activity
-	mic     *widget.Button
-	camera  *widget.Button
-	cancel  *widget.Button
+	u        *ui
+	obj      fyne.CanvasObject
+	preview  *videoView
+	shade    *canvas.Rectangle
+	avatar   *avatar
+	name     *canvas.Text
+	status   *canvas.Text
+	kind     *canvas.Text
+	spinner  *widget.Activity
+	mic      *widget.Button
+	camera   *widget.Button
+	cancel   *widget.Button
+	controls *fyne.Container
 }
 
 func newOutgoingView(u *ui) *outgoingView {
@@ -51,9 +52,9 @@ func newOutgoingView(u *ui) *outgoingView {
 	v.cancel.Importance = widget.DangerImportance
 
 	who := container.NewVBox(container.NewCenter(v.avatar), v.name, v.status, v.kind, container.NewCenter(v.spinner))
-	controls := container.NewHBox(layout.NewSpacer(), v.mic, v.camera, v.cancel, layout.NewSpacer())
+	v.controls = container.NewHBox(layout.NewSpacer(), v.mic, v.camera, v.cancel, layout.NewSpacer())
 	v.obj = container.NewStack(bg, v.preview.Image, v.shade,
-		container.NewBorder(nil, container.NewPadded(controls), nil, nil, container.NewCenter(who)))
+		container.NewBorder(nil, container.NewPadded(v.controls), nil, nil, container.NewCenter(who)))
 	return v
 }
 
@@ -87,7 +88,9 @@ func (v *outgoingView) refresh(p Part) {
 		v.spinner.Stop()
 	}
 	setVisible(v.preview.Image, video && c.Local.VideoOn)
-	setVisible(v.camera, video)
+	if setVisible(v.camera, video) {
+		relayout(v.controls)
+	}
 	micButton(v.mic, c.Local.AudioOn)
 	cameraButton(v.camera, c.Local.VideoOn)
 	v.name.Refresh()

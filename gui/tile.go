@@ -5,6 +5,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -70,6 +71,9 @@ func (t *tileView) CreateRenderer() fyne.WidgetRenderer {
 		name:     canvas.NewText("", colorTileText),
 		micOff:   canvas.NewImageFromResource(iconMicOffAlert),
 	}
+	// The tile is dark in both themes: its spinner uses the dark theme's
+	// light foreground.
+	r.spinnerBox = container.NewThemeOverride(r.spinner, callaTheme{choice: ThemeDark})
 	r.bg.CornerRadius = 8
 	r.outline.CornerRadius = 8
 	r.outline.StrokeWidth = 3
@@ -86,20 +90,21 @@ func (t *tileView) CreateRenderer() fyne.WidgetRenderer {
 }
 
 type tileRenderer struct {
-	t        *tileView
-	bg       *canvas.Rectangle
-	outline  *canvas.Rectangle
-	avatar   *avatar
-	spinner  *widget.Activity
-	status   *canvas.Text
-	nameBack *canvas.Rectangle
-	name     *canvas.Text
-	micOff   *canvas.Image
-	bars     [5]*canvas.Rectangle
+	t          *tileView
+	bg         *canvas.Rectangle
+	outline    *canvas.Rectangle
+	avatar     *avatar
+	spinner    *widget.Activity
+	spinnerBox *container.ThemeOverride
+	status     *canvas.Text
+	nameBack   *canvas.Rectangle
+	name       *canvas.Text
+	micOff     *canvas.Image
+	bars       [5]*canvas.Rectangle
 }
 
 func (r *tileRenderer) Objects() []fyne.CanvasObject {
-	objs := []fyne.CanvasObject{r.bg, r.t.vid.Image, r.avatar, r.spinner, r.status, r.nameBack, r.name, r.micOff}
+	objs := []fyne.CanvasObject{r.bg, r.t.vid.Image, r.avatar, r.spinnerBox, r.status, r.nameBack, r.name, r.micOff}
 	for _, b := range r.bars {
 		objs = append(objs, b)
 	}
@@ -126,8 +131,8 @@ func (r *tileRenderer) Layout(s fyne.Size) {
 	r.avatar.Move(fyne.NewPos((s.Width-ad)/2, (s.Height-ad)/2-ad*0.15))
 	r.avatar.Resize(fyne.NewSquareSize(ad))
 	sp := r.spinner.MinSize()
-	r.spinner.Move(fyne.NewPos((s.Width-sp.Width)/2, (s.Height+ad)/2-ad*0.15+pad))
-	r.spinner.Resize(sp)
+	r.spinnerBox.Move(fyne.NewPos((s.Width-sp.Width)/2, (s.Height+ad)/2-ad*0.15+pad))
+	r.spinnerBox.Resize(sp)
 	st := r.status.MinSize()
 	r.status.Move(fyne.NewPos((s.Width-st.Width)/2, (s.Height+ad)/2-ad*0.15+pad+sp.Height))
 	r.status.Resize(st)
@@ -169,7 +174,7 @@ func (r *tileRenderer) Refresh() {
 	r.avatar.set(string(t.id), t.name)
 
 	waiting := !t.local && m.State != TileJoined
-	setVisible(r.spinner, waiting)
+	setVisible(r.spinnerBox, waiting)
 	setVisible(r.status, waiting)
 	if waiting {
 		r.spinner.Start()
@@ -214,10 +219,24 @@ func (r *tileRenderer) Refresh() {
 	canvas.Refresh(t)
 }
 
-func setVisible(o fyne.CanvasObject, v bool) {
+// setVisible shows or hides o and reports whether that changed anything;
+// the container holding o then needs a Refresh to lay out again.
+func setVisible(o fyne.CanvasObject, v bool) bool {
+	if o.Visible() == v {
+		return false
+	}
 	if v {
 		o.Show()
 	} else {
 		o.Hide()
+	}
+	return true
+}
+
+// relayout refreshes containers, innermost first, so that they lay out
+// again after a child was shown or hidden.
+func relayout(objs ...fyne.CanvasObject) {
+	for _, o := range objs {
+		o.Refresh()
 	}
 }

@@ -47,6 +47,8 @@ type ui struct {
 	connText   *canvas.Text
 	sourceNote *widget.Label
 	toastBox   *fyne.Container
+	top        *fyne.Container
+	main       *fyne.Container
 
 	// preview is the sink of the local preview the engine writes to now,
 	// nil when the preview is stopped.
@@ -74,13 +76,12 @@ func newUI(a fyne.App, w fyne.Window, m *Model, eng Engine, do func(func())) *ui
 	connBg := canvas.NewRectangle(colorWarning)
 	u.connBanner = container.NewStack(connBg, container.NewCenter(u.connText))
 	u.sourceNote = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
-	u.sourceNote.Importance = widget.LowImportance
 	u.holder = container.NewStack()
 	u.toastBox = container.New(&toastLayout{})
 
-	top := container.NewVBox(u.connBanner, u.sourceNote)
-	main := container.NewBorder(top, nil, nil, nil, u.holder)
-	w.SetContent(container.NewStack(main, u.toastBox))
+	u.top = container.NewVBox(u.connBanner, u.sourceNote)
+	u.main = container.NewBorder(u.top, nil, nil, nil, u.holder)
+	w.SetContent(container.NewStack(u.main, u.toastBox))
 	w.Canvas().SetOnTypedKey(u.typedKey)
 
 	m.SetOnChange(u.refresh)
@@ -124,10 +125,13 @@ func (u *ui) refreshBanners() {
 	text := u.m.ConnectionBanner()
 	u.connText.Text = text
 	u.connText.Refresh()
-	setVisible(u.connBanner, text != "")
+	changed := setVisible(u.connBanner, text != "")
 	note := u.m.SourceNote()
 	u.sourceNote.SetText(note)
-	setVisible(u.sourceNote, note != "" && u.m.Screen != ScreenLogin)
+	changed = setVisible(u.sourceNote, note != "" && u.m.Screen != ScreenLogin) || changed
+	if changed {
+		relayout(u.top, u.main)
+	}
 }
 
 // refreshRinging shows or hides the incoming-call dialog.

@@ -96,6 +96,11 @@ func (u *ui) refresh(p Part) {
 		p = ^Part(0)
 	}
 	u.screens[u.m.Screen].refresh(p)
+	if p&PartCall != 0 && u.m.Screen != ScreenInCall {
+		// The call's tiles own the remote views: a call that ended (or
+		// not yet shown) still starts and stops them.
+		u.inCall.refresh(PartCall)
+	}
 	if p&(PartCall|PartTimer) != 0 {
 		u.refreshRinging()
 		u.syncPreview()

@@ -3,8 +3,8 @@ package gui
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"io"
+	"log/slog"
 	"slices"
 	"sync"
 	"testing"

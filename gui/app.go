@@ -60,8 +60,12 @@ func Run(ctx context.Context, a fyne.App, opts Options) error {
 	w := a.NewWindow(Title)
 	w.SetIcon(Icon)
 	w.Resize(fyne.NewSize(960, 640))
-	s := startSession(a, w, opts, fyne.Do)
-	defer s.stop()
+	gate := &uiGate{}
+	s := startSession(a, w, opts, gate.do)
+	defer func() {
+		gate.stop()
+		s.stop()
+	}()
 
 	quit := make(chan struct{})
 	var watcher sync.WaitGroup

@@ -118,7 +118,7 @@ type historyRow struct {
 	what    *widget.Label
 	when    *widget.Label
 	redial  *widget.Button
-	content fyne.CanvasObject
+	content *fyne.Container
 }
 
 func newHistoryRow(u *ui) *historyRow {
@@ -159,6 +159,7 @@ func (r *historyRow) set(e HistoryEntry) {
 	} else {
 		r.redial.SetIcon(iconPhone)
 	}
+	r.content.Refresh() // the texts' widths changed: lay the row out again
 }
 
 func (r *historyRow) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(r.content) }

@@ -161,6 +161,13 @@ func (v *settingsView) refreshSelect(p *deviceSelect, devs []call.Device, chosen
 
 func (v *settingsView) object() fyne.CanvasObject { return v.obj }
 
-// refresh has nothing to do: the ui refreshes the device pickers on
-// every screen (the call's Devices dialog shows them too).
-func (v *settingsView) refresh(Part) {}
+// refresh shows the stored server and user when the screen opens (a
+// sign-in may have changed them). The ui refreshes the device pickers on
+// every screen, since the call's Devices dialog shows them too.
+func (v *settingsView) refresh(p Part) {
+	if p&PartScreen != 0 {
+		s := v.u.m.settings
+		v.server.SetText(s.Server())
+		v.user.SetText(s.User())
+	}
+}

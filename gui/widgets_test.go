@@ -276,7 +276,7 @@ func TestSettingsAreKept(t *testing.T) {
 	if th, ok := r.app.Settings().Theme().(callaTheme); !ok || th.choice != ThemeDark {
 		t.Fatalf("theme applied = %#v, want callaTheme dark", r.app.Settings().Theme())
 	}
-	test.Type(r.ui.set.server, "ws://10.0.0.1:1/ws")
+	r.ui.set.server.SetText("ws://10.0.0.1:1/ws")
 	want(t, "server", r.m.settings.Server(), "ws://10.0.0.1:1/ws")
 }
 

@@ -1,6 +1,7 @@
 package gui
 
 import (
+	"fmt"
 	"strconv"
 
 	"fyne.io/fyne/v2"
@@ -36,6 +37,7 @@ type callView struct {
 	hangup  *widget.Button
 
 	devicesForm fyne.CanvasObject // made on first use, kept for the next
+	stageSig    string            // what the stage shows now: layout and tiles
 	top         *fyne.Container
 	controls    *fyne.Container
 }
@@ -174,6 +176,18 @@ func (v *callView) syncTiles(video bool) {
 			ordered = append(ordered, v.tiles[mb.ID])
 		}
 	}
+	// Volume and quality events come several times a second; the stage
+	// is laid out again only when its tiles or their places change (a
+	// container's Refresh refreshes every tile, video included).
+	sig := fmt.Sprintf("%T", lay)
+	for _, o := range ordered {
+		t := o.(*tileView)
+		sig += "|" + string(t.id) + strconv.FormatBool(t.small)
+	}
+	if sig == v.stageSig {
+		return
+	}
+	v.stageSig = sig
 	v.stage.Layout = lay
 	v.stage.Objects = ordered
 	v.stage.Refresh()

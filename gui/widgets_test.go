@@ -152,6 +152,21 @@ func TestTaps(t *testing.T) {
 				test.Type(r.ui.login.user, "alice")
 				test.Tap(r.ui.login.signIn)
 			}, "Login"},
+		{"picking a camera in the call's Devices dialog switches the camera",
+			func(r *uiRig) { r.screenCall1v1() },
+			func(t *testing.T, r *uiRig) {
+				test.Tap(r.ui.inCall.devices)
+				var sel *widget.Select
+				for _, o := range test.LaidOutObjects(r.win.Canvas().Overlays().Top()) {
+					if s, ok := o.(*widget.Select); ok && len(s.Options) > 0 && strings.Contains(s.Options[0], "pattern") {
+						sel = s
+					}
+				}
+				if sel == nil {
+					t.Fatal("no camera picker in the Devices dialog")
+				}
+				sel.SetSelected(sel.Options[0])
+			}, "SwitchCamera"},
 		{"picking a microphone in the settings selects it",
 			func(r *uiRig) { r.screenSettings() },
 			func(t *testing.T, r *uiRig) {

@@ -84,16 +84,20 @@ func (v *callView) refresh(p Part) {
 	}
 	video := c.MediaType == signaling.Video
 
+	title := "Call"
 	switch {
 	case c.IsGroup:
-		v.title.SetText("Group call · " + strconv.Itoa(len(c.Members)+1) + " people")
+		title = "Group call · " + strconv.Itoa(len(c.Members)+1) + " people"
 	case len(c.Members) == 1:
-		v.title.SetText(m.Name(c.Members[0].ID))
-	default:
-		v.title.SetText("Call")
+		title = m.Name(c.Members[0].ID)
 	}
-	v.bannerText.Text = c.Banner
-	v.bannerText.Refresh()
+	if v.title.Text != title {
+		v.title.SetText(title)
+	}
+	if v.bannerText.Text != c.Banner {
+		v.bannerText.Text = c.Banner
+		v.bannerText.Refresh()
+	}
 	changed := setVisible(v.banner, c.Banner != "")
 
 	v.syncTiles(video)

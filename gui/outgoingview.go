@@ -100,6 +100,9 @@ func (v *outgoingView) refresh(p Part) {
 
 // micButton shows the microphone's state on its toggle button.
 func micButton(b *widget.Button, on bool) {
+	if (b.Text == "Mute") == on {
+		return // unchanged: volume events come several times a second
+	}
 	if on {
 		b.SetText("Mute")
 		b.SetIcon(iconMic)
@@ -114,6 +117,9 @@ func micButton(b *widget.Button, on bool) {
 
 // cameraButton shows the camera's state on its toggle button.
 func cameraButton(b *widget.Button, on bool) {
+	if (b.Text == "Stop video") == on {
+		return
+	}
 	if on {
 		b.SetText("Stop video")
 		b.SetIcon(iconCamera)

@@ -77,7 +77,7 @@ func (c *fakeClock) advance(d time.Duration) { c.t = c.t.Add(d) }
 
 // rig is a Model over the fake engine, with a clock the test moves.
 type rig struct {
-	t      *testing.T
+	t      testing.TB
 	eng    *guitest.FakeEngine
 	sounds *guitest.RecordingSounds
 	clock  *fakeClock
@@ -97,7 +97,9 @@ func localMode(echo signaling.UserID) rigOption {
 	}
 }
 
-func newRig(t *testing.T, opts ...rigOption) *rig {
+func newRig(t *testing.T, opts ...rigOption) *rig { return newRigTB(t, opts...) }
+
+func newRigTB(t testing.TB, opts ...rigOption) *rig {
 	t.Helper()
 	a := test.NewTempApp(t)
 	r := &rig{

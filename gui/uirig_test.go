@@ -27,7 +27,15 @@ var windowSize = fyne.NewSize(960, 640)
 
 func newUIRig(t *testing.T, opts ...rigOption) *uiRig {
 	t.Helper()
-	r := newRig(t, opts...)
+	return newUIRigTB(t, newRig(t, opts...))
+}
+
+// newBenchUIRig is a uiRig for a benchmark.
+func newBenchUIRig(b *testing.B) *uiRig {
+	return newUIRigTB(b, newRigTB(b))
+}
+
+func newUIRigTB(t testing.TB, r *rig) *uiRig {
 	a := fyne.CurrentApp()
 	w := a.NewWindow(Title)
 	t.Cleanup(w.Close)

@@ -9,7 +9,9 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
+	"github.com/calla-rtc/calla/call"
 	"github.com/calla-rtc/calla/gui/guitest"
+	"github.com/calla-rtc/calla/signaling"
 )
 
 // TestVideoViewKeepsOnlyTheNewestFrame: frames that arrive while a redraw
@@ -130,5 +132,27 @@ func benchmarkTile(b *testing.B, paint bool) {
 	b.StopTimer()
 	if tile.vid.drawn.Load() != int64(b.N) {
 		b.Fatalf("%d of %d frames drawn", tile.vid.drawn.Load(), b.N)
+	}
+}
+
+// BenchmarkVolumeEvent9 applies one onUserVoiceVolumeChanged to a
+// connected 9-member video call with every view showing (the engine sends
+// one every 300 ms): the UI goroutine's cost per event.
+func BenchmarkVolumeEvent9(b *testing.B) {
+	r := newBenchUIRig(b)
+	r.login().connected(signaling.Video, true)
+	for _, id := range []signaling.UserID{"u3", "u4", "u5", "u6", "u7", "u8"} {
+		r.apply(&call.UserInviting{CallID: "c1", UserID: id}, &call.UserJoin{CallID: "c1", UserID: id})
+	}
+	if n := len(r.m.Call.Members) + 1; n != 9 {
+		b.Fatalf("%d members, want 9", n)
+	}
+	evs := [2]call.Event{
+		&call.UserVoiceVolumeChanged{CallID: "c1", VolumeMap: map[signaling.UserID]int{"alice": 30, "bob": 5, "carol": 60, "u3": 0}},
+		&call.UserVoiceVolumeChanged{CallID: "c1", VolumeMap: map[signaling.UserID]int{"alice": 0, "bob": 50, "carol": 5, "u3": 20}},
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		r.m.Apply(evs[i%2])
 	}
 }

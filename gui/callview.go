@@ -46,7 +46,7 @@ func newCallView(u *ui) *callView {
 	v := &callView{u: u, tiles: map[signaling.UserID]*tileView{}}
 	v.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	v.title.Truncation = fyne.TextTruncateEllipsis
-	v.timer = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Monospace: true, Bold: true})
+	v.timer = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	v.bannerText = canvas.NewText("", colorTileText)
 	v.bannerText.TextStyle.Bold = true
 	v.banner = container.NewStack(canvas.NewRectangle(colorDecline), container.NewCenter(v.bannerText))

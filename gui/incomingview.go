@@ -33,7 +33,7 @@ func newIncomingView(u *ui) *incomingView {
 	v.caller = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	v.caller.SizeName = theme.SizeNameHeadingText
 	v.text = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{})
-	v.also = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
+	v.also = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{})
 	v.also.Wrapping = fyne.TextWrapWord
 	v.decline = widget.NewButtonWithIcon("Decline", iconHangup, u.m.Decline)
 	v.decline.Importance = widget.DangerImportance

@@ -75,7 +75,7 @@ func newUI(a fyne.App, w fyne.Window, m *Model, eng Engine, do func(func())) *ui
 	u.connText.TextStyle.Bold = true
 	connBg := canvas.NewRectangle(colorWarning)
 	u.connBanner = container.NewStack(connBg, container.NewCenter(u.connText))
-	u.sourceNote = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
+	u.sourceNote = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{})
 	u.holder = container.NewStack()
 	u.toastBox = container.New(&toastLayout{})
 

@@ -1,6 +1,9 @@
 package gui
 
 import (
+	"fmt"
+	"reflect"
+
 	"github.com/calla-rtc/calla/call"
 	"github.com/calla-rtc/calla/signaling"
 )
@@ -20,6 +23,10 @@ func (m *Model) ApplyBatch(evs []call.Event) {
 }
 
 func (m *Model) apply(ev call.Event) {
+	if v := reflect.ValueOf(ev); ev == nil || v.Kind() == reflect.Pointer && v.IsNil() {
+		m.log.Error("nil event from the engine: ignored", "type", fmt.Sprintf("%T", ev))
+		return
+	}
 	switch e := ev.(type) {
 	case *call.Error:
 		sentence, detail := errorText(e)

@@ -457,3 +457,10 @@ func want[T comparable](t *testing.T, what string, got, wantV T) {
 		t.Errorf("%s = %v, want %v", what, got, wantV)
 	}
 }
+
+func TestNilEventsAreIgnored(t *testing.T) {
+	r := newRig(t).login()
+	r.m.log = quiet
+	r.apply(nil, (*call.UserJoin)(nil), (*call.CallReceived)(nil))
+	want(t, "phase", r.m.Call.Phase, PhaseIdle)
+}

@@ -38,6 +38,7 @@ type callView struct {
 
 	devicesForm fyne.CanvasObject // made on first use, kept for the next
 	stageSig    string            // what the stage shows now: layout and tiles
+	shown       bool
 	top         *fyne.Container
 	controls    *fyne.Container
 }
@@ -72,6 +73,15 @@ func newCallView(u *ui) *callView {
 }
 
 func (v *callView) object() fyne.CanvasObject { return v.obj }
+
+// setShown lets the tiles' spinners turn only while the call is on
+// screen (its tiles exist from the first ring, as the engine's sinks).
+func (v *callView) setShown(on bool) {
+	v.shown = on
+	for _, t := range v.tiles {
+		t.setAnimated(on)
+	}
+}
 
 func (v *callView) refresh(p Part) {
 	m := v.u.m
@@ -126,6 +136,7 @@ func (v *callView) syncTiles(video bool) {
 		if t == nil {
 			id := mb.ID
 			t = newTileView(id, false, v.u.do, func() { m.FocusTile(id) })
+			t.animated = v.shown
 			v.tiles[id] = t
 			v.u.eng.StartRemoteView(id, t.vid)
 		}

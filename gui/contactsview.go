@@ -88,6 +88,8 @@ func newContactsView(u *ui) *contactsView {
 
 func (v *contactsView) object() fyne.CanvasObject { return v.obj }
 
+func (v *contactsView) setShown(bool) {}
+
 func (v *contactsView) refresh(p Part) {
 	m := v.u.m
 	if p&PartLogin != 0 || p&PartContacts != 0 {

@@ -41,6 +41,8 @@ func newHistoryView(u *ui) *historyView {
 
 func (v *historyView) object() fyne.CanvasObject { return v.obj }
 
+func (v *historyView) setShown(bool) {}
+
 func (v *historyView) refresh(p Part) {
 	if p&(PartHistory|PartContacts) == 0 {
 		return

@@ -24,6 +24,7 @@ type loginView struct {
 	form    *fyne.Container
 	card    *fyne.Container
 	busy    *widget.Activity
+	shown   bool
 }
 
 func newLoginView(u *ui) *loginView {
@@ -88,12 +89,21 @@ func (v *loginView) submit() {
 
 func (v *loginView) object() fyne.CanvasObject { return v.obj }
 
+func (v *loginView) setShown(on bool) {
+	v.shown = on
+	if !on {
+		v.busy.Stop()
+	}
+}
+
 func (v *loginView) refresh(Part) {
 	m := v.u.m
 	changed := setVisible(v.form, !m.Local || (!m.LoginBusy && m.LoginStatus != "Signing in…"))
 	if m.LoginBusy {
 		v.signIn.Disable()
-		v.busy.Start()
+		if v.shown {
+			v.busy.Start()
+		}
 	} else {
 		v.signIn.Enable()
 		v.busy.Stop()

@@ -29,6 +29,7 @@ type outgoingView struct {
 	camera   *widget.Button
 	cancel   *widget.Button
 	controls *fyne.Container
+	shown    bool
 }
 
 func newOutgoingView(u *ui) *outgoingView {
@@ -60,6 +61,13 @@ func newOutgoingView(u *ui) *outgoingView {
 
 func (v *outgoingView) object() fyne.CanvasObject { return v.obj }
 
+func (v *outgoingView) setShown(on bool) {
+	v.shown = on
+	if !on {
+		v.spinner.Stop()
+	}
+}
+
 func (v *outgoingView) refresh(p Part) {
 	if p&(PartCall|PartContacts) == 0 {
 		return
@@ -82,7 +90,7 @@ func (v *outgoingView) refresh(p Part) {
 	} else {
 		v.kind.Text = "Voice call"
 	}
-	if c.Phase == PhaseDialing {
+	if c.Phase == PhaseDialing && v.shown {
 		v.spinner.Start()
 	} else {
 		v.spinner.Stop()

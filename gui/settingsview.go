@@ -161,6 +161,8 @@ func (v *settingsView) refreshSelect(p *deviceSelect, devs []call.Device, chosen
 
 func (v *settingsView) object() fyne.CanvasObject { return v.obj }
 
+func (v *settingsView) setShown(bool) {}
+
 // refresh shows the stored server and user when the screen opens (a
 // sign-in may have changed them). The ui refreshes the device pickers on
 // every screen, since the call's Devices dialog shows them too.

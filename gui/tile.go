@@ -27,8 +27,10 @@ type tileView struct {
 	member Member
 	video  bool // the call is a video call
 	small  bool // the small local preview of a 1v1 call: fewer overlays
-	vid    *videoView
-	onTap  func()
+	// animated lets the spinner turn: the tile is on screen.
+	animated bool
+	vid      *videoView
+	onTap    func()
 }
 
 func newTileView(id signaling.UserID, local bool, do func(func()), onTap func()) *tileView {
@@ -45,6 +47,14 @@ func (t *tileView) update(name string, m Member, video bool) {
 	}
 	t.name, t.member, t.video = name, m, video
 	t.Refresh()
+}
+
+// setAnimated lets the spinner turn (the tile is on screen) or stops it.
+func (t *tileView) setAnimated(on bool) {
+	if t.animated != on {
+		t.animated = on
+		t.Refresh()
+	}
 }
 
 // Tapped implements fyne.Tappable.
@@ -176,15 +186,18 @@ func (r *tileRenderer) Refresh() {
 	waiting := !t.local && m.State != TileJoined
 	setVisible(r.spinnerBox, waiting)
 	setVisible(r.status, waiting)
-	if waiting {
+	if waiting && t.animated {
 		r.spinner.Start()
+	} else {
+		r.spinner.Stop()
+	}
+	if waiting {
 		if m.State == TileInviting {
 			r.status.Text = "Calling…"
 		} else {
 			r.status.Text = "Connecting…"
 		}
 	} else {
-		r.spinner.Stop()
 		r.status.Text = ""
 	}
 

@@ -15,6 +15,10 @@ import (
 type view interface {
 	object() fyne.CanvasObject
 	refresh(p Part)
+	// setShown says whether the view is on screen: a view off screen
+	// stops its spinners, whose animations would otherwise repaint the
+	// window 60 times a second for nothing.
+	setShown(on bool)
 }
 
 // ui is the window's content: the screens, the banners at the top, the
@@ -121,6 +125,9 @@ func (u *ui) refresh(p Part) {
 
 func (u *ui) showScreen() {
 	u.shown = u.m.Screen
+	for s, v := range u.screens {
+		v.setShown(s == u.m.Screen)
+	}
 	u.holder.Objects = []fyne.CanvasObject{u.screens[u.m.Screen].object()}
 	u.holder.Refresh()
 	u.refreshBanners()

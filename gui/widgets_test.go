@@ -308,3 +308,17 @@ func TestToastsShowAndGo(t *testing.T) {
 	r.m.Tick()
 	want(t, "toasts after their time", len(r.ui.toastBox.Objects), 0)
 }
+
+func TestSpinnersTurnOnlyOnScreen(t *testing.T) {
+	r := newUIRig(t)
+	r.screenContacts()
+	r.ringing(signaling.Video, false)
+	bob := r.ui.inCall.tiles["bob"]
+	if bob == nil || bob.animated {
+		t.Fatalf("while ringing, bob's tile is %v: want it made (the engine's sink) but not animated", bob)
+	}
+	r.m.Accept()
+	want(t, "animated in the call", bob.animated, true)
+	r.m.Hangup()
+	want(t, "animated after the call", bob.animated, false)
+}

@@ -313,15 +313,16 @@ func (m *Model) onCallCancelled(e *call.CallCancelled) {
 	}
 	if m.Call.Role == signaling.RoleCaller {
 		o, text := OutcomeFailed, "The call could not be connected"
+		peer, group := m.peerText(), m.Call.IsGroup
 		switch e.Reason {
 		case signaling.ReasonReject:
-			o, text = OutcomeDeclined, m.peerText()+" declined"
+			o, text = OutcomeDeclined, pick(group, "Nobody took the call", peer+" declined")
 		case signaling.ReasonNoResponse:
-			o, text = OutcomeNoAnswer, m.peerText()+" did not answer"
+			o, text = OutcomeNoAnswer, pick(group, "Nobody answered", peer+" did not answer")
 		case signaling.ReasonLineBusy:
-			o, text = OutcomeBusy, m.peerText()+" is busy"
+			o, text = OutcomeBusy, pick(group, "Nobody could take the call", peer+" is busy")
 		case signaling.ReasonOffline:
-			o, text = OutcomeNoAnswer, m.peerText()+" is offline"
+			o, text = OutcomeNoAnswer, pick(group, "Nobody is online", peer+" is offline")
 		case signaling.ReasonCanceled, signaling.ReasonHangup:
 			o, text = OutcomeCancelled, "Call cancelled"
 		}
@@ -346,15 +347,20 @@ func (m *Model) onCallCancelled(e *call.CallCancelled) {
 	m.finishCall(o, text)
 }
 
-// peerText names the other party of a 1v1 call, or "Nobody" for a group.
+// peerText names the other party of a 1v1 call.
 func (m *Model) peerText() string {
 	if !m.Call.IsGroup && len(m.Call.Members) == 1 {
 		return m.Name(m.Call.Members[0].ID)
 	}
-	if m.Call.IsGroup {
-		return "Nobody"
-	}
 	return "The other party"
+}
+
+// pick is group when the call is a group call, else one.
+func pick(isGroup bool, group, one string) string {
+	if isGroup {
+		return group
+	}
+	return one
 }
 
 // onUserGone handles onUserReject, onUserNoResponse and onUserLineBusy:

@@ -133,6 +133,19 @@ func TestEventsToScreen(t *testing.T) {
 			},
 		},
 		{
+			name:  "onCallCancelled for a group call nobody answered says so in words for a group",
+			setup: func(r *rig) { r.login().dialing(video, true) },
+			evs: []call.Event{
+				&call.UserNoResponse{CallID: "c1", UserID: "bob"},
+				&call.UserNoResponse{CallID: "c1", UserID: "carol"},
+				&call.CallCancelled{CallID: "c1", CallerID: "alice", Reason: signaling.ReasonNoResponse},
+			},
+			check: func(t *testing.T, r *rig) {
+				want(t, "toasts", strings.Join(r.toastTexts(), "|"), "Bob did not answer|carol did not answer|Nobody answered")
+				wantHistory(t, r, HistoryOutgoing, OutcomeNoAnswer)
+			},
+		},
+		{
 			name:  "onCallBegin for the caller shows the call with the timer at zero and stops the dial tone",
 			setup: func(r *rig) { r.login().dialing(video, false) },
 			evs:   []call.Event{&call.CallBegin{CallID: "c1", CallMediaType: video, CallRole: signaling.RoleCaller}},

@@ -35,6 +35,7 @@ type tileView struct {
 
 func newTileView(id signaling.UserID, local bool, do func(func()), onTap func()) *tileView {
 	t := &tileView{id: id, local: local, vid: newVideoView(do), onTap: onTap}
+	t.vid.onFirstFrame = t.Refresh
 	t.ExtendBaseWidget(t)
 	return t
 }
@@ -44,6 +45,9 @@ func newTileView(id signaling.UserID, local bool, do func(func()), onTap func())
 func (t *tileView) update(name string, m Member, video bool) {
 	if t.name == name && t.member == m && t.video == video {
 		return
+	}
+	if (t.member.VideoOn && !m.VideoOn) || (t.video && !video) {
+		t.vid.clear() // no stale frame when the camera comes back
 	}
 	t.name, t.member, t.video = name, m, video
 	t.Refresh()
@@ -64,9 +68,11 @@ func (t *tileView) Tapped(*fyne.PointEvent) {
 	}
 }
 
-// showsVideo reports whether the tile shows video rather than the avatar.
+// showsVideo reports whether the tile shows video rather than the avatar:
+// in a video call, with the camera on, once the member joined or their
+// frames arrive (media can flow before the engine's onUserJoin does).
 func (t *tileView) showsVideo() bool {
-	return t.video && t.member.VideoOn && (t.local || t.member.State == TileJoined)
+	return t.video && t.member.VideoOn && (t.local || t.member.State == TileJoined || t.vid.HasFrame())
 }
 
 func (t *tileView) CreateRenderer() fyne.WidgetRenderer {
@@ -185,7 +191,7 @@ func (r *tileRenderer) Refresh() {
 	setVisible(r.avatar, !video)
 	r.avatar.set(string(t.id), t.name)
 
-	waiting := !t.local && m.State != TileJoined
+	waiting := !t.local && m.State != TileJoined && !t.vid.HasFrame()
 	setVisible(r.spinnerBox, waiting)
 	setVisible(r.status, waiting)
 	if waiting && t.animated {

@@ -33,6 +33,9 @@ const minRedraw = 16 * time.Millisecond
 type videoView struct {
 	Image *canvas.Image
 	do    func(func()) // runs on the UI goroutine (fyne.Do)
+	// onFirstFrame, when set, runs on the UI goroutine when a frame shows
+	// where there was none: the tile then swaps its avatar for the video.
+	onFirstFrame func()
 
 	mu   sync.Mutex
 	next *image.RGBA
@@ -87,8 +90,12 @@ func (v *videoView) draw() {
 		return
 	}
 	v.drawn.Add(1)
+	first := v.Image.Image == nil
 	v.Image.Image = img
 	v.Image.Refresh()
+	if first && v.onFirstFrame != nil {
+		v.onFirstFrame()
+	}
 }
 
 // HasFrame reports whether a frame has been drawn; on the UI goroutine.

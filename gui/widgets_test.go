@@ -232,12 +232,16 @@ func TestVideoViews(t *testing.T) {
 	if r.eng.RemoteSink("bob") == nil {
 		t.Fatal("no remote view started for bob")
 	}
-	r.apply(&call.UserJoin{CallID: "c1", UserID: "bob"})
 	tile := r.ui.inCall.tiles["bob"]
-	r.eng.SendRemoteFrame("bob", 64, 48, [4]uint8{255, 0, 0, 255})
-	if !tile.vid.HasFrame() || !tile.vid.Image.Visible() {
-		t.Fatal("bob's frame is not shown in his tile")
+	tr := test.WidgetRenderer(tile).(*tileRenderer)
+	if tile.vid.Image.Visible() || !tr.spinnerBox.Visible() {
+		t.Fatal("before bob joins or sends video, his tile shows video or no spinner")
 	}
+	r.eng.SendRemoteFrame("bob", 64, 48, [4]uint8{255, 0, 0, 255})
+	if !tile.vid.HasFrame() || !tile.vid.Image.Visible() || tr.spinnerBox.Visible() {
+		t.Fatal("bob's first frame does not replace the spinner and avatar in his tile")
+	}
+	r.apply(&call.UserJoin{CallID: "c1", UserID: "bob"})
 	r.apply(&call.UserVideoAvailable{CallID: "c1", UserID: "bob", IsVideoAvailable: false})
 	if tile.vid.Image.Visible() {
 		t.Fatal("bob's camera is off but his tile shows video, not the avatar")

@@ -129,7 +129,7 @@ func startSession(a fyne.App, w fyne.Window, opts Options, do func(func())) *ses
 
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &session{cancel: cancel, queue: newActionQueue(do, log)}
-	s.m = NewModel(ModelConfig{
+	s.m = newModel(modelConfig{
 		Engine: eng, Runner: s.queue, Sounds: opts.Sounds, Settings: settings,
 		History: history, Save: save,
 		Notify: func(title, body string) { a.SendNotification(fyne.NewNotification(title, body)) },

@@ -37,8 +37,8 @@ type Alert struct {
 	Button  string
 }
 
-// ModelConfig is what a Model is built from.
-type ModelConfig struct {
+// modelConfig is what a Model is built from (Run makes one).
+type modelConfig struct {
 	Engine   Engine
 	Runner   runner
 	Sounds   Sounds
@@ -108,8 +108,8 @@ type Model struct {
 	onChange func(Part)
 }
 
-// NewModel returns a Model on the login screen.
-func NewModel(cfg ModelConfig) *Model {
+// newModel returns a Model on the login screen.
+func newModel(cfg modelConfig) *Model {
 	m := &Model{
 		eng: cfg.Engine, run: cfg.Runner, sounds: cfg.Sounds, settings: cfg.Settings,
 		save: cfg.Save, notify: cfg.Notify, now: cfg.Now, log: cfg.Log, newGroup: cfg.NewGroupID,

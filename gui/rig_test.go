@@ -87,11 +87,11 @@ type rig struct {
 	parts  Part     // parts changed since the test last looked
 }
 
-type rigOption func(*ModelConfig)
+type rigOption func(*modelConfig)
 
-func withRunner(r runner) rigOption { return func(c *ModelConfig) { c.Runner = r } }
+func withRunner(r runner) rigOption { return func(c *modelConfig) { c.Runner = r } }
 func localMode(echo signaling.UserID) rigOption {
-	return func(c *ModelConfig) {
+	return func(c *modelConfig) {
 		c.Local, c.EchoUser = true, echo
 		c.LocalLogin = call.LoginParams{Server: "ws://127.0.0.1:9/ws", UserID: "alice"}
 	}
@@ -106,7 +106,7 @@ func newRigTB(t testing.TB, opts ...rigOption) *rig {
 		t: t, eng: guitest.NewFakeEngine(), sounds: &guitest.RecordingSounds{},
 		clock: &fakeClock{t: time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)},
 	}
-	cfg := ModelConfig{
+	cfg := modelConfig{
 		Engine: r.eng, Runner: syncRunner{}, Sounds: r.sounds, Settings: NewSettings(a.Preferences()),
 		Save:       func([]HistoryEntry) error { r.saved++; return nil },
 		Notify:     func(title, body string) { r.notes = append(r.notes, title+": "+body) },
@@ -116,7 +116,7 @@ func newRigTB(t testing.TB, opts ...rigOption) *rig {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	r.m = NewModel(cfg)
+	r.m = newModel(cfg)
 	r.m.SetOnChange(func(p Part) { r.parts |= p })
 	return r
 }

@@ -1,0 +1,430 @@
+package gui
+
+import (
+	"fmt"
+	"reflect"
+
+	"github.com/calla-rtc/calla/call"
+	"github.com/calla-rtc/calla/signaling"
+)
+
+// Apply turns one engine event into what the user sees.
+func (m *Model) Apply(ev call.Event) {
+	defer m.flush()
+	m.apply(ev)
+}
+
+// ApplyBatch applies events in order and tells the views once.
+func (m *Model) ApplyBatch(evs []call.Event) {
+	defer m.flush()
+	for _, ev := range evs {
+		m.apply(ev)
+	}
+}
+
+func (m *Model) apply(ev call.Event) {
+	if v := reflect.ValueOf(ev); ev == nil || v.Kind() == reflect.Pointer && v.IsNil() {
+		m.log.Error("nil event from the engine: ignored", "type", fmt.Sprintf("%T", ev))
+		return
+	}
+	switch e := ev.(type) {
+	case *call.Error:
+		sentence, detail := errorText(e)
+		m.toasts.add(m.now(), Toast{Text: sentence, Detail: detail, Error: true})
+		m.changed(PartToasts)
+	case *call.CallReceived:
+		m.onCallReceived(e)
+	case *call.CallCancelled:
+		m.onCallCancelled(e)
+	case *call.CallBegin:
+		m.onCallBegin(e)
+	case *call.CallEnd:
+		m.onCallEnd(e)
+	case *call.UserReject:
+		m.onUserGone(e.CallID, e.UserID, OutcomeDeclined, m.Name(e.UserID)+" declined")
+	case *call.UserNoResponse:
+		m.onUserGone(e.CallID, e.UserID, OutcomeNoAnswer, m.Name(e.UserID)+" did not answer")
+	case *call.UserLineBusy:
+		m.onUserGone(e.CallID, e.UserID, OutcomeBusy, m.Name(e.UserID)+" is busy")
+	case *call.UserJoin:
+		if mb := m.member(e.CallID, e.UserID); mb != nil {
+			mb.State = TileJoined
+			m.changed(PartCall)
+		}
+	case *call.UserLeave:
+		m.onUserLeave(e)
+	case *call.UserInviting:
+		if m.ongoing(e.CallID) && e.UserID != m.Self {
+			m.Call.addMember(e.UserID, TileInviting, m.Call.MediaType == signaling.Video)
+			m.Call.IsGroup = true
+			m.changed(PartCall)
+		}
+	case *call.CallMediaTypeChanged:
+		m.onMediaTypeChanged(e)
+	case *call.KickedOffline:
+		m.sessionOver(&Alert{
+			Title:   "Signed in elsewhere",
+			Message: "You signed in to Calla on another device, so this one was signed out.",
+			Button:  "Sign in again",
+		})
+	case *call.UserSigExpired:
+		m.sessionOver(&Alert{
+			Title:   "Sign-in expired",
+			Message: "Your sign-in (UserSig) has expired. Sign in again to keep making calls.",
+			Button:  "Sign in again",
+		})
+	case *call.UserVideoAvailable:
+		if e.UserID == m.Self {
+			return // our own camera is the toggle's business
+		}
+		if mb := m.member(e.CallID, e.UserID); mb != nil {
+			mb.VideoOn = e.IsVideoAvailable
+			m.changed(PartCall)
+		}
+	case *call.UserAudioAvailable:
+		if e.UserID == m.Self {
+			return
+		}
+		if mb := m.member(e.CallID, e.UserID); mb != nil {
+			mb.AudioOn = e.IsAudioAvailable
+			m.changed(PartCall)
+		}
+	case *call.UserVoiceVolumeChanged:
+		if !m.ongoing(e.CallID) {
+			return
+		}
+		for id, v := range e.VolumeMap {
+			if id == m.Self {
+				m.Call.Local.Volume = v
+			} else if mb := m.Call.Member(id); mb != nil {
+				mb.Volume = v
+			}
+		}
+		m.changed(PartCall)
+	case *call.UserNetworkQualityChanged:
+		if !m.ongoing(e.CallID) {
+			return
+		}
+		for id, q := range e.NetworkQuality {
+			if id == m.Self {
+				m.Call.Local.Quality = q
+			} else if mb := m.Call.Member(id); mb != nil {
+				mb.Quality = q
+			}
+		}
+		m.Call.updateBanner()
+		m.changed(PartCall)
+	case *call.PresenceChanged:
+		m.Contacts.apply(e)
+		m.changed(PartContacts)
+	case *call.ConnectionChanged:
+		m.Connection = e.State
+		m.changed(PartBanner)
+	case *call.MediaSourceChanged:
+		switch e.Kind {
+		case "camera":
+			m.CameraTest = e.IsTestSource
+		case "microphone":
+			m.MicTest = e.IsTestSource
+		default:
+			m.log.Warn("media source of an unknown kind", "kind", e.Kind)
+		}
+		m.changed(PartBanner)
+	default:
+		m.log.Warn("event the GUI does not know", "event", ev.EventName())
+	}
+}
+
+// ongoing reports whether an event of call id is for the current call.
+func (m *Model) ongoing(id signaling.CallID) bool {
+	if m.Call.Phase == PhaseIdle || !m.Call.matches(id) {
+		return false
+	}
+	m.learnID(id)
+	return true
+}
+
+func (m *Model) learnID(id signaling.CallID) {
+	if m.Call.ID == "" && id != "" {
+		m.Call.ID = id
+	}
+}
+
+// member is the member id of the current call, added (still connecting)
+// when an event names someone the call did not know yet.
+func (m *Model) member(callID signaling.CallID, id signaling.UserID) *Member {
+	if !m.ongoing(callID) || id == "" || id == m.Self {
+		return nil
+	}
+	return m.Call.addMember(id, TileConnecting, m.Call.MediaType == signaling.Video)
+}
+
+func (m *Model) onCallReceived(e *call.CallReceived) {
+	if m.Call.Phase != PhaseIdle {
+		// The server answers busy for us; an invite here means the
+		// engine let one through. Ringing over a call would be wrong.
+		m.log.Warn("invite while in a call: not shown", "callId", e.CallID, "callerId", e.CallerID)
+		return
+	}
+	m.beginCall(PhaseRinging, e.CallMediaType)
+	c := &m.Call
+	c.ID, c.Role, c.Caller, c.Group, c.UserData = e.CallID, signaling.RoleCallee, e.CallerID, e.GroupID, e.UserData
+	c.IsGroup = e.GroupID != "" || len(e.CalleeIDList) > 1
+	c.addMember(e.CallerID, TileConnecting, e.CallMediaType == signaling.Video)
+	for _, id := range e.CalleeIDList {
+		if id != m.Self {
+			c.addMember(id, TileInviting, e.CallMediaType == signaling.Video)
+		}
+	}
+	m.History.start(HistoryEntry{
+		At: m.now(), Kind: HistoryIncoming, Peers: c.Peers(),
+		Group: c.Group, IsGroup: c.IsGroup, MediaType: c.MediaType,
+	})
+	if m.settings.Ringtone() {
+		m.sounds.StartRinging()
+	}
+	if !m.Focused {
+		m.notify(m.IncomingTitle(), m.Name(e.CallerID)+" is calling you")
+	}
+}
+
+// IncomingTitle is the incoming call's kind in words: "Incoming video
+// call", "Incoming group voice call", ...
+func (m *Model) IncomingTitle() string {
+	kind := "voice"
+	if m.Call.MediaType == signaling.Video {
+		kind = "video"
+	}
+	if m.Call.IsGroup {
+		return "Incoming group " + kind + " call"
+	}
+	return "Incoming " + kind + " call"
+}
+
+// IncomingText is the incoming dialog's line under the caller's name.
+func (m *Model) IncomingText() string {
+	kind := "a voice call"
+	if m.Call.MediaType == signaling.Video {
+		kind = "a video call"
+	}
+	if m.Call.IsGroup {
+		kind = "a group " + kind[2:]
+	}
+	return "invites you to " + kind
+}
+
+// AlsoOnCall lists the other invitees of a group call ("Also on the call:
+// bob, carol"); empty for a 1v1 call.
+func (m *Model) AlsoOnCall() string {
+	var others []signaling.UserID
+	for _, mb := range m.Call.Members {
+		if mb.ID != m.Call.Caller {
+			others = append(others, mb.ID)
+		}
+	}
+	if len(others) == 0 {
+		return ""
+	}
+	return "Also on the call: " + m.names(others)
+}
+
+// OutgoingText is the outgoing screen's status line.
+func (m *Model) OutgoingText() string {
+	if m.Call.IsGroup {
+		return "Calling " + m.names(m.Call.Peers()) + "…"
+	}
+	if len(m.Call.Members) == 1 {
+		return "Waiting for " + m.Name(m.Call.Members[0].ID) + " to answer…"
+	}
+	return "Calling…"
+}
+
+// TimerText is the call timer: mm:ss (hh:mm:ss after an hour) from
+// onCallBegin, "Connecting…" before it.
+func (m *Model) TimerText() string {
+	switch m.Call.Phase {
+	case PhaseConnected:
+		return formatCallDuration(m.now().Sub(m.Call.BeganAt))
+	case PhaseConnecting:
+		return "Connecting…"
+	case PhaseDialing:
+		return "Calling…"
+	}
+	return ""
+}
+
+func (m *Model) onCallBegin(e *call.CallBegin) {
+	switch m.Call.Phase {
+	case PhaseDialing, PhaseRinging, PhaseConnecting:
+	default:
+		m.log.Warn("onCallBegin without a call under way: ignored", "callId", e.CallID)
+		return
+	}
+	if !m.Call.matches(e.CallID) {
+		m.log.Warn("onCallBegin for another call: ignored", "callId", e.CallID, "current", m.Call.ID)
+		return
+	}
+	m.sounds.Stop()
+	c := &m.Call
+	c.ID = e.CallID
+	c.Phase = PhaseConnected
+	c.Role = e.CallRole
+	c.BeganAt = m.now()
+	if c.MediaType != e.CallMediaType {
+		c.MediaType = e.CallMediaType
+		c.Local.VideoOn = e.CallMediaType == signaling.Video
+	}
+	if !c.IsGroup {
+		for _, mb := range c.Members {
+			if mb.State == TileInviting {
+				mb.State = TileConnecting // answered; media on its way
+			}
+		}
+	}
+	m.changed(PartCall | PartTimer)
+	m.setScreen(ScreenInCall)
+}
+
+func (m *Model) onCallEnd(e *call.CallEnd) {
+	if m.Call.Phase == PhaseIdle || !m.Call.matches(e.CallID) {
+		m.log.Debug("onCallEnd for a call the UI has already ended", "callId", e.CallID)
+		return
+	}
+	m.Call.total, m.Call.hasTotal = secondsToDuration(e.TotalTime), true
+	total := formatCallDuration(m.Call.total)
+	var text string
+	switch e.Reason {
+	case signaling.ReasonOffline:
+		text = m.peerText() + " went offline · call ended"
+	case signaling.ReasonEndByServer:
+		text = "The server ended the call"
+	case signaling.ReasonConnectionFailed:
+		text = "The call dropped: the connection failed"
+	default:
+		text = "Call ended · " + total
+	}
+	m.finishCall(OutcomeAnswered, text)
+}
+
+func (m *Model) onCallCancelled(e *call.CallCancelled) {
+	if m.Call.Phase == PhaseIdle || !m.Call.matches(e.CallID) {
+		m.log.Debug("onCallCancelled for a call the UI has already ended", "callId", e.CallID)
+		return
+	}
+	if m.Call.Role == signaling.RoleCaller {
+		o, text := OutcomeFailed, "The call could not be connected"
+		peer, group := m.peerText(), m.Call.IsGroup
+		switch e.Reason {
+		case signaling.ReasonReject:
+			o, text = OutcomeDeclined, pick(group, "Nobody took the call", peer+" declined")
+		case signaling.ReasonNoResponse:
+			o, text = OutcomeNoAnswer, pick(group, "Nobody answered", peer+" did not answer")
+		case signaling.ReasonLineBusy:
+			o, text = OutcomeBusy, pick(group, "Nobody could take the call", peer+" is busy")
+		case signaling.ReasonOffline:
+			o, text = OutcomeNoAnswer, pick(group, "Nobody is online", peer+" is offline")
+		case signaling.ReasonCanceled, signaling.ReasonHangup:
+			o, text = OutcomeCancelled, "Call cancelled"
+		}
+		if m.Call.hasOutcome {
+			o = m.Call.outcome
+		}
+		m.finishCall(o, text)
+		return
+	}
+	caller := m.Name(m.Call.Caller)
+	o, text := OutcomeCancelled, caller+" cancelled the call"
+	switch e.Reason {
+	case signaling.ReasonNoResponse:
+		o, text = OutcomeNoAnswer, "Missed call from "+caller
+	case signaling.ReasonOtherDeviceAccepted:
+		o, text = OutcomeElsewhere, "Answered on another device"
+	case signaling.ReasonReject:
+		o, text = OutcomeDeclined, "Call declined"
+	case signaling.ReasonEndByServer, signaling.ReasonConnectionFailed:
+		o, text = OutcomeFailed, "The call from "+caller+" could not be connected"
+	}
+	m.finishCall(o, text)
+}
+
+// peerText names the other party of a 1v1 call.
+func (m *Model) peerText() string {
+	if !m.Call.IsGroup && len(m.Call.Members) == 1 {
+		return m.Name(m.Call.Members[0].ID)
+	}
+	return "The other party"
+}
+
+// pick is group when the call is a group call, else one.
+func pick(isGroup bool, group, one string) string {
+	if isGroup {
+		return group
+	}
+	return one
+}
+
+// onUserGone handles onUserReject, onUserNoResponse and onUserLineBusy:
+// a toast, and the member's tile goes. In a 1v1 call that is the end: the
+// engine's onCallCancelled or onCallEnd follows and the toast has said
+// why already.
+func (m *Model) onUserGone(callID signaling.CallID, id signaling.UserID, o Outcome, text string) {
+	if !m.ongoing(callID) {
+		m.log.Debug("user event for no current call", "userId", id)
+		return
+	}
+	m.toast(text)
+	m.Call.removeMember(id)
+	if !m.Call.IsGroup {
+		m.Call.endSaid = true
+		m.Call.outcome, m.Call.hasOutcome = o, true
+	}
+	m.changed(PartCall)
+}
+
+func (m *Model) onUserLeave(e *call.UserLeave) {
+	if !m.ongoing(e.CallID) || m.Call.Member(e.UserID) == nil {
+		return
+	}
+	m.Call.removeMember(e.UserID)
+	if m.Call.IsGroup {
+		m.toast(m.Name(e.UserID) + " left")
+	} else {
+		m.toast("Other party hung up")
+		m.Call.endSaid = true
+	}
+	m.Call.updateBanner()
+	m.changed(PartCall)
+}
+
+func (m *Model) onMediaTypeChanged(e *call.CallMediaTypeChanged) {
+	if !m.ongoing(e.CallID) || m.Call.MediaType == e.NewCallMediaType {
+		return
+	}
+	c := &m.Call
+	c.MediaType = e.NewCallMediaType
+	video := c.MediaType == signaling.Video
+	c.Local.VideoOn = video
+	for _, mb := range c.Members {
+		mb.VideoOn = video
+	}
+	c.Swapped = false
+	if video {
+		m.toast("Switched to a video call")
+	} else {
+		m.toast("Switched to a voice call")
+	}
+	m.changed(PartCall)
+}
+
+// sessionOver ends everything after onKickedOffline or onUserSigExpired
+// and shows the dialog that leads back to login.
+func (m *Model) sessionOver(a *Alert) {
+	if m.Call.Phase != PhaseIdle {
+		m.Call.endSaid = true
+		m.finishCall(OutcomeFailed, "")
+	}
+	m.sounds.Stop()
+	m.endSession()
+	m.Alert = a
+	m.changed(PartAlert)
+}

@@ -1,0 +1,138 @@
+package gui
+
+import (
+	"time"
+
+	"github.com/calla-rtc/calla/media"
+	"github.com/calla-rtc/calla/signaling"
+)
+
+// speakingVolume is TUICallKit's threshold: a member whose volume is above
+// it is speaking.
+const speakingVolume = 10
+
+// Banner texts for a bad network (TUICallKit's wording).
+const (
+	bannerLocalNetwork  = "Your network connection is poor"
+	bannerRemoteNetwork = "The other party's network connection is poor"
+)
+
+// Member is one person in the call as their tile shows them.
+type Member struct {
+	ID      signaling.UserID
+	State   TileState
+	VideoOn bool // camera on: video, else the avatar
+	AudioOn bool // microphone on, else the mic-off icon
+	Volume  int  // 0..100
+	Quality media.Quality
+}
+
+// Speaking reports whether the tile shows the speaking indicator.
+func (m *Member) Speaking() bool { return m.Volume > speakingVolume }
+
+// QualityBars is how many of the five network bars are lit: five for
+// Excellent down to one for Vbad; none for Down and for Unknown (the
+// view draws Down's empty bars red).
+func (m *Member) QualityBars() int {
+	if m.Quality >= media.QualityExcellent && m.Quality <= media.QualityVbad {
+		return 6 - int(m.Quality)
+	}
+	return 0
+}
+
+// CallState is the call's view model: everything the outgoing, incoming
+// and in-call views show.
+type CallState struct {
+	Phase     CallPhase
+	ID        signaling.CallID // empty until an event names it
+	Role      signaling.CallRole
+	Caller    signaling.UserID
+	Group     signaling.GroupID
+	IsGroup   bool
+	MediaType signaling.MediaType
+	UserData  string
+	// Members are the other people in the call, in the order they were
+	// invited or appeared.
+	Members []*Member
+	// Local is the user's own tile: AudioOn is the microphone, VideoOn
+	// the camera.
+	Local   Member
+	BeganAt time.Time // onCallBegin, for the timer
+	// Focus is the enlarged tile of a group call; empty for the grid.
+	Focus signaling.UserID
+	// Swapped puts the local video large in a 1v1 video call.
+	Swapped bool
+	// Banner warns of a bad network; empty when all is well.
+	Banner string
+
+	attempt    int         // counts calls, so a late result of an old call's action is ignored
+	cancelDial func() bool // cancels the queued Call/GroupCall request
+	endSaid    bool        // a toast already said why the call ends
+	outcome    Outcome     // for the history, when an earlier event said it
+	hasOutcome bool
+	total      time.Duration // onCallEnd's totalTime, for the history
+	hasTotal   bool
+}
+
+// Member returns the member with id, or nil.
+func (c *CallState) Member(id signaling.UserID) *Member {
+	for _, m := range c.Members {
+		if m.ID == id {
+			return m
+		}
+	}
+	return nil
+}
+
+// Peers are the other members' IDs.
+func (c *CallState) Peers() []signaling.UserID {
+	out := make([]signaling.UserID, len(c.Members))
+	for i, m := range c.Members {
+		out[i] = m.ID
+	}
+	return out
+}
+
+func (c *CallState) addMember(id signaling.UserID, s TileState, video bool) *Member {
+	if m := c.Member(id); m != nil {
+		return m
+	}
+	m := &Member{ID: id, State: s, AudioOn: true, VideoOn: video}
+	c.Members = append(c.Members, m)
+	return m
+}
+
+func (c *CallState) removeMember(id signaling.UserID) bool {
+	for i, m := range c.Members {
+		if m.ID == id {
+			c.Members = append(c.Members[:i], c.Members[i+1:]...)
+			if c.Focus == id {
+				c.Focus = ""
+			}
+			return true
+		}
+	}
+	return false
+}
+
+// updateBanner applies TUICallKit's rule: the local network first, then
+// any other member's.
+func (c *CallState) updateBanner() {
+	c.Banner = ""
+	if c.Local.Quality.IsBad() {
+		c.Banner = bannerLocalNetwork
+		return
+	}
+	for _, m := range c.Members {
+		if m.Quality.IsBad() {
+			c.Banner = bannerRemoteNetwork
+			return
+		}
+	}
+}
+
+// matches reports whether an event of call id belongs to this call: the
+// IDs agree, or one of them is not known yet.
+func (c *CallState) matches(id signaling.CallID) bool {
+	return c.ID == "" || id == "" || c.ID == id
+}

@@ -1,0 +1,167 @@
+package gui
+
+import (
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/calla-rtc/calla/signaling"
+)
+
+// historyView is the list of recent calls: incoming, outgoing and missed,
+// with when, who, the media and how long; each with a redial button.
+type historyView struct {
+	u     *ui
+	obj   fyne.CanvasObject
+	list  *widget.List
+	empty *widget.Label
+	shown []HistoryEntry
+}
+
+func newHistoryView(u *ui) *historyView {
+	v := &historyView{u: u}
+	v.list = widget.NewList(
+		func() int { return len(v.shown) },
+		func() fyne.CanvasObject { return newHistoryRow(u) },
+		func(id widget.ListItemID, o fyne.CanvasObject) {
+			if id < len(v.shown) {
+				o.(*historyRow).set(v.shown[id])
+			}
+		},
+	)
+	v.list.OnSelected = func(widget.ListItemID) { v.list.UnselectAll() }
+	v.empty = widget.NewLabelWithStyle("No calls yet.", fyne.TextAlignCenter, fyne.TextStyle{})
+	v.obj = container.NewBorder(header("Recent calls", u.m.Back), nil, nil, nil,
+		container.NewStack(v.list, container.NewCenter(v.empty)))
+	return v
+}
+
+func (v *historyView) object() fyne.CanvasObject { return v.obj }
+
+func (v *historyView) setShown(bool) {}
+
+func (v *historyView) refresh(p Part) {
+	if p&(PartHistory|PartContacts) == 0 {
+		return
+	}
+	v.shown = v.u.m.History.Entries()
+	v.list.Refresh()
+	if setVisible(v.empty, len(v.shown) == 0) {
+		relayout(v.obj)
+	}
+}
+
+// historyText is an entry's second line: "Missed video call",
+// "Outgoing voice call · 02:13", "Outgoing video call · declined".
+func historyText(e HistoryEntry) string {
+	media := "voice"
+	if e.MediaType == signaling.Video {
+		media = "video"
+	}
+	if e.IsGroup {
+		media = "group " + media
+	}
+	var s string
+	switch e.Kind {
+	case HistoryMissed:
+		s = "Missed " + media + " call"
+	case HistoryIncoming:
+		s = "Incoming " + media + " call"
+	default:
+		s = "Outgoing " + media + " call"
+	}
+	switch e.Outcome {
+	case OutcomeAnswered:
+		return s + " · " + formatCallDuration(time.Duration(e.Duration)*time.Second)
+	case OutcomeDeclined:
+		return s + " · declined"
+	case OutcomeNoAnswer:
+		if e.Kind == HistoryMissed {
+			return s
+		}
+		return s + " · no answer"
+	case OutcomeBusy:
+		return s + " · busy"
+	case OutcomeCancelled:
+		if e.Kind == HistoryMissed {
+			return s
+		}
+		return s + " · cancelled"
+	case OutcomeElsewhere:
+		return s + " · answered on another device"
+	}
+	return s + " · failed"
+}
+
+// historyWhen is an entry's time: the clock for today, else the date.
+func historyWhen(at, now time.Time) string {
+	at = at.Local()
+	y1, m1, d1 := at.Date()
+	y2, m2, d2 := now.Local().Date()
+	if y1 == y2 && m1 == m2 && d1 == d2 {
+		return at.Format("15:04")
+	}
+	if y1 == y2 {
+		return at.Format("Jan 2, 15:04")
+	}
+	return at.Format("Jan 2 2006")
+}
+
+// historyRow is one line of the history.
+type historyRow struct {
+	widget.BaseWidget
+	u       *ui
+	e       HistoryEntry
+	icon    *widget.Icon
+	who     *widget.Label
+	what    *widget.Label
+	when    *widget.Label
+	redial  *widget.Button
+	content *fyne.Container
+}
+
+func newHistoryRow(u *ui) *historyRow {
+	r := &historyRow{u: u}
+	r.icon = widget.NewIcon(theme.MailReplyIcon())
+	r.who = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	r.who.Truncation = fyne.TextTruncateEllipsis
+	r.what = widget.NewLabel("")
+	r.what.SizeName = theme.SizeNameCaptionText
+	r.when = widget.NewLabel("")
+	r.when.SizeName = theme.SizeNameCaptionText
+	r.redial = widget.NewButtonWithIcon("", iconPhone, func() { u.m.Redial(r.e) })
+	r.content = container.NewBorder(nil, nil, r.icon, container.NewHBox(container.NewCenter(r.when), container.NewCenter(r.redial)),
+		container.NewVBox(r.who, r.what))
+	r.ExtendBaseWidget(r)
+	return r
+}
+
+func (r *historyRow) set(e HistoryEntry) {
+	r.e = e
+	r.who.SetText(r.u.m.names(e.Peers))
+	r.what.SetText(historyText(e))
+	r.when.SetText(historyWhen(e.At, r.u.m.now()))
+	switch e.Kind {
+	case HistoryMissed:
+		r.icon.SetResource(theme.NewErrorThemedResource(theme.MailReplyIcon()))
+		r.what.Importance = widget.DangerImportance
+	case HistoryIncoming:
+		r.icon.SetResource(theme.MailReplyIcon())
+		r.what.Importance = widget.MediumImportance
+	default:
+		r.icon.SetResource(theme.MailForwardIcon())
+		r.what.Importance = widget.MediumImportance
+	}
+	r.what.Refresh()
+	if e.MediaType == signaling.Video {
+		r.redial.SetIcon(iconCamera)
+	} else {
+		r.redial.SetIcon(iconPhone)
+	}
+	r.content.Refresh() // the texts' widths changed: lay the row out again
+}
+
+func (r *historyRow) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(r.content) }

@@ -1,0 +1,20 @@
+package gui
+
+import (
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	_ "github.com/calla-rtc/calla/internal/posixlocale" // before Fyne reads the locale
+)
+
+// TestMain fails the package's tests if any goroutine is left running
+// after them: the event loop, the ticker, the action queue's worker and
+// the video views' timers must all have stopped.
+//
+// The history shows times in the local zone; the goldens are in UTC.
+func TestMain(m *testing.M) {
+	time.Local = time.UTC
+	goleak.VerifyTestMain(m)
+}

@@ -1,0 +1,64 @@
+package gui
+
+import "fyne.io/fyne/v2"
+
+// Preference keys. They are stored by Fyne (app.Preferences()), in the
+// user's config directory on a desktop.
+const (
+	prefServer     = "server"
+	prefUser       = "user"
+	prefCamera     = "camera"
+	prefMicrophone = "microphone"
+	prefSpeaker    = "speaker"
+	prefRingtone   = "ringtone"
+	prefTheme      = "theme"
+)
+
+// ThemeChoice is the theme the user picked.
+type ThemeChoice string
+
+// Theme choices.
+const (
+	ThemeSystem ThemeChoice = "system" // follow the desktop
+	ThemeLight  ThemeChoice = "light"
+	ThemeDark   ThemeChoice = "dark"
+)
+
+func (t ThemeChoice) String() string { return string(t) }
+
+// Settings are the user's settings kept with Fyne preferences: the server
+// and user to sign in with, the devices, whether the ringtone plays, and
+// the theme.
+type Settings struct {
+	p fyne.Preferences
+}
+
+// NewSettings reads and writes settings in p.
+func NewSettings(p fyne.Preferences) *Settings { return &Settings{p: p} }
+
+func (s *Settings) Server() string         { return s.p.String(prefServer) }
+func (s *Settings) SetServer(v string)     { s.p.SetString(prefServer, v) }
+func (s *Settings) User() string           { return s.p.String(prefUser) }
+func (s *Settings) SetUser(v string)       { s.p.SetString(prefUser, v) }
+func (s *Settings) Camera() string         { return s.p.String(prefCamera) }
+func (s *Settings) SetCamera(id string)    { s.p.SetString(prefCamera, id) }
+func (s *Settings) Microphone() string     { return s.p.String(prefMicrophone) }
+func (s *Settings) SetMicrophone(v string) { s.p.SetString(prefMicrophone, v) }
+func (s *Settings) Speaker() string        { return s.p.String(prefSpeaker) }
+func (s *Settings) SetSpeaker(id string)   { s.p.SetString(prefSpeaker, id) }
+
+// Ringtone reports whether an incoming call rings; on by default.
+func (s *Settings) Ringtone() bool      { return s.p.BoolWithFallback(prefRingtone, true) }
+func (s *Settings) SetRingtone(on bool) { s.p.SetBool(prefRingtone, on) }
+
+// Theme is the chosen theme; ThemeSystem by default or when the stored
+// value is not one Calla knows.
+func (s *Settings) Theme() ThemeChoice {
+	switch t := ThemeChoice(s.p.String(prefTheme)); t {
+	case ThemeLight, ThemeDark:
+		return t
+	}
+	return ThemeSystem
+}
+
+func (s *Settings) SetTheme(t ThemeChoice) { s.p.SetString(prefTheme, string(t)) }

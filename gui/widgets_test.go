@@ -1,0 +1,328 @@
+package gui
+
+import (
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/calla-rtc/calla/call"
+	"github.com/calla-rtc/calla/signaling"
+)
+
+// find returns the first object under o (overlays included when o is a
+// canvas's) of type T that ok accepts.
+func find[T fyne.CanvasObject](t *testing.T, c fyne.Canvas, ok func(T) bool) T {
+	t.Helper()
+	roots := []fyne.CanvasObject{c.Content()}
+	roots = append(roots, c.Overlays().List()...)
+	for _, root := range roots {
+		for _, o := range test.LaidOutObjects(root) {
+			if x, is := o.(T); is && o.Visible() && (ok == nil || ok(x)) {
+				return x
+			}
+		}
+	}
+	var zero T
+	t.Fatalf("no visible %T on the canvas matches", zero)
+	return zero
+}
+
+// dialogButton is a button of the dialog on top.
+func dialogButton(t *testing.T, c fyne.Canvas, text string) *widget.Button {
+	t.Helper()
+	for _, o := range test.LaidOutObjects(c.Overlays().Top()) {
+		if b, ok := o.(*widget.Button); ok && b.Text == text {
+			return b
+		}
+	}
+	t.Fatalf("no %q button in the dialog", text)
+	return nil
+}
+
+func button(t *testing.T, c fyne.Canvas, text string) *widget.Button {
+	t.Helper()
+	return find(t, c, func(b *widget.Button) bool { return b.Text == text })
+}
+
+func contactRowOf(t *testing.T, r *uiRig, id signaling.UserID) *contactRow {
+	t.Helper()
+	return find(t, r.win.Canvas(), func(row *contactRow) bool { return row.c.ID == id })
+}
+
+// tapCheck taps a check box on its box (a check ignores taps beside it).
+func tapCheck(c *widget.Check) {
+	test.TapAt(c, fyne.NewPos(8, c.Size().Height/2))
+}
+
+func typeKey(r *uiRig, k fyne.KeyName) {
+	r.win.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: k})
+}
+
+func TestTaps(t *testing.T) {
+	video := signaling.Video
+	rows := []struct {
+		name    string
+		setup   func(r *uiRig)
+		tap     func(t *testing.T, r *uiRig)
+		methods string
+	}{
+		{"tapping Accept on the ringing dialog accepts the call",
+			func(r *uiRig) { r.screenContacts(); r.ringing(video, false) },
+			func(t *testing.T, r *uiRig) { test.Tap(r.ui.incoming.accept) }, "Accept"},
+		{"tapping Decline on the ringing dialog rejects the call",
+			func(r *uiRig) { r.screenContacts(); r.ringing(video, false) },
+			func(t *testing.T, r *uiRig) { test.Tap(r.ui.incoming.decline) }, "Reject"},
+		{"tapping Voice only on the ringing dialog accepts the video call as audio",
+			func(r *uiRig) { r.screenContacts(); r.ringing(video, false) },
+			func(t *testing.T, r *uiRig) { test.Tap(r.ui.incoming.asAudio) }, "AcceptAsAudio"},
+		{"tapping Cancel on the outgoing screen hangs up",
+			func(r *uiRig) { r.screenOutgoing() },
+			func(t *testing.T, r *uiRig) { test.Tap(button(t, r.win.Canvas(), "Cancel")) }, "Hangup"},
+		{"tapping Hang up in a call hangs up",
+			func(r *uiRig) { r.screenCall1v1() },
+			func(t *testing.T, r *uiRig) { test.Tap(button(t, r.win.Canvas(), "Hang up")) }, "Hangup"},
+		{"tapping Mute and then Unmute closes and opens the microphone",
+			func(r *uiRig) { r.screenCall1v1() },
+			func(t *testing.T, r *uiRig) {
+				test.Tap(button(t, r.win.Canvas(), "Mute"))
+				test.Tap(button(t, r.win.Canvas(), "Unmute"))
+			}, "CloseMicrophone OpenMicrophone"},
+		{"tapping Stop video and then Start video closes and opens the camera",
+			func(r *uiRig) { r.screenCall1v1() },
+			func(t *testing.T, r *uiRig) {
+				test.Tap(button(t, r.win.Canvas(), "Stop video"))
+				test.Tap(button(t, r.win.Canvas(), "Start video"))
+			}, "CloseCamera OpenCamera"},
+		{"tapping Voice only in a video call asks to switch to audio",
+			func(r *uiRig) { r.screenCall1v1() },
+			func(t *testing.T, r *uiRig) { test.Tap(r.ui.inCall.toAudio) }, "SwitchCallMediaType"},
+		{"inviting dave from the Invite dialog invites him",
+			func(r *uiRig) { r.screenGroup4(); r.apply(&call.UserLeave{CallID: "c1", UserID: "dave"}) },
+			func(t *testing.T, r *uiRig) {
+				test.Tap(r.ui.inCall.invite)
+				c := r.win.Canvas()
+				group := find(t, c, func(g *widget.CheckGroup) bool { return len(g.Options) > 0 })
+				group.SetSelected([]string{"dave (dave)"})
+				test.Tap(dialogButton(t, c, "Invite"))
+			}, "InviteUser"},
+		{"tapping a contact's phone button makes a voice call",
+			func(r *uiRig) { r.screenContacts() },
+			func(t *testing.T, r *uiRig) { test.Tap(contactRowOf(t, r, "carol").audio) }, "Call"},
+		{"tapping a contact's camera button makes a video call",
+			func(r *uiRig) { r.screenContacts() },
+			func(t *testing.T, r *uiRig) { test.Tap(contactRowOf(t, r, "bob").video) }, "Call"},
+		{"picking two contacts and tapping Group video call makes a group call",
+			func(r *uiRig) { r.screenContacts() },
+			func(t *testing.T, r *uiRig) {
+				tapCheck(contactRowOf(t, r, "bob").pick)
+				tapCheck(contactRowOf(t, r, "erin").pick)
+				test.Tap(button(t, r.win.Canvas(), "Group video call"))
+			}, "GroupCall"},
+		{"tapping redial in the history calls again",
+			func(r *uiRig) { r.screenHistory() },
+			func(t *testing.T, r *uiRig) {
+				row := find(t, r.win.Canvas(), func(h *historyRow) bool { return h.e.Kind == HistoryMissed })
+				test.Tap(row.redial)
+			}, "Call"},
+		{"typing M in a call mutes",
+			func(r *uiRig) { r.screenCall1v1() },
+			func(t *testing.T, r *uiRig) { typeKey(r, fyne.KeyM) }, "CloseMicrophone"},
+		{"typing V in a call turns the camera off",
+			func(r *uiRig) { r.screenCall1v1() },
+			func(t *testing.T, r *uiRig) { typeKey(r, fyne.KeyV) }, "CloseCamera"},
+		{"typing Enter while ringing accepts",
+			func(r *uiRig) { r.screenContacts(); r.ringing(video, false) },
+			func(t *testing.T, r *uiRig) { typeKey(r, fyne.KeyReturn) }, "Accept"},
+		{"typing Esc while ringing declines",
+			func(r *uiRig) { r.screenContacts(); r.ringing(video, false) },
+			func(t *testing.T, r *uiRig) { typeKey(r, fyne.KeyEscape) }, "Reject"},
+		{"typing Esc in a call hangs up",
+			func(r *uiRig) { r.screenCall1v1() },
+			func(t *testing.T, r *uiRig) { typeKey(r, fyne.KeyEscape) }, "Hangup"},
+		{"typing M on the contact list does nothing",
+			func(r *uiRig) { r.screenContacts() },
+			func(t *testing.T, r *uiRig) { typeKey(r, fyne.KeyM) }, ""},
+		{"signing in from the form logs in with what was typed",
+			func(r *uiRig) {},
+			func(t *testing.T, r *uiRig) {
+				test.Type(r.ui.login.server, "ws://127.0.0.1:8443/ws")
+				test.Type(r.ui.login.user, "alice")
+				test.Tap(r.ui.login.signIn)
+			}, "Login"},
+		{"picking a camera in the call's Devices dialog switches the camera",
+			func(r *uiRig) { r.screenCall1v1() },
+			func(t *testing.T, r *uiRig) {
+				test.Tap(r.ui.inCall.devices)
+				var sel *widget.Select
+				for _, o := range test.LaidOutObjects(r.win.Canvas().Overlays().Top()) {
+					if s, ok := o.(*widget.Select); ok && len(s.Options) > 0 && strings.Contains(s.Options[0], "pattern") {
+						sel = s
+					}
+				}
+				if sel == nil {
+					t.Fatal("no camera picker in the Devices dialog")
+				}
+				sel.SetSelected(sel.Options[0])
+			}, "SwitchCamera"},
+		{"picking a microphone in the settings selects it",
+			func(r *uiRig) { r.screenSettings() },
+			func(t *testing.T, r *uiRig) {
+				sel := find(t, r.win.Canvas(), func(s *widget.Select) bool { return len(s.Options) > 0 && strings.Contains(s.Options[0], "tone") })
+				sel.SetSelected(sel.Options[0])
+			}, "SelectMicrophone"},
+	}
+	for _, row := range rows {
+		t.Run(row.name, func(t *testing.T) {
+			r := newUIRig(t)
+			row.setup(r)
+			r.eng.Reset()
+			row.tap(t, r)
+			want(t, "engine calls", strings.Join(r.eng.Methods(), " "), row.methods)
+		})
+	}
+}
+
+func TestContactSearchFiltersTheList(t *testing.T) {
+	r := newUIRig(t)
+	r.screenContacts()
+	test.Type(r.ui.list.search, "wal")
+	want(t, "shown", len(r.ui.list.shown), 1)
+	want(t, "who", r.ui.list.shown[0].Name(), "Erin Walsh")
+	r.ui.list.search.SetText("nobody")
+	want(t, "empty text", r.ui.list.empty.Text, "Nobody matches \u201cnobody\u201d.")
+}
+
+func TestTapOnTiles(t *testing.T) {
+	t.Run("a tap on the remote video of a 1v1 call swaps it with the local preview", func(t *testing.T) {
+		r := newUIRig(t)
+		r.screenCall1v1()
+		test.Tap(r.ui.inCall.tiles["bob"])
+		want(t, "swapped", r.m.Call.Swapped, true)
+		want(t, "large tile", r.ui.inCall.stage.Objects[0].(*tileView).local, true)
+	})
+	t.Run("a tap on a group tile enlarges it, a second tap returns to the grid", func(t *testing.T) {
+		r := newUIRig(t)
+		r.screenGroup4()
+		test.Tap(r.ui.inCall.tiles["carol"])
+		if _, ok := r.ui.inCall.stage.Layout.(focusLayout); !ok {
+			t.Fatalf("layout is %T, want focusLayout", r.ui.inCall.stage.Layout)
+		}
+		want(t, "large tile", r.ui.inCall.stage.Objects[0].(*tileView).id, signaling.UserID("carol"))
+		test.Tap(r.ui.inCall.tiles["carol"])
+		if _, ok := r.ui.inCall.stage.Layout.(gridLayout); !ok {
+			t.Fatalf("layout is %T, want gridLayout", r.ui.inCall.stage.Layout)
+		}
+	})
+}
+
+func TestVideoViews(t *testing.T) {
+	r := newUIRig(t)
+	r.screenContacts()
+	r.m.CallUser("bob", signaling.Video)
+	if r.eng.LocalSink() != r.ui.out.preview {
+		t.Fatalf("the outgoing screen's preview is not the local preview's sink")
+	}
+	r.apply(&call.CallBegin{CallID: "c1", CallMediaType: signaling.Video, CallRole: signaling.RoleCaller})
+	if r.eng.LocalSink() != r.ui.inCall.local.vid {
+		t.Fatalf("in the call, the local tile is not the local preview's sink")
+	}
+	if r.eng.RemoteSink("bob") == nil {
+		t.Fatal("no remote view started for bob")
+	}
+	tile := r.ui.inCall.tiles["bob"]
+	tr := test.WidgetRenderer(tile).(*tileRenderer)
+	if tile.vid.Image.Visible() || !tr.spinnerBox.Visible() {
+		t.Fatal("before bob joins or sends video, his tile shows video or no spinner")
+	}
+	r.eng.SendRemoteFrame("bob", 64, 48, [4]uint8{255, 0, 0, 255})
+	if !tile.vid.HasFrame() || !tile.vid.Image.Visible() || tr.spinnerBox.Visible() {
+		t.Fatal("bob's first frame does not replace the spinner and avatar in his tile")
+	}
+	r.apply(&call.UserJoin{CallID: "c1", UserID: "bob"})
+	r.apply(&call.UserVideoAvailable{CallID: "c1", UserID: "bob", IsVideoAvailable: false})
+	if tile.vid.Image.Visible() {
+		t.Fatal("bob's camera is off but his tile shows video, not the avatar")
+	}
+	r.apply(&call.CallEnd{CallID: "c1", TotalTime: 1, Reason: signaling.ReasonHangup})
+	if r.eng.RemoteSink("bob") != nil || r.eng.LocalSink() != nil {
+		t.Fatal("views still started after the call ended")
+	}
+	want(t, "StopRemoteView calls", r.eng.Count("StopRemoteView"), 1)
+}
+
+func TestTileShowsTheMember(t *testing.T) {
+	r := newUIRig(t)
+	r.screenGroup4()
+	carol := r.ui.inCall.tiles["carol"]
+	rr := test.WidgetRenderer(carol).(*tileRenderer)
+	want(t, "carol's mic-off icon", rr.micOff.Visible(), true)
+	want(t, "carol's avatar", rr.avatar.Visible(), true)
+	dave := test.WidgetRenderer(r.ui.inCall.tiles["dave"]).(*tileRenderer)
+	want(t, "dave's spinner", dave.spinnerBox.Visible(), true)
+	want(t, "dave's status", dave.status.Text, "Calling…")
+	bob := test.WidgetRenderer(r.ui.inCall.tiles["bob"]).(*tileRenderer)
+	want(t, "bob speaking", bob.outline.StrokeColor == colorAccept, true)
+	want(t, "bob's video", bob.t.vid.Image.Visible(), true)
+	want(t, "carol's bars lit", rr.bars[1].FillColor == colorDecline && rr.bars[2].FillColor == colorBarOff, true)
+	want(t, "banner", r.ui.inCall.bannerText.Text, "The other party's network connection is poor")
+	want(t, "timer", r.ui.inCall.timer.Text, "05:07")
+	want(t, "title", r.ui.inCall.title.Text, "Group call · 4 people")
+}
+
+func TestSessionEndedDialogLeadsToLogin(t *testing.T) {
+	r := newUIRig(t)
+	r.screenCall1v1()
+	r.apply(&call.KickedOffline{})
+	c := r.win.Canvas()
+	test.Tap(button(t, c, "Sign in again"))
+	want(t, "screen", r.m.Screen, ScreenLogin)
+	want(t, "dialog gone", r.m.Alert == nil, true)
+	if c.Overlays().Top() != nil {
+		t.Fatal("a dialog is still open")
+	}
+}
+
+func TestSettingsAreKept(t *testing.T) {
+	r := newUIRig(t)
+	r.screenSettings()
+	test.Tap(r.ui.set.ringtone)
+	want(t, "ringtone", r.m.settings.Ringtone(), false)
+	r.ui.set.theme.SetSelected("Dark")
+	want(t, "theme", r.m.settings.Theme(), ThemeDark)
+	if th, ok := r.app.Settings().Theme().(callaTheme); !ok || th.choice != ThemeDark {
+		t.Fatalf("theme applied = %#v, want callaTheme dark", r.app.Settings().Theme())
+	}
+	r.ui.set.server.SetText("ws://10.0.0.1:1/ws")
+	want(t, "server", r.m.settings.Server(), "ws://10.0.0.1:1/ws")
+}
+
+func TestToastsShowAndGo(t *testing.T) {
+	r := newUIRig(t)
+	r.screenContacts()
+	r.apply(&call.Error{Code: signaling.CodeSignalingSendFail, Message: "dial tcp: refused"})
+	want(t, "toasts shown", len(r.ui.toastBox.Objects), 1)
+	md := test.RenderObjectToMarkup(r.ui.toastBox)
+	if !strings.Contains(md, "Calla could not reach the server.") || !strings.Contains(md, "dial tcp: refused") {
+		t.Fatalf("toast markup lacks the message:\n%s", md)
+	}
+	r.clock.advance(errorToastLife)
+	r.m.Tick()
+	want(t, "toasts after their time", len(r.ui.toastBox.Objects), 0)
+}
+
+func TestSpinnersTurnOnlyOnScreen(t *testing.T) {
+	r := newUIRig(t)
+	r.screenContacts()
+	r.ringing(signaling.Video, false)
+	bob := r.ui.inCall.tiles["bob"]
+	if bob == nil || bob.animated {
+		t.Fatalf("while ringing, bob's tile is %v: want it made (the engine's sink) but not animated", bob)
+	}
+	r.m.Accept()
+	want(t, "animated in the call", bob.animated, true)
+	r.m.Hangup()
+	want(t, "animated after the call", bob.animated, false)
+}

@@ -18,11 +18,16 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"sort"
 	"strings"
 	"syscall"
+
+	"github.com/calla-rtc/calla/call"
+	"github.com/calla-rtc/calla/media"
+	"github.com/calla-rtc/calla/signaling"
 )
 
 // Exit statuses.
@@ -43,6 +48,13 @@ type DesktopOptions struct {
 	User    string
 	UserSig string
 	Data    string // directory for local state; empty means the user's config dir
+
+	// Set by runDesktop for the app.
+	Engine   *call.Engine
+	Sounds   *media.SoundPlayer
+	Local    bool             // the embedded default: log in by itself, show the echo bot
+	EchoUser signaling.UserID // the echo bot's id in local mode
+	Logger   *slog.Logger
 }
 
 // Env is what a command runs with: its streams, its environment, and the
@@ -181,33 +193,3 @@ func runVersion(_ context.Context, env *Env, args []string) int {
 	return ExitOK
 }
 
-func runDesktop(ctx context.Context, env *Env, args []string) int {
-	var opts DesktopOptions
-	fs := newFlags(env, "calla", "calla [--server URL --user ID [--usersig SIG]] [--data DIR]")
-	envString(env, fs, &opts.Server, "server", "CALLA_SERVER", "", "signaling server `URL`, e.g. ws://host:8443/ws; empty: a local server in this process")
-	envString(env, fs, &opts.User, "user", "CALLA_USER", "", "user `ID` to log in as")
-	envString(env, fs, &opts.UserSig, "usersig", "CALLA_USERSIG", "", "UserSig for --user (from 'calla usersig')")
-	envString(env, fs, &opts.Data, "data", "CALLA_DATA", "", "`DIR` for call history and local state")
-	fs.Usage = func() {
-		usage(fs.Output())
-		fmt.Fprint(fs.Output(), "\nDesktop flags:\n")
-		fs.PrintDefaults()
-	}
-	if code := parse(env, fs, args); code >= 0 {
-		return code
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(env.Stderr, "calla: unknown command %q\n\n", fs.Arg(0))
-		usage(env.Stderr)
-		return ExitUsage
-	}
-	if env.Desktop == nil {
-		fmt.Fprintln(env.Stderr, "calla: this build has no desktop app")
-		return ExitFailure
-	}
-	if err := env.Desktop(ctx, opts); err != nil {
-		fmt.Fprintf(env.Stderr, "calla: %v\n", err)
-		return ExitFailure
-	}
-	return ExitOK
-}

@@ -69,9 +69,11 @@ func TestDesktopReadsFlagsAndEnvironment(t *testing.T) {
 	if code, _, errs := run(t, env, desktop); code != ExitOK {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	want := DesktopOptions{Server: "ws://env:1/ws", User: "envuser", UserSig: "sig", Data: "/d"}
-	if got != want {
-		t.Errorf("from the environment: got %+v, want %+v", got, want)
+	if got.Server != "ws://env:1/ws" || got.User != "envuser" || got.UserSig != "sig" || got.Data != "/d" {
+		t.Errorf("from the environment: got %+v", got)
+	}
+	if got.Engine == nil || got.Sounds == nil || got.Local {
+		t.Errorf("with a server: want an engine and sounds, not local mode: %+v", got)
 	}
 
 	if code, _, errs := run(t, env, desktop, "--user", "flaguser", "--server", "ws://flag:2/ws"); code != ExitOK {
@@ -79,5 +81,20 @@ func TestDesktopReadsFlagsAndEnvironment(t *testing.T) {
 	}
 	if got.User != "flaguser" || got.Server != "ws://flag:2/ws" || got.UserSig != "sig" {
 		t.Errorf("flags must win over the environment: got %+v", got)
+	}
+}
+
+// TestDesktopLocalModeStartsTheEmbeddedServer: with no server configured,
+// the app gets a local server's URL, a UserSig for the local user, and the
+// echo bot's id.
+func TestDesktopLocalModeStartsTheEmbeddedServer(t *testing.T) {
+	var got DesktopOptions
+	desktop := func(_ context.Context, o DesktopOptions) error { got = o; return nil }
+	code, _, errs := run(t, map[string]string{"CALLA_DATA": t.TempDir()}, desktop, "--user", "newcomer", "--log-level", "warn")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if !got.Local || !strings.HasPrefix(got.Server, "ws://127.0.0.1:") || got.UserSig == "" || got.EchoUser != "echo" || got.User != "newcomer" {
+		t.Errorf("local mode options: %+v", got)
 	}
 }

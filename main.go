@@ -34,5 +34,6 @@ func runDesktop(ctx context.Context, o cli.DesktopOptions) error {
 	return gui.Run(ctx, app.NewWithID(appID), gui.Options{
 		Server: o.Server, User: o.User, UserSig: o.UserSig, Data: o.Data,
 		Engine: o.Engine, Sounds: sounds, Local: o.Local, EchoUser: o.EchoUser, Logger: o.Logger,
+		AutoLogin: o.Server != "" && o.User != "" && o.UserSig != "",
 	})
 }

@@ -48,6 +48,7 @@ func (e *Engine) Login(ctx context.Context, p LoginParams) error {
 				return
 			}
 			e.client, e.clientEvents, e.self = cl, cl.Events(), p.UserID
+			e.log.Info("logged in", "user", p.UserID, "server", p.Server)
 			e.emit(&ConnectionChanged{State: Connected})
 			for _, u := range cl.LoginDirectory() {
 				e.emit(presenceOf(u))

@@ -220,7 +220,37 @@ func (e *Engine) request(f func(ctx context.Context, c *signaling.Client) error)
 	return f(ctx, e.client)
 }
 
-func (e *Engine) emit(ev Event) { e.events.push(ev) }
+func (e *Engine) emit(ev Event) {
+	switch ev := ev.(type) {
+	case *CallReceived, *CallBegin, *CallEnd, *CallCancelled, *UserJoin, *UserLeave,
+		*CallMediaTypeChanged, *KickedOffline, *UserSigExpired:
+		e.log.Info(ev.EventName(), "call", callIDOf(ev))
+	case *Error:
+		e.log.Warn("onError", "code", ev.Code, "message", ev.Message)
+	}
+	e.events.push(ev)
+}
+
+// callIDOf is the call an event is about, for logs.
+func callIDOf(ev Event) signaling.CallID {
+	switch ev := ev.(type) {
+	case *CallReceived:
+		return ev.CallID
+	case *CallBegin:
+		return ev.CallID
+	case *CallEnd:
+		return ev.CallID
+	case *CallCancelled:
+		return ev.CallID
+	case *UserJoin:
+		return ev.CallID
+	case *UserLeave:
+		return ev.CallID
+	case *CallMediaTypeChanged:
+		return ev.CallID
+	}
+	return ""
+}
 
 func closedChan() chan struct{} {
 	c := make(chan struct{})

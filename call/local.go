@@ -19,7 +19,7 @@ import (
 // "Echo Test" contact of the first run.
 const (
 	EchoUserID   signaling.UserID = "echo"
-	EchoNickname                  = "Echo Test"
+	EchoNickname string           = "Echo Test"
 )
 
 // Local is the embedded default of the desktop app (DESIGN §4): a

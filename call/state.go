@@ -2,6 +2,7 @@ package call
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/pion/webrtc/v4"
@@ -43,13 +44,12 @@ type callState struct {
 	session *media.Session
 	// started is closed when session.Start has finished; startErr is then
 	// its result. whenStarted queues work until then.
-	started     bool
-	startErr    error
-	afterStart  []func(error)
-	accepted    bool // Accept or Join was sent
-	members     map[signaling.UserID]*member
-	held        map[signaling.UserID][]media.Signal // signals from members we have no peer for yet
-	failedPeers int
+	started    bool
+	startErr   error
+	afterStart []func(error)
+	accepted   bool // Accept or Join was sent
+	members    map[signaling.UserID]*member
+	held       map[signaling.UserID][]media.Signal // signals from members we have no peer for yet
 }
 
 // member is another user in the call's media room.
@@ -286,7 +286,12 @@ func (e *Engine) leaveCall(reason signaling.EndReason) {
 		err = e.request(func(ctx context.Context, cl *signaling.Client) error { return cl.Hangup(ctx, c.id) })
 	}
 	if err != nil || c.id == "" {
-		if err != nil {
+		var se *signaling.Error
+		switch {
+		case errors.As(err, &se) && se.Code == signaling.CodeRequestRefused:
+			// The server has ended it already; its event is on the way.
+			e.log.Debug("the call had ended on the server", "call", c.id)
+		case err != nil:
 			e.log.Warn("could not tell the server the call ended", "call", c.id, "err", err)
 		}
 		if e.call == c {

@@ -192,4 +192,3 @@ func runVersion(_ context.Context, env *Env, args []string) int {
 	fmt.Fprintf(env.Stdout, "calla %s\n", Version)
 	return ExitOK
 }
-

@@ -32,7 +32,7 @@ func init() {
 // account is how a headless client logs in.
 type account struct {
 	server, user, userSig, secretFile, appID, logLevel string
-	loopback                                          bool
+	loopback                                           bool
 }
 
 func (a *account) declare(env *Env, fs *flag.FlagSet) {

@@ -48,6 +48,9 @@ type Options struct {
 	// Server, User, UserSig) and EchoUser shows as "Echo Test".
 	Local    bool
 	EchoUser signaling.UserID
+	// AutoLogin signs in with Server, User and UserSig at start outside
+	// local mode too; the login form shows if that fails.
+	AutoLogin bool
 	// Logger receives the GUI's logs; nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -135,6 +138,7 @@ func startSession(a fyne.App, w fyne.Window, opts Options, do func(func())) *ses
 		Notify: func(title, body string) { a.SendNotification(fyne.NewNotification(title, body)) },
 		Log:    log, Local: opts.Local, EchoUser: opts.EchoUser,
 		LocalLogin: call.LoginParams{Server: opts.Server, UserID: signaling.UserID(opts.User), UserSig: opts.UserSig},
+		AutoLogin:  opts.AutoLogin,
 	})
 	s.ui = newUI(a, w, s.m, eng, do)
 	s.ui.login.prefill(opts.Server, opts.User, opts.UserSig)

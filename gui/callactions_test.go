@@ -282,6 +282,21 @@ func TestLogin(t *testing.T) {
 		r.m.Login(call.LoginParams{Server: "ws://h/ws", UserID: "alice"})
 		want(t, "engine calls", strings.Join(r.eng.Methods(), " "), "Login SwitchCamera SelectAudioPlaybackDevice")
 	})
+	t.Run("given a server, user and UserSig on the command line it signs in by itself", func(t *testing.T) {
+		r := newRig(t, func(c *modelConfig) {
+			c.AutoLogin = true
+			c.LocalLogin = call.LoginParams{Server: "ws://h:1/ws", UserID: "bob", UserSig: "sig"}
+		})
+		r.m.Start()
+		want(t, "screen", r.m.Screen, ScreenContacts)
+		want(t, "engine calls", r.eng.Methods()[0], "Login")
+	})
+	t.Run("without them it waits on the login form", func(t *testing.T) {
+		r := newRig(t)
+		r.m.Start()
+		want(t, "screen", r.m.Screen, ScreenLogin)
+		want(t, "engine calls", len(r.eng.Calls()), 0)
+	})
 	t.Run("local mode signs in by itself and shows Echo Test first", func(t *testing.T) {
 		r := newRig(t, localMode("echo"))
 		r.m.Start()

@@ -82,7 +82,7 @@ func newContactsView(u *ui) *contactsView {
 		v.hint,
 		v.search,
 	)
-	v.obj = container.NewBorder(v.top, v.group, nil, nil, container.NewStack(v.list, container.NewCenter(v.empty)))
+	v.obj = container.NewBorder(v.top, v.group, nil, nil, container.NewStack(v.list, container.NewCenter(container.New(widthLayout{420}, v.empty))))
 	return v
 }
 

@@ -56,7 +56,11 @@ type modelConfig struct {
 	// and EchoUser is the Echo Test contact.
 	Local      bool
 	LocalLogin call.LoginParams
-	EchoUser   signaling.UserID
+	// AutoLogin signs in with LocalLogin at start outside local mode too
+	// (the command line gave the server, user and UserSig); the login
+	// form stays for a failure.
+	AutoLogin bool
+	EchoUser  signaling.UserID
 	// NewGroupID names a new group call; nil draws a random ID.
 	NewGroupID func() signaling.GroupID
 }
@@ -82,6 +86,7 @@ type Model struct {
 	// Local is local mode (login skipped, Echo Test contact).
 	Local      bool
 	localLogin call.LoginParams
+	autoLogin  bool
 
 	Screen Screen
 	// Self is the signed-in user; empty before login.
@@ -113,7 +118,7 @@ func newModel(cfg modelConfig) *Model {
 	m := &Model{
 		eng: cfg.Engine, run: cfg.Runner, sounds: cfg.Sounds, settings: cfg.Settings,
 		save: cfg.Save, notify: cfg.Notify, now: cfg.Now, log: cfg.Log, newGroup: cfg.NewGroupID,
-		Local: cfg.Local, localLogin: cfg.LocalLogin,
+		Local: cfg.Local, localLogin: cfg.LocalLogin, autoLogin: cfg.AutoLogin,
 		Screen:     ScreenLogin,
 		Connection: call.Disconnected,
 		Contacts:   newContacts(cfg.EchoUser),
@@ -289,7 +294,7 @@ func validUserID(s string) bool {
 // Start begins the session: in local mode it signs in by itself;
 // otherwise the login form waits for the user.
 func (m *Model) Start() {
-	if m.Local {
+	if m.Local || m.autoLogin {
 		m.Login(m.localLogin)
 	}
 }

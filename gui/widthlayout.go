@@ -15,9 +15,16 @@ func (l widthLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	}
 }
 
+// MinSize measures each object at the layout's width first: word-wrapped
+// text asks for the height it needs at the width it has, and measured at
+// width zero (before the first layout, as a real window does) it would
+// ask for one letter per line and stretch the window off the screen.
 func (l widthLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
 	var h float32
 	for _, o := range objs {
+		if o.Size().Width < l.width {
+			o.Resize(fyne.NewSize(l.width, o.Size().Height))
+		}
 		h = max(h, o.MinSize().Height)
 	}
 	return fyne.NewSize(l.width, h)

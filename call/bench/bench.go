@@ -57,14 +57,14 @@ func summarise(d []time.Duration) Latencies {
 
 // Result is what Run measured.
 type Result struct {
-	InviteReceived             Latencies // Call -> onCallReceived at the callee
-	AcceptBeginCaller          Latencies // Accept -> onCallBegin at the caller
-	AcceptBeginCallee          Latencies // Accept -> onCallBegin at the callee
-	AcceptFrameCaller          Latencies // Accept -> first decoded frame at the caller
-	AcceptFrameCallee          Latencies // Accept -> first decoded frame at the callee
-	Calls, Failed              int
-	FirstError                 string
-	Width, Height, FrameRate   int
+	InviteReceived           Latencies // Call -> onCallReceived at the callee
+	AcceptBeginCaller        Latencies // Accept -> onCallBegin at the caller
+	AcceptBeginCallee        Latencies // Accept -> onCallBegin at the callee
+	AcceptFrameCaller        Latencies // Accept -> first decoded frame at the caller
+	AcceptFrameCallee        Latencies // Accept -> first decoded frame at the callee
+	Calls, Failed            int
+	FirstError               string
+	Width, Height, FrameRate int
 }
 
 // side is one engine with timestamped events and a first-frame sink.

@@ -11,9 +11,9 @@ import (
 
 // Targets are DESIGN §5's for the signaling server.
 const (
-	TargetClients     = 10000
-	TargetSetupRate   = 1000
-	TargetP99         = 50 * time.Millisecond
+	TargetClients      = 10000
+	TargetSetupRate    = 1000
+	TargetP99          = 50 * time.Millisecond
 	TargetBytesPerIdle = 30 << 10
 )
 

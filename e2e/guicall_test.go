@@ -1,0 +1,324 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"image"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// xserver starts a private Xvfb screen of the given size ("1000x700x24")
+// and returns its DISPLAY: each app gets a screen of its own, as on two
+// machines (with no window manager, windows on one screen would stack).
+func xserver(t *testing.T, screen string) string {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", screen, "-nolisten", "tcp")
+	cmd.ExtraFiles = []*os.File{w}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("Xvfb: %v (run scripts/setup.sh)", err)
+	}
+	w.Close()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	line, err := bufio.NewReader(r).ReadString('\n')
+	r.Close()
+	if err != nil {
+		t.Fatalf("Xvfb did not say its display: %v", err)
+	}
+	return ":" + strings.TrimSpace(line)
+}
+
+// app is one desktop app process on a display, with its stderr log.
+type app struct {
+	t       *testing.T
+	user    string
+	display string
+	cmd     *exec.Cmd
+	mu      sync.Mutex
+	log     bytes.Buffer
+	exited  chan error
+	window  string
+}
+
+func (a *app) Write(p []byte) (int, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.log.Write(p)
+}
+
+func (a *app) logText() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.log.String()
+}
+
+// startApp runs `calla --server URL --user U --usersig S` on display.
+func startApp(t *testing.T, display, url, secret, user string) *app {
+	t.Helper()
+	sig, err := exec.Command(callaBin(t), "usersig", "--secret-file", secret, "--user", user).Output()
+	if err != nil {
+		t.Fatalf("calla usersig: %v", err)
+	}
+	a := &app{t: t, user: user, display: display, exited: make(chan error, 1)}
+	home := t.TempDir() // own Fyne preferences per app
+	a.cmd = exec.Command(callaBin(t), "--server", url, "--user", user, "--usersig", strings.TrimSpace(string(sig)),
+		"--data", filepath.Join(home, "data"), "--log-level", "info")
+	a.cmd.Env = append(os.Environ(), "DISPLAY="+display, "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"), "LANG=C.UTF-8")
+	a.cmd.Stderr = a
+	if err := a.cmd.Start(); err != nil {
+		t.Fatalf("starting %s's app: %v", user, err)
+	}
+	go func() { a.exited <- a.cmd.Wait() }()
+	t.Cleanup(func() {
+		if a.cmd.ProcessState == nil {
+			a.cmd.Process.Kill()
+			<-a.exited
+		}
+		if t.Failed() {
+			t.Logf("%s's app log:\n%s", user, a.logText())
+		}
+	})
+	a.window = a.waitWindow(30 * time.Second)
+	return a
+}
+
+func (a *app) xdotool(args ...string) string {
+	a.t.Helper()
+	cmd := exec.Command("xdotool", args...)
+	cmd.Env = append(os.Environ(), "DISPLAY="+a.display)
+	out, err := cmd.Output()
+	if err != nil {
+		a.t.Fatalf("xdotool %v: %v", args, err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func (a *app) waitWindow(timeout time.Duration) string {
+	a.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		cmd := exec.Command("xdotool", "search", "--onlyvisible", "--pid", strconv.Itoa(a.cmd.Process.Pid), "--name", "^Calla$")
+		cmd.Env = append(os.Environ(), "DISPLAY="+a.display)
+		if out, err := cmd.Output(); err == nil && len(strings.Fields(string(out))) > 0 {
+			return strings.Fields(string(out))[0]
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	a.t.Fatalf("%s's window did not show within %v", a.user, timeout)
+	return ""
+}
+
+// waitLog waits until the app's log has a line containing s, n times.
+func (a *app) waitLog(s string, n int, timeout time.Duration) {
+	a.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if strings.Count(a.logText(), s) >= n {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	a.t.Fatalf("%s's app never logged %q (%d times) within %v", a.user, s, n, timeout)
+}
+
+func (a *app) geometry() image.Rectangle {
+	a.t.Helper()
+	out := a.xdotool("getwindowgeometry", "--shell", a.window)
+	v := map[string]int{}
+	for _, line := range strings.Split(out, "\n") {
+		if k, val, ok := strings.Cut(line, "="); ok {
+			n, _ := strconv.Atoi(val)
+			v[k] = n
+		}
+	}
+	return image.Rect(v["X"], v["Y"], v["X"]+v["WIDTH"], v["Y"]+v["HEIGHT"])
+}
+
+// screen captures the whole X screen of display.
+func screen(t *testing.T, display string) image.Image {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "import", "-window", "root", "png:-")
+	cmd.Env = append(os.Environ(), "DISPLAY="+display)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	img, err := png.Decode(bytes.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
+// findTeal returns the centre of the first teal (the video-call button's
+// colour) blob in r: the contact row's video call button.
+func findTeal(img image.Image, r image.Rectangle) (image.Point, bool) {
+	var sx, sy, n int
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			cr, cg, cb, _ := img.At(x, y).RGBA()
+			if cr>>8 < 80 && cg>>8 > 140 && cb>>8 > 120 && cg>>8 > cr>>8+60 {
+				sx, sy, n = sx+x, sy+y, n+1
+			}
+		}
+	}
+	if n < 50 {
+		return image.Point{}, false
+	}
+	return image.Pt(sx/n, sy/n), true
+}
+
+// testPatternIn reports whether r of img shows the test pattern: the
+// stamp's pure black and white blocks and the saturated colour bars.
+func testPatternIn(img image.Image, r image.Rectangle) (bool, string) {
+	var white, black, colour, total int
+	for y := r.Min.Y; y < r.Max.Y; y += 2 {
+		for x := r.Min.X; x < r.Max.X; x += 2 {
+			cr, cg, cb, _ := img.At(x, y).RGBA()
+			R, G, B := int(cr>>8), int(cg>>8), int(cb>>8)
+			total++
+			switch {
+			case R > 200 && G > 200 && B > 200:
+				white++
+			case R < 40 && G < 40 && B < 40:
+				black++
+			case max(R, G, B)-min(R, G, B) > 120:
+				colour++
+			}
+		}
+	}
+	pc := func(n int) float64 { return 100 * float64(n) / float64(max(total, 1)) }
+	desc := fmt.Sprintf("white %.1f%%, black %.1f%%, saturated %.1f%%", pc(white), pc(black), pc(colour))
+	return pc(white) > 2 && pc(black) > 2 && pc(colour) > 5, desc
+}
+
+// TestTwoAppsCall is the desktop app end to end: two real app processes on
+// one server, each on its own part of an X screen. Alice calls Bob with a
+// click on his video button, Bob accepts with Enter; both windows then
+// show the other's test pattern; Alice hangs up with Esc and both are back
+// on the contact list.
+func TestTwoAppsCall(t *testing.T) {
+	needDisplay(t)
+	url, data := serveProc(t)
+	secret := filepath.Join(data, "signaling.secret")
+	bob := startApp(t, xserver(t, "1024x900x24"), url, secret, "bob")
+	bob.waitLog(`msg="logged in"`, 1, 20*time.Second)
+	alice := startApp(t, xserver(t, "1024x900x24"), url, secret, "alice")
+	alice.waitLog(`msg="logged in"`, 1, 20*time.Second)
+	time.Sleep(500 * time.Millisecond) // the contact lists draw
+	bob.checkSize("with nobody in his contact list")
+	alice.checkSize("with bob in her contact list")
+
+	// Alice's contact list shows Bob online; click his video button.
+	var btn image.Point
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		g := alice.geometry()
+		if p, ok := findTeal(screen(t, alice.display), rightOfRow(g)); ok {
+			btn = p.Sub(g.Min)
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("alice's contact list never showed bob's video call button")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	alice.xdotool("mousemove", "--window", alice.window, strconv.Itoa(btn.X), strconv.Itoa(btn.Y), "click", "1")
+	bob.waitLog("msg=onCallReceived", 1, 20*time.Second)
+	bob.xdotool("windowfocus", "--sync", bob.window, "key", "Return")
+	alice.waitLog("msg=onUserJoin", 1, 20*time.Second)
+	bob.waitLog("msg=onUserJoin", 1, 20*time.Second)
+
+	// Both show the other's test pattern in the big remote tile.
+	var shotA, shotB image.Image
+	deadline = time.Now().Add(20 * time.Second)
+	for {
+		shotA, shotB = screen(t, alice.display), screen(t, bob.display)
+		okA, descA := testPatternIn(shotA, centre(alice.geometry()))
+		okB, descB := testPatternIn(shotB, centre(bob.geometry()))
+		if okA && okB {
+			break
+		}
+		if time.Now().After(deadline) {
+			saveShot(t, shotA, "e2e-call-alice-failed.png")
+			saveShot(t, shotB, "e2e-call-bob-failed.png")
+			t.Fatalf("no remote test pattern: alice's window %s; bob's %s", descA, descB)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	alice.checkSize("in the call")
+	bob.checkSize("in the call")
+	saveShot(t, crop(shotA, alice.geometry()), "call-alice.png")
+	saveShot(t, crop(shotB, bob.geometry()), "call-bob.png")
+
+	// Alice hangs up with Esc; both go back to the contact list.
+	alice.xdotool("windowfocus", "--sync", alice.window, "key", "Escape")
+	alice.waitLog("msg=onCallEnd", 1, 20*time.Second)
+	bob.waitLog("msg=onCallEnd", 1, 20*time.Second)
+	deadline = time.Now().Add(10 * time.Second)
+	for {
+		shotA, shotB = screen(t, alice.display), screen(t, bob.display)
+		_, domA := colourStats(shotA, centre(alice.geometry()))
+		_, domB := colourStats(shotB, centre(bob.geometry()))
+		_, okA := findTeal(shotA, rightOfRow(alice.geometry()))
+		_, okB := findTeal(shotB, rightOfRow(bob.geometry()))
+		if okA && okB && domA > 0.95 && domB > 0.95 {
+			break // the contact list again: an empty background and the call button
+		}
+		if time.Now().After(deadline) {
+			saveShot(t, shotA, "e2e-after-hangup-alice-failed.png")
+			saveShot(t, shotB, "e2e-after-hangup-bob-failed.png")
+			t.Fatalf("not back on the contact list after hang-up (centre backgrounds %.0f%% / %.0f%%)", domA*100, domB*100)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	for _, a := range []*app{alice, bob} {
+		a.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case err := <-a.exited:
+			if err != nil {
+				t.Errorf("%s's app exited with %v", a.user, err)
+			}
+		case <-time.After(15 * time.Second):
+			t.Errorf("%s's app did not exit within 15s of SIGTERM", a.user)
+		}
+	}
+}
+
+// checkSize fails the test if the window grew past its 960x640 start:
+// a screen that asks for more room pushes the window off small displays.
+func (a *app) checkSize(when string) {
+	a.t.Helper()
+	if g := a.geometry(); g.Dx() > 960 || g.Dy() > 640 {
+		a.t.Errorf("%s's window grew to %dx%d %s", a.user, g.Dx(), g.Dy(), when)
+	}
+}
+
+// centre is the middle of a window, where the big remote tile is.
+func centre(r image.Rectangle) image.Rectangle {
+	w, h := r.Dx(), r.Dy()
+	return image.Rect(r.Min.X+w/4, r.Min.Y+h/4, r.Max.X-w/4, r.Max.Y-h/3)
+}
+
+func rightOfRow(r image.Rectangle) image.Rectangle {
+	return image.Rect(r.Max.X-120, r.Min.Y+60, r.Max.X, r.Min.Y+260)
+}

@@ -49,7 +49,6 @@ type deviceState struct {
 	cameraOff, micOff          bool
 	cameraID, micID, speakerID string
 	video                      VideoEncoderParams
-	cameraTest, microphoneTest *MediaSourceChanged // last reported source
 }
 
 // New returns an engine that is not logged in. Its loop runs until Close.

@@ -3,6 +3,8 @@ package call
 import (
 	"log/slog"
 	"time"
+
+	"github.com/calla-rtc/calla/media"
 )
 
 // Config sets up an Engine. The zero value is a desktop engine with the
@@ -29,6 +31,10 @@ type Config struct {
 	// ConnectTimeout is how long a member who entered the room has to get
 	// media flowing before the engine gives up on it (default 20 s).
 	ConnectTimeout time.Duration
+	// RestoreTimeout is how long a member whose media connection failed
+	// mid-call has to come back (the media session restarts ICE) before
+	// the engine gives up on it (default 15 s).
+	RestoreTimeout time.Duration
 	// RequestTimeout bounds each request to the server (default 10 s).
 	RequestTimeout time.Duration
 	// Echo makes the engine an echo bot: it answers every call itself,
@@ -38,10 +44,15 @@ type Config struct {
 	EchoDelay time.Duration
 	// Logger gets the engine's logs; nil means slog.Default().
 	Logger *slog.Logger
+
+	// testDropSignal, when set, drops the outgoing media signals it
+	// returns true for: tests make media fail to connect with it.
+	testDropSignal func(media.Signal) bool
 }
 
 const (
 	defaultConnectTimeout = 20 * time.Second
+	defaultRestoreTimeout = 15 * time.Second
 	defaultRequestTimeout = 10 * time.Second
 	defaultEchoDelay      = time.Second
 )
@@ -49,6 +60,9 @@ const (
 func (c Config) withDefaults() Config {
 	if c.ConnectTimeout <= 0 {
 		c.ConnectTimeout = defaultConnectTimeout
+	}
+	if c.RestoreTimeout <= 0 {
+		c.RestoreTimeout = defaultRestoreTimeout
 	}
 	if c.RequestTimeout <= 0 {
 		c.RequestTimeout = defaultRequestTimeout

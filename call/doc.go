@@ -58,9 +58,10 @@
 // the WebRTC offer (the server says who), so offers never cross. Signals
 // are relayed through the server in order per member, batched while a
 // relay is on its way. A member whose media does not connect within
-// Config.ConnectTimeout, or whose connection fails for good, is reported
-// with onError (-1409); a 1v1 call, or a group call left with nobody to
-// talk to, then ends for everyone.
+// Config.ConnectTimeout, or whose connection fails and does not come back
+// (by the media session's ICE restart) within Config.RestoreTimeout, is
+// reported with onError (-1409); a 1v1 call, or a group call left with
+// nobody to talk to, then ends for everyone.
 //
 // # Concurrency
 //

@@ -18,6 +18,9 @@ func (e *Engine) onMedia(ev media.Event) {
 	}
 	switch ev := ev.(type) {
 	case media.SignalOut:
+		if e.cfg.testDropSignal != nil && e.cfg.testDropSignal(ev.Signal) {
+			return
+		}
 		if c.id != "" {
 			e.relay.send(e.client, c.id, signaling.UserID(ev.Peer), ev.Signal)
 		}
@@ -28,10 +31,23 @@ func (e *Engine) onMedia(ev media.Event) {
 		}
 		switch ev.State {
 		case media.PeerConnected:
+			if m.stopRestore != nil {
+				m.stopRestore()
+				m.stopRestore = nil
+			}
 			e.memberConnected(c, m)
 		case media.PeerFailed:
-			e.memberFailed(c, m, errorf(signaling.CodeMediaNegotiation,
-				"the media connection with %s failed and could not be restored", m.id))
+			// The media session restarts ICE by itself; give it the
+			// restore timeout before giving up on the member.
+			if m.stopRestore == nil && !m.failed {
+				m.stopRestore = e.after(e.cfg.RestoreTimeout, func() {
+					if e.call == c && c.members[m.id] == m && m.stopRestore != nil {
+						m.stopRestore = nil
+						e.memberFailed(c, m, errorf(signaling.CodeMediaNegotiation,
+							"the media connection with %s failed and could not be restored in %v", m.id, e.cfg.RestoreTimeout))
+					}
+				})
+			}
 		}
 	case media.PeerError:
 		if m := c.members[signaling.UserID(ev.Peer)]; m != nil {
@@ -156,6 +172,10 @@ func (e *Engine) memberFailed(c *callState, m *member, err error) {
 		m.stopTimeout()
 		m.stopTimeout = nil
 	}
+	if m.stopRestore != nil {
+		m.stopRestore()
+		m.stopRestore = nil
+	}
 	ce := errorOf("connect media", err)
 	if !errors.Is(ce, &Error{Code: signaling.CodeMediaNegotiation}) {
 		ce = errorf(signaling.CodeMediaNegotiation, "the media connection with %s failed: %s", m.id, ce.Message)
@@ -174,8 +194,10 @@ func (e *Engine) memberFailed(c *callState, m *member, err error) {
 			return // someone is still there or still connecting
 		}
 	}
-	e.log.Warn("no media connection left: hanging up", "call", c.id)
-	if err := e.request(func(ctx context.Context, cl *signaling.Client) error { return cl.Hangup(ctx, c.id) }); err != nil {
+	e.log.Warn("no media connection left: leaving the call", "call", c.id)
+	if err := e.request(func(ctx context.Context, cl *signaling.Client) error {
+		return cl.Fail(ctx, c.id, ce.Message)
+	}); err != nil {
 		e.abandonCall(signaling.ReasonConnectionFailed)
 	}
 }

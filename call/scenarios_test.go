@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/calla-rtc/calla/media"
 	"github.com/calla-rtc/calla/signaling"
 	"github.com/calla-rtc/calla/signaling/server"
 )
@@ -366,4 +367,45 @@ func wantCode(t *testing.T, what string, err error, code signaling.Code) {
 func errorsIsCode(err error, code signaling.Code) bool {
 	ce, ok := err.(*Error)
 	return ok && ce.Code == code && ce.Message != ""
+}
+
+// TestMediaThatNeverConnectsEndsTheCall: alice's media setup never reaches
+// bob, so no media flows. The first engine to give up (either: their
+// timers start within milliseconds) reports onError (-1409) and leaves
+// with connectionFailed; the call ends for both with that reason, and
+// nobody saw an onUserJoin.
+func TestMediaThatNeverConnectsEndsTheCall(t *testing.T) {
+	h := newHarness(t, nil)
+	short := func(c *Config) { c.ConnectTimeout = 2 * time.Second }
+	alice := h.engine("alice", func(c *Config) {
+		short(c)
+		c.testDropSignal = func(media.Signal) bool { return true }
+	})
+	bob := h.engine("bob", short)
+	must(t, "call", alice.Call(ctxT(t), "bob", signaling.Video, Params{}))
+	bob.waitEvent("onCallReceived", nil)
+	must(t, "accept", bob.Accept(ctxT(t)))
+	alice.waitEvent("onCallEnd", nil)
+	bob.waitEvent("onCallEnd", nil)
+	time.Sleep(300 * time.Millisecond)
+	reported := 0
+	for _, te := range []*tengine{alice, bob} {
+		got := withoutAvailability(te.callEvents())
+		var errs, joins int
+		for _, ev := range got {
+			switch {
+			case ev == "onError(-1409)":
+				errs++
+			case strings.HasPrefix(ev, "onUserJoin"):
+				joins++
+			}
+		}
+		if joins != 0 || got[len(got)-1] != "onCallEnd(connectionFailed)" {
+			t.Errorf("%s saw %q: want no onUserJoin, and onCallEnd(connectionFailed) last", te.user, got)
+		}
+		reported += errs
+	}
+	if reported == 0 {
+		t.Errorf("nobody reported the failure with onError(-1409)")
+	}
 }

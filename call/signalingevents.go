@@ -203,6 +203,9 @@ func (e *Engine) onMemberLeft(c *callState, id signaling.UserID) {
 	if m.stopTimeout != nil {
 		m.stopTimeout()
 	}
+	if m.stopRestore != nil {
+		m.stopRestore()
+	}
 	if m.peer {
 		if err := c.session.RemovePeer(media.PeerID(id)); err != nil {
 			e.log.Debug("remove peer", "peer", id, "err", err)

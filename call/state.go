@@ -64,6 +64,7 @@ type member struct {
 	videoShown  shown
 	audioShown  shown
 	stopTimeout func()
+	stopRestore func() // set while a failed connection has time to come back
 }
 
 func newCallState(role signaling.CallRole, status callStatus) *callState {
@@ -216,6 +217,9 @@ func (e *Engine) endCall() {
 	for _, m := range c.members {
 		if m.stopTimeout != nil {
 			m.stopTimeout()
+		}
+		if m.stopRestore != nil {
+			m.stopRestore()
 		}
 	}
 	for _, f := range c.afterStart {

@@ -364,8 +364,10 @@ func (m *machine) leaveRinging(c *call, mb *member, to memberState) {
 	}
 }
 
-// fail handles fail: the callee could not take the call. It gets its
-// onCallCancelled now; the others learn through its timeout.
+// fail handles fail. A callee that could not take the call gets its
+// onCallCancelled now; the others learn through its timeout. A connected
+// member whose media failed leaves as with hangup, but with the reason
+// connectionFailed, so that everyone's onCallEnd says why.
 func (m *machine) fail(u signaling.UserID, req *signaling.FailRequest) (func(), error) {
 	if len(req.Reason) > maxFailReason {
 		return nil, fmt.Errorf("%w: reason has %d bytes, at most %d", ErrInvalidParam, len(req.Reason), maxFailReason)
@@ -374,8 +376,12 @@ func (m *machine) fail(u signaling.UserID, req *signaling.FailRequest) (func(), 
 	if err != nil {
 		return nil, err
 	}
+	if mb.state == stInRoom && mb.begun {
+		m.log.Info("member's media failed", "call", c.id, "user", u, "reason", req.Reason)
+		return func() { m.leaveRoom(c, mb, signaling.ReasonConnectionFailed, true) }, nil
+	}
 	if mb.state != stRinging {
-		return nil, fmt.Errorf("%w: fail is for a call that is ringing for you; call %q is %s for you", ErrRefused, req.CallID, mb.state)
+		return nil, fmt.Errorf("%w: fail is for a call that is ringing for you or that you are connected to; call %q is %s for you", ErrRefused, req.CallID, mb.state)
 	}
 	m.log.Info("callee failed to take the call", "call", c.id, "user", u, "reason", req.Reason)
 	return func() {

@@ -216,6 +216,25 @@ var scenarios = []scenario{
 		},
 	},
 	{
+		name:  "1v1: a connected member's media fails; the call ends for both with connectionFailed",
+		users: users("alice", "bob"),
+		run: func(s *stage) {
+			id := s.call("alice", signaling.CallRequest{CalleeIDList: users("bob"), CallMediaType: signaling.Video})
+			s.ring("bob")
+			_, err := s.c["bob"].Accept(s.ctx, id)
+			s.ok(err)
+			s.c["alice"].waitFor(signaling.EvUserJoin)
+			s.ok(s.c["bob"].Fail(s.ctx, id, "no media after 20s"))
+			s.c["alice"].waitFor(signaling.EvCallEnd)
+			s.c["bob"].waitFor(signaling.EvCallEnd)
+		},
+		want: map[signaling.UserID][]string{
+			"alice": {"onCallBegin role=1 members=[bob] entry=0 media=1", "onUserJoin bob entry=1 offer=false", "onUserLeave bob", "onCallEnd role=1 reason=connectionFailed media=1"},
+			"bob": {"onCallReceived caller=alice callees=[bob] group= media=1 data=", "onCallBegin role=2 members=[alice] entry=1 media=1",
+				"onUserJoin alice entry=0 offer=true", "onCallEnd role=2 reason=connectionFailed media=1"},
+		},
+	},
+	{
 		name:  "group: two accept, one rejects, then members leave until the last one",
 		users: users("alice", "bob", "carol", "dave"),
 		run: func(s *stage) {

@@ -71,6 +71,12 @@ func DecodeRequest(data []byte) (Request, any, *Error) {
 		}
 		return req, nil, Errorf(CodeInvalidParam, "%s: bad data: %v", req.Type, err)
 	}
+	// A JSON null payload is no payload: encoding/json leaves a
+	// RawMessage nil for it on one decode and "null" on another, and the
+	// server refuses a relay without a payload either way.
+	if r, ok := p.(*RelayRequest); ok && string(r.Payload) == "null" {
+		r.Payload = nil
+	}
 	return req, p, nil
 }
 

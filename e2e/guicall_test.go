@@ -322,3 +322,75 @@ func centre(r image.Rectangle) image.Rectangle {
 func rightOfRow(r image.Rectangle) image.Rectangle {
 	return image.Rect(r.Max.X-120, r.Min.Y+60, r.Max.X, r.Min.Y+260)
 }
+
+// TestFirstRunEchoCall is a newcomer's first run: `calla` with no
+// configuration opens on the contact list with Echo Test (the embedded
+// server and echo bot); one click on its video button, and the user's own
+// test pattern comes back in the call's big tile.
+func TestFirstRunEchoCall(t *testing.T) {
+	needDisplay(t)
+	display := xserver(t, "1024x700x24")
+	home := t.TempDir()
+	a := &app{t: t, user: "newcomer", display: display, exited: make(chan error, 1)}
+	a.cmd = exec.Command(callaBin(t), "--log-level", "info")
+	a.cmd.Env = append(os.Environ(), "DISPLAY="+display, "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"), "USER=newcomer")
+	a.cmd.Stderr = a
+	if err := a.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { a.exited <- a.cmd.Wait() }()
+	t.Cleanup(func() {
+		if a.cmd.ProcessState == nil {
+			a.cmd.Process.Kill()
+			<-a.exited
+		}
+		if t.Failed() {
+			t.Logf("app log:\n%s", a.logText())
+		}
+	})
+	a.window = a.waitWindow(30 * time.Second)
+	a.waitLog(`msg="logged in"`, 1, 20*time.Second)
+
+	var shot image.Image
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		shot = screen(t, display)
+		g := a.geometry()
+		if p, ok := findTeal(shot, rightOfRow(g)); ok {
+			saveShot(t, crop(shot, g), "first-run.png")
+			a.xdotool("mousemove", "--window", a.window, strconv.Itoa(p.X-g.Min.X), strconv.Itoa(p.Y-g.Min.Y), "click", "1")
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no Echo Test contact with a video call button")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	a.waitLog("msg=onUserJoin", 1, 20*time.Second)
+	deadline = time.Now().Add(20 * time.Second)
+	for {
+		shot = screen(t, display)
+		ok, desc := testPatternIn(shot, centre(a.geometry()))
+		if ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			saveShot(t, shot, "e2e-first-run-failed.png")
+			t.Fatalf("the echo call does not show the test pattern coming back: %s", desc)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	a.checkSize("in the echo call")
+	saveShot(t, crop(shot, a.geometry()), "echo-call.png")
+	a.xdotool("windowfocus", "--sync", a.window, "key", "Escape")
+	a.waitLog("msg=onCallEnd", 1, 20*time.Second)
+	a.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-a.exited:
+		if err != nil {
+			t.Errorf("the app exited with %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Error("the app did not exit within 15s of SIGTERM")
+	}
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# bench.sh runs every performance measurement; each writes its own section
+# of docs/benchmarks.md with the machine it ran on. It takes a few minutes
+# and wants the machine to itself: figures from a busy machine say so in
+# their load average.
+#
+#   scripts/bench.sh                all of them
+#   scripts/bench.sh signaling ...  only the named ones (signaling, media,
+#                                   call, gui, app)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export LANG=C.UTF-8
+kinds=("$@")
+[ ${#kinds[@]} -gt 0 ] || kinds=(signaling media call gui app)
+
+for k in "${kinds[@]}"; do
+	echo "== bench $k" >&2
+	case "$k" in
+	signaling | media | call)
+		bin/calla bench "$k"
+		;;
+	gui)
+		# Fyne's test driver: the video tile's sink path and the cost of
+		# a volume event (numbers for the GUI section).
+		go test ./gui -run '^$' -bench . -count=3
+		;;
+	app)
+		CALLA_BENCH_APP=1 CALLA_BIN=$PWD/bin/calla xvfb-run -a -s "-screen 0 1280x800x24" \
+			go test ./e2e -run '^TestAppBench$' -count=1 -v -timeout 10m
+		;;
+	*)
+		echo "bench.sh: unknown kind $k" >&2
+		exit 2
+		;;
+	esac
+done

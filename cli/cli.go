@@ -21,6 +21,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"syscall"
@@ -92,6 +93,15 @@ func Main(args []string, env Env) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if path := env.Getenv("CALLA_CPUPROFILE"); path != "" {
+		// A CPU profile of the whole run, for `go tool pprof`: how the
+		// benches' figures were taken apart.
+		if f, err := os.Create(path); err == nil {
+			if pprof.StartCPUProfile(f) == nil {
+				defer func() { pprof.StopCPUProfile(); f.Close() }()
+			}
+		}
+	}
 
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		name := args[0]

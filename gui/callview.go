@@ -52,7 +52,7 @@ func newCallView(u *ui) *callView {
 	v.bannerText.TextStyle.Bold = true
 	v.banner = container.NewStack(canvas.NewRectangle(colorDecline), container.NewCenter(v.bannerText))
 	v.banner.Hide()
-	v.local = newTileView("", true, u.do, func() { u.m.FocusTile(u.m.Self) })
+	v.local = newTileView("", true, u.videoDo, func() { u.m.FocusTile(u.m.Self) })
 	v.stage = container.New(gridLayout{})
 
 	v.mic = widget.NewButtonWithIcon("Mute", iconMic, u.m.ToggleMic)
@@ -135,7 +135,7 @@ func (v *callView) syncTiles(video bool) {
 		t := v.tiles[mb.ID]
 		if t == nil {
 			id := mb.ID
-			t = newTileView(id, false, v.u.do, func() { m.FocusTile(id) })
+			t = newTileView(id, false, v.u.videoDo, func() { m.FocusTile(id) })
 			t.animated = v.shown
 			v.tiles[id] = t
 			v.u.eng.StartRemoteView(id, t.vid)

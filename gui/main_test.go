@@ -14,7 +14,11 @@ import (
 // the video views' timers must all have stopped.
 //
 // The history shows times in the local zone; the goldens are in UTC.
+//
+// Video redraws are not batched in the tests (videoFramePeriod 0): a frame
+// offered to a view is drawn at once; TestFrameBatcher covers batching.
 func TestMain(m *testing.M) {
 	time.Local = time.UTC
+	videoFramePeriod = 0
 	goleak.VerifyTestMain(m)
 }

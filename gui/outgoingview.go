@@ -33,7 +33,7 @@ type outgoingView struct {
 }
 
 func newOutgoingView(u *ui) *outgoingView {
-	v := &outgoingView{u: u, preview: newVideoView(u.do)}
+	v := &outgoingView{u: u, preview: newVideoView(u.videoDo)}
 	bg := canvas.NewRectangle(colorTile)
 	v.shade = canvas.NewRectangle(color.NRGBA{A: 0x80})
 	v.avatar = newAvatar("", "", 112)

@@ -33,6 +33,8 @@ type ui struct {
 	m   *Model
 	eng Engine
 	do  func(func())
+	// videoDo batches the video views' redraws into one paint per frame.
+	videoDo func(func())
 
 	screens map[Screen]view
 	login   *loginView
@@ -63,6 +65,7 @@ type ui struct {
 
 func newUI(a fyne.App, w fyne.Window, m *Model, eng Engine, do func(func())) *ui {
 	u := &ui{app: a, win: w, m: m, eng: eng, do: do, shown: -1}
+	u.videoDo = newFrameBatcher(do, videoFramePeriod).run
 	u.login = newLoginView(u)
 	u.list = newContactsView(u)
 	u.out = newOutgoingView(u)

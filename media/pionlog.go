@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/pion/logging"
 )
@@ -22,7 +23,21 @@ func (f pionLogs) NewLogger(scope string) logging.LeveledLogger {
 type pionLogger struct{ log *slog.Logger }
 
 func (l pionLogger) out(level slog.Level, msg string) {
+	if level >= slog.LevelWarn && closing(msg) {
+		level = slog.LevelDebug
+	}
 	l.log.Log(context.Background(), level, msg)
+}
+
+// closing reports a message pion writes while a peer connection shuts
+// down as it should (every hang-up): not worth a warning.
+func closing(msg string) bool {
+	for _, s := range []string{"already closed", "closed pipe", "use of closed network connection", "io: read/write on closed"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
 }
 
 func (l pionLogger) Trace(msg string)                  { l.out(slog.LevelDebug-4, msg) }

@@ -402,3 +402,20 @@ func TestPLIStormGivesOneKeyframe(t *testing.T) {
 	k.set(nil)
 	k.request() // no encoder: nothing to do, no panic
 }
+
+func TestPionShutdownNoiseIsDebug(t *testing.T) {
+	for _, tc := range []struct {
+		msg  string
+		want bool
+	}{
+		{"Failed to accept RTP stream is already closed", true},
+		{"io: read/write on closed pipe", true},
+		{"Failed to start manager: use of closed network connection", true},
+		{"Incoming unhandled RTP ssrc(1), OnTrack will not be fired", false},
+		{"DTLS handshake failed", false},
+	} {
+		if got := closing(tc.msg); got != tc.want {
+			t.Errorf("closing(%q) = %v, want %v", tc.msg, got, tc.want)
+		}
+	}
+}

@@ -18,12 +18,14 @@ import (
 func runDesktop(ctx context.Context, env *Env, args []string) int {
 	var opts DesktopOptions
 	var level string
+	var loopback bool
 	fs := newFlags(env, "calla", "calla [--server URL --user ID [--usersig SIG]] [--data DIR]")
 	envString(env, fs, &opts.Server, "server", "CALLA_SERVER", "", "signaling server `URL`, e.g. ws://host:8443/ws; empty: a local server in this process, with the Echo Test bot")
 	envString(env, fs, &opts.User, "user", "CALLA_USER", "", "user `ID` to log in as")
 	envString(env, fs, &opts.UserSig, "usersig", "CALLA_USERSIG", "", "UserSig for --user (from 'calla usersig')")
 	envString(env, fs, &opts.Data, "data", "CALLA_DATA", "", "`DIR` for call history and local state (default: the user's config dir)")
 	envString(env, fs, &level, "log-level", "CALLA_LOG_LEVEL", "info", "stderr log level: debug, info, warn or error")
+	fs.BoolVar(&loopback, "loopback", envBool(env, "CALLA_LOOPBACK"), "send media over loopback only: every peer is on this machine ($CALLA_LOOPBACK)")
 	fs.Usage = func() {
 		usage(fs.Output())
 		fmt.Fprint(fs.Output(), "\nDesktop flags:\n")
@@ -57,7 +59,7 @@ func runDesktop(ctx context.Context, env *Env, args []string) int {
 		opts.Data = filepath.Join(dir, "calla")
 	}
 
-	cfg := call.Config{Presence: true, Logger: log}
+	cfg := call.Config{Presence: true, Logger: log, LoopbackOnly: loopback}
 	if opts.Server == "" {
 		// The embedded default (DESIGN §4): a server on loopback in this
 		// process and the echo bot, so a newcomer needs no setup.

@@ -115,7 +115,7 @@ func startupTime(t *testing.T, args []string) time.Duration {
 	t.Helper()
 	display := xserver(t, "1024x700x24")
 	home := t.TempDir()
-	cmd := exec.Command(callaBin(t), append(args, "--data", filepath.Join(home, "data"), "--log-level", "error")...)
+	cmd := exec.Command(callaBin(t), append(args, "--data", filepath.Join(home, "data"), "--log-level", "error", "--loopback")...)
 	cmd.Env = append(os.Environ(), "DISPLAY="+display, "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"))
 	start := time.Now()
 	if err := cmd.Start(); err != nil {

@@ -79,7 +79,7 @@ func startApp(t *testing.T, display, url, secret, user string) *app {
 	a := &app{t: t, user: user, display: display, exited: make(chan error, 1)}
 	home := t.TempDir() // own Fyne preferences per app
 	a.cmd = exec.Command(callaBin(t), "--server", url, "--user", user, "--usersig", strings.TrimSpace(string(sig)),
-		"--data", filepath.Join(home, "data"), "--log-level", "info")
+		"--data", filepath.Join(home, "data"), "--log-level", "info", "--loopback")
 	a.cmd.Env = append(os.Environ(), "DISPLAY="+display, "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"), "LANG=C.UTF-8")
 	a.cmd.Stderr = a
 	if err := a.cmd.Start(); err != nil {

@@ -45,6 +45,7 @@ func TestAppBench(t *testing.T) {
 	alice.waitLog(`msg="logged in"`, 1, 20*time.Second)
 	time.Sleep(5 * time.Second)
 	idleRSS := rssKiB(t, alice.cmd.Process.Pid)
+	idleGL := softGLKiB(alice.cmd.Process.Pid)
 
 	// A call: alice's app calls bob, a headless `calla answer` in its own
 	// process, so that only the app's own work is measured.
@@ -98,6 +99,8 @@ func TestAppBench(t *testing.T) {
 		p50(remote).Milliseconds(), mx(remote).Milliseconds(), verdict(p50(remote) <= time.Second))
 	fmt.Fprintf(&b, "| idle resident memory (logged in, contact list, 5 s after login) | %.0f MiB | <= 120 MiB | %s |\n",
 		float64(idleRSS)/1024, verdict(idleRSS <= 120*1024))
+	fmt.Fprintf(&b, "| of which Mesa's software GL libraries mapped in (libLLVM, swrast_dri: a GPU machine loads its own driver instead) | %.0f MiB | | |\n",
+		float64(idleGL)/1024)
 	fmt.Fprintf(&b, "| CPU during a 1v1 video call, 640x480 at 30 fps both ways, remote video and local preview rendered (over %v): the whole process | %.0f%% of one core | | |\n", window, cpu*100)
 	fmt.Fprintf(&b, "| of which Mesa's llvmpipe threads (software GL rasterising the window; a GPU's work) | %.0f%% | | |\n", gl*100)
 	fmt.Fprintf(&b, "| of which the app's own threads (capture, codecs, network, conversion, Fyne) | %.0f%% | | |\n", (cpu-gl)*100)
@@ -171,6 +174,32 @@ func glTicks(pid int) int {
 		ut, _ := strconv.Atoi(f[11])
 		st, _ := strconv.Atoi(f[12])
 		n += ut + st
+	}
+	return n
+}
+
+// softGLKiB is the resident memory of Mesa's software rasteriser's
+// libraries in the process (from /proc/PID/smaps).
+func softGLKiB(pid int) int {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps", pid))
+	if err != nil {
+		return 0
+	}
+	n, in := 0, false
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 5 && strings.Contains(f[0], "-") && !strings.HasSuffix(f[0], ":") {
+			path := ""
+			if len(f) >= 6 {
+				path = f[5]
+			}
+			in = strings.Contains(path, "libLLVM") || strings.Contains(path, "/dri/")
+			continue
+		}
+		if in && len(f) >= 2 && f[0] == "Rss:" {
+			v, _ := strconv.Atoi(f[1])
+			n += v
+		}
 	}
 	return n
 }

@@ -49,6 +49,25 @@ func newPlayback(speakerID string, latency time.Duration) (*playback, error) {
 }
 
 func (p *playback) open(speakerID string) error {
+	// 20 ms periods: every period is a call from miniaudio's thread into
+	// Go, which costs more than the mixing itself; 10 ms periods measured
+	// several % of a core more on the bench (docs/media.md).
+	ctx, dev, null, err := openOutput(speakerID, opusRate, 20, 2, p.fill)
+	if err != nil {
+		return err
+	}
+	p.mu.Lock()
+	p.ctx, p.dev, p.null = ctx, dev, null
+	p.mu.Unlock()
+	return nil
+}
+
+// openOutput opens a mono S16 output at rate: the speaker speakerID (its
+// ListSpeakers id, hex), or the default output, or - where there is no
+// sound card - miniaudio's null backend, so that playing works the same
+// everywhere. fill is miniaudio's data callback, on its own thread. null
+// reports the null backend.
+func openOutput(speakerID string, rate, periodMs, periods int, fill malgo.DataProc) (*malgo.AllocatedContext, *malgo.Device, bool, error) {
 	var firstErr error
 	for _, backends := range [][]malgo.Backend{nil, {nullBackend}} {
 		ctx, err := malgo.InitContext(backends, malgo.ContextConfig{}, nil)
@@ -59,28 +78,24 @@ func (p *playback) open(speakerID string) error {
 		cfg := malgo.DefaultDeviceConfig(malgo.Playback)
 		cfg.Playback.Format = malgo.FormatS16
 		cfg.Playback.Channels = 1
-		cfg.SampleRate = opusRate
-		// 20 ms periods: every period is a call from miniaudio's thread
-		// into Go, which costs more than the mixing itself; 10 ms periods
-		// measured several % of a core more on the bench (docs/media.md).
-		cfg.PeriodSizeInMilliseconds = 20
-		cfg.Periods = 2
+		cfg.SampleRate = uint32(rate)
+		cfg.PeriodSizeInMilliseconds = uint32(periodMs)
+		cfg.Periods = uint32(periods)
 		if speakerID != "" && backends == nil {
 			raw, err := hex.DecodeString(speakerID)
 			if err != nil || len(raw) > len(malgo.DeviceID{}) {
 				_ = ctx.Uninit()
 				ctx.Free()
-				return fmt.Errorf("%w: speaker id %q", ErrUnknownDevice, speakerID)
+				return nil, nil, false, fmt.Errorf("%w: speaker id %q", ErrUnknownDevice, speakerID)
 			}
 			var id malgo.DeviceID
 			copy(id[:], raw)
 			// C memory miniaudio keeps a pointer to; 256 bytes per open.
 			cfg.Playback.DeviceID = id.Pointer()
 		}
-		dev, err := malgo.InitDevice(ctx.Context, cfg, malgo.DeviceCallbacks{Data: p.fill})
+		dev, err := malgo.InitDevice(ctx.Context, cfg, malgo.DeviceCallbacks{Data: fill})
 		if err == nil {
-			err = dev.Start()
-			if err != nil {
+			if err = dev.Start(); err != nil {
 				dev.Uninit()
 			}
 		}
@@ -92,12 +107,9 @@ func (p *playback) open(speakerID string) error {
 			ctx.Free()
 			continue
 		}
-		p.mu.Lock()
-		p.ctx, p.dev, p.null = ctx, dev, backends != nil
-		p.mu.Unlock()
-		return nil
+		return ctx, dev, backends != nil, nil
 	}
-	return fmt.Errorf("media: no audio output, not even the null backend: %w", firstErr)
+	return nil, nil, false, fmt.Errorf("media: no audio output, not even the null backend: %w", firstErr)
 }
 
 // write queues decoded samples of one peer. Called by its receive goroutine.

@@ -2,8 +2,6 @@ package media
 
 import (
 	"encoding/binary"
-	"encoding/hex"
-	"fmt"
 	"log/slog"
 	"sync"
 
@@ -118,44 +116,10 @@ func (p *SoundPlayer) run() {
 	}
 }
 
-// open opens the speaker, or the null backend where there is none.
+// open opens the speaker; a ringtone needs no low latency.
 func (p *SoundPlayer) open() (*malgo.AllocatedContext, *malgo.Device, error) {
-	var firstErr error
-	for _, backends := range [][]malgo.Backend{nil, {nullBackend}} {
-		ctx, err := malgo.InitContext(backends, malgo.ContextConfig{}, nil)
-		if err != nil {
-			firstErr = err
-			continue
-		}
-		cfg := malgo.DefaultDeviceConfig(malgo.Playback)
-		cfg.Playback.Format = malgo.FormatS16
-		cfg.Playback.Channels = 1
-		cfg.SampleRate = soundRate
-		cfg.PeriodSizeInMilliseconds = 40 // a ringtone needs no low latency
-		if p.speakerID != "" && backends == nil {
-			if raw, err := hex.DecodeString(p.speakerID); err == nil && len(raw) <= len(malgo.DeviceID{}) {
-				var id malgo.DeviceID
-				copy(id[:], raw)
-				cfg.Playback.DeviceID = id.Pointer()
-			}
-		}
-		dev, err := malgo.InitDevice(ctx.Context, cfg, malgo.DeviceCallbacks{Data: p.fill})
-		if err == nil {
-			if err = dev.Start(); err != nil {
-				dev.Uninit()
-			}
-		}
-		if err != nil {
-			if firstErr == nil {
-				firstErr = err
-			}
-			_ = ctx.Uninit()
-			ctx.Free()
-			continue
-		}
-		return ctx, dev, nil
-	}
-	return nil, nil, fmt.Errorf("media: no audio output: %w", firstErr)
+	ctx, dev, _, err := openOutput(p.speakerID, soundRate, 40, 2, p.fill)
+	return ctx, dev, err
 }
 
 // fill is miniaudio's data callback: the next samples of the loop.

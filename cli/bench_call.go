@@ -10,6 +10,7 @@ import (
 
 	"github.com/calla-rtc/calla/call"
 	"github.com/calla-rtc/calla/call/bench"
+	"github.com/calla-rtc/calla/internal/benchreport"
 )
 
 func init() {
@@ -44,7 +45,7 @@ func runBenchCall(ctx context.Context, env *Env, args []string) int {
 	md := bench.Markdown(r, "calla bench call "+strings.Join(args, " "), start)
 	fmt.Fprint(env.Stdout, md)
 	if *report != "" {
-		if err := bench.WriteSection(*report, md); err != nil {
+		if err := benchreport.WriteSection(*report, md); err != nil {
 			fmt.Fprintf(env.Stderr, "calla bench call: %v\n", err)
 			return ExitFailure
 		}

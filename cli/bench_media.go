@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -15,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/calla-rtc/calla/internal/benchreport"
 	"github.com/calla-rtc/calla/media"
 	"github.com/calla-rtc/calla/media/stamp"
 )
@@ -83,7 +83,7 @@ func runBenchMedia(ctx context.Context, env *Env, args []string) int {
 	text := res.markdown(o, vp, "calla bench media "+strings.Join(args, " "))
 	fmt.Fprint(env.Stdout, text)
 	if !o.noReport {
-		if err := writeMediaReport(o.report, text); err != nil {
+		if err := benchreport.WriteSection(o.report, text); err != nil {
 			fmt.Fprintf(env.Stderr, "calla bench media: %v\n", err)
 			return ExitFailure
 		}
@@ -111,7 +111,7 @@ type mediaBenchResult struct {
 }
 
 func benchMedia(ctx context.Context, log io.Writer, o mediaBenchOpts, vp media.VideoParams) (*mediaBenchResult, error) {
-	res := &mediaBenchResult{load1: loadAverage()}
+	res := &mediaBenchResult{load1: benchreport.LoadAverage()}
 
 	// 1v1: latency and CPU over a steady window.
 	fmt.Fprintf(log, "1v1 call %dx%d@%d: warm-up %v, window %v\n", vp.Width, vp.Height, vp.FrameRate, o.warmup, o.window)
@@ -171,7 +171,7 @@ func benchMedia(ctx context.Context, log io.Writer, o mediaBenchOpts, vp media.V
 	if res.cpuMemberQuiet, _, err = mediaMemberCost(ctx, 1, vp, o.warmup, o.window, false, ""); err != nil {
 		return nil, fmt.Errorf("1v1 member without speaker: %w", err)
 	}
-	res.loadEnd = loadAverage()
+	res.loadEnd = benchreport.LoadAverage()
 	return res, ctx.Err()
 }
 
@@ -396,7 +396,7 @@ func (r *mediaBenchResult) markdown(o mediaBenchOpts, vp media.VideoParams, cmd 
 	so50 := percentile(r.setupOfferer, 50)
 	fmt.Fprintf(&b, "## Media\n\n")
 	fmt.Fprintf(&b, "Measured by `%s` on %s: %d CPUs (%s), %s, load average %s at start and %s at the end (the machine is shared).\n",
-		strings.TrimSpace(cmd), time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.NumCPU(), cpuModel(), runtime.Version(), r.load1, r.loadEnd)
+		strings.TrimSpace(cmd), time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.NumCPU(), benchreport.CPUModel(), runtime.Version(), r.load1, r.loadEnd)
 	src := "camera and microphone"
 	if r.testSource {
 		src = "the test pattern and test tone (no camera here), through GetUserMedia and the real VP8/Opus encoders"
@@ -421,62 +421,3 @@ func (r *mediaBenchResult) markdown(o mediaBenchOpts, vp media.VideoParams, cmd 
 	return b.String()
 }
 
-func cpuModel() string {
-	f, err := os.Open("/proc/cpuinfo")
-	if err != nil {
-		return runtime.GOARCH
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
-			return strings.TrimSpace(v)
-		}
-	}
-	return runtime.GOARCH
-}
-
-func loadAverage() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "n/a"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "n/a"
-	}
-	return strings.Join(f[:3], " ")
-}
-
-// writeMediaReport replaces the "## Media" section of the report file
-// (up to the next "## " heading), or appends it, leaving the rest alone.
-func writeMediaReport(path, section string) error {
-	old, err := os.ReadFile(path)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
-	}
-	text := string(old)
-	if text == "" {
-		text = "# Benchmarks\n\nFigures measured by the `calla bench` commands, one section per area.\n\n"
-	}
-	start := strings.Index(text, "\n## Media\n")
-	if strings.HasPrefix(text, "## Media\n") {
-		start = 0
-	} else if start >= 0 {
-		start++
-	}
-	if start < 0 {
-		if !strings.HasSuffix(text, "\n\n") {
-			text = strings.TrimRight(text, "\n") + "\n\n"
-		}
-		text += section
-	} else {
-		end := strings.Index(text[start+1:], "\n## ")
-		rest := ""
-		if end >= 0 {
-			rest = text[start+1+end+1:]
-		}
-		text = text[:start] + section + rest
-	}
-	return os.WriteFile(path, []byte(text), 0o644)
-}

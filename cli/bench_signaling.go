@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/calla-rtc/calla/internal/benchreport"
 	"github.com/calla-rtc/calla/signaling/bench"
 	"github.com/calla-rtc/calla/signaling/server"
 )
@@ -89,7 +90,7 @@ func runBenchSignaling(ctx context.Context, env *Env, args []string) int {
 	md := bench.Markdown(res, opts, command, mode, time.Now())
 	fmt.Fprint(env.Stdout, md)
 	if *report != "" {
-		if err := bench.WriteSection(*report, md); err != nil {
+		if err := benchreport.WriteSection(*report, md); err != nil {
 			fmt.Fprintf(env.Stderr, "calla bench signaling: %v\n", err)
 			return ExitFailure
 		}

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	sigbench "github.com/calla-rtc/calla/signaling/bench"
+	"github.com/calla-rtc/calla/internal/benchreport"
 )
 
 // TestAppBench measures the desktop app as a user runs it, under Xvfb
@@ -91,7 +91,7 @@ func TestAppBench(t *testing.T) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "## Desktop app\n\n")
 	fmt.Fprintf(&b, "Measured by `make bench` (`CALLA_BENCH_APP=1 go test ./e2e -run TestAppBench`) on %s, %s; the real `calla` binary under Xvfb with Mesa llvmpipe (software GL: the CPU figure includes rendering on the CPU that a GPU would do).\n\n",
-		time.Now().UTC().Format("2006-01-02 15:04 MST"), sigbench.Machine())
+		time.Now().UTC().Format("2006-01-02 15:04 MST"), benchreport.Machine())
 	fmt.Fprintf(&b, "| Figure | Value | Target | |\n|---|---|---|---|\n")
 	fmt.Fprintf(&b, "| start -> window shown, first run (local mode: embedded server and echo bot) p50 / max of 5 | %d / %d ms | <= 1 s | %s |\n",
 		p50(local).Milliseconds(), mx(local).Milliseconds(), verdict(p50(local) <= time.Second))
@@ -107,7 +107,7 @@ func TestAppBench(t *testing.T) {
 	fmt.Fprintf(&b, "| resident memory during the call (end / peak) | %.0f / %.0f MiB | | |\n", float64(callRSS)/1024, float64(peakRSS)/1024)
 	fmt.Fprintf(&b, "\nThe call's other side is a headless `calla answer` in its own process, so the app's figures are its own: capture and VP8/Opus encoding of the test source, decoding, RGBA conversion, and Fyne drawing the remote tile and the preview. The video views of a window redraw together, at most 30 times a second (gui/framebatch.go): each redraw repaints the whole window, which llvmpipe does on the CPU. For comparison, a headless engine costs about 25%% of a core per side (Media section).\n")
 	t.Log("\n" + b.String())
-	if err := sigbench.WriteSection(report, b.String()); err != nil {
+	if err := benchreport.WriteSection(report, b.String()); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -27,8 +27,8 @@ import (
 	"time"
 
 	"github.com/calla-rtc/calla/call"
+	"github.com/calla-rtc/calla/internal/benchreport"
 	"github.com/calla-rtc/calla/signaling"
-	sigbench "github.com/calla-rtc/calla/signaling/bench"
 	"github.com/calla-rtc/calla/signaling/server"
 )
 
@@ -287,7 +287,7 @@ func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float
 func Markdown(r Result, command string, at time.Time) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "## Call setup\n\n")
-	fmt.Fprintf(&b, "Measured by `%s` on %s, %s.\n", command, at.UTC().Format("2006-01-02 15:04 MST"), sigbench.Machine())
+	fmt.Fprintf(&b, "Measured by `%s` on %s, %s.\n", command, at.UTC().Format("2006-01-02 15:04 MST"), benchreport.Machine())
 	fmt.Fprintf(&b, "%d sequential 1v1 video calls (%d failed) between two `call.Engine`s in one process, through a real signaling server on loopback; %dx%d at %d fps from the test pattern, VP8 + Opus, pion peer connections over loopback, decoded on both sides. Times are wall-clock at the engines' event consumers.\n\n",
 		r.Calls, r.Failed, r.Width, r.Height, r.FrameRate)
 	verdict := func(ok bool) string {
@@ -315,5 +315,3 @@ func Markdown(r Result, command string, at time.Time) string {
 	return b.String()
 }
 
-// WriteSection puts the section into the report at path.
-func WriteSection(path, section string) error { return sigbench.WriteSection(path, section) }

@@ -5,8 +5,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -55,20 +53,3 @@ func TestRunSmall(t *testing.T) {
 	}
 }
 
-func TestWriteSectionReplacesOnlyItsOwn(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "b.md")
-	if err := os.WriteFile(path, []byte("# Benchmarks\n\n## Media\n\nmedia figures\n\n## Signaling\n\nold\n\n## Call\n\ncall figures\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := WriteSection(path, "## Signaling\n\nnew\n"); err != nil {
-		t.Fatal(err)
-	}
-	b, _ := os.ReadFile(path)
-	want := "# Benchmarks\n\n## Media\n\nmedia figures\n\n## Signaling\n\nnew\n\n## Call\n\ncall figures\n"
-	if string(b) != want {
-		t.Errorf("got\n%s\nwant\n%s", b, want)
-	}
-	if err := WriteSection(filepath.Join(t.TempDir(), "new.md"), "## Signaling\n\nx\n"); err != nil {
-		t.Fatal(err)
-	}
-}

@@ -1,12 +1,11 @@
 package bench
 
 import (
-	"bufio"
 	"fmt"
-	"os"
-	"runtime"
 	"strings"
 	"time"
+
+	"github.com/calla-rtc/calla/internal/benchreport"
 )
 
 // Targets are DESIGN §5's for the signaling server.
@@ -16,22 +15,6 @@ const (
 	TargetP99          = 50 * time.Millisecond
 	TargetBytesPerIdle = 30 << 10
 )
-
-// Machine describes where the bench ran.
-func Machine() string {
-	model := "unknown CPU"
-	if f, err := os.Open("/proc/cpuinfo"); err == nil {
-		sc := bufio.NewScanner(f)
-		for sc.Scan() {
-			if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
-				model = strings.TrimSpace(v)
-				break
-			}
-		}
-		_ = f.Close()
-	}
-	return fmt.Sprintf("%d CPUs (nproc), %s, %s %s/%s", runtime.NumCPU(), model, runtime.Version(), runtime.GOOS, runtime.GOARCH)
-}
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }
 
@@ -46,7 +29,7 @@ func verdict(ok bool) string {
 func Markdown(r Result, o Options, command, serverMode string, at time.Time) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "## Signaling\n\n")
-	fmt.Fprintf(&b, "Measured by `%s` on %s, %s.\n", command, at.UTC().Format("2006-01-02 15:04 MST"), Machine())
+	fmt.Fprintf(&b, "Measured by `%s` on %s, %s.\n", command, at.UTC().Format("2006-01-02 15:04 MST"), benchreport.Machine())
 	fmt.Fprintf(&b, "Server: %s. Clients: real `signaling.Client`s in the bench process, over loopback websockets.", serverMode)
 	if r.LoadAvg != "" {
 		fmt.Fprintf(&b, " Load average when the run started: %s (other work shares the 2 cores).", r.LoadAvg)
@@ -71,40 +54,4 @@ func Markdown(r Result, o Options, command, serverMode string, at time.Time) str
 	}
 	fmt.Fprintf(&b, "\nEach setup: the caller sends `call`; the callee's client accepts on onCallReceived; the setup is complete when both clients have onCallBegin; then the caller hangs up and the pair is free again (pairs are used round robin). Latencies are wall-clock in the bench process, so they include both clients' queues and the loopback network. Memory per idle connection is the server process's RSS (process_resident_memory_bytes from /metrics) after all logins and a 2 s settle, minus before, over the number of clients; the bench and the server share the 2 cores. The bench process runs with GOGC=1000 so that its own garbage collection stays out of the latencies; the server process runs with `calla serve`'s defaults (GOGC 400, see cli/serve.go).\n")
 	return b.String()
-}
-
-// WriteSection puts section (a "## Title" section) into the report at
-// path, replacing a section of the same title and leaving the others
-// alone.
-func WriteSection(path, section string) error {
-	old, err := os.ReadFile(path)
-	if err != nil && !os.IsNotExist(err) {
-		return fmt.Errorf("bench: report: %w", err)
-	}
-	title, _, _ := strings.Cut(section, "\n")
-	text := string(old)
-	if text == "" {
-		text = "# Benchmarks\n\nFigures written by `calla bench KIND`; each section is replaced when its bench runs again.\n"
-	}
-	start := strings.Index(text, title+"\n")
-	if start < 0 {
-		if !strings.HasSuffix(text, "\n") {
-			text += "\n"
-		}
-		text += "\n" + section
-	} else {
-		end := len(text)
-		if i := strings.Index(text[start+len(title):], "\n## "); i >= 0 {
-			end = start + len(title) + i + 1
-		}
-		rest := text[end:]
-		if rest != "" && !strings.HasSuffix(section, "\n\n") {
-			section += "\n"
-		}
-		text = text[:start] + section + rest
-	}
-	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-		return fmt.Errorf("bench: report: %w", err)
-	}
-	return nil
 }

@@ -420,4 +420,3 @@ func (r *mediaBenchResult) markdown(o mediaBenchOpts, vp media.VideoParams, cmd 
 	fmt.Fprintf(&b, "A member's CPU is getrusage of this process while its peers run in a child process (`--echo-child`), which sends the member's own encoded media back without decoding or encoding: so the member does what a member of such a call does, one encode and one decode, RGBA conversion and SRTP per peer, Opus encode and decode, speaker mixing (null backend).\n\n")
 	return b.String()
 }
-

@@ -314,4 +314,3 @@ func Markdown(r Result, command string, at time.Time) string {
 	}
 	return b.String()
 }
-

@@ -52,4 +52,3 @@ func TestRunSmall(t *testing.T) {
 		t.Error("no RSS from /metrics")
 	}
 }
-

@@ -59,13 +59,17 @@ var testPatterns struct {
 
 // testPattern is a camera driver: a moving pattern at the requested size
 // and rate with a stamp (frame number, capture time) in its top rows.
-type testPattern struct {
+type testPattern struct{ openClose }
+
+// openClose is the open/close life of a test driver: Open starts a run
+// whose readers end when Close cancels it.
+type openClose struct {
 	mu     sync.Mutex
 	cancel context.CancelFunc
 	done   <-chan struct{}
 }
 
-func (d *testPattern) Open() error {
+func (d *openClose) Open() error {
 	ctx, cancel := context.WithCancel(context.Background())
 	d.mu.Lock()
 	d.cancel, d.done = cancel, ctx.Done()
@@ -73,13 +77,20 @@ func (d *testPattern) Open() error {
 	return nil
 }
 
-func (d *testPattern) Close() error {
+func (d *openClose) Close() error {
 	d.mu.Lock()
 	if d.cancel != nil {
 		d.cancel()
 	}
 	d.mu.Unlock()
 	return nil
+}
+
+// running is the current run's done channel.
+func (d *openClose) running() <-chan struct{} {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.done
 }
 
 // unplug makes a running pattern fail as an unplugged camera does: its
@@ -112,9 +123,7 @@ func (d *testPattern) VideoRecord(p prop.Media) (video.Reader, error) {
 	if fps <= 0 {
 		fps = float64(DefaultVideoParams.FrameRate)
 	}
-	d.mu.Lock()
-	done := d.done
-	d.mu.Unlock()
+	done := d.running()
 	period := time.Duration(float64(time.Second) / fps)
 	bufs := make([]*image.YCbCr, frameBuffers)
 	for i := range bufs {
@@ -189,28 +198,7 @@ func (d *testPattern) VideoRecord(p prop.Media) (video.Reader, error) {
 
 // testTone is a microphone driver: a TestToneHz sine at 0.25 full scale,
 // 48 kHz mono float32 in 20 ms chunks, paced in real time.
-type testTone struct {
-	mu     sync.Mutex
-	cancel context.CancelFunc
-	done   <-chan struct{}
-}
-
-func (d *testTone) Open() error {
-	ctx, cancel := context.WithCancel(context.Background())
-	d.mu.Lock()
-	d.cancel, d.done = cancel, ctx.Done()
-	d.mu.Unlock()
-	return nil
-}
-
-func (d *testTone) Close() error {
-	d.mu.Lock()
-	if d.cancel != nil {
-		d.cancel()
-	}
-	d.mu.Unlock()
-	return nil
-}
+type testTone struct{ openClose }
 
 func (d *testTone) Properties() []prop.Media {
 	return []prop.Media{{Audio: prop.Audio{SampleRate: 48000, Latency: 20 * time.Millisecond, ChannelCount: 1, IsFloat: true, IsInterleaved: true}}}
@@ -219,9 +207,7 @@ func (d *testTone) Properties() []prop.Media {
 func (d *testTone) AudioRecord(p prop.Media) (audio.Reader, error) {
 	const rate, chunk = 48000, 20 * time.Millisecond
 	n := int(rate * chunk / time.Second)
-	d.mu.Lock()
-	done := d.done
-	d.mu.Unlock()
+	done := d.running()
 	start := time.Now()
 	var chunks int64
 	var phase float64

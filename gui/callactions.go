@@ -232,21 +232,7 @@ func (m *Model) ToggleMic() {
 	if !m.inCallControls() {
 		return
 	}
-	on := !m.Call.Local.AudioOn
-	m.Call.Local.AudioOn = on
-	m.changed(PartCall)
-	name, fn := "close microphone", m.eng.CloseMicrophone
-	if on {
-		name, fn = "open microphone", m.eng.OpenMicrophone
-	}
-	attempt := m.Call.attempt
-	m.run.Go(name, fn, func(err error) {
-		defer m.flush()
-		if err != nil && m.Call.attempt == attempt {
-			m.Call.Local.AudioOn = !on // the engine said why in onError
-			m.changed(PartCall)
-		}
-	})
+	m.toggleDevice(&m.Call.Local.AudioOn, "microphone", m.eng.OpenMicrophone, m.eng.CloseMicrophone)
 }
 
 // ToggleCamera turns the camera off or on in a video call.
@@ -255,18 +241,25 @@ func (m *Model) ToggleCamera() {
 	if !m.inCallControls() || m.Call.MediaType != signaling.Video {
 		return
 	}
-	on := !m.Call.Local.VideoOn
-	m.Call.Local.VideoOn = on
+	m.toggleDevice(&m.Call.Local.VideoOn, "camera", m.eng.OpenCamera, m.eng.CloseCamera)
+}
+
+// toggleDevice flips *on at once and asks the engine to follow; if the
+// engine fails (it said why in onError) and the call is still the same,
+// *on flips back.
+func (m *Model) toggleDevice(on *bool, device string, open, close func(context.Context) error) {
+	want := !*on
+	*on = want
 	m.changed(PartCall)
-	name, fn := "close camera", m.eng.CloseCamera
-	if on {
-		name, fn = "open camera", m.eng.OpenCamera
+	name, fn := "close "+device, close
+	if want {
+		name, fn = "open "+device, open
 	}
 	attempt := m.Call.attempt
 	m.run.Go(name, fn, func(err error) {
 		defer m.flush()
 		if err != nil && m.Call.attempt == attempt {
-			m.Call.Local.VideoOn = !on
+			*on = !want
 			m.changed(PartCall)
 		}
 	})

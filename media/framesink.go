@@ -3,6 +3,8 @@ package media
 import (
 	"image"
 	"sync"
+
+	"github.com/calla-rtc/calla/media/internal/yuv"
 )
 
 // FrameSink receives decoded video frames, already converted to RGBA.
@@ -108,7 +110,7 @@ func (p *rgbaPool) put(img *image.RGBA) {
 
 // offer converts src into a pooled buffer and offers it to sink.
 func (p *rgbaPool) offer(sink FrameSink, src *image.YCbCr) {
-	img := yuvToRGBA(p.get(), src)
+	img := yuv.ToRGBA(p.get(), src)
 	var once sync.Once
 	sink.OfferFrame(img, func() { once.Do(func() { p.put(img) }) })
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"image"
-	"image/color"
 	"math"
 	"sync"
 	"syscall"
@@ -173,46 +172,6 @@ func TestLevelScale(t *testing.T) {
 	if m.take() != 0 {
 		t.Error("take did not reset the meter")
 	}
-}
-
-func TestYUVToRGBAMatchesTheReference(t *testing.T) {
-	src := image.NewYCbCr(image.Rect(0, 0, 6, 4), image.YCbCrSubsampleRatio420)
-	for i := range src.Y {
-		src.Y[i] = byte(16 + i*9)
-	}
-	for i := range src.Cb {
-		src.Cb[i], src.Cr[i] = byte(40+i*30), byte(200-i*25)
-	}
-	dst := yuvToRGBA(nil, src)
-	for y := 0; y < 4; y++ {
-		for x := 0; x < 6; x++ {
-			yy := float64(src.Y[src.YOffset(x, y)])
-			cb := float64(src.Cb[src.COffset(x, y)]) - 128
-			cr := float64(src.Cr[src.COffset(x, y)]) - 128
-			want := [3]float64{1.164*(yy-16) + 1.596*cr, 1.164*(yy-16) - 0.392*cb - 0.813*cr, 1.164*(yy-16) + 2.017*cb}
-			got := dst.RGBAAt(x, y)
-			for i, g := range []uint8{got.R, got.G, got.B} {
-				w := math.Min(math.Max(want[i], 0), 255)
-				if math.Abs(float64(g)-w) > 1.5 {
-					t.Errorf("(%d,%d) channel %d = %d, want %.1f", x, y, i, g, w)
-				}
-			}
-			if got.A != 255 {
-				t.Errorf("alpha %d", got.A)
-			}
-		}
-	}
-	// The buffer is reused when the size matches.
-	if again := yuvToRGBA(dst, src); again != dst {
-		t.Error("a matching buffer was not reused")
-	}
-	// A sub-image converts the right pixels.
-	sub := src.SubImage(image.Rect(2, 2, 6, 4)).(*image.YCbCr)
-	out := yuvToRGBA(nil, sub)
-	if out.RGBAAt(0, 0) != dst.RGBAAt(2, 2) || out.RGBAAt(3, 1) != dst.RGBAAt(5, 3) {
-		t.Error("sub-image conversion differs")
-	}
-	_ = color.RGBA{}
 }
 
 func TestLatestFrameKeepsOnlyTheNewest(t *testing.T) {

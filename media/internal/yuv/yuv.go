@@ -1,15 +1,24 @@
-package media
+// Package yuv converts decoded video frames (*image.YCbCr, BT.601 video
+// range) to RGBA for the screen: an SSE2 kernel on amd64 for the bulk of
+// each row, lookup tables elsewhere and for row tails. It has no state
+// besides its tables and starts no goroutines; ToRGBA may run on any
+// number of goroutines at once.
+//
+// It is its own package because Go assembly cannot live in a package that
+// uses cgo, as media does.
+package yuv
 
 import (
 	"encoding/binary"
 	"image"
 )
 
-// yuvToRGBA converts a 4:2:0 (or 4:2:2/4:4:4) *image.YCbCr into dst,
+// ToRGBA converts a 4:2:0 (or 4:2:2/4:4:4) *image.YCbCr into dst,
 // reallocating dst only when its size differs, and returns it. It works
-// on the planes and the Pix slice directly (BT.601 video range, 16.16 fixed
-// point), with no per-pixel interface calls.
-func yuvToRGBA(dst *image.RGBA, src *image.YCbCr) *image.RGBA {
+// on the planes and the Pix slice directly, with no per-pixel interface
+// calls: 8 pixels per step in the vector kernel where there is one, else
+// 16.16 fixed point through lookup tables.
+func ToRGBA(dst *image.RGBA, src *image.YCbCr) *image.RGBA {
 	r := src.Rect
 	w, h := r.Dx(), r.Dy()
 	if dst == nil || dst.Rect.Dx() != w || dst.Rect.Dy() != h {
@@ -40,22 +49,11 @@ func yuvToRGBA(dst *image.RGBA, src *image.YCbCr) *image.RGBA {
 		out := dst.Pix[y*dst.Stride : y*dst.Stride+4*w]
 		x := 0
 		if cxShift == 1 && r.Min.X%2 == 0 {
-			// Two pixels share each chroma sample: look it up once.
+			// Two pixels share each chroma sample: the vector kernel takes
+			// what it can (a multiple of 8 pixels), the pair loop the rest.
 			n := w / 2
-			cbRow, crRow = cbRow[:n], crRow[:n]
-			out = out[:8*n]
-			for i := range cbRow {
-				cb, cr := cbRow[i], crRow[i]
-				rc, gc, bc := crR[cr], cbG[cb]+crG[cr], cbB[cb]
-				y0, y1 := yTab[yRow[2*i]], yTab[yRow[2*i+1]]
-				// One 32-bit store per pixel: R, G, B, A in memory order.
-				binary.LittleEndian.PutUint32(out[8*i:], uint32(clampTab[((y0+rc)>>16+clampOff)&1023])|
-					uint32(clampTab[((y0+gc)>>16+clampOff)&1023])<<8|
-					uint32(clampTab[((y0+bc)>>16+clampOff)&1023])<<16|0xff000000)
-				binary.LittleEndian.PutUint32(out[8*i+4:], uint32(clampTab[((y1+rc)>>16+clampOff)&1023])|
-					uint32(clampTab[((y1+gc)>>16+clampOff)&1023])<<8|
-					uint32(clampTab[((y1+bc)>>16+clampOff)&1023])<<16|0xff000000)
-			}
+			x = rowKernel(out, yRow, cbRow[:n], crRow[:n])
+			pairs(out[4*x:8*n], yRow[x:2*n], cbRow[x/2:n], crRow[x/2:n])
 			x = 2 * n
 		}
 		for ; x < w; x++ {
@@ -70,6 +68,24 @@ func yuvToRGBA(dst *image.RGBA, src *image.YCbCr) *image.RGBA {
 		}
 	}
 	return dst
+}
+
+// pairs converts len(cb) pairs of pixels that share a chroma sample.
+func pairs(out, yRow, cbRow, crRow []byte) {
+	crRow = crRow[:len(cbRow)] // bounds-check hints
+	yRow, out = yRow[:2*len(cbRow)], out[:8*len(cbRow)]
+	for i := range cbRow {
+		cb, cr := cbRow[i], crRow[i]
+		rc, gc, bc := crR[cr], cbG[cb]+crG[cr], cbB[cb]
+		y0, y1 := yTab[yRow[2*i]], yTab[yRow[2*i+1]]
+		// One 32-bit store per pixel: R, G, B, A in memory order.
+		binary.LittleEndian.PutUint32(out[8*i:], uint32(clampTab[((y0+rc)>>16+clampOff)&1023])|
+			uint32(clampTab[((y0+gc)>>16+clampOff)&1023])<<8|
+			uint32(clampTab[((y0+bc)>>16+clampOff)&1023])<<16|0xff000000)
+		binary.LittleEndian.PutUint32(out[8*i+4:], uint32(clampTab[((y1+rc)>>16+clampOff)&1023])|
+			uint32(clampTab[((y1+gc)>>16+clampOff)&1023])<<8|
+			uint32(clampTab[((y1+bc)>>16+clampOff)&1023])<<16|0xff000000)
+	}
 }
 
 // Lookup tables for the BT.601 video-range conversion, in 16.16 fixed

@@ -70,6 +70,9 @@ func (s *Session) addPeer(id PeerID, offerer bool) error {
 	p := &peer{id: id, offerer: offerer, pc: pc, stats: pa.stats, bwe: pa.bwe,
 		remoteCam: true, remoteMic: true, lastIn: make(map[uint32]inboundSnap)}
 	s.peers[id] = p
+	if s.play != nil {
+		s.play.addPeer(id)
+	}
 	// pion calls these on its own goroutines, in no particular order:
 	// each one only queues work for the loop.
 	pc.OnICECandidate(func(c *webrtc.ICECandidate) {

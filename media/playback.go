@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -15,49 +16,64 @@ import (
 // spelled out (docs/media.md, feasibility §3).
 const nullBackend = malgo.Backend(14)
 
-// playback plays every peer's decoded audio through one output device,
-// mixing in the device callback. Each peer has a jitter buffer that is
-// filled to the target depth before it plays and never grows past
-// maxDepthFactor times the target (the oldest samples go), which bounds
-// the latency it can add.
+// playback plays every peer's decoded audio through one output device.
+// Each peer has a jitter buffer (in the C mixer) that is filled to the
+// target depth before it plays and never grows past maxDepthFactor times
+// the target (the oldest samples go), which bounds the latency it can add.
+// miniaudio's audio thread reads the mix straight from C; where the
+// mixer cannot be attached to the device (a miniaudio whose device
+// layout is not the expected one) the device calls fill, in Go, instead.
 type playback struct {
 	mu     sync.Mutex
 	ctx    *malgo.AllocatedContext
 	dev    *malgo.Device
+	mix    *mixer
+	direct bool // the device reads the mixer without Go
 	peers  map[PeerID]*jitterBuffer
 	target int // samples
 	null   bool
-	mix    []int32 // the callback's accumulator, reused
+	pcm    []int16 // fill's buffer, reused
+	log    *slog.Logger
 }
 
-const maxDepthFactor = 4
-
-// jitterBuffer is one peer's queue of 48 kHz mono samples.
-type jitterBuffer struct {
-	buf     []int16
-	playing bool
-}
+const (
+	maxDepthFactor = 4
+	// outPeriod is the device period: 10 ms, as miniaudio's low-latency
+	// profile has it; the device buffers outPeriods of them. Cheap now
+	// that a period does not enter Go.
+	outPeriod  = 10 * time.Millisecond
+	outPeriods = 2
+)
 
 // newPlayback opens the speaker (speakerID, or the default), falling back
 // to the null backend where there is no sound card.
-func newPlayback(speakerID string, latency time.Duration) (*playback, error) {
-	p := &playback{peers: make(map[PeerID]*jitterBuffer), target: int(latency * opusRate / time.Second)}
+func newPlayback(speakerID string, latency time.Duration, log *slog.Logger) (*playback, error) {
+	mix, err := newMixer()
+	if err != nil {
+		return nil, err
+	}
+	p := &playback{mix: mix, peers: make(map[PeerID]*jitterBuffer), target: int(latency * opusRate / time.Second), log: log}
 	if err := p.open(speakerID); err != nil {
+		mix.free()
 		return nil, err
 	}
 	return p, nil
 }
 
 func (p *playback) open(speakerID string) error {
-	// 20 ms periods: every period is a call from miniaudio's thread into
-	// Go, which costs more than the mixing itself; 10 ms periods measured
-	// several % of a core more on the bench (docs/media.md).
-	ctx, dev, null, err := openOutput(speakerID, opusRate, 20, 2, p.fill)
+	direct := false
+	ctx, dev, null, err := openOutput(speakerID, opusRate, int(outPeriod/time.Millisecond), outPeriods, p.fill, func(dev *malgo.Device) {
+		if err := p.mix.attach(dev, opusRate); err != nil {
+			p.log.Warn("playback: the audio thread will call into Go", "err", err)
+			return
+		}
+		direct = true
+	})
 	if err != nil {
 		return err
 	}
 	p.mu.Lock()
-	p.ctx, p.dev, p.null = ctx, dev, null
+	p.ctx, p.dev, p.null, p.direct = ctx, dev, null, direct
 	p.mu.Unlock()
 	return nil
 }
@@ -66,8 +82,9 @@ func (p *playback) open(speakerID string) error {
 // ListSpeakers id, hex), or the default output, or - where there is no
 // sound card - miniaudio's null backend, so that playing works the same
 // everywhere. fill is miniaudio's data callback, on its own thread. null
-// reports the null backend.
-func openOutput(speakerID string, rate, periodMs, periods int, fill malgo.DataProc) (*malgo.AllocatedContext, *malgo.Device, bool, error) {
+// reports the null backend. beforeStart, if not nil, sees the device
+// between its initialisation and its start.
+func openOutput(speakerID string, rate, periodMs, periods int, fill malgo.DataProc, beforeStart func(*malgo.Device)) (*malgo.AllocatedContext, *malgo.Device, bool, error) {
 	var firstErr error
 	for _, backends := range [][]malgo.Backend{nil, {nullBackend}} {
 		ctx, err := malgo.InitContext(backends, malgo.ContextConfig{}, nil)
@@ -95,6 +112,9 @@ func openOutput(speakerID string, rate, periodMs, periods int, fill malgo.DataPr
 		}
 		dev, err := malgo.InitDevice(ctx.Context, cfg, malgo.DeviceCallbacks{Data: fill})
 		if err == nil {
+			if beforeStart != nil {
+				beforeStart(dev)
+			}
 			if err = dev.Start(); err != nil {
 				dev.Uninit()
 			}
@@ -112,57 +132,61 @@ func openOutput(speakerID string, rate, periodMs, periods int, fill malgo.DataPr
 	return nil, nil, false, fmt.Errorf("media: no audio output, not even the null backend: %w", firstErr)
 }
 
-// write queues decoded samples of one peer. Called by its receive goroutine.
+// addPeer makes room for a peer's audio; write ignores unknown peers, so
+// that a receive goroutine still running after removePeer adds nothing.
+func (p *playback) addPeer(id PeerID) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.peers[id] != nil || p.mix == nil {
+		return
+	}
+	jb, err := p.mix.add(p.target, maxDepthFactor*p.target)
+	if err != nil {
+		p.log.Warn("playback: this peer will not be heard", "peer", id, "err", err)
+		return
+	}
+	p.peers[id] = jb
+}
+
+// write queues decoded samples of one peer. Called by its receive
+// goroutine; the lock keeps one writer per buffer.
 func (p *playback) write(id PeerID, pcm []int16) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	jb := p.peers[id]
-	if jb == nil {
-		jb = &jitterBuffer{}
-		p.peers[id] = jb
-	}
-	jb.buf = append(jb.buf, pcm...)
-	if over := len(jb.buf) - maxDepthFactor*p.target; over > 0 {
-		jb.buf = append(jb.buf[:0], jb.buf[over:]...)
-	}
-	if !jb.playing && len(jb.buf) >= p.target {
-		jb.playing = true
+	if jb := p.peers[id]; jb != nil {
+		jb.write(pcm)
 	}
 }
 
 func (p *playback) removePeer(id PeerID) {
 	p.mu.Lock()
-	delete(p.peers, id)
-	p.mu.Unlock()
+	defer p.mu.Unlock()
+	if jb := p.peers[id]; jb != nil {
+		p.logDry(id, jb)
+		delete(p.peers, id)
+		p.mix.remove(jb)
+	}
 }
 
-// fill is miniaudio's data callback (on its own thread): mix every
-// playing peer into out, S16 mono.
+// logDry notes how often a peer's audio ran out while playing: network
+// jitter beyond the buffer's depth, or a late receive goroutine.
+func (p *playback) logDry(id PeerID, jb *jitterBuffer) {
+	if d := jb.dry(); d > 0 {
+		p.log.Debug("playback: a peer's audio ran dry", "peer", id, "times", d)
+	}
+}
+
+// fill is miniaudio's data callback (on its own thread) where the mixer
+// could not be attached: the mix, S16 mono.
 func (p *playback) fill(out, _ []byte, frames uint32) {
 	n := int(frames)
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if cap(p.mix) < n {
-		p.mix = make([]int32, n)
+	if cap(p.pcm) < n {
+		p.pcm = make([]int16, n) // the callback is the only user
 	}
-	mix := p.mix[:n]
-	clear(mix)
-	for _, jb := range p.peers {
-		if !jb.playing {
-			continue
-		}
-		if len(jb.buf) < n {
-			// Underrun: go back to filling up to the target.
-			jb.buf, jb.playing = jb.buf[:0], false
-			continue
-		}
-		for i, v := range jb.buf[:n] {
-			mix[i] += int32(v)
-		}
-		jb.buf = append(jb.buf[:0], jb.buf[n:]...)
-	}
-	for i, v := range mix {
-		binary.LittleEndian.PutUint16(out[2*i:], uint16(int16(min(max(v, -32768), 32767))))
+	pcm := p.pcm[:n]
+	p.mix.read(pcm)
+	for i, v := range pcm {
+		binary.LittleEndian.PutUint16(out[2*i:], uint16(v))
 	}
 }
 
@@ -175,11 +199,10 @@ func (p *playback) setSpeaker(id string) error {
 func (p *playback) closeDevice() {
 	p.mu.Lock()
 	dev, ctx := p.dev, p.ctx
-	p.dev, p.ctx = nil, nil
+	p.dev, p.ctx, p.direct = nil, nil, false
 	p.mu.Unlock()
 	if dev != nil {
-		// Uninit stops the device and waits for a running callback, which
-		// takes p.mu: hence not under the lock.
+		// Uninit stops the device and waits for a running callback.
 		dev.Uninit()
 	}
 	if ctx != nil {
@@ -188,4 +211,20 @@ func (p *playback) closeDevice() {
 	}
 }
 
-func (p *playback) close() { p.closeDevice() }
+// close stops the device and frees the mixer.
+func (p *playback) close() {
+	p.closeDevice()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.mix != nil {
+		if f := p.mix.frames(); f > 0 {
+			p.log.Debug("playback: closed", "played", time.Duration(f)*time.Second/opusRate)
+		}
+		for id, jb := range p.peers {
+			p.logDry(id, jb)
+		}
+		p.mix.free()
+		p.mix = nil
+		clear(p.peers)
+	}
+}

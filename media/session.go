@@ -86,7 +86,7 @@ func NewSession(cfg Config) (*Session, error) {
 		return nil, err
 	}
 	if !cfg.NoPlayback {
-		s.play, err = newPlayback(cfg.SpeakerID, cfg.PlaybackLatency)
+		s.play, err = newPlayback(cfg.SpeakerID, cfg.PlaybackLatency, s.log)
 		if err != nil {
 			return nil, err
 		}

@@ -118,7 +118,7 @@ func (p *SoundPlayer) run() {
 
 // open opens the speaker; a ringtone needs no low latency.
 func (p *SoundPlayer) open() (*malgo.AllocatedContext, *malgo.Device, error) {
-	ctx, dev, _, err := openOutput(p.speakerID, soundRate, 40, 2, p.fill)
+	ctx, dev, _, err := openOutput(p.speakerID, soundRate, 40, 2, p.fill, nil)
 	return ctx, dev, err
 }
 

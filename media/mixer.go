@@ -1,0 +1,311 @@
+package media
+
+/*
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+// calla_jb is one peer's jitter buffer: a single-producer, single-consumer
+// ring of 48 kHz mono S16 samples in C memory. The peer's receive
+// goroutine writes (under playback.mu); the mixer, on miniaudio's audio
+// thread, reads. Neither waits for the other.
+typedef struct {
+	int16_t *buf;
+	uint64_t mask;     // capacity - 1, capacity a power of two
+	uint64_t head;     // samples written: the producer stores (release)
+	uint64_t tail;     // samples read: the consumer stores (release)
+	uint64_t target;   // depth to reach before playing
+	uint64_t max;      // deeper than this, the oldest samples go
+	int playing;       // consumer only
+	uint64_t dry;      // times it ran dry while playing (consumer)
+} calla_jb;
+
+#define CALLA_SLOTS 16
+
+// calla_mixer mixes every peer's jitter buffer into the device's output.
+// The slots are published with release stores and read with acquire
+// loads; gen is odd while a read runs, so that a removed buffer is freed
+// only once no read can still hold it.
+typedef struct {
+	calla_jb *slot[CALLA_SLOTS];
+	uint64_t gen;
+	uint64_t frames;   // frames the device asked for
+} calla_mixer;
+
+static calla_jb *calla_jb_new(uint64_t capacity, uint64_t target, uint64_t max) {
+	calla_jb *b = calloc(1, sizeof(calla_jb));
+	if (b == NULL) return NULL;
+	b->buf = calloc(capacity, sizeof(int16_t));
+	if (b->buf == NULL) { free(b); return NULL; }
+	b->mask = capacity - 1;
+	b->target = target;
+	b->max = max;
+	return b;
+}
+
+static void calla_jb_free(calla_jb *b) {
+	if (b == NULL) return;
+	free(b->buf);
+	free(b);
+}
+
+// calla_jb_write appends up to n samples and returns how many fitted; a
+// full buffer drops the newest (the consumer trims the oldest).
+static uint64_t calla_jb_write(calla_jb *b, const int16_t *s, uint64_t n) {
+	uint64_t head = b->head;
+	uint64_t tail = __atomic_load_n(&b->tail, __ATOMIC_ACQUIRE);
+	uint64_t space = (b->mask + 1) - (head - tail);
+	if (n > space) n = space;
+	for (uint64_t i = 0; i < n; i++) b->buf[(head + i) & b->mask] = s[i];
+	__atomic_store_n(&b->head, head + n, __ATOMIC_RELEASE);
+	return n;
+}
+
+static uint64_t calla_jb_queued(calla_jb *b) {
+	uint64_t tail = __atomic_load_n(&b->tail, __ATOMIC_ACQUIRE);
+	return __atomic_load_n(&b->head, __ATOMIC_ACQUIRE) - tail;
+}
+
+static uint64_t calla_jb_dry(calla_jb *b) { return __atomic_load_n(&b->dry, __ATOMIC_RELAXED); }
+
+static int calla_mixer_put(calla_mixer *m, calla_jb *b) {
+	for (int i = 0; i < CALLA_SLOTS; i++) {
+		if (__atomic_load_n(&m->slot[i], __ATOMIC_RELAXED) == NULL) {
+			__atomic_store_n(&m->slot[i], b, __ATOMIC_RELEASE);
+			return i;
+		}
+	}
+	return -1;
+}
+
+// calla_mixer_clear empties slot i and returns the generation to hand to
+// calla_mixer_quiet before the buffer that was there may be freed.
+static uint64_t calla_mixer_clear(calla_mixer *m, int i) {
+	__atomic_store_n(&m->slot[i], NULL, __ATOMIC_SEQ_CST);
+	return __atomic_load_n(&m->gen, __ATOMIC_SEQ_CST);
+}
+
+// calla_mixer_quiet reports whether no read that began before a clear
+// (which returned g) can still be running.
+static int calla_mixer_quiet(calla_mixer *m, uint64_t g) {
+	return (g & 1) == 0 || __atomic_load_n(&m->gen, __ATOMIC_SEQ_CST) != g;
+}
+
+static uint64_t calla_mixer_frames(calla_mixer *m) { return __atomic_load_n(&m->frames, __ATOMIC_RELAXED); }
+
+// calla_mixer_read writes frames mixed samples into out. Each buffer
+// starts playing at its target depth, is trimmed back to the target when
+// it grows past its max, and when it runs dry drops what is left and
+// fills up again.
+static void calla_mixer_read(calla_mixer *m, int16_t *out, uint32_t frames) {
+	__atomic_add_fetch(&m->gen, 1, __ATOMIC_SEQ_CST);
+	calla_jb *play[CALLA_SLOTS];
+	int np = 0;
+	for (int i = 0; i < CALLA_SLOTS; i++) {
+		calla_jb *b = __atomic_load_n(&m->slot[i], __ATOMIC_ACQUIRE);
+		if (b == NULL) continue;
+		uint64_t head = __atomic_load_n(&b->head, __ATOMIC_ACQUIRE);
+		uint64_t q = head - b->tail;
+		if (q > b->max) {
+			__atomic_store_n(&b->tail, head - b->target, __ATOMIC_RELEASE);
+			q = b->target;
+		}
+		if (!b->playing && q >= b->target) b->playing = 1;
+		if (!b->playing) continue;
+		if (q < frames) {
+			b->playing = 0;
+			__atomic_store_n(&b->dry, b->dry + 1, __ATOMIC_RELAXED);
+			__atomic_store_n(&b->tail, head, __ATOMIC_RELEASE);
+			continue;
+		}
+		play[np++] = b;
+	}
+	int32_t acc[256];
+	for (uint32_t off = 0; off < frames; off += 256) {
+		uint32_t n = frames - off < 256 ? frames - off : 256;
+		memset(acc, 0, n * sizeof(int32_t));
+		for (int k = 0; k < np; k++) {
+			calla_jb *b = play[k];
+			for (uint32_t i = 0; i < n; i++) acc[i] += b->buf[(b->tail + off + i) & b->mask];
+		}
+		for (uint32_t i = 0; i < n; i++) {
+			int32_t v = acc[i];
+			out[off + i] = v > 32767 ? 32767 : v < -32768 ? -32768 : (int16_t)v;
+		}
+	}
+	for (int k = 0; k < np; k++) __atomic_store_n(&play[k]->tail, play[k]->tail + frames, __ATOMIC_RELEASE);
+	__atomic_store_n(&m->frames, m->frames + frames, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&m->gen, 1, __ATOMIC_SEQ_CST);
+}
+
+// calla_mixer_play is miniaudio's data callback (ma_device_data_proc) for
+// a mono S16 playback device whose pUserData is the mixer: the audio
+// thread never enters Go.
+static void calla_mixer_play(void *device, void *out, const void *in, uint32_t frames) {
+	calla_mixer_read(*(calla_mixer **)((char *)device + 6 * sizeof(void *)), out, frames);
+}
+
+// malgo's exported stop callback: its address identifies the onStop field.
+extern void goStopCallback(void *device);
+
+// calla_mixer_attach points an initialised, not yet started miniaudio
+// playback device at the mixer. It checks the head of struct ma_device
+// (miniaudio 0.11: pContext, type, sampleRate, state, onData,
+// onNotification, onStop, pUserData) against what malgo must have put
+// there, and changes nothing unless every check holds: 0 means attached.
+static int calla_mixer_attach(void *device, calla_mixer *m, uint32_t rate) {
+	if (sizeof(void *) != 8) return 1;
+	char *d = device;
+	void **slot = (void **)d;
+	if (*(uint32_t *)(d + 8) != 1) return 2;                  // type: ma_device_type_playback
+	if (*(uint32_t *)(d + 12) != rate) return 3;              // sampleRate
+	if (slot[3] == NULL) return 4;                            // onData: malgo's wrapper
+	if (slot[5] != (void *)goStopCallback) return 5;          // onStop
+	if (slot[6] != NULL) return 6;                            // pUserData, unused by malgo
+	slot[6] = m;
+	__atomic_store_n(&slot[3], (void *)calla_mixer_play, __ATOMIC_RELEASE);
+	return 0;
+}
+*/
+import "C"
+
+import (
+	"errors"
+	"fmt"
+	"unsafe"
+
+	"github.com/gen2brain/malgo"
+)
+
+// mixer is playback's C half: one jitter buffer per peer and the mix of
+// them, read by miniaudio's audio thread without calling into Go.
+//
+// Why C: a Go data callback on miniaudio's thread leaves that thread
+// holding a P while it waits in C for the next period; sysmon keeps
+// retaking it and the scheduler keeps handing Ps around, which cost about
+// 4% of a core in a 1v1 call here (docs/media.md, "Playback"). And a Go
+// callback can stall behind a garbage-collection pause, which a real-time
+// audio thread must never do.
+type mixer struct {
+	m       *C.calla_mixer
+	retired []retiredJB // removed buffers a read may still hold
+}
+
+type retiredJB struct {
+	b   *C.calla_jb
+	gen C.uint64_t
+}
+
+// jitterBuffer is one peer's buffer in the mixer.
+type jitterBuffer struct {
+	b    *C.calla_jb
+	slot C.int
+}
+
+var errNoSlot = errors.New("media: no room in the mixer for another peer")
+
+func newMixer() (*mixer, error) {
+	m := (*C.calla_mixer)(C.calloc(1, C.size_t(unsafe.Sizeof(C.calla_mixer{}))))
+	if m == nil {
+		return nil, errors.New("media: out of memory for the mixer")
+	}
+	return &mixer{m: m}, nil
+}
+
+// add creates a jitter buffer that starts playing at target samples and
+// keeps at most max.
+func (x *mixer) add(target, max int) (*jitterBuffer, error) {
+	capacity := 1
+	for capacity < max+opusRate/10 { // room for max plus 100 ms in flight
+		capacity *= 2
+	}
+	b := C.calla_jb_new(C.uint64_t(capacity), C.uint64_t(target), C.uint64_t(max))
+	if b == nil {
+		return nil, errors.New("media: out of memory for a jitter buffer")
+	}
+	slot := C.calla_mixer_put(x.m, b)
+	if slot < 0 {
+		C.calla_jb_free(b)
+		return nil, errNoSlot
+	}
+	return &jitterBuffer{b: b, slot: slot}, nil
+}
+
+// remove takes jb out of the mix; its memory goes once no read holds it.
+func (x *mixer) remove(jb *jitterBuffer) {
+	g := C.calla_mixer_clear(x.m, jb.slot)
+	x.retired = append(x.retired, retiredJB{jb.b, g})
+	x.collect()
+}
+
+// collect frees the retired buffers no read can still hold.
+func (x *mixer) collect() {
+	kept := x.retired[:0]
+	for _, r := range x.retired {
+		if C.calla_mixer_quiet(x.m, r.gen) != 0 {
+			C.calla_jb_free(r.b)
+		} else {
+			kept = append(kept, r)
+		}
+	}
+	clear(x.retired[len(kept):])
+	x.retired = kept
+}
+
+// attach makes dev (initialised by malgo, not started) read the mixer. An
+// error means dev is untouched and still calls its Go callback.
+func (x *mixer) attach(dev *malgo.Device, rate int) error {
+	// malgo.Device is struct{ ptr *unsafe.Pointer }, the pointer to its C
+	// ma_device; malgo has no exported accessor.
+	if unsafe.Sizeof(*dev) != unsafe.Sizeof(uintptr(0)) {
+		return errors.New("media: malgo.Device is not the one expected")
+	}
+	ptr := *(*unsafe.Pointer)(unsafe.Pointer(dev))
+	if ptr == nil {
+		return errors.New("media: no device to attach to")
+	}
+	if rc := C.calla_mixer_attach(*(*unsafe.Pointer)(ptr), x.m, C.uint32_t(rate)); rc != 0 {
+		return fmt.Errorf("media: miniaudio's device layout is not the one expected (check %d)", int(rc))
+	}
+	return nil
+}
+
+// read mixes len(out) samples, as the device does: the Go callback's path
+// where the mixer could not be attached, and tests'.
+func (x *mixer) read(out []int16) {
+	if len(out) > 0 {
+		C.calla_mixer_read(x.m, (*C.int16_t)(unsafe.Pointer(&out[0])), C.uint32_t(len(out)))
+	}
+}
+
+// frames is how many samples the device has asked for.
+func (x *mixer) frames() uint64 { return uint64(C.calla_mixer_frames(x.m)) }
+
+// free releases everything; no device may read the mixer any more.
+func (x *mixer) free() {
+	for i := range C.CALLA_SLOTS {
+		if b := x.m.slot[i]; b != nil {
+			C.calla_jb_free(b)
+		}
+	}
+	for _, r := range x.retired {
+		C.calla_jb_free(r.b)
+	}
+	x.retired = nil
+	C.free(unsafe.Pointer(x.m))
+	x.m = nil
+}
+
+// write appends samples to jb and returns how many fitted.
+func (jb *jitterBuffer) write(s []int16) int {
+	if len(s) == 0 {
+		return 0
+	}
+	return int(C.calla_jb_write(jb.b, (*C.int16_t)(unsafe.Pointer(&s[0])), C.uint64_t(len(s))))
+}
+
+// queued is how many samples wait in jb.
+func (jb *jitterBuffer) queued() int { return int(C.calla_jb_queued(jb.b)) }
+
+// dry is how many times jb ran dry while playing.
+func (jb *jitterBuffer) dry() uint64 { return uint64(C.calla_jb_dry(jb.b)) }

@@ -102,7 +102,10 @@ static void calla_mixer_read(calla_mixer *m, int16_t *out, uint32_t frames) {
 	calla_jb *play[CALLA_SLOTS];
 	int np = 0;
 	for (int i = 0; i < CALLA_SLOTS; i++) {
-		calla_jb *b = __atomic_load_n(&m->slot[i], __ATOMIC_ACQUIRE);
+		// Sequentially consistent, like the clear and the gen updates, so
+		// that a read which saw an even gen before a clear cannot then
+		// see the cleared buffer (on arm64 too).
+		calla_jb *b = __atomic_load_n(&m->slot[i], __ATOMIC_SEQ_CST);
 		if (b == NULL) continue;
 		uint64_t head = __atomic_load_n(&b->head, __ATOMIC_ACQUIRE);
 		uint64_t q = head - b->tail;

@@ -256,6 +256,28 @@ func (m *member) wait(t *testing.T, after int, timeout time.Duration, what strin
 	}
 }
 
+// waitAt is wait that returns the event's index, for eventTime and as
+// a later mark.
+func (m *member) waitAt(t *testing.T, after int, timeout time.Duration, what string, pred func(Event) bool) int {
+	t.Helper()
+	at := -1
+	waitUntil(t, timeout, string(m.id)+": "+what, func() bool { at = m.find(after, pred); return at >= 0 })
+	return at
+}
+
+// find is the index of the first event after mark that satisfies pred,
+// or -1.
+func (m *member) find(after int, pred func(Event) bool) int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i := after; i < len(m.events); i++ {
+		if pred(m.events[i]) {
+			return i
+		}
+	}
+	return -1
+}
+
 // waitUntil polls cond until it holds.
 func waitUntil(t *testing.T, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()

@@ -278,6 +278,16 @@ func (m *member) find(after int, pred func(Event) bool) int {
 	return -1
 }
 
+// has reports whether an event after mark satisfies pred.
+func (m *member) has(after int, pred func(Event) bool) bool { return m.find(after, pred) >= 0 }
+
+// eventTime is when the i-th event was read from the session.
+func (m *member) eventTime(i int) time.Time {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.at[i]
+}
+
 // waitUntil polls cond until it holds.
 func waitUntil(t *testing.T, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()

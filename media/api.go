@@ -25,6 +25,11 @@ const (
 	iceKeepAlive         = time.Second
 )
 
+// iceTimeouts is the three ICE timings SettingEngine.SetICETimeouts takes.
+type iceTimeouts struct {
+	disconnected, failed, keepAlive time.Duration
+}
+
 // peerAPI is what building one peer's webrtc.API yields besides the API:
 // the stats getter and the bandwidth estimator of the peer connection
 // that API creates next.
@@ -93,7 +98,14 @@ func (s *Session) newPeerAPI(id PeerID) (*peerAPI, error) {
 	me.RegisterFeedback(webrtc.RTCPFeedback{Type: "ccm", Parameter: "fir"}, webrtc.RTPCodecTypeVideo)
 
 	se := webrtc.SettingEngine{LoggerFactory: lf}
-	se.SetICETimeouts(iceDisconnectedAfter, iceFailedAfter, iceKeepAlive)
+	to := iceTimeouts{iceDisconnectedAfter, iceFailedAfter, iceKeepAlive}
+	if s.cfg.testICE != (iceTimeouts{}) {
+		to = s.cfg.testICE
+	}
+	se.SetICETimeouts(to.disconnected, to.failed, to.keepAlive)
+	if s.cfg.testTransport != nil {
+		se.SetNet(s.cfg.testTransport)
+	}
 	if s.cfg.LoopbackOnly {
 		se.SetInterfaceFilter(func(name string) bool { return strings.HasPrefix(name, "lo") })
 		se.SetIncludeLoopbackCandidate(true)

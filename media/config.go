@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/pion/interceptor"
+	"github.com/pion/transport/v5"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -67,6 +68,13 @@ type Config struct {
 	testPCM func(PeerID, []int16)
 	// testNoMediaAfter overrides how long without media means Down.
 	testNoMediaAfter time.Duration
+	// testTransport, when set, is the network under ICE (every socket
+	// the agents open), so a test can cut a link below ICE's own
+	// connectivity checks, which interceptors never see.
+	testTransport transport.Net
+	// testICE, when not zero, replaces the ICE timeouts, so an outage
+	// test reaches Disconnected and Failed in seconds.
+	testICE iceTimeouts
 }
 
 const (

@@ -22,8 +22,8 @@ const (
 	PeerNew PeerState = iota
 	PeerConnecting
 	PeerConnected
-	PeerDisconnected // temporarily lost; an ICE restart is under way
-	PeerFailed       // gave up; the engine decides whether the call goes on
+	PeerDisconnected // temporarily lost; ICE restarts if it lasts iceRestartAfter (2 s)
+	PeerFailed       // ICE failed; the session restarts it at once, the engine decides how long to wait
 	PeerClosed
 )
 

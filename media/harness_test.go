@@ -256,6 +256,38 @@ func (m *member) wait(t *testing.T, after int, timeout time.Duration, what strin
 	}
 }
 
+// waitAt is wait that returns the event's index, for eventTime and as
+// a later mark.
+func (m *member) waitAt(t *testing.T, after int, timeout time.Duration, what string, pred func(Event) bool) int {
+	t.Helper()
+	at := -1
+	waitUntil(t, timeout, string(m.id)+": "+what, func() bool { at = m.find(after, pred); return at >= 0 })
+	return at
+}
+
+// find is the index of the first event after mark that satisfies pred,
+// or -1.
+func (m *member) find(after int, pred func(Event) bool) int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i := after; i < len(m.events); i++ {
+		if pred(m.events[i]) {
+			return i
+		}
+	}
+	return -1
+}
+
+// has reports whether an event after mark satisfies pred.
+func (m *member) has(after int, pred func(Event) bool) bool { return m.find(after, pred) >= 0 }
+
+// eventTime is when the i-th event was read from the session.
+func (m *member) eventTime(i int) time.Time {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.at[i]
+}
+
 // waitUntil polls cond until it holds.
 func waitUntil(t *testing.T, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()

@@ -2,6 +2,7 @@ package media
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/pion/webrtc/v4"
 )
@@ -10,9 +11,22 @@ import (
 // offers; an answerer asks its offerer with a renegotiate signal. An
 // offerer with a round in flight remembers the request and makes the
 // offer when the answer is in, so rounds never overlap (no glare).
+//
+// One outage makes both sides' restart timers fire at about the same
+// time (at once on Failed), so an offerer asked to restart while its
+// own restart offer is out ignores the request: the offer in flight
+// already gives both sides new credentials, and queueing a second
+// restart behind it would discard the first one's connectivity checks
+// just as they start.
 func (s *Session) negotiate(p *peer, iceRestart bool) {
+	if iceRestart {
+		p.cancelRestart() // this is the restart its timer would ask for
+	}
 	if !p.offerer {
 		s.emit(SignalOut{Peer: p.id, Signal: Signal{Kind: SignalRenegotiate, ICERestart: iceRestart}})
+		return
+	}
+	if iceRestart && p.awaitingAnswer && p.restarting {
 		return
 	}
 	if p.awaitingAnswer || p.pc.SignalingState() != webrtc.SignalingStateStable {
@@ -28,7 +42,7 @@ func (s *Session) negotiate(p *peer, iceRestart bool) {
 		s.emit(PeerError{Peer: p.id, Err: fmt.Errorf("media: create offer: %w", err)})
 		return
 	}
-	p.awaitingAnswer = true
+	p.awaitingAnswer, p.restarting = true, iceRestart
 	s.emit(SignalOut{Peer: p.id, Signal: Signal{Kind: SignalOffer, SDP: offer.SDP}})
 }
 
@@ -37,6 +51,11 @@ func (s *Session) handleSignal(p *peer, sig Signal) error {
 	case SignalOffer:
 		if p.offerer {
 			return fmt.Errorf("%w: offer from %q, which is the answerer", ErrBadSignal, p.id)
+		}
+		if old := p.pc.RemoteDescription(); old != nil && iceUfrag(old.SDP) != iceUfrag(sig.SDP) {
+			// The offerer restarts ICE: our own pending request for
+			// that (its timer may have fired already) is answered.
+			p.cancelRestart()
 		}
 		if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: sig.SDP}); err != nil {
 			return fmt.Errorf("%w: offer from %q: %w", ErrBadSignal, p.id, err)
@@ -57,7 +76,7 @@ func (s *Session) handleSignal(p *peer, sig Signal) error {
 		if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: sig.SDP}); err != nil {
 			return fmt.Errorf("%w: answer from %q: %w", ErrBadSignal, p.id, err)
 		}
-		p.awaitingAnswer = false
+		p.awaitingAnswer, p.restarting = false, false
 		s.flushCandidates(p)
 		if p.needOffer {
 			restart := p.needRestart
@@ -94,4 +113,17 @@ func (s *Session) flushCandidates(p *peer) {
 		}
 	}
 	p.pending = nil
+}
+
+// iceUfrag is an SDP's ICE username fragment: the last a=ice-ufrag
+// line (pion repeats one fragment in every media section). An offer
+// with a new one restarts ICE.
+func iceUfrag(sdp string) string {
+	var u string
+	for _, l := range strings.Split(sdp, "\n") {
+		if v, ok := strings.CutPrefix(l, "a=ice-ufrag:"); ok {
+			u = strings.TrimSpace(v)
+		}
+	}
+	return u
 }

@@ -28,8 +28,9 @@ type peer struct {
 	awaitingAnswer bool
 	needOffer      bool
 	needRestart    bool
+	restarting     bool // the offer awaiting its answer restarts ICE
 	state          PeerState
-	restartTimer   *time.Timer
+	restartTimer   *time.Timer // pending restart of a bad link; nil once under way
 
 	// What the peer sends: tracks negotiated and its mediaState flags.
 	videoTracks, audioTracks int
@@ -211,10 +212,7 @@ func (s *Session) onConnectionState(p *peer, st webrtc.PeerConnectionState) {
 	old := p.state
 	p.state = ps
 	s.emit(PeerStateChanged{Peer: p.id, State: ps})
-	if p.restartTimer != nil {
-		p.restartTimer.Stop()
-		p.restartTimer = nil
-	}
+	p.cancelRestart()
 	switch ps {
 	case PeerConnected:
 		p.connectedAt = time.Now()
@@ -230,14 +228,23 @@ func (s *Session) onConnectionState(p *peer, st webrtc.PeerConnectionState) {
 		if ps == PeerFailed {
 			delay = 0
 		}
-		p.restartTimer = time.AfterFunc(delay, func() {
+		// The timer only posts, so a restart may already be under way
+		// when its closure runs: the link changed state, or the other
+		// side's restart reached us. Either clears or replaces
+		// p.restartTimer, and the closure then does nothing; acting on
+		// it would restart ICE a second time and throw away the
+		// connectivity checks of the first.
+		var t *time.Timer
+		t = time.AfterFunc(delay, func() {
 			s.post(func() {
-				if s.peers[p.id] == p && (p.state == PeerDisconnected || p.state == PeerFailed) {
+				if s.peers[p.id] == p && p.restartTimer == t {
+					p.restartTimer = nil
 					s.log.Info("ICE restart", "peer", p.id, "state", p.state)
 					s.negotiate(p, true)
 				}
 			})
 		})
+		p.restartTimer = t
 	}
 	if ps != PeerConnecting && ps != PeerNew {
 		s.emitQualities() // quality changes with the link at once
@@ -294,14 +301,20 @@ func (s *Session) reportRemoteMedia(p *peer) {
 	s.emit(RemoteMedia{Peer: p.id, Video: v, Audio: a})
 }
 
+// cancelRestart drops a pending restart timer (see onConnectionState).
+func (p *peer) cancelRestart() {
+	if p.restartTimer != nil {
+		p.restartTimer.Stop()
+		p.restartTimer = nil
+	}
+}
+
 // close ends the connection; receive and RTCP goroutines then see EOF.
 func (p *peer) close() {
 	if p.closed {
 		return
 	}
 	p.closed = true
-	if p.restartTimer != nil {
-		p.restartTimer.Stop()
-	}
+	p.cancelRestart()
 	_ = p.pc.Close()
 }

@@ -105,7 +105,7 @@ func TestAppBench(t *testing.T) {
 	fmt.Fprintf(&b, "| of which Mesa's llvmpipe threads (software GL rasterising the window; a GPU's work) | %.0f%% | | |\n", gl*100)
 	fmt.Fprintf(&b, "| of which the app's own threads (capture, codecs, network, conversion, Fyne) | %.0f%% | | |\n", (cpu-gl)*100)
 	fmt.Fprintf(&b, "| resident memory during the call (end / peak) | %.0f / %.0f MiB | | |\n", float64(callRSS)/1024, float64(peakRSS)/1024)
-	fmt.Fprintf(&b, "\nThe call's other side is a headless `calla answer` in its own process, so the app's figures are its own: capture and VP8/Opus encoding of the test source, decoding, RGBA conversion, and Fyne drawing the remote tile and the preview. The video views of a window redraw together, at most 30 times a second (gui/framebatch.go): each redraw repaints the whole window, which llvmpipe does on the CPU. For comparison, a headless engine costs about 25%% of a core per side (Media section).\n")
+	fmt.Fprintf(&b, "\nThe call's other side is a headless `calla answer` in its own process, so the app's figures are its own: capture and VP8/Opus encoding of the test source, decoding, RGBA conversion, and Fyne drawing the remote tile and the preview. The video views of a window redraw together, at most 30 times a second (gui/framebatch.go): each redraw repaints the whole window, which llvmpipe does on the CPU. For comparison, the Media section measures one side of a call without a screen (`calla bench media`).\n")
 	t.Log("\n" + b.String())
 	if err := benchreport.WriteSection(report, b.String()); err != nil {
 		t.Fatal(err)

@@ -20,6 +20,51 @@ typedef struct {
 	uint64_t dry;      // times it ran dry while playing (consumer)
 } calla_jb;
 
+// calla_played keeps the last samples the mixer played: the echo
+// canceller's far end (aecref.go). One writer, the mixer; any number of
+// readers, each with its own position, which never write: the writer
+// never waits and overwrites the oldest, and a reader checks afterwards
+// that what it copied was not overwritten meanwhile.
+typedef struct {
+	int16_t *buf;
+	uint64_t mask;     // capacity - 1, capacity a power of two
+	uint64_t head;     // samples written: the writer stores (release)
+} calla_played;
+
+static calla_played *calla_played_new(uint64_t capacity) {
+	calla_played *p = calloc(1, sizeof(calla_played));
+	if (p == NULL) return NULL;
+	p->buf = calloc(capacity, sizeof(int16_t));
+	if (p->buf == NULL) { free(p); return NULL; }
+	p->mask = capacity - 1;
+	return p;
+}
+
+static void calla_played_free(calla_played *p) {
+	if (p == NULL) return;
+	free(p->buf);
+	free(p);
+}
+
+static void calla_played_write(calla_played *p, const int16_t *s, uint64_t n) {
+	uint64_t head = p->head;
+	for (uint64_t i = 0; i < n; i++) p->buf[(head + i) & p->mask] = s[i];
+	__atomic_store_n(&p->head, head + n, __ATOMIC_RELEASE);
+}
+
+static uint64_t calla_played_head(calla_played *p) { return __atomic_load_n(&p->head, __ATOMIC_ACQUIRE); }
+
+// calla_played_copy copies the n samples from position pos into dst and
+// returns 1, or 0 if they are not all written yet or were (perhaps while
+// copying) overwritten.
+static int calla_played_copy(calla_played *p, uint64_t pos, int16_t *dst, uint64_t n) {
+	uint64_t head = __atomic_load_n(&p->head, __ATOMIC_ACQUIRE);
+	if (pos + n > head || head - pos > p->mask + 1) return 0;
+	for (uint64_t i = 0; i < n; i++) dst[i] = p->buf[(pos + i) & p->mask];
+	head = __atomic_load_n(&p->head, __ATOMIC_ACQUIRE);
+	return head - pos <= p->mask + 1;
+}
+
 #define CALLA_SLOTS 16
 
 // calla_mixer mixes every peer's jitter buffer into the device's output.
@@ -30,6 +75,7 @@ typedef struct {
 	calla_jb *slot[CALLA_SLOTS];
 	uint64_t gen;
 	uint64_t frames;   // frames the device asked for
+	calla_played *played; // gets every mix, if set (before the device starts)
 } calla_mixer;
 
 static calla_jb *calla_jb_new(uint64_t capacity, uint64_t target, uint64_t max) {
@@ -91,6 +137,8 @@ static int calla_mixer_quiet(calla_mixer *m, uint64_t g) {
 	return (g & 1) == 0 || __atomic_load_n(&m->gen, __ATOMIC_SEQ_CST) != g;
 }
 
+static void calla_mixer_set_played(calla_mixer *m, calla_played *p) { __atomic_store_n(&m->played, p, __ATOMIC_RELEASE); }
+
 static uint64_t calla_mixer_frames(calla_mixer *m) { return __atomic_load_n(&m->frames, __ATOMIC_RELAXED); }
 
 // calla_mixer_read writes frames mixed samples into out. Each buffer
@@ -137,6 +185,8 @@ static void calla_mixer_read(calla_mixer *m, int16_t *out, uint32_t frames) {
 		}
 	}
 	for (int k = 0; k < np; k++) __atomic_store_n(&play[k]->tail, play[k]->tail + frames, __ATOMIC_RELEASE);
+	calla_played *pl = __atomic_load_n(&m->played, __ATOMIC_ACQUIRE);
+	if (pl != NULL) calla_played_write(pl, out, frames);
 	__atomic_store_n(&m->frames, m->frames + frames, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&m->gen, 1, __ATOMIC_SEQ_CST);
 }
@@ -281,6 +331,16 @@ func (x *mixer) read(out []int16) {
 	}
 }
 
+// setPlayed makes every mix go into r too (nil: no more). Set it before
+// the device starts; r must outlive the device's reads.
+func (x *mixer) setPlayed(r *playedRing) {
+	var p *C.calla_played
+	if r != nil {
+		p = r.p
+	}
+	C.calla_mixer_set_played(x.m, p)
+}
+
 // frames is how many samples the device has asked for.
 func (x *mixer) frames() uint64 { return uint64(C.calla_mixer_frames(x.m)) }
 
@@ -312,3 +372,48 @@ func (jb *jitterBuffer) queued() int { return int(C.calla_jb_queued(jb.b)) }
 
 // dry is how many times jb ran dry while playing.
 func (jb *jitterBuffer) dry() uint64 { return uint64(C.calla_jb_dry(jb.b)) }
+
+// playedRing is the C ring of what the mixer played (calla_played): the
+// echo canceller's far end, read by position.
+type playedRing struct{ p *C.calla_played }
+
+// playedCap is the ring's size: 341 ms, far more than a reader may lag
+// (refMaxBacklog).
+const playedCap = 1 << 14
+
+func newPlayedRing() (*playedRing, error) {
+	p := C.calla_played_new(playedCap)
+	if p == nil {
+		return nil, errors.New("media: out of memory for the played ring")
+	}
+	return &playedRing{p: p}, nil
+}
+
+// write appends samples, as the mixer does: for tests and Go paths.
+// One writer at a time.
+func (r *playedRing) write(s []int16) {
+	if len(s) > 0 {
+		C.calla_played_write(r.p, (*C.int16_t)(unsafe.Pointer(&s[0])), C.uint64_t(len(s)))
+	}
+}
+
+// head is how many samples have been written.
+func (r *playedRing) head() int64 { return int64(C.calla_played_head(r.p)) }
+
+// copyAt copies the samples from position pos into dst; false means they
+// are not all written yet, or were overwritten.
+func (r *playedRing) copyAt(pos int64, dst []int16) bool {
+	if len(dst) == 0 {
+		return true
+	}
+	if pos < 0 {
+		return false
+	}
+	return C.calla_played_copy(r.p, C.uint64_t(pos), (*C.int16_t)(unsafe.Pointer(&dst[0])), C.uint64_t(len(dst))) != 0
+}
+
+// free releases the ring; nothing may write or read it any more.
+func (r *playedRing) free() {
+	C.calla_played_free(r.p)
+	r.p = nil
+}

@@ -80,3 +80,47 @@ func TestMixerBuffersMixesAndClamps(t *testing.T) {
 		t.Errorf("added %d more peers, want 15", n)
 	}
 }
+
+// TestMixerKeepsWhatItPlayed: every mix also goes into the played ring
+// (the echo canceller's far end), which readers copy by position.
+func TestMixerKeepsWhatItPlayed(t *testing.T) {
+	x, err := newMixer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.free()
+	r, err := newPlayedRing()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.free()
+	x.setPlayed(r)
+	a, err := x.add(2, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.write([]int16{1, 2, 3, 4})
+	out := make([]int16, 3)
+	x.read(out) // 1, 2, 3
+	x.read(out) // 4 is not enough for 3: dry, silence
+	if r.head() != 6 {
+		t.Fatalf("head %d, want 6", r.head())
+	}
+	got := make([]int16, 6)
+	if !r.copyAt(0, got) || got[0] != 1 || got[2] != 3 || got[3] != 0 || got[5] != 0 {
+		t.Fatalf("played %v, want 1 2 3 0 0 0", got)
+	}
+	if r.copyAt(4, got[:3]) {
+		t.Error("copied samples not played yet")
+	}
+	// Overwritten: a reader that lags by more than the ring gets false.
+	r.write(make([]int16, playedCap))
+	if r.copyAt(0, got[:1]) || !r.copyAt(6, got[:1]) {
+		t.Error("a lagging reader was not told its samples were overwritten")
+	}
+	x.setPlayed(nil)
+	x.read(out)
+	if r.head() != 6+playedCap {
+		t.Errorf("head %d after detaching, want %d", r.head(), 6+playedCap)
+	}
+}

@@ -28,15 +28,18 @@ type capture struct {
 	reader  mediadevices.EncodedReadCloser
 	ctrl    codec.EncoderController
 	muted   *atomic.Bool // audio: drop samples instead of sending (mic off)
+	aec     *echoTap     // audio: the echo canceller, nil when off
 	preview *previewer   // video: local preview, nil for audio
 	done    chan struct{}
 	closing atomic.Bool
 }
 
-// openCapture opens dev through GetUserMedia and starts its pump. onEnd
-// runs (on the pump goroutine) if the device stops by itself.
+// openCapture opens dev through GetUserMedia and starts its pump. A
+// microphone with an echo reference gets an echo canceller ahead of its
+// level tap and encoder. onEnd runs (on the pump goroutine) if the device
+// stops by itself.
 func openCapture(kind DeviceKind, dev Device, vp VideoParams, sel *mediadevices.CodecSelector,
-	out *webrtc.TrackLocalStaticSample, meter *levelMeter, muted *atomic.Bool,
+	out *webrtc.TrackLocalStaticSample, meter *levelMeter, muted *atomic.Bool, ref *echoReference,
 	sink *atomic.Pointer[sinkBox], onEnd func(error)) (*capture, error) {
 	c := &capture{kind: kind, dev: dev, muted: muted, done: make(chan struct{})}
 	cons := mediadevices.MediaStreamConstraints{Codec: sel}
@@ -73,6 +76,13 @@ func openCapture(kind DeviceKind, dev Device, vp VideoParams, sel *mediadevices.
 		c.preview = newPreviewer(sink)
 		t.Transform(c.preview.tap)
 	case *mediadevices.AudioTrack:
+		if ref != nil {
+			if c.aec, err = newEchoTap(ref); err != nil {
+				_ = c.track.Close()
+				return nil, deviceError(kind, dev, err)
+			}
+			t.Transform(c.aec.transform)
+		}
 		t.Transform(levelTap(meter, muted))
 	}
 	c.reader, err = c.track.NewEncodedReader(mime)
@@ -80,6 +90,9 @@ func openCapture(kind DeviceKind, dev Device, vp VideoParams, sel *mediadevices.
 		_ = c.track.Close()
 		if c.preview != nil {
 			c.preview.close()
+		}
+		if c.aec != nil {
+			c.aec.close()
 		}
 		return nil, deviceError(kind, dev, fmt.Errorf("encoder: %w", err))
 	}
@@ -156,6 +169,10 @@ func (c *capture) close() {
 	_ = c.reader.Close()
 	if c.preview != nil {
 		c.preview.close()
+	}
+	if c.aec != nil {
+		// No read is left in progress: the pump has ended.
+		c.aec.close()
 	}
 }
 

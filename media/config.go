@@ -58,6 +58,12 @@ type Config struct {
 	NoPlayback bool
 	// PlaybackLatency is the jitter buffer's target depth: default 40 ms.
 	PlaybackLatency time.Duration
+	// NoEchoCancellation turns off the acoustic echo canceller, which
+	// otherwise removes what the speaker plays from the microphone's
+	// audio before it is encoded (with headsets, or where the OS already
+	// cancels echo, it only costs CPU). Without playback there is no
+	// echo and no canceller.
+	NoEchoCancellation bool
 	// Logger receives the session's logs; nil means slog.Default().
 	Logger *slog.Logger
 

@@ -34,6 +34,10 @@ type playback struct {
 	null   bool
 	pcm    []int16 // fill's buffer, reused
 	log    *slog.Logger
+	// played is every mix the device played, the echo canceller's far
+	// end. It lives as long as the playback: readers (the microphone's
+	// canceller) stop before close.
+	played *playedRing
 }
 
 const (
@@ -52,9 +56,16 @@ func newPlayback(speakerID string, latency time.Duration, log *slog.Logger) (*pl
 	if err != nil {
 		return nil, err
 	}
-	p := &playback{mix: mix, peers: make(map[PeerID]*jitterBuffer), target: int(latency * opusRate / time.Second), log: log}
+	played, err := newPlayedRing()
+	if err != nil {
+		mix.free()
+		return nil, err
+	}
+	mix.setPlayed(played)
+	p := &playback{mix: mix, played: played, peers: make(map[PeerID]*jitterBuffer), target: int(latency * opusRate / time.Second), log: log}
 	if err := p.open(speakerID); err != nil {
 		mix.free()
+		played.free()
 		return nil, err
 	}
 	return p, nil
@@ -226,5 +237,9 @@ func (p *playback) close() {
 		p.mix.free()
 		p.mix = nil
 		clear(p.peers)
+	}
+	if p.played != nil {
+		p.played.free()
+		p.played = nil
 	}
 }

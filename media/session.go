@@ -38,7 +38,10 @@ type Session struct {
 	micMuted  atomic.Bool
 	localSink atomic.Pointer[sinkBox]
 	play      *playback // nil with NoPlayback; safe for concurrent writes
-	echo      atomic.Pointer[echoState]
+	// echoRef reads the played mix for the microphone's echo canceller;
+	// nil without playback or with NoEchoCancellation.
+	echoRef *echoReference
+	echo    atomic.Pointer[echoState]
 
 	// Owned by the loop goroutine.
 	peers    map[PeerID]*peer
@@ -89,6 +92,9 @@ func NewSession(cfg Config) (*Session, error) {
 		s.play, err = newPlayback(cfg.SpeakerID, cfg.PlaybackLatency, s.log)
 		if err != nil {
 			return nil, err
+		}
+		if !cfg.NoEchoCancellation {
+			s.echoRef = newEchoReference(s.play.played)
 		}
 	}
 	go s.run()
@@ -231,8 +237,14 @@ func (s *Session) openMicrophone() error {
 	if err != nil {
 		return &DeviceError{Kind: ErrMicrophoneFailed, DeviceID: s.cfg.MicrophoneID, Err: err}
 	}
+	// The test tone reaches no loudspeaker's sound: nothing to cancel, and
+	// the canceller's noise suppression would fade a steady tone.
+	ref := s.echoRef
+	if dev.IsTestSource {
+		ref = nil
+	}
 	var c *capture
-	c, err = openCapture(Microphone, dev, s.vp, s.selector, s.audioOut, &s.selfMeter, &s.micMuted, nil, func(err error) {
+	c, err = openCapture(Microphone, dev, s.vp, s.selector, s.audioOut, &s.selfMeter, &s.micMuted, ref, nil, func(err error) {
 		s.post(func() { s.captureEnded(c, err) })
 	})
 	if err != nil {
@@ -251,7 +263,7 @@ func (s *Session) openCamera() error {
 		return &DeviceError{Kind: ErrCameraFailed, DeviceID: s.cfg.CameraID, Err: err}
 	}
 	var c *capture
-	c, err = openCapture(Camera, dev, s.vp, s.selector, s.videoOut, nil, nil, &s.localSink, func(err error) {
+	c, err = openCapture(Camera, dev, s.vp, s.selector, s.videoOut, nil, nil, nil, &s.localSink, func(err error) {
 		s.post(func() { s.captureEnded(c, err) })
 	})
 	if err != nil {

@@ -7,15 +7,16 @@
 set -euo pipefail
 
 # Debian/Ubuntu package names. Build: gcc, pkg-config, GL/X11 headers for
-# Fyne (GLFW), libvpx for VP8, libopus for Opus decoding. Tests: Xvfb, a
+# Fyne (GLFW), libvpx for VP8, libopus for Opus decoding, libspeexdsp for
+# acoustic echo cancellation. Tests: Xvfb, a
 # screenshot tool (ImageMagick's import), xdotool to drive the real window,
 # x11-utils for xwininfo. libasound2 lets miniaudio open ALSA's null device.
-DEB_PKGS=(gcc libc6-dev pkg-config libgl1-mesa-dev xorg-dev libvpx-dev libopus-dev
+DEB_PKGS=(gcc libc6-dev pkg-config libgl1-mesa-dev xorg-dev libvpx-dev libopus-dev libspeexdsp-dev
 	xvfb imagemagick xdotool x11-utils libasound2 xz-utils git make file)
 RPM_PKGS=(gcc pkgconf-pkg-config mesa-libGL-devel libXcursor-devel libXrandr-devel
-	libXinerama-devel libXi-devel libXxf86vm-devel libvpx-devel opus-devel
+	libXinerama-devel libXi-devel libXxf86vm-devel libvpx-devel opus-devel speexdsp-devel
 	xorg-x11-server-Xvfb ImageMagick xdotool xorg-x11-utils alsa-lib xz git make)
-BREW_PKGS=(pkg-config libvpx opus)
+BREW_PKGS=(pkg-config libvpx opus speexdsp)
 
 as_root() {
 	if [ "$(id -u)" -eq 0 ]; then
@@ -72,7 +73,7 @@ Darwin)
 	brew install "${missing[@]}"
 	;;
 *)
-	echo "setup: on $(uname -s) install: pkg-config, libvpx and opus (for MSYS2: pacman -S mingw-w64-x86_64-{gcc,pkgconf,libvpx,opus})" >&2
+	echo "setup: on $(uname -s) install: pkg-config, libvpx, opus and speexdsp (for MSYS2: pacman -S mingw-w64-x86_64-{gcc,pkgconf,libvpx,opus,speexdsp})" >&2
 	exit 1
 	;;
 esac

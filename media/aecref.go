@@ -20,8 +20,8 @@ import "sync"
 // (TestEchoTapRealignsAfterASpeakerStall). So:
 //
 //   - A new reader's first read keeps only refResync (that frame and a
-//     one-frame cushion): the speaker may have played for a while before
-//     the microphone opened.
+//     half-frame cushion): the speaker may have played for a while
+//     before the microphone opened.
 //   - A read that finds less than a frame (a period came late: callback
 //     jitter) hands out what there is plus silence and still advances,
 //     so the late samples, when they come, are skipped and the far end
@@ -52,8 +52,18 @@ type echoReference struct {
 }
 
 const (
-	refMaxBacklog = 4 * aecFrame // 80 ms
-	refResync     = 2 * aecFrame // queued after a resync: the frame read and a cushion
+	// refResync is what a resync leaves queued: the frame read and a
+	// cushion of half a frame (one 10 ms playback period), so that a read
+	// in step with the speaker finds a whole frame whatever the phase of
+	// the two clocks. More would risk handing a far frame over after its
+	// echo, which the output and input buffering plus the air must
+	// outlast: a backlog of refResync needs 10 ms of them, which one
+	// output period already is.
+	refResync = aecFrame + aecFrame/2
+	// refMaxBacklog is where drift (a speaker faster than the microphone)
+	// or a stalled reader triggers a resync: a frame above the most a
+	// read in step finds.
+	refMaxBacklog = 3 * aecFrame // 60 ms
 )
 
 func newEchoReference(src *playedRing) *echoReference {

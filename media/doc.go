@@ -12,8 +12,10 @@
 // video track is reassembled into whole VP8 frames, decoded, converted to
 // RGBA and offered to a FrameSink; each remote audio track is decoded with
 // libopus (loss concealment included), measured and mixed into one
-// speaker. See docs/media.md for the pipeline, the quality formula and the
-// echo plan.
+// speaker. What the speaker plays is the reference of an acoustic echo
+// canceller (speexdsp) that cleans the microphone's audio before it is
+// encoded. See docs/media.md for the pipeline, the quality formula and
+// the echo canceller.
 //
 // Concurrency: one goroutine, the session loop, owns all peer and device
 // state. API calls run on it (Session methods post a closure and wait for
@@ -25,7 +27,9 @@
 // open, one receive goroutine per remote track (RTP -> frames -> decoder ->
 // sink / speaker), one RTCP reader per RTP sender and receiver, two echo
 // writers in echo mode, and the event-stream goroutine. miniaudio runs
-// the speaker callback on its own thread. Close stops the loop, which
+// the speaker callback on its own thread; it also writes what it plays
+// into a ring that the echo canceller, on the microphone's pump
+// goroutine, reads without either waiting for the other. Close stops the loop, which
 // closes every peer connection and device; that ends every other
 // goroutine, and Close waits for all of them before it closes the Events
 // channel (after the events still queued are read). Events is one ordered

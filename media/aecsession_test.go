@@ -55,32 +55,17 @@ func (m *roomMic) Properties() []prop.Media {
 }
 
 func (m *roomMic) AudioRecord(prop.Media) (audio.Reader, error) {
-	done := m.running()
-	start := time.Now()
-	var chunks int64
+	pace := newPacer(20*time.Millisecond, m.running())
 	vpos := 0
 	// pos is the played sample the microphone hears next; the room keeps
 	// it delay behind what the speaker has played.
 	var pos int64
 	listening := false
 	heard := make([]int16, aecFrame)
-	timer := time.NewTimer(0)
 	return audio.ReaderFunc(func() (wave.Audio, func(), error) {
-		if wait := time.Until(start.Add(time.Duration(chunks) * 20 * time.Millisecond)); wait > 0 {
-			timer.Reset(wait)
-			select {
-			case <-done:
-				timer.Stop()
-				return nil, func() {}, io.EOF
-			case <-timer.C:
-			}
-		}
-		select {
-		case <-done:
+		if !pace.wait() {
 			return nil, func() {}, io.EOF
-		default:
 		}
-		chunks++
 		clear(heard)
 		if air := m.air.Load(); air != nil {
 			head := air.head()

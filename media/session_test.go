@@ -1,7 +1,6 @@
 package media
 
 import (
-	"strings"
 	"testing"
 	"time"
 
@@ -160,19 +159,7 @@ func TestICERestartAskedByTheAnswererKeepsMediaFlowing(t *testing.T) {
 	n.connect(a, b) // bob offers
 	a.wait(t, 0, 10*time.Second, "connected", isState("bob", PeerConnected))
 	waitUntil(t, 10*time.Second, "frames", func() bool { return a.frameCount("bob") >= 3 })
-	ufrag := func(s *Session, peer PeerID) string {
-		var u string
-		_ = s.call(func() error {
-			for _, l := range strings.Split(s.peers[peer].pc.LocalDescription().SDP, "\n") {
-				if strings.HasPrefix(l, "a=ice-ufrag:") {
-					u = strings.TrimSpace(l)
-				}
-			}
-			return nil
-		})
-		return u
-	}
-	before := ufrag(b.s, "alice")
+	before := localUfrag(t, b.s, "alice")
 	// What alice's loop does when her link stays disconnected: she is the
 	// answerer, so she asks bob for an ICE-restart offer.
 	mb := b.mark()
@@ -183,7 +170,7 @@ func TestICERestartAskedByTheAnswererKeepsMediaFlowing(t *testing.T) {
 		e, ok := ev.(SignalOut)
 		return ok && e.Signal.Kind == SignalOffer
 	})
-	waitUntil(t, 5*time.Second, "new ICE credentials", func() bool { return ufrag(b.s, "alice") != before })
+	waitUntil(t, 5*time.Second, "new ICE credentials", func() bool { return localUfrag(t, b.s, "alice") != before })
 	frames := a.frameCount("bob")
 	waitUntil(t, 5*time.Second, "frames after the restart", func() bool { return a.frameCount("bob") >= frames+5 })
 }

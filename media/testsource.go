@@ -152,25 +152,11 @@ func (d *testPattern) VideoRecord(p prop.Media) (video.Reader, error) {
 		cbLine[x] = byte(128 + 60*math.Sin(2*math.Pi*float64(x%(w/2))/float64(w/2)))
 		crLine[x] = byte(128 + 60*math.Cos(2*math.Pi*float64(x%(w/2))/float64(w/2)))
 	}
-	start := time.Now()
+	pace := newPacer(period, done)
 	var n uint32
-	timer := time.NewTimer(0)
 	r := video.ReaderFunc(func() (image.Image, func(), error) {
-		due := start.Add(time.Duration(n) * period)
-		if wait := time.Until(due); wait > 0 {
-			timer.Reset(wait)
-			select {
-			case <-done:
-				timer.Stop()
-				return nil, func() {}, io.EOF
-			case <-timer.C:
-			}
-		} else {
-			select {
-			case <-done:
-				return nil, func() {}, io.EOF
-			default:
-			}
+		if !pace.wait() {
+			return nil, func() {}, io.EOF
 		}
 		img := bufs[n%frameBuffers]
 		shift := int(n*4) % w
@@ -208,29 +194,13 @@ func (d *testTone) AudioRecord(p prop.Media) (audio.Reader, error) {
 	const rate, chunk = 48000, 20 * time.Millisecond
 	n := int(rate * chunk / time.Second)
 	done := d.running()
-	start := time.Now()
-	var chunks int64
+	pace := newPacer(chunk, done)
 	var phase float64
 	step := 2 * math.Pi * TestToneHz / rate
-	timer := time.NewTimer(0)
 	r := audio.ReaderFunc(func() (wave.Audio, func(), error) {
-		due := start.Add(time.Duration(chunks) * chunk)
-		if wait := time.Until(due); wait > 0 {
-			timer.Reset(wait)
-			select {
-			case <-done:
-				timer.Stop()
-				return nil, func() {}, io.EOF
-			case <-timer.C:
-			}
-		} else {
-			select {
-			case <-done:
-				return nil, func() {}, io.EOF
-			default:
-			}
+		if !pace.wait() {
+			return nil, func() {}, io.EOF
 		}
-		chunks++
 		a := wave.NewFloat32Interleaved(wave.ChunkInfo{Channels: 1, Len: n, SamplingRate: rate})
 		for i := range a.Data {
 			a.Data[i] = float32(0.25 * math.Sin(phase))
@@ -240,4 +210,40 @@ func (d *testTone) AudioRecord(p prop.Media) (audio.Reader, error) {
 		return a, func() {}, nil
 	})
 	return r, nil
+}
+
+// pacer paces a test driver's reader in real time: the n-th chunk is due
+// at start + n*period. Only the reader's goroutine uses it.
+type pacer struct {
+	start  time.Time
+	period time.Duration
+	n      int64
+	timer  *time.Timer
+	done   <-chan struct{}
+}
+
+func newPacer(period time.Duration, done <-chan struct{}) *pacer {
+	return &pacer{start: time.Now(), period: period, timer: time.NewTimer(0), done: done}
+}
+
+// wait sleeps until the next chunk is due and reports false, at once,
+// when done is closed (the driver was closed).
+func (p *pacer) wait() bool {
+	if d := time.Until(p.start.Add(time.Duration(p.n) * p.period)); d > 0 {
+		p.timer.Reset(d)
+		select {
+		case <-p.done:
+			p.timer.Stop()
+			return false
+		case <-p.timer.C:
+		}
+	} else {
+		select {
+		case <-p.done:
+			return false
+		default:
+		}
+	}
+	p.n++
+	return true
 }

@@ -103,6 +103,22 @@ func TestPlaybackFallsBackToTheNullBackend(t *testing.T) {
 		defer p.mu.Unlock()
 		return p.peers["x"].queued() < 5*960
 	})
+	// Moving to another output (here the same one again) keeps the
+	// peers' buffers and attaches the new device to the same mixer.
+	if err := p.setSpeaker(""); err != nil {
+		t.Fatalf("reopening the output: %v", err)
+	}
+	if unsafe.Sizeof(uintptr(0)) == 8 && !p.direct {
+		t.Error("the reopened device was not attached to the mixer")
+	}
+	for i := 0; i < 5; i++ {
+		p.write("x", tone)
+	}
+	waitUntil(t, 2e9, "the reopened device to consume samples", func() bool {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		return p.peers["x"].queued() < 3*960
+	})
 	p.removePeer("x")
 	p.write("x", tone) // after removal: ignored, no panic
 }

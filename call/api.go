@@ -480,6 +480,17 @@ func (e *Engine) SelectAudioPlaybackDevice(ctx context.Context, deviceID string)
 	})
 }
 
+// SetEchoCancellation turns the acoustic echo canceller on or off. It
+// takes effect from the next call: a call in progress keeps the setting
+// it began with, because the canceller is fixed when the call's media
+// session opens the speaker.
+func (e *Engine) SetEchoCancellation(ctx context.Context, on bool) error {
+	return e.do(ctx, "set echo cancellation", func(done func(error)) {
+		e.dev.noEchoCancellation = !on
+		done(nil)
+	})
+}
+
 // SetVideoEncoderParams sets the camera's resolution, frame rate and
 // bitrate (zero fields keep their value).
 func (e *Engine) SetVideoEncoderParams(ctx context.Context, p VideoEncoderParams) error {

@@ -19,6 +19,11 @@ type Config struct {
 	CameraID, MicrophoneID, SpeakerID string
 	// NoPlayback leaves the speaker closed: bots, benches and tests.
 	NoPlayback bool
+	// NoEchoCancellation starts the engine with the acoustic echo
+	// canceller off (headsets, or an OS that cancels echo itself);
+	// SetEchoCancellation changes it later. Without playback there is no
+	// canceller either way.
+	NoEchoCancellation bool
 	// LoopbackOnly keeps media on 127.0.0.1: tests, benches and the
 	// in-process echo bot.
 	LoopbackOnly bool

@@ -49,6 +49,7 @@ type deviceState struct {
 	cameraOff, micOff          bool
 	cameraID, micID, speakerID string
 	video                      VideoEncoderParams
+	noEchoCancellation         bool
 }
 
 // New returns an engine that is not logged in. Its loop runs until Close.
@@ -65,6 +66,7 @@ func New(cfg Config) *Engine {
 	}
 	e.dev.cameraID, e.dev.micID, e.dev.speakerID = cfg.CameraID, cfg.MicrophoneID, cfg.SpeakerID
 	e.dev.video = cfg.Video
+	e.dev.noEchoCancellation = cfg.NoEchoCancellation
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	e.relay = newRelayer(e)
 	go e.run()

@@ -94,16 +94,17 @@ func (e *Engine) newSession() (*media.Session, error) {
 		ice = toWebRTCICE(e.client.ICEServers())
 	}
 	cfg := media.Config{
-		ICEServers:      ice,
-		LoopbackOnly:    e.cfg.LoopbackOnly,
-		Video:           e.videoParams(),
-		CameraID:        e.dev.cameraID,
-		MicrophoneID:    e.dev.micID,
-		SpeakerID:       e.dev.speakerID,
-		VolumeInterval:  e.cfg.VolumeInterval,
-		QualityInterval: e.cfg.QualityInterval,
-		NoPlayback:      e.cfg.NoPlayback || e.cfg.Echo,
-		Logger:          e.cfg.Logger,
+		ICEServers:         ice,
+		LoopbackOnly:       e.cfg.LoopbackOnly,
+		Video:              e.videoParams(),
+		CameraID:           e.dev.cameraID,
+		MicrophoneID:       e.dev.micID,
+		SpeakerID:          e.dev.speakerID,
+		VolumeInterval:     e.cfg.VolumeInterval,
+		QualityInterval:    e.cfg.QualityInterval,
+		NoPlayback:         e.cfg.NoPlayback || e.cfg.Echo,
+		NoEchoCancellation: e.dev.noEchoCancellation,
+		Logger:             e.cfg.Logger,
 	}
 	s, err := media.NewSession(cfg)
 	if err != nil {

@@ -404,3 +404,10 @@ func (m *Model) SelectDevice(kind, id string) {
 	}
 	m.changed(PartDevices)
 }
+
+// SetEchoCancellation turns the echo canceller on or off, kept in the
+// settings. The engine applies it from the next call.
+func (m *Model) SetEchoCancellation(on bool) {
+	m.settings.SetEchoCancellation(on)
+	m.engineAction("set echo cancellation", func(ctx context.Context) error { return m.eng.SetEchoCancellation(ctx, on) })
+}

@@ -235,6 +235,31 @@ func TestCallActions(t *testing.T) {
 				want(t, "setting", r.m.settings.Microphone(), "mic7")
 			},
 		},
+		{
+			name:    "turning echo cancellation off turns it off in the engine and keeps it in the settings",
+			setup:   func(r *rig) { r.login() },
+			act:     func(m *Model) { m.SetEchoCancellation(false) },
+			methods: "SetEchoCancellation",
+			check: func(t *testing.T, r *rig) {
+				want(t, "setting", r.m.settings.EchoCancellation(), false)
+				c, _ := r.eng.Last("SetEchoCancellation")
+				want(t, "engine call", c.String(), "SetEchoCancellation(false)")
+			},
+		},
+		{
+			name: "turning it back on turns it on in the engine",
+			setup: func(r *rig) {
+				r.login()
+				r.m.SetEchoCancellation(false)
+			},
+			act:     func(m *Model) { m.SetEchoCancellation(true) },
+			methods: "SetEchoCancellation",
+			check: func(t *testing.T, r *rig) {
+				want(t, "setting", r.m.settings.EchoCancellation(), true)
+				c, _ := r.eng.Last("SetEchoCancellation")
+				want(t, "engine call", c.String(), "SetEchoCancellation(true)")
+			},
+		},
 	}
 	for _, row := range rows {
 		t.Run(row.name, func(t *testing.T) {
@@ -281,6 +306,14 @@ func TestLogin(t *testing.T) {
 		r.m.settings.SetSpeaker("spk3")
 		r.m.Login(call.LoginParams{Server: "ws://h/ws", UserID: "alice"})
 		want(t, "engine calls", strings.Join(r.eng.Methods(), " "), "Login SwitchCamera SelectAudioPlaybackDevice")
+	})
+	t.Run("after login echo cancellation turned off in the settings is turned off", func(t *testing.T) {
+		r := newRig(t)
+		r.m.settings.SetEchoCancellation(false)
+		r.m.Login(call.LoginParams{Server: "ws://h/ws", UserID: "alice"})
+		want(t, "engine calls", strings.Join(r.eng.Methods(), " "), "Login SetEchoCancellation")
+		c, _ := r.eng.Last("SetEchoCancellation")
+		want(t, "engine call", c.String(), "SetEchoCancellation(false)")
 	})
 	t.Run("given a server, user and UserSig on the command line it signs in by itself", func(t *testing.T) {
 		r := newRig(t, func(c *modelConfig) {

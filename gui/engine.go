@@ -43,6 +43,8 @@ type Engine interface {
 	CloseMicrophone(ctx context.Context) error
 	SelectMicrophone(ctx context.Context, deviceID string) error
 	SelectAudioPlaybackDevice(ctx context.Context, deviceID string) error
+	// SetEchoCancellation applies from the next call.
+	SetEchoCancellation(ctx context.Context, on bool) error
 	SetVideoEncoderParams(ctx context.Context, p call.VideoEncoderParams) error
 	Devices() ([]call.Device, error)
 	StartRemoteView(user signaling.UserID, sink call.VideoSink)

@@ -348,7 +348,8 @@ func (m *Model) Login(p call.LoginParams) {
 }
 
 // applyDevicePrefs hands the devices chosen in the settings to the engine
-// after login.
+// after login, and echo cancellation when the user turned it off (the
+// engine starts with it on).
 func (m *Model) applyDevicePrefs() {
 	if id := m.settings.Camera(); id != "" {
 		m.engineAction("switch camera", func(ctx context.Context) error { return m.eng.SwitchCamera(ctx, id) })
@@ -358,6 +359,9 @@ func (m *Model) applyDevicePrefs() {
 	}
 	if id := m.settings.Speaker(); id != "" {
 		m.engineAction("select speaker", func(ctx context.Context) error { return m.eng.SelectAudioPlaybackDevice(ctx, id) })
+	}
+	if !m.settings.EchoCancellation() {
+		m.engineAction("set echo cancellation", func(ctx context.Context) error { return m.eng.SetEchoCancellation(ctx, false) })
 	}
 }
 

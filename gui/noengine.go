@@ -29,6 +29,7 @@ func (noEngine) OpenMicrophone(context.Context) error                    { retur
 func (noEngine) CloseMicrophone(context.Context) error                   { return ErrNoEngine }
 func (noEngine) SelectMicrophone(context.Context, string) error          { return ErrNoEngine }
 func (noEngine) SelectAudioPlaybackDevice(context.Context, string) error { return ErrNoEngine }
+func (noEngine) SetEchoCancellation(context.Context, bool) error         { return ErrNoEngine }
 func (noEngine) SetVideoEncoderParams(context.Context, call.VideoEncoderParams) error {
 	return ErrNoEngine
 }

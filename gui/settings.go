@@ -10,6 +10,7 @@ const (
 	prefCamera     = "camera"
 	prefMicrophone = "microphone"
 	prefSpeaker    = "speaker"
+	prefEchoCancel = "echoCancellation"
 	prefRingtone   = "ringtone"
 	prefTheme      = "theme"
 )
@@ -27,8 +28,8 @@ const (
 func (t ThemeChoice) String() string { return string(t) }
 
 // Settings are the user's settings kept with Fyne preferences: the server
-// and user to sign in with, the devices, whether the ringtone plays, and
-// the theme.
+// and user to sign in with, the devices, whether echo is cancelled,
+// whether the ringtone plays, and the theme.
 type Settings struct {
 	p fyne.Preferences
 }
@@ -46,6 +47,11 @@ func (s *Settings) Microphone() string     { return s.p.String(prefMicrophone) }
 func (s *Settings) SetMicrophone(v string) { s.p.SetString(prefMicrophone, v) }
 func (s *Settings) Speaker() string        { return s.p.String(prefSpeaker) }
 func (s *Settings) SetSpeaker(id string)   { s.p.SetString(prefSpeaker, id) }
+
+// EchoCancellation reports whether calls cancel acoustic echo; on by
+// default.
+func (s *Settings) EchoCancellation() bool      { return s.p.BoolWithFallback(prefEchoCancel, true) }
+func (s *Settings) SetEchoCancellation(on bool) { s.p.SetBool(prefEchoCancel, on) }
 
 // Ringtone reports whether an incoming call rings; on by default.
 func (s *Settings) Ringtone() bool      { return s.p.BoolWithFallback(prefRingtone, true) }

@@ -12,13 +12,14 @@ import (
 var themeLabels = map[ThemeChoice]string{ThemeSystem: "System", ThemeLight: "Light", ThemeDark: "Dark"}
 
 // settingsView is the settings screen: server and user for the next
-// sign-in, the devices, the ringtone, the theme. Every change is kept at
+// sign-in, the devices and echo cancellation, the ringtone, the theme. Every change is kept at
 // once in Fyne's preferences.
 type settingsView struct {
 	u        *ui
 	obj      fyne.CanvasObject
 	server   *widget.Entry
 	user     *widget.Entry
+	echo     *widget.Check
 	ringtone *widget.Check
 	theme    *widget.RadioGroup
 	// pickers are the device selects of each devicesForm made: the
@@ -44,6 +45,10 @@ func newSettingsView(u *ui) *settingsView {
 	v.user = widget.NewEntry()
 	v.user.SetText(s.User())
 	v.user.OnChanged = s.SetUser
+	// Ticked before OnChanged is set: opening the screen calls nothing.
+	v.echo = widget.NewCheck("Cancel echo", nil)
+	v.echo.SetChecked(s.EchoCancellation())
+	v.echo.OnChanged = u.m.SetEchoCancellation
 	v.ringtone = widget.NewCheck("Ring for incoming calls", s.SetRingtone)
 	v.ringtone.SetChecked(s.Ringtone())
 	v.theme = widget.NewRadioGroup([]string{"System", "Light", "Dark"}, func(label string) {
@@ -63,10 +68,12 @@ func newSettingsView(u *ui) *settingsView {
 		widget.NewFormItem("User ID", v.user),
 	)
 	form.Items[0].HintText = "Used at the next sign-in"
+	devices := v.devicesForm()
+	devices.AppendItem(&widget.FormItem{Text: "Echo", Widget: v.echo, HintText: "Turn off with a headset; applies from the next call"})
 	sections := container.NewVBox(
 		widget.NewLabelWithStyle("Account", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), form,
 		widget.NewSeparator(),
-		widget.NewLabelWithStyle("Devices", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), v.devicesForm(),
+		widget.NewLabelWithStyle("Devices", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), devices,
 		widget.NewSeparator(),
 		widget.NewLabelWithStyle("Sounds and look", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		widget.NewForm(widget.NewFormItem("Ringtone", v.ringtone), widget.NewFormItem("Theme", v.theme)),
@@ -78,7 +85,7 @@ func newSettingsView(u *ui) *settingsView {
 
 // devicesForm is a form with a select per device kind, bound to the
 // model's device list and the settings.
-func (v *settingsView) devicesForm() fyne.CanvasObject {
+func (v *settingsView) devicesForm() *widget.Form {
 	labels := map[string]string{"camera": "Camera", "microphone": "Microphone", "speaker": "Speaker"}
 	form := widget.NewForm()
 	set := map[string]*deviceSelect{}

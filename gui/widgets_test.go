@@ -173,6 +173,18 @@ func TestTaps(t *testing.T) {
 				sel := find(t, r.win.Canvas(), func(s *widget.Select) bool { return len(s.Options) > 0 && strings.Contains(s.Options[0], "tone") })
 				sel.SetSelected(sel.Options[0])
 			}, "SelectMicrophone"},
+		{"unticking Cancel echo in the settings turns echo cancellation off",
+			func(r *uiRig) { r.screenSettings() },
+			func(t *testing.T, r *uiRig) {
+				c := find(t, r.win.Canvas(), func(c *widget.Check) bool { return c.Text == "Cancel echo" })
+				if !c.Checked {
+					t.Fatal("Cancel echo is not ticked by default")
+				}
+				test.Tap(c)
+				if r.ui.m.settings.EchoCancellation() {
+					t.Error("the setting is still on")
+				}
+			}, "SetEchoCancellation"},
 	}
 	for _, row := range rows {
 		t.Run(row.name, func(t *testing.T) {

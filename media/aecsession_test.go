@@ -199,3 +199,36 @@ func TestEchoIsCancelledInACall(t *testing.T) {
 		t.Errorf("double talk: bob hears alice %.1f dB below her voice's level, want <= %.0f dB", cut, maxVoiceCut)
 	}
 }
+
+func TestEchoCancellationReportsTheConfig(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	for _, tc := range []struct {
+		name               string
+		noPlayback, noEcho bool
+		want               bool
+	}{
+		{"a session with a speaker cancels echo by default", false, false, true},
+		{"NoEchoCancellation turns it off", false, true, false},
+		{"without a speaker there is no echo to cancel", true, false, false},
+		{"without a speaker NoEchoCancellation changes nothing", true, true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := testConfig()
+			cfg.NoPlayback, cfg.NoEchoCancellation = tc.noPlayback, tc.noEcho
+			s, err := NewSession(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				for range s.Events() {
+				}
+			}()
+			defer func() { s.Close(); <-done }()
+			if got := s.EchoCancellation(); got != tc.want {
+				t.Errorf("EchoCancellation() = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

@@ -579,6 +579,12 @@ func (s *Session) IsTestSource(kind DeviceKind) bool {
 	return out
 }
 
+// EchoCancellation reports whether the session cancels echo on its
+// microphone: true when it has a speaker and Config.NoEchoCancellation is
+// false. It is fixed for the session's life. The test source is never
+// cancelled (no loudspeaker reaches it), whatever this says.
+func (s *Session) EchoCancellation() bool { return s.echoRef != nil }
+
 func (s *Session) videoParams() VideoParams { return s.vp }
 
 // adaptBitrate sets the encoder to the lowest of the peers' congestion

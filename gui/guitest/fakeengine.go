@@ -227,6 +227,9 @@ func (f *FakeEngine) SelectMicrophone(_ context.Context, id string) error {
 func (f *FakeEngine) SelectAudioPlaybackDevice(_ context.Context, id string) error {
 	return f.record("SelectAudioPlaybackDevice", id)
 }
+func (f *FakeEngine) SetEchoCancellation(_ context.Context, on bool) error {
+	return f.record("SetEchoCancellation", on)
+}
 func (f *FakeEngine) SetVideoEncoderParams(_ context.Context, p call.VideoEncoderParams) error {
 	return f.record("SetVideoEncoderParams", p)
 }

@@ -5,7 +5,6 @@ import (
 
 	"github.com/pion/mediadevices"
 	"github.com/pion/mediadevices/pkg/codec"
-	"github.com/pion/mediadevices/pkg/codec/opus"
 	"github.com/pion/mediadevices/pkg/io/audio"
 	"github.com/pion/mediadevices/pkg/io/video"
 	"github.com/pion/mediadevices/pkg/prop"
@@ -39,17 +38,11 @@ func (c countingAudio) BuildAudioEncoder(r audio.Reader, p prop.Media) (codec.Re
 }
 
 // newCodecSelector returns the VP8 + Opus selector for params.
-func newCodecSelector(vp VideoParams) (*mediadevices.CodecSelector, error) {
+func newCodecSelector(vp VideoParams) *mediadevices.CodecSelector {
 	// A keyframe at least every 5 s as a safety net besides PLI.
 	vp8 := &vp8Builder{bitrate: vp.MaxBitrate, keyInterval: 5 * vp.FrameRate, fps: vp.FrameRate}
-	op, err := opus.NewParams()
-	if err != nil {
-		return nil, err
-	}
-	op.BitRate = 32_000
-	op.Latency = opus.Latency20ms
 	return mediadevices.NewCodecSelector(
 		mediadevices.WithVideoEncoders(countingVideo{vp8}),
-		mediadevices.WithAudioEncoders(countingAudio{&op}),
-	), nil
+		mediadevices.WithAudioEncoders(countingAudio{&opusBuilder{bitrate: opusBitrate}}),
+	)
 }

@@ -14,10 +14,8 @@ import (
 
 // Opus decoding goes through libopus (cgo, pkg-config opus) rather than
 // pion/opus because libopus conceals lost packets (PLC) and can recover
-// one from the next packet's in-band FEC; see docs/media.md. mediadevices
-// links its own static libopus for the encoder; the decoder symbols here
-// resolve against the same library image, which is fine: the decoder API
-// has been stable across libopus 1.x.
+// one from the next packet's in-band FEC, which Calla's encoder sends
+// (opusencoder.go); see docs/media.md.
 
 const (
 	opusRate     = 48000

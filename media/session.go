@@ -62,10 +62,7 @@ func NewSession(cfg Config) (*Session, error) {
 	if err := cfg.setDefaults(); err != nil {
 		return nil, err
 	}
-	sel, err := newCodecSelector(cfg.Video)
-	if err != nil {
-		return nil, fmt.Errorf("media: codecs: %w", err)
-	}
+	sel := newCodecSelector(cfg.Video)
 	s := &Session{
 		cfg:      cfg,
 		log:      cfg.Logger.With("component", "media"),
@@ -80,6 +77,7 @@ func NewSession(cfg Config) (*Session, error) {
 		micOn:    true,
 	}
 	// One stream ID for both tracks, so a receiver can tell they belong together.
+	var err error
 	s.audioOut, err = webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "audio", "calla")
 	if err != nil {
 		return nil, err

@@ -70,4 +70,32 @@ func TestLossyPeerIsPoorWhileHealthyPeerIsExcellent(t *testing.T) {
 		e, ok := ev.(Qualities)
 		return ok && e.Self >= QualityPoor && e.Self <= QualityVbad
 	})
+	// ... and her Opus FEC is sized for that loss (10% on the wire to
+	// carol: 5% margin + about 10), more than bob's clean link needs.
+	fec := func(m *member) int {
+		var pct int
+		if err := m.s.call(func() error {
+			if e, ok := m.s.audioCap.ctrl.(*opusEncoder); ok {
+				pct = e.packetLoss()
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return pct
+	}
+	waitUntil(t, 10*time.Second, "alice's FEC sized for the loss", func() bool { return fec(a) >= 12 })
+	waitUntil(t, 10*time.Second, "bob's FEC at the floor", func() bool { return fec(b) == 5 })
+	t.Logf("FEC sized for %d%% loss at alice, %d%% at bob", fec(a), fec(b))
+}
+
+func TestFECLossPct(t *testing.T) {
+	for _, c := range []struct {
+		lost float64
+		want int
+	}{{0, 5}, {0.004, 5}, {0.1, 15}, {0.25, 30}, {0.9, 30}} {
+		if got := fecLossPct(c.lost); got != c.want {
+			t.Errorf("fecLossPct(%v) = %d, want %d", c.lost, got, c.want)
+		}
+	}
 }

@@ -156,6 +156,28 @@ func (s *Session) emitQualities() {
 		q.Self = s.selfQ.update(linkSample{})
 	case reported:
 		q.Self = s.selfQ.update(worst)
+		s.protectAudio(worst.Loss)
 	}
 	s.emit(q)
+}
+
+// protectAudio sizes the microphone encoder's FEC for the uplink's loss:
+// the worst peer's report, which falls back slowly (a fifth per report)
+// so that FEC is not dropped between two bursts. Called on the loop.
+func (s *Session) protectAudio(fractionLost float64) {
+	s.uplinkLoss = math.Max(fractionLost, 0.8*s.uplinkLoss)
+	if s.audioCap == nil {
+		return
+	}
+	pct := fecLossPct(s.uplinkLoss)
+	if pct == s.audioFECPct {
+		return
+	}
+	if e, ok := s.audioCap.ctrl.(packetLossSetter); ok {
+		if err := e.SetPacketLoss(pct); err != nil {
+			s.log.Debug("opus FEC", "err", err)
+			return
+		}
+		s.audioFECPct = pct
+	}
 }

@@ -51,9 +51,13 @@ type Session struct {
 	micOn    bool
 	vp       VideoParams
 	audioCap *capture
-	videoCap *capture
-	bitrate  int
-	selfQ    qualityScorer
+	// uplinkLoss is the smoothed fraction our peers report losing;
+	// audioFECPct what the microphone's FEC is sized for (0: not set yet).
+	uplinkLoss  float64
+	audioFECPct int
+	videoCap    *capture
+	bitrate     int
+	selfQ       qualityScorer
 }
 
 // NewSession validates cfg, opens the speaker (unless cfg.NoPlayback) and
@@ -249,6 +253,7 @@ func (s *Session) openMicrophone() error {
 		return err
 	}
 	s.audioCap = c
+	s.audioFECPct = 0 // a new encoder: the next report sizes its FEC
 	s.emit(LocalSource{Kind: Microphone, DeviceID: dev.ID, Label: dev.Label, IsTestSource: dev.IsTestSource})
 	return nil
 }

@@ -74,6 +74,7 @@ func newPlayback(speakerID string, latency time.Duration, log *slog.Logger) (*pl
 func (p *playback) open(speakerID string) error {
 	direct := false
 	ctx, dev, null, err := openOutput(speakerID, opusRate, int(outPeriod/time.Millisecond), outPeriods, p.fill, func(dev *malgo.Device) {
+		direct = false // a device that failed to start may have been attached
 		if err := p.mix.attach(dev, opusRate); err != nil {
 			p.log.Warn("playback: the audio thread will call into Go", "err", err)
 			return

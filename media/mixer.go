@@ -65,6 +65,30 @@ static int calla_played_copy(calla_played *p, uint64_t pos, int16_t *dst, uint64
 	return head - pos <= p->mask + 1;
 }
 
+// calla_loop is a sound played over and over (the ringtone): read-only
+// samples, and a position only the mixer moves.
+typedef struct {
+	int16_t *pcm;
+	uint64_t n;
+	uint64_t pos;
+} calla_loop;
+
+static calla_loop *calla_loop_new(const int16_t *pcm, uint64_t n) {
+	calla_loop *l = calloc(1, sizeof(calla_loop));
+	if (l == NULL) return NULL;
+	l->pcm = malloc(n * sizeof(int16_t));
+	if (l->pcm == NULL) { free(l); return NULL; }
+	memcpy(l->pcm, pcm, n * sizeof(int16_t));
+	l->n = n;
+	return l;
+}
+
+static void calla_loop_free(calla_loop *l) {
+	if (l == NULL) return;
+	free(l->pcm);
+	free(l);
+}
+
 #define CALLA_SLOTS 16
 
 // calla_mixer mixes every peer's jitter buffer into the device's output.
@@ -76,6 +100,7 @@ typedef struct {
 	uint64_t gen;
 	uint64_t frames;   // frames the device asked for
 	calla_played *played; // gets every mix, if set (before the device starts)
+	calla_loop *loop;     // played over and over on top of the peers, if set
 } calla_mixer;
 
 static calla_jb *calla_jb_new(uint64_t capacity, uint64_t target, uint64_t max) {
@@ -131,6 +156,15 @@ static uint64_t calla_mixer_clear(calla_mixer *m, int i) {
 	return __atomic_load_n(&m->gen, __ATOMIC_SEQ_CST);
 }
 
+// calla_mixer_swap_loop makes l the loop (NULL: none) and returns the
+// old one with, in *gen, the generation to hand to calla_mixer_quiet
+// before it may be freed.
+static calla_loop *calla_mixer_swap_loop(calla_mixer *m, calla_loop *l, uint64_t *gen) {
+	calla_loop *old = __atomic_exchange_n(&m->loop, l, __ATOMIC_SEQ_CST);
+	*gen = __atomic_load_n(&m->gen, __ATOMIC_SEQ_CST);
+	return old;
+}
+
 // calla_mixer_quiet reports whether no read that began before a clear
 // (which returned g) can still be running.
 static int calla_mixer_quiet(calla_mixer *m, uint64_t g) {
@@ -171,6 +205,7 @@ static void calla_mixer_read(calla_mixer *m, int16_t *out, uint32_t frames) {
 		}
 		play[np++] = b;
 	}
+	calla_loop *loop = __atomic_load_n(&m->loop, __ATOMIC_SEQ_CST);
 	int32_t acc[256];
 	for (uint32_t off = 0; off < frames; off += 256) {
 		uint32_t n = frames - off < 256 ? frames - off : 256;
@@ -178,6 +213,12 @@ static void calla_mixer_read(calla_mixer *m, int16_t *out, uint32_t frames) {
 		for (int k = 0; k < np; k++) {
 			calla_jb *b = play[k];
 			for (uint32_t i = 0; i < n; i++) acc[i] += b->buf[(b->tail + off + i) & b->mask];
+		}
+		if (loop != NULL) {
+			for (uint32_t i = 0; i < n; i++) {
+				acc[i] += loop->pcm[loop->pos];
+				if (++loop->pos == loop->n) loop->pos = 0;
+			}
 		}
 		for (uint32_t i = 0; i < n; i++) {
 			int32_t v = acc[i];
@@ -230,8 +271,9 @@ import (
 	"github.com/gen2brain/malgo"
 )
 
-// mixer is playback's C half: one jitter buffer per peer and the mix of
-// them, read by miniaudio's audio thread without calling into Go.
+// mixer is playback's C half: one jitter buffer per peer, a looping sound
+// (the ringtone player's), and the mix of them, read by miniaudio's audio
+// thread without calling into Go.
 //
 // Why C: a Go data callback on miniaudio's thread leaves that thread
 // holding a P while it waits in C for the next period; sysmon keeps
@@ -240,12 +282,18 @@ import (
 // callback can stall behind a garbage-collection pause, which a real-time
 // audio thread must never do.
 type mixer struct {
-	m       *C.calla_mixer
-	retired []retiredJB // removed buffers a read may still hold
+	m            *C.calla_mixer
+	retired      []retiredJB   // removed buffers a read may still hold
+	retiredLoops []retiredLoop // replaced loops a read may still hold
 }
 
 type retiredJB struct {
 	b   *C.calla_jb
+	gen C.uint64_t
+}
+
+type retiredLoop struct {
+	l   *C.calla_loop
 	gen C.uint64_t
 }
 
@@ -291,7 +339,7 @@ func (x *mixer) remove(jb *jitterBuffer) {
 	x.collect()
 }
 
-// collect frees the retired buffers no read can still hold.
+// collect frees the retired buffers and loops no read can still hold.
 func (x *mixer) collect() {
 	kept := x.retired[:0]
 	for _, r := range x.retired {
@@ -303,6 +351,34 @@ func (x *mixer) collect() {
 	}
 	clear(x.retired[len(kept):])
 	x.retired = kept
+	keptLoops := x.retiredLoops[:0]
+	for _, r := range x.retiredLoops {
+		if C.calla_mixer_quiet(x.m, r.gen) != 0 {
+			C.calla_loop_free(r.l)
+		} else {
+			keptLoops = append(keptLoops, r)
+		}
+	}
+	clear(x.retiredLoops[len(keptLoops):])
+	x.retiredLoops = keptLoops
+}
+
+// setLoop plays pcm over and over on top of the peers (nil or empty:
+// stop); the previous loop's memory goes once no read holds it.
+func (x *mixer) setLoop(pcm []int16) error {
+	var l *C.calla_loop
+	if len(pcm) > 0 {
+		l = C.calla_loop_new((*C.int16_t)(unsafe.Pointer(&pcm[0])), C.uint64_t(len(pcm)))
+		if l == nil {
+			return errors.New("media: out of memory for a sound")
+		}
+	}
+	var g C.uint64_t
+	if old := C.calla_mixer_swap_loop(x.m, l, &g); old != nil {
+		x.retiredLoops = append(x.retiredLoops, retiredLoop{old, g})
+	}
+	x.collect()
+	return nil
 }
 
 // attach makes dev (initialised by malgo, not started) read the mixer. An
@@ -355,6 +431,11 @@ func (x *mixer) free() {
 		C.calla_jb_free(r.b)
 	}
 	x.retired = nil
+	C.calla_loop_free(x.m.loop)
+	for _, r := range x.retiredLoops {
+		C.calla_loop_free(r.l)
+	}
+	x.retiredLoops = nil
 	C.free(unsafe.Pointer(x.m))
 	x.m = nil
 }

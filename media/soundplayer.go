@@ -14,8 +14,9 @@ import (
 // the player's own goroutine. Where there is no sound card it plays into
 // miniaudio's null backend, so the app behaves the same.
 //
-// Concurrency: the player's goroutine owns the device; the device's
-// callback reads the current sound under mu. Close stops the goroutine.
+// Concurrency: the player's goroutine owns the device and the C mixer
+// the device plays (its loop source); miniaudio's audio thread reads the
+// mixer in C. Close stops the goroutine.
 type SoundPlayer struct {
 	speakerID string
 	log       *slog.Logger
@@ -23,10 +24,8 @@ type SoundPlayer struct {
 	quit      chan struct{}
 	done      chan struct{}
 	closeOnce sync.Once
-
-	mu  sync.Mutex
-	pcm []int16 // the sound at soundRate, mono; nil: silence
-	pos int
+	mix       *mixer  // nil if it could not be allocated: the player is silent
+	pcm       []int16 // fill's buffer, on the audio thread
 }
 
 // soundRate is the output rate of the sound player.
@@ -43,6 +42,10 @@ func NewSoundPlayer(speakerID string, log *slog.Logger) *SoundPlayer {
 		log = slog.Default()
 	}
 	p := &SoundPlayer{speakerID: speakerID, log: log, cmds: make(chan soundCmd, 8), quit: make(chan struct{}), done: make(chan struct{})}
+	var err error
+	if p.mix, err = newMixer(); err != nil {
+		log.Warn("no ringtone", "err", err)
+	}
 	go p.run()
 	return p
 }
@@ -90,7 +93,12 @@ func (p *SoundPlayer) run() {
 			ctx = nil
 		}
 	}
-	defer closeDev()
+	defer func() {
+		closeDev()
+		if p.mix != nil {
+			p.mix.free()
+		}
+	}()
 	for {
 		var c soundCmd
 		select {
@@ -98,15 +106,18 @@ func (p *SoundPlayer) run() {
 		case <-p.quit:
 			return
 		}
-		p.mu.Lock()
-		p.pcm, p.pos = c.pcm, 0
-		p.mu.Unlock()
-		if c.pcm == nil {
-			closeDev()
+		if p.mix == nil {
 			continue
 		}
-		if dev != nil {
-			continue // already playing: the callback picks up the new sound
+		if c.pcm == nil {
+			closeDev()
+		}
+		if err := p.mix.setLoop(c.pcm); err != nil {
+			p.log.Warn("no ringtone", "err", err)
+			continue
+		}
+		if c.pcm == nil || dev != nil {
+			continue // stopped, or already playing: the mixer has the new sound
 		}
 		var err error
 		ctx, dev, err = p.open()
@@ -118,20 +129,24 @@ func (p *SoundPlayer) run() {
 
 // open opens the speaker; a ringtone needs no low latency.
 func (p *SoundPlayer) open() (*malgo.AllocatedContext, *malgo.Device, error) {
-	ctx, dev, _, err := openOutput(p.speakerID, soundRate, 40, 2, p.fill, nil)
+	ctx, dev, _, err := openOutput(p.speakerID, soundRate, 40, 2, p.fill, func(dev *malgo.Device) {
+		if err := p.mix.attach(dev, soundRate); err != nil {
+			p.log.Debug("ringtone: the audio thread will call into Go", "err", err)
+		}
+	})
 	return ctx, dev, err
 }
 
-// fill is miniaudio's data callback: the next samples of the loop.
+// fill is miniaudio's data callback where the mixer could not be
+// attached: the next samples of the loop, from the same mixer.
 func (p *SoundPlayer) fill(out, _ []byte, frames uint32) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for i := 0; i < int(frames); i++ {
-		var v int16
-		if len(p.pcm) > 0 {
-			v = p.pcm[p.pos]
-			p.pos = (p.pos + 1) % len(p.pcm)
-		}
+	n := int(frames)
+	if cap(p.pcm) < n {
+		p.pcm = make([]int16, n)
+	}
+	pcm := p.pcm[:n]
+	p.mix.read(pcm)
+	for i, v := range pcm {
 		binary.LittleEndian.PutUint16(out[2*i:], uint16(v))
 	}
 }

@@ -39,7 +39,15 @@ func TestResample(t *testing.T) {
 }
 
 func TestSoundPlayerFillLoops(t *testing.T) {
-	p := &SoundPlayer{pcm: []int16{1, 2, 3}}
+	mix, err := newMixer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mix.free()
+	p := &SoundPlayer{mix: mix}
+	if err := mix.setLoop([]int16{1, 2, 3}); err != nil {
+		t.Fatal(err)
+	}
 	out := make([]byte, 2*7)
 	p.fill(out, nil, 7)
 	var got []int16
@@ -52,7 +60,21 @@ func TestSoundPlayerFillLoops(t *testing.T) {
 			t.Fatalf("fill = %v, want %v", got, want)
 		}
 	}
-	p.pcm = nil
+	// A new sound starts from its beginning; the old one is freed at
+	// once, no read being under way.
+	if err := mix.setLoop([]int16{7, 8}); err != nil {
+		t.Fatal(err)
+	}
+	if len(mix.retiredLoops) != 0 {
+		t.Errorf("%d loops still retired", len(mix.retiredLoops))
+	}
+	p.fill(out, nil, 3)
+	if v := int16(binary.LittleEndian.Uint16(out)); v != 7 {
+		t.Errorf("the new sound starts with %d, want 7", v)
+	}
+	if err := mix.setLoop(nil); err != nil {
+		t.Fatal(err)
+	}
 	p.fill(out, nil, 7)
 	for i, b := range out {
 		if b != 0 {
@@ -71,6 +93,7 @@ func TestSoundPlayerLifecycle(t *testing.T) {
 		tone[i] = int16((i % 20) * 1000)
 	}
 	p.Loop(tone, 8000)
+	waitUntil(t, 2e9, "the device to play the sound", func() bool { return p.mix.frames() > 0 })
 	p.Stop()
 	p.Loop(tone, 8000)
 	p.Loop(tone[:400], 16000) // switching sounds while playing

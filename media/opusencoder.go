@@ -11,7 +11,6 @@ static OpusEncoder *calla_opus_new(int rate, int bps, int complexity, int lossPc
 	if (*err != OPUS_OK) return NULL;
 	if ((*err = opus_encoder_ctl(e, OPUS_SET_BITRATE(bps))) != OPUS_OK ||
 		(*err = opus_encoder_ctl(e, OPUS_SET_COMPLEXITY(complexity))) != OPUS_OK ||
-		(*err = opus_encoder_ctl(e, OPUS_SET_SIGNAL(OPUS_SIGNAL_VOICE))) != OPUS_OK ||
 		(*err = opus_encoder_ctl(e, OPUS_SET_INBAND_FEC(1))) != OPUS_OK ||
 		(*err = opus_encoder_ctl(e, OPUS_SET_PACKET_LOSS_PERC(lossPct))) != OPUS_OK) {
 		opus_encoder_destroy(e);
@@ -51,7 +50,8 @@ const (
 	opusBitrate = 32_000
 	// opusComplexity trades encoder CPU for quality (0..10): 9, as
 	// WebRTC's desktop senders use. BenchmarkOpusEncode here: 0.38 ms per
-	// 20 ms frame (1.9% of a core) at 9, 0.21 ms at 5 (its mobile choice).
+	// 20 ms frame (1.9% of a core) at 9, 0.25 ms at 5 (its mobile choice);
+	// the FEC adds about a fifth to either.
 	opusComplexity = 9
 	// opusLossPct tells the encoder how much loss to protect against
 	// until the peers' receiver reports say (fecLossPct): it sizes the

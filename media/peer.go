@@ -299,6 +299,9 @@ func (s *Session) reportRemoteMedia(p *peer) {
 	}
 	p.reportedVideo, p.reportedAudio = v, a
 	s.emit(RemoteMedia{Peer: p.id, Video: v, Audio: a})
+	if e := s.echo.Load(); e != nil && e.peer == p.id {
+		s.sendMediaState() // what the echo sends follows what p sends
+	}
 }
 
 // cancelRestart drops a pending restart timer (see onConnectionState).

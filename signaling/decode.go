@@ -22,7 +22,6 @@ var requestPayloads = map[RequestType]func() any{
 	ReqJoin:            func() any { return new(JoinRequest) },
 	ReqSwitchMediaType: func() any { return new(SwitchMediaTypeRequest) },
 	ReqRelay:           func() any { return new(RelayRequest) },
-	ReqMediaState:      func() any { return new(MediaStateRequest) },
 	ReqDirectory:       nil,
 	ReqSetProfile:      func() any { return new(SetProfileRequest) },
 }
@@ -30,7 +29,8 @@ var requestPayloads = map[RequestType]func() any{
 // DecodeRequest parses one client message: the envelope, then its data
 // into the payload type of its request type (a *LoginRequest, *CallRef,
 // ...; nil for requests without data). It checks the shape only (JSON,
-// version, id, type, field types); the server checks the values.
+// version, id, type, field types, and a relay's payload against its
+// schema: DecodeRelayPayload); the server checks the values.
 //
 // On failure it returns an *Error with CodeInvalidParam and a message
 // saying what is wrong, and the request's id when it could be read, so
@@ -74,8 +74,17 @@ func DecodeRequest(data []byte) (Request, any, *Error) {
 	// A JSON null payload is no payload: encoding/json leaves a
 	// RawMessage nil for it on one decode and "null" on another, and the
 	// server refuses a relay without a payload either way.
-	if r, ok := p.(*RelayRequest); ok && string(r.Payload) == "null" {
-		r.Payload = nil
+	if r, ok := p.(*RelayRequest); ok {
+		if string(r.Payload) == "null" {
+			r.Payload = nil
+		}
+		// A payload the receiver could not use is refused here, where
+		// its sender hears why, rather than dropped at the receiver.
+		if len(r.Payload) > 0 {
+			if _, err := DecodeRelayPayload(r.Payload); err != nil {
+				return req, nil, Errorf(CodeInvalidParam, "%v", err)
+			}
+		}
 	}
 	return req, p, nil
 }

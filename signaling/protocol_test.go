@@ -65,8 +65,8 @@ func TestDecodeRequest(t *testing.T) {
 	}{
 		{"a login", `{"v":1,"id":1,"type":"login","data":{"userId":"a","userSig":"s"}}`, &LoginRequest{UserID: "a", UserSig: "s"}, ""},
 		{"a directory request has no data", `{"v":1,"id":2,"type":"directory"}`, nil, ""},
-		{"a relay keeps its payload raw", `{"v":1,"id":3,"type":"relay","data":{"callId":"c","to":"b","payload":{"sdp":"v=0"}}}`,
-			&RelayRequest{CallID: "c", To: "b", Payload: json.RawMessage(`{"sdp":"v=0"}`)}, ""},
+		{"a relay keeps its payload raw", `{"v":1,"id":3,"type":"relay","data":{"callId":"c","to":"b","payload":{"signals":[{"kind":"renegotiate"}]}}}`,
+			&RelayRequest{CallID: "c", To: "b", Payload: json.RawMessage(`{"signals":[{"kind":"renegotiate"}]}`)}, ""},
 		{"bad JSON", `{`, nil, "not valid JSON"},
 		{"a wrong version", `{"v":3,"id":1,"type":"login"}`, nil, "protocol version 3"},
 		{"no id", `{"v":1,"type":"login"}`, nil, `no "id"`},
@@ -107,7 +107,7 @@ func FuzzDecodeRequest(f *testing.F) {
 	for _, s := range []string{
 		`{"v":1,"id":1,"type":"login","data":{"userId":"a","userSig":"s","presence":true}}`,
 		`{"v":1,"id":2,"type":"call","data":{"calleeIdList":["b","c"],"groupId":"g","callMediaType":1,"timeout":30,"userData":"x","roomId":{"intRoomId":5,"strRoomId":"5"}}}`,
-		`{"v":1,"id":3,"type":"relay","data":{"callId":"c","to":"b","payload":{"candidate":"x"}}}`,
+		`{"v":1,"id":3,"type":"relay","data":{"callId":"c","to":"b","payload":{"signals":[{"kind":"candidate","candidate":{"candidate":"candidate:1 1 udp 1 192.0.2.1 5000 typ host","sdpMid":"0"}}]}}}`,
 		`{"v":1,"id":4,"type":"logout"}`,
 		`{"v":1,"id":5,"type":"invite","data":{"callId":"c","userIdList":["d"]}}`,
 		`[]`, `null`, `{"v":1,"id":1e400}`,

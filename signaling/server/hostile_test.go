@@ -162,7 +162,7 @@ func TestHostileInput(t *testing.T) {
 		{"resume of an unknown session", false, `{"v":1,"id":1,"type":"resume","data":{"userId":"alice","token":"guess","lastSeq":0}}`, signaling.CodeNotLoggedIn, "no session"},
 		{"a second login on one connection", true, `{"v":1,"id":2,"type":"login","data":{"userId":"eve","userSig":"x"}}`, signaling.CodeRequestRepeated, "already logged in"},
 		{"a data field of the wrong type", true, `{"v":1,"id":2,"type":"call","data":{"calleeIdList":"bob"}}`, signaling.CodeInvalidParam, `field "calleeIdList"`},
-		{"a relay with a forged sender", true, `{"v":1,"id":2,"type":"relay","data":{"callId":"` + string(by.CallID) + `","to":"bob","from":"alice","payload":{}}}`, signaling.CodeInvalidParam, `from "alice" is not you`},
+		{"a relay with a forged sender", true, `{"v":1,"id":2,"type":"relay","data":{"callId":"` + string(by.CallID) + `","to":"bob","from":"alice","payload":{"signals":[{"kind":"renegotiate"}]}}}`, signaling.CodeInvalidParam, `from "alice" is not you`},
 	}
 	for _, tc := range rawCases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -238,13 +238,15 @@ func TestHostileInput(t *testing.T) {
 		{"hanging up someone else's call", func() error { return mallory.Hangup(ctx, by.CallID) }, signaling.CodeInvalidParam, "not a member"},
 		{"rejecting someone else's call", func() error { return u(e, "u1").Reject(ctx, by.CallID) }, signaling.CodeInvalidParam, "not a member"},
 		{"relaying into someone else's call", func() error {
-			return mallory.Relay(ctx, by.CallID, "bob", json.RawMessage(`{"sdp":"evil"}`))
+			return mallory.Relay(ctx, by.CallID, "bob", json.RawMessage(`{"signals":[{"kind":"renegotiate"}]}`))
 		}, signaling.CodeInvalidParam, "not a member"},
 		{"relaying to a non-member of one's own call", func() error {
-			return mallory.Relay(ctx, own.CallID, "bob", json.RawMessage(`{"sdp":"evil"}`))
+			return mallory.Relay(ctx, own.CallID, "bob", json.RawMessage(`{"signals":[{"kind":"renegotiate"}]}`))
 		}, signaling.CodeInvalidParam, `"bob" is not in the room`},
+		{"relaying a payload in another shape", func() error {
+			return mallory.Relay(ctx, own.CallID, "trent", json.RawMessage(`{"type":"offer","sdp":"v=0"}`))
+		}, signaling.CodeInvalidParam, `unknown fields "sdp", "type"`},
 		{"relaying without a payload", func() error { return mallory.Relay(ctx, own.CallID, "trent", nil) }, signaling.CodeInvalidParam, "needs a payload"},
-		{"media state into someone else's call", func() error { return mallory.MediaState(ctx, by.CallID, false, false) }, signaling.CodeInvalidParam, "not a member"},
 		{"switching someone else's call", func() error { return mallory.SwitchMediaType(ctx, by.CallID, signaling.Audio) }, signaling.CodeInvalidParam, "not a member"},
 		{"accepting a call that does not exist", func() error {
 			_, err := mallory.Accept(ctx, "c-nope")
@@ -324,7 +326,7 @@ func TestHostileInput(t *testing.T) {
 	if got := bob.callEvents(true); strings.Join(got, "|") != strings.Join(bobBefore, "|") {
 		t.Errorf("bystander bob saw more: %v", got[len(bobBefore):])
 	}
-	if err := alice.Relay(ctx, by.CallID, "bob", json.RawMessage(`{"ok":true}`)); err != nil {
+	if err := alice.Relay(ctx, by.CallID, "bob", json.RawMessage(`{"signals":[{"kind":"renegotiate"}]}`)); err != nil {
 		t.Fatal(err)
 	}
 	bob.waitFor(signaling.EvRelay)

@@ -124,8 +124,6 @@ func (m *machine) handle(p peer, req signaling.Request, payload any) {
 		after, err = m.switchMediaType(s.user, payload.(*signaling.SwitchMediaTypeRequest))
 	case signaling.ReqRelay:
 		after, err = m.relay(s.user, payload.(*signaling.RelayRequest))
-	case signaling.ReqMediaState:
-		after, err = m.mediaState(s.user, payload.(*signaling.MediaStateRequest))
 	default:
 		err = fmt.Errorf("%w: unknown request type %q", ErrInvalidParam, req.Type)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/calla-rtc/calla/signaling"
 	"github.com/calla-rtc/calla/signaling/server"
+	"github.com/calla-rtc/calla/web"
 )
 
 func init() {
@@ -146,7 +147,8 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 		_ = srv.Shutdown(context.Background())
 		return ExitFailure
 	}
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	// The browser client at /, the server's own paths (/ws, ...) beside it.
+	hs := &http.Server{Handler: web.Handler(srv.Handler()), ReadHeaderTimeout: 10 * time.Second}
 	scheme := "ws"
 	done := make(chan error, 1)
 	if f.tlsCert != "" {
@@ -155,7 +157,12 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 	} else {
 		go func() { done <- hs.Serve(ln) }()
 	}
-	log.Info("serving", "addr", ln.Addr().String(), "url", scheme+"://"+ln.Addr().String()+"/ws", "app", cfg.AppID)
+	page := "http://"
+	if scheme == "wss" {
+		page = "https://"
+	}
+	log.Info("serving", "addr", ln.Addr().String(), "url", scheme+"://"+ln.Addr().String()+"/ws",
+		"web", page+ln.Addr().String()+"/", "app", cfg.AppID)
 	status := ExitOK
 	select {
 	case err := <-done:

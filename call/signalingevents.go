@@ -253,9 +253,16 @@ func (e *Engine) onRelay(ev *signaling.Relay) {
 			e.onSignalError(c, ev.From, w)
 			continue
 		}
-		if m == nil || !m.peer {
-			// The signals can overtake onUserJoin or the session's start:
-			// keep them for the peer.
+		if m == nil {
+			// The server sends a member's onUserJoin before its relays:
+			// this one has left (or never was), and nothing can use it.
+			e.log.Warn("media signal from a user not in the call", "from", ev.From, "kind", sig.Kind)
+			e.refuseSignal(c, ev.From, w.Kind, signaling.CodeRequestRefused, "no media connection with you in this call")
+			continue
+		}
+		if !m.peer {
+			// The signals can overtake the media session's start: keep
+			// them for the peer.
 			c.held[ev.From] = append(c.held[ev.From], sig)
 			continue
 		}

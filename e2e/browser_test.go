@@ -222,3 +222,53 @@ func TestDesktopAppAndBrowser(t *testing.T) {
 		t.Error("the app did not exit within 15s of SIGTERM")
 	}
 }
+
+// TestBrowserGroupCall: the browser client calls two headless Callas at
+// once (a mesh: the browser answers both, one Calla offers to the other),
+// sees and hears both in their own tiles, and leaves; the two go on, and
+// the call ends when the second-last leaves.
+func TestBrowserGroupCall(t *testing.T) {
+	url, data := serveProc(t)
+	secret := filepath.Join(data, "signaling.secret")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	var callas []*proc
+	for _, u := range []string{"bob", "carol"} {
+		p := startProc(t, ctx, "answer", "--server", url, "--user", u, "--secret-file", secret, "--loopback")
+		p.waitFor("onConnectionChanged", "state", "connected", 20*time.Second)
+		callas = append(callas, p)
+	}
+	bob := callas[0]
+
+	b := startBrowser(t, pageOf(url))
+	b.signIn("web", secret)
+	b.waitJS("bob and carol in the contact list", `!!document.querySelector('.contact[data-user="carol"]') && !!document.querySelector('.contact[data-user="bob"]')`, 20*time.Second)
+	b.click("pick bob", `.contact[data-user="bob"] .pick`)
+	b.click("pick carol", `.contact[data-user="carol"] .pick`)
+	b.click("video call the two", "#group-video")
+
+	for _, p := range callas {
+		checkCallaHears(p, "web", true)
+	}
+	bob.await("onUserJoin(carol)", named("onUserJoin", map[string]any{"userId": "carol"}), 30*time.Second)
+	b.checkMediaFrom("bob", true, inbound{})
+	b.checkMediaFrom("carol", true, inbound{})
+	b.waitJS("a tile each, with video", `[...document.querySelectorAll('.tile:not(.self)')].filter(t => t.dataset.video === 'true').length === 2`, 20*time.Second)
+
+	b.click("hang up", "#hangup")
+	b.waitJS("onCallEnd in the browser", `calla.events.some(e => e.type === 'onCallEnd') && !calla.call`, 20*time.Second)
+	for _, p := range callas {
+		p.await("onUserLeave(web)", named("onUserLeave", map[string]any{"userId": "web"}), 20*time.Second)
+	}
+	if err := bob.cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range callas {
+		if code := p.wait(); code != 0 {
+			t.Errorf("%s exited %d, want 0\n%s", p.name, code, p.errb.String())
+		}
+		if got := callEvents(p.evs); got[len(got)-1] != "onCallEnd" {
+			t.Errorf("%s's events end with %q, want onCallEnd", p.name, got)
+		}
+	}
+}

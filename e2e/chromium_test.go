@@ -86,7 +86,8 @@ func startBrowser(t *testing.T, pageURL string) *browser {
 	b.ctx = ctx
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("chromium log:\n%s", b.log.String())
+			// Chromium's own lines are many; the last ones tell.
+			t.Logf("chromium log:\n%s", b.log.tail(300))
 		}
 		cancel()
 		cancelAlloc()
@@ -260,10 +261,14 @@ func (l *lockedBuffer) Write(p []byte) (int, error) {
 func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	// Chromium's own lines are many; the last ones tell.
-	lines := strings.Split(l.b.String(), "\n")
-	if len(lines) > 300 {
-		lines = lines[len(lines)-300:]
+	return l.b.String()
+}
+
+// tail is the last n lines.
+func (l *lockedBuffer) tail(n int) string {
+	lines := strings.Split(l.String(), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
 }

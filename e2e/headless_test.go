@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"os/exec"
@@ -69,7 +68,7 @@ type proc struct {
 	t     *testing.T
 	name  string
 	cmd   *exec.Cmd
-	errb  bytes.Buffer
+	errb  lockedBuffer // stderr, read while the process writes it
 	lines chan jsonEvent
 	done  chan struct{}
 	evs   []jsonEvent

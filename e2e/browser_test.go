@@ -2,7 +2,9 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -161,6 +163,20 @@ func TestCallaCallsBrowser(t *testing.T) {
 
 	checkCallaHears(alice, "web", true)
 	in := b.checkMediaFrom("alice", true, inbound{})
+	b.waitJS("alice's tile with her volume and a good network", `(t => t.dataset.volume > 0 && ['Excellent', 'Good'].includes(t.dataset.quality))(document.querySelector('.tile[data-user="alice"]'))`, 20*time.Second)
+
+	// Mute and camera off, then on again: Calla follows each (the
+	// browser's mediaState signals).
+	for _, c := range []struct{ button, event, field string }{
+		{"#mic", "onUserAudioAvailable", "isAudioAvailable"},
+		{"#camera", "onUserVideoAvailable", "isVideoAvailable"},
+	} {
+		for _, on := range []bool{false, true} {
+			m := alice.mark()
+			b.click(c.button, c.button)
+			alice.awaitAfter(m, fmt.Sprintf("%s(web, %v)", c.event, on), named(c.event, map[string]any{"userId": "web", c.field: on}), 20*time.Second)
+		}
+	}
 	switchBothWays(t, b, alice, "alice", "web", in)
 
 	if err := alice.cmd.Process.Signal(syscall.SIGINT); err != nil {
@@ -270,5 +286,44 @@ func TestBrowserGroupCall(t *testing.T) {
 		if got := callEvents(p.evs); got[len(got)-1] != "onCallEnd" {
 			t.Errorf("%s's events end with %q, want onCallEnd", p.name, got)
 		}
+	}
+}
+
+// TestBrowserCallOutcomes: the browser client's calls that do not
+// connect end as they should, on both sides: declined, busy, no answer
+// (a short invite timeout), and cancelled by the browser while ringing.
+func TestBrowserCallOutcomes(t *testing.T) {
+	url, data := serveProc(t, "--invite-timeout", "3s")
+	secret := filepath.Join(data, "signaling.secret")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	b := startBrowser(t, pageOf(url))
+	b.signIn("web", secret)
+	for _, c := range []struct {
+		user, flag   string
+		toast        string // what the browser says
+		calleeEvents []string
+	}{
+		{"rita", "--reject", "rita declined", []string{"onCallReceived", "onCallCancelled"}},
+		{"bill", "--busy", "bill is busy", []string{"onCallReceived", "onCallCancelled"}},
+		{"nora", "--ignore", "nora did not answer", []string{"onCallReceived", "onCallCancelled"}},
+		{"carl", "--delay=60s", "Call cancelled", []string{"onCallReceived", "onCallCancelled"}},
+	} {
+		t.Run(c.user, func(t *testing.T) {
+			b.t = t
+			p := startProc(t, ctx, "answer", c.flag, "--server", url, "--user", c.user, "--secret-file", secret, "--loopback")
+			p.waitFor("onConnectionChanged", "state", "connected", 20*time.Second)
+			b.waitJS(c.user+" in the contact list", `!!document.querySelector('.contact[data-user="`+c.user+`"]')`, 20*time.Second)
+			b.click("audio call "+c.user, `.contact[data-user="`+c.user+`"] .call-audio`)
+			if c.user == "carl" {
+				p.await("onCallReceived", named("onCallReceived", nil), 20*time.Second)
+				b.click("hang up while it rings", "#hangup")
+			}
+			b.waitJS("the outcome shown and the call over", `!calla.call && [...document.querySelectorAll('.toast')].some(e => e.textContent.includes(`+"`"+c.toast+"`"+`))`, 20*time.Second)
+			p.wait()
+			if got := callEvents(p.evs); !slices.Equal(got, c.calleeEvents) {
+				t.Errorf("%s's events %q, want %q", c.user, got, c.calleeEvents)
+			}
+		})
 	}
 }

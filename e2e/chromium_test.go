@@ -20,33 +20,47 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// browser is one headless Chromium (Debian's, installed by
+// browser is one tab of a headless Chromium (Debian's, installed by
 // scripts/setup.sh) with fake devices, showing Calla's browser client:
 // libwebrtc, a standard WebRTC stack, on the other end of Calla's calls.
 type browser struct {
 	t   *testing.T
 	ctx context.Context
-	log *lockedBuffer // Chromium's console and stderr, shown when a test fails
+	log *lockedBuffer // the tab's console, and Chromium's own output
 }
 
-// startBrowser starts Chromium on pageURL. Its microphone plays a
+// chromium is the one Chromium process the tests share (its start costs
+// seconds on a busy machine); each test gets a tab of its own. TestMain
+// stops it.
+var chromium struct {
+	once   sync.Once
+	ctx    context.Context // the browser's first tab
+	cancel func()
+	dir    string
+	log    *lockedBuffer
+	err    error
+}
+
+// startChromium starts the shared Chromium. Its microphone plays a
 // 440 Hz tone and its camera colour bars (files written here), so that
 // Calla has sound and a picture to measure.
-func startBrowser(t *testing.T, pageURL string) *browser {
-	t.Helper()
+func startChromium() error {
 	path, err := exec.LookPath("chromium")
 	if err != nil {
-		t.Fatalf("no chromium: %v (scripts/setup.sh installs it)", err)
+		return fmt.Errorf("no chromium: %w (scripts/setup.sh installs it)", err)
 	}
-	dir := t.TempDir()
+	dir, err := os.MkdirTemp("", "calla-chromium-")
+	if err != nil {
+		return err
+	}
+	chromium.dir, chromium.log = dir, &lockedBuffer{}
 	wav, y4m := filepath.Join(dir, "tone.wav"), filepath.Join(dir, "bars.y4m")
 	if err := os.WriteFile(wav, toneWAV(48000, 440, 0.3, time.Second), 0o644); err != nil {
-		t.Fatal(err)
+		return err
 	}
 	if err := os.WriteFile(y4m, barsY4M(640, 480, 30, 15), 0o644); err != nil {
-		t.Fatal(err)
+		return err
 	}
-	b := &browser{t: t, log: &lockedBuffer{}}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),
 		chromedp.UserDataDir(filepath.Join(dir, "profile")),
@@ -66,10 +80,43 @@ func startBrowser(t *testing.T, pageURL string) *browser {
 		chromedp.Flag("allow-loopback-in-peer-connection", true),
 		chromedp.Flag("disable-features", "Translate,BlinkGenPropertyTrees,WebRtcHideLocalIpsWithMdns"),
 		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
-		chromedp.CombinedOutput(b.log),
+		chromedp.CombinedOutput(chromium.log),
 	)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(actx, chromedp.WithLogf(b.logf), chromedp.WithErrorf(b.logf),
+	logf := func(format string, args ...any) {
+		fmt.Fprintf(chromium.log, time.Now().Format("15:04:05.000 ")+format+"\n", args...)
+	}
+	ctx, cancel := chromedp.NewContext(actx, chromedp.WithLogf(logf), chromedp.WithErrorf(logf))
+	chromium.ctx = ctx
+	chromium.cancel = func() {
+		cancel()
+		cancelAlloc()
+		os.RemoveAll(dir)
+	}
+	// The first run starts the browser, which lives as long as the
+	// context of that run: give it no deadline.
+	if err := chromedp.Do(ctx); err != nil {
+		return fmt.Errorf("starting chromium: %w", err)
+	}
+	return nil
+}
+
+// stopChromium stops the shared Chromium, if it was started.
+func stopChromium() {
+	if chromium.cancel != nil {
+		chromium.cancel()
+	}
+}
+
+// startBrowser opens pageURL in a new tab of the shared Chromium.
+func startBrowser(t *testing.T, pageURL string) *browser {
+	t.Helper()
+	chromium.once.Do(func() { chromium.err = startChromium() })
+	if chromium.err != nil {
+		t.Fatal(chromium.err)
+	}
+	b := &browser{t: t, log: &lockedBuffer{}}
+	ctx, cancel := chromedp.NewContext(chromium.ctx,
 		chromedp.WithListener(func(ev any) {
 			if e, ok := ev.(*runtime.EventConsoleAPICalled); ok {
 				var parts []string
@@ -87,15 +134,12 @@ func startBrowser(t *testing.T, pageURL string) *browser {
 	t.Cleanup(func() {
 		if t.Failed() {
 			// Chromium's own lines are many; the last ones tell.
-			t.Logf("chromium log:\n%s", b.log.tail(300))
+			t.Logf("browser console:\n%s\nchromium's output:\n%s", b.log.String(), chromium.log.tail(100))
 		}
-		cancel()
-		cancelAlloc()
+		cancel() // closes the tab
 	})
-	// The first run starts the browser, which lives as long as the
-	// context of that run: give it no deadline.
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("starting chromium: %v", err)
+	if err := chromedp.Do(ctx); err != nil { // opens the tab, with no deadline on its life
+		t.Fatalf("opening a tab: %v", err)
 	}
 	b.run(30*time.Second, "open the page", chromedp.Navigate(pageURL), chromedp.WaitVisible(chromedp.ID("login-form")))
 	return b
@@ -164,7 +208,9 @@ func (b *browser) signIn(user, secret string) {
 	}
 	b.run(20*time.Second, "sign in",
 		chromedp.SendKeys(chromedp.ID("user"), user),
-		chromedp.SendKeys(chromedp.ID("usersig"), strings.TrimSpace(string(sig))),
+		// A UserSig is pasted, not typed (and typing 200 characters
+		// one key event at a time costs seconds).
+		chromedp.SetValue(chromedp.ID("usersig"), strings.TrimSpace(string(sig))),
 		chromedp.Click(chromedp.ID("login-btn")),
 		chromedp.WaitVisible(chromedp.ID("contacts")),
 	)
@@ -201,9 +247,9 @@ func (b *browser) inbound(peer string) inbound {
 
 // checkMediaFrom checks, by Chromium's getStats, that the browser
 // decodes video from peer (when video) and plays its audio: the energy
-// grows, and under 10% of the samples played over a few seconds were
-// concealed (libwebrtc conceals what it cannot play in time or at all).
-// It returns the stats at the end.
+// grows, and under 10% of the samples played over 2 s were concealed
+// (libwebrtc conceals what it cannot play in time or at all). It returns
+// the stats at the end.
 func (b *browser) checkMediaFrom(peer string, video bool, from inbound) inbound {
 	b.t.Helper()
 	var in inbound
@@ -220,29 +266,38 @@ func (b *browser) checkMediaFrom(peer string, video bool, from inbound) inbound 
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	// A window of steady audio: at least 2 s of samples played.
-	start := in
-	for {
-		in = b.inbound(peer)
-		if in.Audio.TotalSamplesReceived >= start.Audio.TotalSamplesReceived+2*48000 {
+	// Windows of steady audio, 2 s of samples played each: the first
+	// with under 10% concealed passes. More than one may be needed on a
+	// loaded machine, where a starved sender now and then stalls for a
+	// moment; a sender whose audio Chromium cannot play (all of it
+	// concealed, as with timestamps that stand still) fails every one.
+	var windows []string
+	for w := 0; ; w++ {
+		start, until := in, time.Now().Add(10*time.Second)
+		for {
+			in = b.inbound(peer)
+			if in.Audio.TotalSamplesReceived >= start.Audio.TotalSamplesReceived+2*48000 {
+				break
+			}
+			if time.Now().After(until) {
+				b.t.Fatalf("browser: audio from %s stopped playing: %+v", peer, in)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		samples := in.Audio.TotalSamplesReceived - start.Audio.TotalSamplesReceived
+		concealed := (in.Audio.ConcealedSamples - start.Audio.ConcealedSamples) / samples
+		energy := in.Audio.TotalAudioEnergy - start.Audio.TotalAudioEnergy
+		windows = append(windows, fmt.Sprintf("energy +%.3f over %.1f s, %.1f%% concealed", energy, samples/48000, 100*concealed))
+		if energy > 0 && concealed < 0.1 {
 			break
 		}
-		if time.Now().After(deadline.Add(10 * time.Second)) {
-			b.t.Fatalf("browser: audio from %s stopped playing: %+v", peer, in)
+		if w == 4 {
+			b.t.Fatalf("browser: Chromium does not play the audio from %s: in no window of 2 s were under 10%% of the samples concealed with energy above 0: %s",
+				peer, strings.Join(windows, "; "))
 		}
-		time.Sleep(200 * time.Millisecond)
 	}
-	samples := in.Audio.TotalSamplesReceived - start.Audio.TotalSamplesReceived
-	concealed := (in.Audio.ConcealedSamples - start.Audio.ConcealedSamples) / samples
-	energy := in.Audio.TotalAudioEnergy - start.Audio.TotalAudioEnergy
-	b.t.Logf("browser: from %s: %.0f frames decoded; audio: %.0f packets (%.0f discarded), energy +%.3f over %.1f s, %.1f%% concealed",
-		peer, in.Video.FramesDecoded, in.Audio.PacketsReceived, in.Audio.PacketsDiscarded, energy, samples/48000, 100*concealed)
-	if energy <= 0 {
-		b.t.Errorf("browser: the audio from %s has no energy (silence)", peer)
-	}
-	if concealed >= 0.1 {
-		b.t.Errorf("browser: %.1f%% of the audio samples from %s were concealed, want under 10%%", 100*concealed, peer)
-	}
+	b.t.Logf("browser: from %s: %.0f frames decoded; audio: %.0f packets (%.0f discarded), %s",
+		peer, in.Video.FramesDecoded, in.Audio.PacketsReceived, in.Audio.PacketsDiscarded, strings.Join(windows, "; "))
 	return in
 }
 

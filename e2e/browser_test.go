@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -99,7 +100,7 @@ func checkCallaHears(p *proc, user string, video bool) {
 // browser user's video went and came back, the browser's page shows the
 // call as audio, then video, and Chromium decodes video from Calla again
 // and keeps playing its audio throughout.
-func switchBothWays(t *testing.T, b *browser, p *proc, peer, user string, before inbound) {
+func switchBothWays(t *testing.T, b *browser, p *proc, peer, user string, before inbound) inbound {
 	t.Helper()
 	m := p.mark()
 	b.click("switch to audio", "#switch")
@@ -115,7 +116,24 @@ func switchBothWays(t *testing.T, b *browser, p *proc, peer, user string, before
 	p.awaitAfter(m, "onUserVideoAvailable(true) again", named("onUserVideoAvailable", map[string]any{"userId": user, "isVideoAvailable": true}), 30*time.Second)
 	b.waitJS("the call shown as video with "+peer+"'s video",
 		`document.getElementById('call').dataset.media === 'video' && document.querySelector('.tile[data-user="`+peer+`"]').dataset.video === 'true'`, 30*time.Second)
-	b.checkMediaFrom(peer, true, in)
+	return b.checkMediaFrom(peer, true, in)
+}
+
+// restartICE has the browser's side of the link to peer restart ICE:
+// as the offerer it makes a restart offer, as the answerer it asks with
+// renegotiate{iceRestart:true} and Calla makes it. Both sides' ICE
+// credentials change, the link stays up, and media flows on.
+func restartICE(b *browser, peer string, before inbound) inbound {
+	b.t.Helper()
+	ufrags := `(pc => [pc.localDescription.sdp, pc.remoteDescription.sdp].map(s => /a=ice-ufrag:(\S+)/.exec(s)[1]))(calla.peer(` + strconv.Quote(peer) + `))`
+	var old []string
+	b.eval("ICE credentials", ufrags, &old)
+	var ok bool
+	b.eval("restart ICE", `(calla.call.members.get(`+strconv.Quote(peer)+`).peer.negotiate(true), true)`, &ok)
+	b.waitJS("new ICE credentials on both sides, the link up", fmt.Sprintf(
+		`(u => u[0] !== %q && u[1] !== %q)(%s) && calla.peer(%q).connectionState === 'connected' && calla.peer(%q).signalingState === 'stable'`,
+		old[0], old[1], ufrags, peer, peer), 30*time.Second)
+	return b.checkMediaFrom(peer, true, before)
 }
 
 // TestBrowserCallsCalla: the browser client calls a headless `calla
@@ -136,7 +154,8 @@ func TestBrowserCallsCalla(t *testing.T) {
 
 	checkCallaHears(bob, "web", true)
 	in := b.checkMediaFrom("bob", true, inbound{})
-	switchBothWays(t, b, bob, "bob", "web", in)
+	in = switchBothWays(t, b, bob, "bob", "web", in)
+	restartICE(b, "bob", in)
 
 	b.click("hang up", "#hangup")
 	b.waitJS("onCallEnd in the browser", `calla.events.some(e => e.type === 'onCallEnd') && !calla.call`, 20*time.Second)
@@ -177,7 +196,8 @@ func TestCallaCallsBrowser(t *testing.T) {
 			alice.awaitAfter(m, fmt.Sprintf("%s(web, %v)", c.event, on), named(c.event, map[string]any{"userId": "web", c.field: on}), 20*time.Second)
 		}
 	}
-	switchBothWays(t, b, alice, "alice", "web", in)
+	in = switchBothWays(t, b, alice, "alice", "web", in)
+	restartICE(b, "alice", in)
 
 	if err := alice.cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)

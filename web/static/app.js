@@ -135,6 +135,7 @@
       this.pc = new RTCPeerConnection({ iceServers: app.iceServers });
       this.pendingCandidates = []; // before the remote description
       this.awaitingAnswer = false;
+      this.restarting = false; // the offer out restarts ICE
       this.needOffer = false;
       this.needRestart = false;
       this.restartTimer = null;
@@ -182,18 +183,23 @@
         this.send({ kind: 'renegotiate', iceRestart: !!iceRestart });
         return;
       }
+      // Both sides of one outage ask for a restart at about the same
+      // time: a restart offer already out answers both.
+      if (iceRestart && this.awaitingAnswer && this.restarting) return;
       if (this.awaitingAnswer || this.pc.signalingState !== 'stable') {
         this.needOffer = true;
         this.needRestart = this.needRestart || !!iceRestart;
         return;
       }
       this.awaitingAnswer = true;
+      this.restarting = !!iceRestart;
+      if (iceRestart) clearTimeout(this.restartTimer); // this is the restart it would ask for
       try {
         const offer = await this.pc.createOffer({ iceRestart: !!iceRestart });
         await this.pc.setLocalDescription(offer);
         this.send({ kind: 'offer', sdp: this.pc.localDescription.sdp });
       } catch (err) {
-        this.awaitingAnswer = false;
+        this.awaitingAnswer = this.restarting = false;
         console.warn(`calla: cannot make an offer for ${this.id}`, err);
         app.reportError(-1409, `could not set up media with ${this.id}: ${err.message}`);
       }
@@ -209,6 +215,8 @@
         switch (sig.kind) {
           case 'offer':
             if (this.offerer) throw refusal(-1409, `an offer from ${this.id}, which is the answerer of this pair`);
+            // An offer answers our own pending request for a restart.
+            clearTimeout(this.restartTimer);
             await this.pc.setRemoteDescription({ type: 'offer', sdp: sig.sdp });
             await this.flushCandidates();
             await this.pc.setLocalDescription(await this.pc.createAnswer());
@@ -217,7 +225,7 @@
           case 'answer':
             if (!this.offerer || !this.awaitingAnswer) throw refusal(-1409, `an answer from ${this.id} that no offer asked for`);
             await this.pc.setRemoteDescription({ type: 'answer', sdp: sig.sdp });
-            this.awaitingAnswer = false;
+            this.awaitingAnswer = this.restarting = false;
             await this.flushCandidates();
             if (this.needOffer) {
               const restart = this.needRestart;

@@ -29,6 +29,7 @@ esac
 # package target executions-in-short-mode (about 5 s each on 2 cores)
 targets=(
 	"./signaling FuzzDecodeRequest 40000"
+	"./signaling FuzzDecodeRelayPayload 40000"
 	"./signaling FuzzVerifyUserSig 25000"
 	"./signaling/server FuzzMachine 10000"
 )

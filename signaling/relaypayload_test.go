@@ -99,3 +99,35 @@ func TestDecodeRequestRefusesAPayloadReceiversCannotUse(t *testing.T) {
 		t.Errorf("mediaState request: %v, want -1202 unknown request type", err)
 	}
 }
+
+// FuzzDecodeRelayPayload: the schema check never panics, refuses with a
+// message that says where the schema is, and what it accepts survives a
+// round trip through EncodeRelayPayload.
+func FuzzDecodeRelayPayload(f *testing.F) {
+	for _, s := range []string{
+		`{"signals":[{"kind":"offer","sdp":"v=0\r\n"}]}`,
+		`{"signals":[{"kind":"candidate","candidate":{"candidate":"candidate:1 1 udp 1 192.0.2.1 5000 typ host","sdpMid":"0","sdpMLineIndex":0,"usernameFragment":"u"}}]}`,
+		`{"signals":[{"kind":"renegotiate","iceRestart":true},{"kind":"mediaState","camera":true,"microphone":false}]}`,
+		`{"signals":[{"kind":"error","code":-1409,"message":"m","refused":"answer"}]}`,
+		`{"type":"offer","sdp":"v=0"}`, `{"signals":null}`, `null`, `[]`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, err := DecodeRelayPayload(data)
+		if err != nil {
+			if !strings.Contains(err.Error(), "docs/protocol.md") {
+				t.Fatalf("refusal without the schema's place: %v", err)
+			}
+			return
+		}
+		b, err := EncodeRelayPayload(p.Signals...)
+		if err != nil {
+			t.Fatalf("accepted %s but cannot encode it: %v", data, err)
+		}
+		q, err := DecodeRelayPayload(b)
+		if err != nil || len(q.Signals) != len(p.Signals) {
+			t.Fatalf("round trip of %s: %s, %v", data, b, err)
+		}
+	})
+}

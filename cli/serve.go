@@ -77,7 +77,7 @@ func (f *serveFlags) config(log *slog.Logger) (server.Config, error) {
 		cfg.Secret, err = server.LoadSecret(f.secretFile)
 	case f.data != "":
 		path := filepath.Join(f.data, server.LocalSecretFile)
-		cfg.Secret, err = server.LoadOrCreateSecret(path)
+		cfg.Secret, err = server.LoadOrCreateSecret(path, log)
 		log.Info("using the secret in the data dir", "file", path)
 	default:
 		err = errors.New("need --secret-file FILE or --data DIR (which then holds the secret)")

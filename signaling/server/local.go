@@ -32,7 +32,7 @@ func (l LocalCredentials) UserSig(user signaling.UserID) (string, error) {
 // Extra config (ICE servers, logger) may be given in cfg; its Secret,
 // AppID and DataDir are set here.
 func NewLocal(dataDir string, cfg Config) (*Server, LocalCredentials, error) {
-	secret, err := LoadOrCreateSecret(filepath.Join(dataDir, LocalSecretFile))
+	secret, err := LoadOrCreateSecret(filepath.Join(dataDir, LocalSecretFile), cfg.Logger)
 	if err != nil {
 		return nil, LocalCredentials{}, fmt.Errorf("server: local mode: %w", err)
 	}

@@ -9,14 +9,34 @@ import (
 	"runtime"
 )
 
-// writeFileAtomic makes path hold data, all of it or nothing new: data
-// goes to a temporary file in the same directory, which is synced and
-// then renamed (or, with noClobber, hard-linked, which fails with
-// fs.ErrExist when path exists and leaves it alone) over path; the
-// directory is synced so that the new name survives a crash too. A full
-// or failing disk therefore never leaves a short file at path, only a
-// temporary one that is removed.
+// writeFileAtomic makes path hold data, all of it or nothing new (see
+// createAtomic).
 func writeFileAtomic(path string, data []byte, perm fs.FileMode, noClobber bool) error {
+	return createAtomic(path, perm, noClobber, func(tmp string) error {
+		f, err := os.OpenFile(tmp, os.O_WRONLY, 0)
+		if err != nil {
+			return err
+		}
+		if _, err := f.Write(data); err != nil {
+			_ = f.Close()
+			return err
+		}
+		if err := f.Sync(); err != nil {
+			_ = f.Close()
+			return err
+		}
+		return f.Close()
+	})
+}
+
+// createAtomic makes a new file at path whose content fill writes, so
+// that path never holds a partly written file: fill writes (and syncs) a
+// temporary file in the same directory, which is then renamed over path
+// (or, with noClobber, hard-linked to it, which fails with fs.ErrExist
+// and leaves path alone when it exists), and the directory is synced so
+// that the new name survives a crash too. A full or failing disk leaves
+// path as it was; the temporary file is removed.
+func createAtomic(path string, perm fs.FileMode, noClobber bool, fill func(tmp string) error) error {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
@@ -28,15 +48,10 @@ func writeFileAtomic(path string, data []byte, perm fs.FileMode, noClobber bool)
 		_ = f.Close()
 		return err
 	}
-	if _, err := f.Write(data); err != nil {
-		_ = f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		_ = f.Close()
-		return err
-	}
 	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := fill(tmp); err != nil {
 		return err
 	}
 	if noClobber {

@@ -46,9 +46,11 @@ func LoadOrCreateSecret(path string, log *slog.Logger) ([]byte, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	b, err := os.ReadFile(path)
+	key, state, err := readDataSecret(path)
 	switch {
-	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return nil, err
+	case state == secretMissing:
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return nil, fmt.Errorf("server: secret dir: %w", err)
 		}
@@ -60,20 +62,43 @@ func LoadOrCreateSecret(path string, log *slog.Logger) ([]byte, error) {
 			log.Info("created a new secret", "file", path)
 		}
 		return key, err
-	case err != nil:
-		return nil, fmt.Errorf("server: secret file: %w", err)
-	case len(bytes.TrimSpace(b)) == 0:
+	case state == secretEmpty:
 		key, err := writeNewSecret(path, false)
 		if err == nil {
 			log.Warn("the secret file was empty (an earlier start ran out of disk space); it now holds a new secret", "file", path)
 		}
 		return key, err
 	}
+	return key, nil
+}
+
+// secretState is what readDataSecret found.
+type secretState int
+
+const (
+	secretMissing secretState = iota + 1
+	secretEmpty               // empty or white space: replaced by a new secret
+	secretFound
+)
+
+// readDataSecret reads the data dir's secret file and classifies it,
+// changing nothing: the rules of LoadOrCreateSecret, for it and the
+// data dir check.
+func readDataSecret(path string) ([]byte, secretState, error) {
+	b, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, secretMissing, nil
+	case err != nil:
+		return nil, 0, fmt.Errorf("server: secret file: %w", err)
+	case len(bytes.TrimSpace(b)) == 0:
+		return nil, secretEmpty, nil
+	}
 	key, err := LoadSecret(path)
 	if errors.Is(err, signaling.ErrBadSecret) {
-		return nil, fmt.Errorf("%w; it was not made by calla serve: put a longer secret in it, or delete it and calla serve makes a new one", err)
+		err = fmt.Errorf("%w; it was not made by calla serve: put a longer secret in it, or delete it and calla serve makes a new one", err)
 	}
-	return key, err
+	return key, secretFound, err
 }
 
 // writeNewSecret writes a new random secret to path atomically.

@@ -30,7 +30,8 @@ var (
 	// back safely (a *DamagedStoreError says which and why).
 	ErrDamagedStore = errors.New("server: directory database is damaged")
 	// ErrStoreBusy indicates a directory database that another process
-	// (another calla serve on the same data dir) holds.
+	// (another calla serve on the same data dir) holds (a *StoreBusyError
+	// names it).
 	ErrStoreBusy = errors.New("server: directory database is in use")
 	// ErrStoreWrite indicates directory entries that could not be written
 	// to disk (yet).

@@ -57,6 +57,17 @@ func (e *DamagedStoreError) Unwrap() error { return e.Err }
 // Is makes errors.Is(err, ErrDamagedStore) hold.
 func (e *DamagedStoreError) Is(target error) bool { return target == ErrDamagedStore }
 
+// StoreBusyError is a directory database another process holds: another
+// calla serve on the same data dir (bbolt's file lock).
+type StoreBusyError struct{ Path string }
+
+func (e *StoreBusyError) Error() string {
+	return fmt.Sprintf("another calla serve is using %s", e.Path)
+}
+
+// Is makes errors.Is(err, ErrStoreBusy) hold.
+func (e *StoreBusyError) Is(target error) bool { return target == ErrStoreBusy }
+
 // boltStore persists the directory in a bbolt file. The hub calls save,
 // which only notes the entry; one writer goroutine (owned by the store,
 // stopped by close) writes the noted entries in batches, so a slow disk
@@ -79,8 +90,8 @@ type boltStore struct {
 }
 
 // openStore opens dir/directory.db, creating it if needed, and loads it.
-// A damaged file is a *DamagedStoreError; a file another process holds,
-// ErrStoreBusy.
+// A damaged file is a *DamagedStoreError; a file another process holds, a
+// *StoreBusyError.
 func openStore(dir string, log *slog.Logger, m *metrics) (*boltStore, map[signaling.UserID]dirEntry, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, nil, fmt.Errorf("server: data dir: %w", err)
@@ -219,7 +230,7 @@ func openBolt(path string, readOnly bool) (*bolt.DB, error) {
 		}
 		return nil, &DamagedStoreError{Path: path, Err: err}
 	case errors.Is(err, bolterrors.ErrTimeout):
-		return nil, fmt.Errorf("%w: another calla serve is using %s", ErrStoreBusy, path)
+		return nil, &StoreBusyError{Path: path}
 	case errors.Is(err, bolterrors.ErrInvalid), errors.Is(err, bolterrors.ErrChecksum), errors.Is(err, bolterrors.ErrVersionMismatch):
 		return nil, &DamagedStoreError{Path: path, Err: err}
 	}

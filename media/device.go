@@ -43,7 +43,7 @@ func (k DeviceKind) String() string {
 
 // Device is a camera, microphone or speaker. IDs of cameras and
 // microphones are valid for the life of the process (mediadevices assigns
-// them at start); Label is stable across runs.
+// them when the devices are first listed); Label is stable across runs.
 type Device struct {
 	ID           string     `json:"id"`
 	Label        string     `json:"label"`

@@ -26,6 +26,22 @@ func smallFS(t *testing.T, size int) string {
 	return dir
 }
 
+// fillLeaving fills dir's file system but for leave bytes, and returns a
+// function that frees the space again.
+func fillLeaving(t *testing.T, dir string, leave int64) (free func()) {
+	t.Helper()
+	free = fill(t, dir)
+	path := filepath.Join(dir, "filler")
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(path, st.Size()-leave); err != nil {
+		t.Fatal(err)
+	}
+	return free
+}
+
 // fill writes a file in dir until the file system is full, and returns
 // a function that frees the space again.
 func fill(t *testing.T, dir string) (free func()) {

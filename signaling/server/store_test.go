@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
@@ -275,6 +276,31 @@ func TestUnfinishedDirectoryIsMadeAnew(t *testing.T) {
 				t.Errorf("after a restart: %v", users)
 			}
 		})
+	}
+}
+
+// TestDirectoryCreatedOnAFullDisk: the reproduction. With 8 KiB
+// left, bbolt's creation of directory.db wrote its two meta pages and ran
+// out of space; the old code left that 8 KiB file, and every later start
+// died with SIGBUS. Now the failed creation leaves nothing, and once
+// there is space the store opens.
+func TestDirectoryCreatedOnAFullDisk(t *testing.T) {
+	dir := smallFS(t, 256<<10)
+	free := fillLeaving(t, dir, 8<<10)
+	_, _, err := openStore(dir, quietLogger(), nil)
+	if !errors.Is(err, syscall.ENOSPC) {
+		t.Fatalf("creating the store with 8 KiB left: %v, want ENOSPC", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, StoreFile)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a failed creation left %s (stat: %v)", StoreFile, err)
+	}
+	free()
+	s, _, err := openStore(dir, quietLogger(), nil)
+	if err != nil {
+		t.Fatalf("after freeing space: %v", err)
+	}
+	if err := s.close(t.Context()); err != nil {
+		t.Fatal(err)
 	}
 }
 

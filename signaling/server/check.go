@@ -69,14 +69,9 @@ func CheckDataDir(dir, secretFile string, log *slog.Logger) []Finding {
 func checkStore(dir string, log *slog.Logger) Finding {
 	path := filepath.Join(dir, StoreFile)
 	f := Finding{What: "directory", Path: path}
-	state, err := inspectStoreFile(path)
+	state, err := inspectStore(path)
 	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			f.Err = err
-		} else {
-			f.Err = &DamagedStoreError{Path: path, Err: err}
-		}
+		f.Err = err
 		return f
 	}
 	switch state {

@@ -128,13 +128,9 @@ func openStore(dir string, log *slog.Logger, m *metrics) (*boltStore, map[signal
 // short (no transaction ever committed, so it holds nothing), and refuses
 // a damaged one.
 func prepareStoreFile(path string, log *slog.Logger) error {
-	state, err := inspectStoreFile(path)
+	state, err := inspectStore(path)
 	if err != nil {
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			return fmt.Errorf("server: %w", err)
-		}
-		return &DamagedStoreError{Path: path, Err: err}
+		return err
 	}
 	switch state {
 	case storeMissing, storeEmpty:
@@ -144,6 +140,24 @@ func prepareStoreFile(path string, log *slog.Logger) error {
 		return createStoreFile(path, true)
 	}
 	return nil
+}
+
+// inspectStore is inspectStoreFile with the path and advice added to its
+// errors. A file another server holds is reported as such: it may be
+// changing while it is read.
+func inspectStore(path string) (storeFileState, error) {
+	state, err := inspectStoreFile(path)
+	if err == nil {
+		return state, nil
+	}
+	var pe *os.PathError
+	switch {
+	case errors.As(err, &pe):
+		return 0, fmt.Errorf("server: %w", err)
+	case lockedByOther(path):
+		return 0, &StoreBusyError{Path: path}
+	}
+	return 0, &DamagedStoreError{Path: path, Err: err}
 }
 
 // createStoreFile makes a new, empty bbolt file at path atomically: a

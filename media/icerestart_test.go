@@ -6,18 +6,20 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/calla-rtc/calla/internal/netfault"
 )
 
 // outage is one network outage between alice (the answerer) and bob
-// (the offerer), cut below ICE with an outageNet per session, healed
+// (the offerer), cut below ICE with a netfault.Net per session, healed
 // once it has done what the row is about.
 type outage struct {
 	name string
 	ice  iceTimeouts
 	// cut starts the outage on the sessions' networks.
-	cut func(alice, bob *outageNet)
+	cut func(alice, bob *netfault.Net)
 	// state is what the link must reach before it heals: Disconnected
-	// (the restart then waits iceRestartAfter) or Failed (at once).
+	// (the restart then waits iceRestartFirst) or Failed (at once).
 	state PeerState
 	// notice is who must report state. With a cut both ways both sides
 	// see it; with a one-way cut only the deaf side does, so the row
@@ -49,13 +51,13 @@ func TestICERestartAfterADisconnectedLinkRestoresMedia(t *testing.T) {
 	for _, o := range []outage{{
 		name:   "the link drops both ways, both sides see it disconnected and the restart brings media back",
 		ice:    disconnectedPathICE,
-		cut:    func(_, bob *outageNet) { bob.cut(true, true) },
+		cut:    func(_, bob *netfault.Net) { bob.Cut(true, true) },
 		state:  PeerDisconnected,
 		notice: []PeerID{"alice", "bob"},
 	}, {
 		name:    "only the answerer stops hearing, so her timer asks the offerer for the restart",
 		ice:     disconnectedPathICE,
-		cut:     func(alice, _ *outageNet) { alice.cut(true, false) },
+		cut:     func(alice, _ *netfault.Net) { alice.Cut(true, false) },
 		state:   PeerDisconnected,
 		notice:  []PeerID{"alice"},
 		askedBy: "alice",
@@ -68,13 +70,13 @@ func TestICERestartAfterAFailedLinkRestoresMedia(t *testing.T) {
 	for _, o := range []outage{{
 		name:        "the link drops both ways until it fails, and the restart brings media back",
 		ice:         failedPathICE,
-		cut:         func(alice, _ *outageNet) { alice.cut(true, true) },
+		cut:         func(alice, _ *netfault.Net) { alice.Cut(true, true) },
 		state:       PeerFailed,
 		healOnState: true,
 	}, {
 		name:        "only the offerer stops hearing, so his link fails and he restarts at once",
 		ice:         failedPathICE,
-		cut:         func(_, bob *outageNet) { bob.cut(true, false) },
+		cut:         func(_, bob *netfault.Net) { bob.Cut(true, false) },
 		state:       PeerFailed,
 		notice:      []PeerID{"bob"},
 		healOnState: true,
@@ -87,9 +89,9 @@ func TestICERestartAfterAFailedLinkRestoresMedia(t *testing.T) {
 func runOutage(t *testing.T, o outage) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	n := newTestNet(t)
-	aNet, bNet := newOutageNet(t), newOutageNet(t)
+	aNet, bNet := newFaultNet(t), newFaultNet(t)
 	ca, cb := testConfig(), testConfig()
-	ca.testTransport, cb.testTransport = aNet, bNet
+	ca.Net, cb.Net = aNet, bNet
 	ca.testICE, cb.testICE = o.ice, o.ice
 	a := n.add("alice", ca)
 	b := n.add("bob", cb)
@@ -136,8 +138,8 @@ func runOutage(t *testing.T, o outage) {
 	}
 	t.Logf("%s %v after the cut", o.state, stateAt.Sub(cutAt).Round(time.Millisecond))
 	if o.healOnState {
-		aNet.cut(false, false)
-		bNet.cut(false, false)
+		aNet.Heal()
+		bNet.Heal()
 	}
 
 	// The restart offer: made by the session's own timer, since nothing
@@ -149,15 +151,15 @@ func runOutage(t *testing.T, o outage) {
 	i := b.waitAt(t, mb, 15*time.Second, "the ICE-restart offer", isRestartOffer)
 	offerAt := b.eventTime(i)
 	t.Logf("restart offer %v after %s", offerAt.Sub(stateAt).Round(time.Millisecond), o.state)
-	if o.state == PeerDisconnected && offerAt.Sub(stateAt) < iceRestartAfter/2 {
+	if o.state == PeerDisconnected && offerAt.Sub(stateAt) < iceRestartFirst/2 {
 		// Generous: the events' times are when the test read them.
-		t.Errorf("restart offer %v after the link went disconnected, want about iceRestartAfter (%v)", offerAt.Sub(stateAt), iceRestartAfter)
+		t.Errorf("restart offer %v after the link went disconnected, want about iceRestartFirst (%v)", offerAt.Sub(stateAt), iceRestartFirst)
 	}
 	if !o.healOnState {
-		aNet.cut(false, false)
-		bNet.cut(false, false)
+		aNet.Heal()
+		bNet.Heal()
 	}
-	if aNet.dropped.Load()+bNet.dropped.Load() == 0 {
+	if aNet.Dropped()+bNet.Dropped() == 0 {
 		t.Fatal("the outage dropped no packet")
 	}
 
@@ -275,4 +277,15 @@ func TestICERestartRequestsThatCrossMakeOneRestart(t *testing.T) {
 	if localUfrag(t, b.s, "alice") == before {
 		t.Error("no new ICE credentials")
 	}
+}
+
+// newFaultNet is a network under one session's ICE agents that a test
+// can cut.
+func newFaultNet(t *testing.T) *netfault.Net {
+	t.Helper()
+	n, err := netfault.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

@@ -66,7 +66,8 @@ type Volumes struct {
 }
 
 // Qualities is every network-quality level: Self is the local uplink (the
-// worst of what the peers see of our stream), Peers each link as we see it.
+// worst of what the peers see of our stream), Peers each link as we see it,
+// leaving out a link the other side closed (that peer left).
 type Qualities struct {
 	Self  Quality
 	Peers map[PeerID]Quality

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/webrtc/v4"
 	"go.uber.org/goleak"
 
 	"github.com/calla-rtc/calla/internal/netfault"
@@ -286,6 +287,63 @@ func newFaultNet(t *testing.T) *netfault.Net {
 	n, err := netfault.New()
 	if err != nil {
 		t.Fatal(err)
+	}
+	return n
+}
+
+// The crossing of issue 12, made certain: both sides' links fail at
+// once, the offerer answers the answerer's restart request with a
+// restart offer, and then its own agent reports Failed. A failed pion
+// agent checks nothing, not even the candidates of that restart, so the
+// restart is lost unless another follows as soon as its answer is in
+// (before, the next came only when the answerer's agent failed too, 13 s
+// later). Production agents never fail (iceFailedAfter is zero); the
+// session still must not lose a restart to one that does.
+func TestARestartOfferedBeforeTheAgentFailedIsFollowedByAnother(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	n := newTestNet(t)
+	a := n.add("alice", testConfig())
+	b := n.add("bob", testConfig())
+	defer n.close()
+	start(t, true, a, b)
+	n.connect(a, b) // bob offers
+	a.wait(t, 0, 10*time.Second, "connected", isState("bob", PeerConnected))
+	b.wait(t, 0, 10*time.Second, "connected", isState("alice", PeerConnected))
+	mb := b.mark()
+	if err := b.s.call(func() error {
+		p := b.s.peers["alice"]
+		// Alice's request, answered with a restart offer; her answer is
+		// handled on this loop after this function returns.
+		if err := b.s.handleSignal(p, Signal{Kind: SignalRenegotiate, ICERestart: true}); err != nil {
+			return err
+		}
+		// Bob's agent then fails: what pion reports for it.
+		b.s.onConnectionState(p, webrtc.PeerConnectionStateFailed)
+		if !p.needOffer || !p.needRestart {
+			t.Error("a failed agent with its restart offer out queued no new restart")
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// Once alice's answer is in, the queued restart goes out, and the
+	// link comes back with it.
+	waitUntil(t, 10*time.Second, "a second restart offer", func() bool { return b.countOffers(mb) >= 2 })
+	i := b.waitAt(t, mb, 10*time.Second, "failed", isState("alice", PeerFailed))
+	b.waitAt(t, i, 10*time.Second, "connected after the restarts", isState("alice", PeerConnected))
+	frames := a.frameCount("bob")
+	waitUntil(t, 10*time.Second, "frames after the restarts", func() bool { return a.frameCount("bob") >= frames+5 })
+}
+
+// countOffers is how many offers m sent after mark.
+func (m *member) countOffers(mark int) int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for _, ev := range m.events[mark:] {
+		if e, ok := ev.(SignalOut); ok && e.Signal.Kind == SignalOffer {
+			n++
+		}
 	}
 	return n
 }

@@ -28,6 +28,12 @@ const (
 	iceRestartFirst = time.Second
 	// iceRestartMax is the longest wait between two restarts.
 	iceRestartMax = 3 * time.Second
+	// iceSetupRestartAfter is how long a new link may take to connect
+	// before restarts begin: longer than its first pairs are checked
+	// (iceMaxBindingRequests), so a slow but working setup is never
+	// thrown away, and a setup that met an outage is not left to the
+	// engine's connect timeout alone.
+	iceSetupRestartAfter = 5 * time.Second
 	// iceCheckInterval is pion's interval between connectivity checks
 	// while an agent is checking (ice.defaultCheckInterval; not settable
 	// through webrtc's SettingEngine).
@@ -39,9 +45,10 @@ const (
 	iceMaxBindingRequests = uint16(iceRestartMax/iceCheckInterval) + 5
 )
 
-// linkDown starts restoring p's link, which went disconnected or failed:
-// the first restart after wait, unless restarts are already under way
-// (their next one stands; only a failed agent restarts at once).
+// linkDown starts restoring p's link, which went disconnected or failed
+// (or, new, has not connected in iceSetupRestartAfter): the first
+// restart after wait, unless restarts are already under way (their next
+// one stands; only a failed agent restarts at once).
 func (s *Session) linkDown(p *peer, wait time.Duration) {
 	if p.down && p.restartTimer != nil && wait > 0 {
 		return

@@ -347,3 +347,41 @@ func (m *member) countOffers(mark int) int {
 	}
 	return n
 }
+
+// A call set up while the network is out: the first candidate pairs are
+// checked for 4 s and given up; iceSetupRestartAfter later the session
+// restarts ICE (and keeps doing so), so the link connects once the
+// network is back. (With pion's failed timeout off, nothing else would
+// ever try again.)
+func TestALinkSetUpDuringAnOutageConnectsWhenTheNetworkReturns(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	n := newTestNet(t)
+	aNet, bNet := newFaultNet(t), newFaultNet(t)
+	ca, cb := testConfig(), testConfig()
+	ca.Net, cb.Net = aNet, bNet
+	a := n.add("alice", ca)
+	b := n.add("bob", cb)
+	defer n.close()
+	start(t, false, a, b)
+	aNet.Cut(true, true)
+	bNet.Cut(true, true)
+	n.connect(a, b) // bob offers
+	first := b.waitAt(t, 0, 10*time.Second, "the first offer", func(ev Event) bool {
+		e, ok := ev.(SignalOut)
+		return ok && e.Signal.Kind == SignalOffer
+	})
+	before := localUfrag(t, b.s, "alice")
+	b.waitAt(t, first+1, 3*iceSetupRestartAfter, "a restart offer", func(ev Event) bool {
+		e, ok := ev.(SignalOut)
+		return ok && e.Signal.Kind == SignalOffer && iceUfrag(e.Signal.SDP) != before
+	})
+	if a.has(0, isState("bob", PeerConnected)) || b.has(0, isState("alice", PeerConnected)) {
+		t.Fatal("connected through the outage")
+	}
+	aNet.Heal()
+	bNet.Heal()
+	a.wait(t, 0, 15*time.Second, "connected once the network is back", isState("bob", PeerConnected))
+	b.wait(t, 0, 15*time.Second, "connected once the network is back", isState("alice", PeerConnected))
+	_, n0 := a.pcmRMS("bob")
+	waitUntil(t, 10*time.Second, "alice decodes bob's audio", func() bool { _, n := a.pcmRMS("bob"); return n > n0 })
+}

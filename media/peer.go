@@ -212,6 +212,10 @@ func (s *Session) onConnectionState(p *peer, st webrtc.PeerConnectionState) {
 	p.state = ps
 	s.emit(PeerStateChanged{Peer: p.id, State: ps})
 	switch ps {
+	case PeerConnecting:
+		if p.connectedAt.IsZero() && !p.down {
+			s.linkDown(p, iceSetupRestartAfter)
+		}
 	case PeerConnected:
 		p.linkUp()
 		if p.connectedAt.IsZero() {

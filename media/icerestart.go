@@ -1,6 +1,10 @@
 package media
 
-import "time"
+import (
+	"time"
+
+	"github.com/pion/webrtc/v4"
+)
 
 // Restoring a lost link. While a peer's link is down (disconnected, or
 // failed, or in an ICE restart that has not connected yet) the session
@@ -85,6 +89,13 @@ func (s *Session) armRestart(p *peer, wait time.Duration) {
 	t = time.AfterFunc(wait, func() {
 		s.post(func() {
 			if s.peers[p.id] != p || p.closed || p.restartTimer != t || !p.down {
+				return
+			}
+			if st := p.pc.ICEConnectionState(); st == webrtc.ICEConnectionStateConnected || st == webrtc.ICEConnectionStateCompleted {
+				// ICE is up and the link waits for DTLS (a first
+				// handshake, slow on a loaded machine): a restart would
+				// only cut it off. Look again later.
+				s.armRestart(p, p.restartWait)
 				return
 			}
 			p.restartTimer = nil

@@ -176,3 +176,35 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool)
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// A link that stays down is given up RestoreTimeout after it was lost:
+// onError (-1409) and, in a 1v1 call, the end of the call for both.
+func TestALinkThatStaysDownEndsTheCallAfterRestoreTimeout(t *testing.T) {
+	h := newHarness(t, nil)
+	aNet, bNet := newFaultNet(t), newFaultNet(t)
+	short := func(n *netfault.Net) func(*Config) {
+		return func(c *Config) { c.testNet, c.RestoreTimeout = n, 2*time.Second }
+	}
+	alice := h.engine("alice", short(aNet))
+	bob := h.engine("bob", short(bNet))
+	connect1v1(t, alice, bob, signaling.Audio)
+	aNet.Cut(true, true)
+	bNet.Cut(true, true)
+	for _, te := range []*tengine{alice, bob} {
+		end := te.waitEvent("onCallEnd", nil).(*CallEnd)
+		if end.Reason != signaling.ReasonConnectionFailed {
+			t.Errorf("%s: the call ended with %q, want connectionFailed", te.user, end.Reason)
+		}
+	}
+	reported := 0
+	for _, te := range []*tengine{alice, bob} {
+		for _, ev := range te.callEvents() {
+			if ev == "onError(-1409)" {
+				reported++
+			}
+		}
+	}
+	if reported == 0 {
+		t.Error("nobody reported the lost link with onError(-1409)")
+	}
+}

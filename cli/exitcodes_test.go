@@ -47,12 +47,12 @@ func TestExitCodesOfEveryCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer srv.Shutdown(context.Background())
+	t.Cleanup(func() { _ = srv.Shutdown(context.Background()) }) // after the parallel rows
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
+	t.Cleanup(func() { _ = ln.Close() })
 	taken := ln.Addr().String()
 	refused := "ws://" + freeAddr(t) + "/ws" // nothing listens there
 	quiet := []string{"--log-level", "error"}
@@ -126,6 +126,7 @@ func TestExitCodesOfEveryCommand(t *testing.T) {
 		{"the app with a bad --log-level", []string{"--log-level", "loud"}, ExitUsage, "", "--log-level"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel() // rows that wait for a lock or a login overlap
 			code, out, errs := run(t, nil, func(context.Context, DesktopOptions) error {
 				t.Error("the desktop app must not start")
 				return nil

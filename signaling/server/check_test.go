@@ -24,6 +24,7 @@ func findings(t *testing.T, dir string) map[string]Finding {
 // TestCheckDataDir: the check reports a good data dir as such, and each
 // problem as an error, without changing anything.
 func TestCheckDataDir(t *testing.T) {
+	t.Parallel() // one case waits storeLockWait for the lock
 	t.Run("a fresh dir is fine: serve makes what is missing", func(t *testing.T) {
 		dir := filepath.Join(t.TempDir(), "new")
 		for what, f := range findings(t, dir) {

@@ -307,6 +307,7 @@ func TestDirectoryCreatedOnAFullDisk(t *testing.T) {
 // TestDirectoryHeldByAnotherServer: a second server on the same data dir
 // says who holds the file.
 func TestDirectoryHeldByAnotherServer(t *testing.T) {
+	t.Parallel() // it waits storeLockWait for the lock
 	dir := t.TempDir()
 	s, _, err := openStore(dir, quietLogger(), nil)
 	if err != nil {

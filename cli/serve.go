@@ -28,6 +28,7 @@ type serveFlags struct {
 	appID, grace, inviteTimeout, maxConns   string
 	iceServers, turnUser, turnPass, level   string
 	gcPercent                               string
+	check                                   bool
 }
 
 func (f *serveFlags) declare(env *Env, fs *flag.FlagSet) {
@@ -45,6 +46,7 @@ func (f *serveFlags) declare(env *Env, fs *flag.FlagSet) {
 	envString(env, fs, &f.turnPass, "turn-credential", "CALLA_TURN_CREDENTIAL", "", "credential for the TURN URLs")
 	envString(env, fs, &f.level, "log-level", "CALLA_LOG_LEVEL", "info", "debug, info, warn or error")
 	envString(env, fs, &f.gcPercent, "gc-percent", "CALLA_GC_PERCENT", strconv.Itoa(defaultServeGCPercent), "Go's GOGC for the server (ignored when GOGC is set)")
+	fs.BoolVar(&f.check, "check", false, "check the data dir (the secret, directory.db, free space) without starting, and exit: 0 if it is fine, 3 if not")
 }
 
 // defaultServeGCPercent is the server's GOGC. Every collection scans the
@@ -55,7 +57,8 @@ func (f *serveFlags) declare(env *Env, fs *flag.FlagSet) {
 // 24 KiB per idle connection instead of 16.
 const defaultServeGCPercent = 400
 
-// config turns the flags into a server.Config.
+// config turns the flags into a server.Config, without the secret. Its
+// errors are usage errors.
 func (f *serveFlags) config(log *slog.Logger) (server.Config, error) {
 	cfg := server.Config{Logger: log, DataDir: f.data}
 	app, err := strconv.ParseUint(f.appID, 10, 32)
@@ -72,18 +75,8 @@ func (f *serveFlags) config(log *slog.Logger) (server.Config, error) {
 	if cfg.MaxConnections, err = strconv.Atoi(f.maxConns); err != nil {
 		return cfg, fmt.Errorf("--max-conns: %w", err)
 	}
-	switch {
-	case f.secretFile != "":
-		cfg.Secret, err = server.LoadSecret(f.secretFile)
-	case f.data != "":
-		path := filepath.Join(f.data, server.LocalSecretFile)
-		cfg.Secret, err = server.LoadOrCreateSecret(path)
-		log.Info("using the secret in the data dir", "file", path)
-	default:
-		err = errors.New("need --secret-file FILE or --data DIR (which then holds the secret)")
-	}
-	if err != nil {
-		return cfg, err
+	if f.secretFile == "" && f.data == "" {
+		return cfg, errors.New("need --secret-file FILE or --data DIR (which then holds the secret)")
 	}
 	if f.iceServers != "" {
 		for _, u := range strings.Split(f.iceServers, ",") {
@@ -97,12 +90,26 @@ func (f *serveFlags) config(log *slog.Logger) (server.Config, error) {
 	if (f.tlsCert == "") != (f.tlsKey == "") {
 		return cfg, errors.New("--tls-cert and --tls-key go together")
 	}
+	if _, err := strconv.Atoi(f.gcPercent); err != nil {
+		return cfg, fmt.Errorf("--gc-percent: %w", err)
+	}
 	return cfg, nil
+}
+
+// secret reads --secret-file, or the data dir's secret (made on the first
+// start). Its errors are runtime failures.
+func (f *serveFlags) secret(log *slog.Logger) ([]byte, error) {
+	if f.secretFile != "" {
+		return server.LoadSecret(f.secretFile)
+	}
+	path := filepath.Join(f.data, server.LocalSecretFile)
+	log.Info("using the secret in the data dir", "file", path)
+	return server.LoadOrCreateSecret(path, log)
 }
 
 func runServe(ctx context.Context, env *Env, args []string) int {
 	var f serveFlags
-	fs := newFlags(env, "serve", "calla serve --addr HOST:PORT [--data DIR] [--secret-file FILE] [--tls-cert F --tls-key F]")
+	fs := newFlags(env, "serve", "calla serve --addr HOST:PORT [--data DIR] [--secret-file FILE] [--tls-cert F --tls-key F] | calla serve --check --data DIR")
 	f.declare(env, fs)
 	if code := parse(env, fs, args); code >= 0 {
 		return code
@@ -122,12 +129,11 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "calla serve: %v\n", err)
 		return ExitUsage
 	}
+	if f.check {
+		return checkDataDir(env, f.data, f.secretFile, log)
+	}
 	if env.Getenv("GOGC") == "" {
-		pct, err := strconv.Atoi(f.gcPercent)
-		if err != nil {
-			fmt.Fprintf(env.Stderr, "calla serve: --gc-percent: %v\n", err)
-			return ExitUsage
-		}
+		pct, _ := strconv.Atoi(f.gcPercent) // checked by config
 		debug.SetGCPercent(pct)
 	}
 	if n, err := raiseFileLimit(); err != nil {
@@ -135,15 +141,22 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 	} else {
 		log.Debug("open-file limit", "n", n)
 	}
-	srv, err := server.New(cfg)
+	// The port first: a second server started by mistake is told that
+	// the port is taken, not that the data dir is.
+	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "calla serve: %v\n", err)
 		return ExitFailure
 	}
-	ln, err := net.Listen("tcp", f.addr)
-	if err != nil {
+	if cfg.Secret, err = f.secret(log); err != nil {
+		_ = ln.Close()
 		fmt.Fprintf(env.Stderr, "calla serve: %v\n", err)
-		_ = srv.Shutdown(context.Background())
+		return ExitFailure
+	}
+	srv, err := server.New(cfg)
+	if err != nil {
+		_ = ln.Close()
+		fmt.Fprintf(env.Stderr, "calla serve: %v\n", err)
 		return ExitFailure
 	}
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
@@ -157,25 +170,45 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "url", scheme+"://"+ln.Addr().String()+"/ws", "app", cfg.AppID)
 	status := ExitOK
+	served := false // hs.Serve has returned
 	select {
 	case err := <-done:
 		fmt.Fprintf(env.Stderr, "calla serve: %v\n", err)
-		status = ExitFailure
+		status, served = ExitFailure, true
 	case <-ctx.Done():
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	// Our Shutdown first: it tells the clients and closes their websockets
-	// (hijacked, so http.Server.Shutdown would not wait for them).
-	if err := srv.Shutdown(sctx); err != nil {
+	// (hijacked, so http.Server.Shutdown would not wait for them). Entries
+	// of the directory it could not write are a failure, not a warning.
+	if err := srv.Shutdown(sctx); errors.Is(err, server.ErrStoreWrite) {
+		fmt.Fprintf(env.Stderr, "calla serve: %v\n", err)
+		status = ExitFailure
+	} else if err != nil {
 		log.Warn("shutdown", "err", err)
 	}
 	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		log.Warn("shutdown", "err", err)
 	}
-	if status == ExitOK {
+	if !served {
 		<-done
 	}
 	log.Info("stopped")
+	return status
+}
+
+// checkDataDir is `calla serve --check`: one line per finding on stdout,
+// and status 3 if any is a problem.
+func checkDataDir(env *Env, dir, secretFile string, log *slog.Logger) int {
+	status := ExitOK
+	for _, f := range server.CheckDataDir(dir, secretFile, log) {
+		if f.Err != nil {
+			fmt.Fprintf(env.Stdout, "%-9s  PROBLEM  %v\n", f.What, f.Err)
+			status = ExitFailure
+			continue
+		}
+		fmt.Fprintf(env.Stdout, "%-9s  ok       %s: %s\n", f.What, f.Path, f.Note)
+	}
 	return status
 }

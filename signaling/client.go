@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -115,15 +116,28 @@ type clientConn struct {
 	terminal  error // a kick or UserSig expiry was seen
 }
 
+// CheckServerURL says what is wrong with a server URL Dial could not
+// use: it must be ws:// or wss:// with a host.
+func CheckServerURL(s string) error {
+	if s == "" {
+		return errors.New("no server URL")
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "ws" && u.Scheme != "wss") || u.Host == "" {
+		return fmt.Errorf("server URL %q: want ws://HOST:PORT/ws or wss://HOST:PORT/ws", s)
+	}
+	return nil
+}
+
 // Dial connects to the server and logs in. A refused login returns an
 // *Error with the server's code (e.g. CodeUserSigExpired); a server that
 // is full or shutting down, CodeServerUnavailable.
 func Dial(ctx context.Context, cfg ClientConfig) (*Client, error) {
-	if cfg.URL == "" {
-		return nil, Errorf(CodeInvalidParam, "no server URL")
+	if err := CheckServerURL(cfg.URL); err != nil {
+		return nil, Errorf(CodeInvalidParam, "%v", err)
 	}
 	if !cfg.UserID.Valid() {
-		return nil, Errorf(CodeInvalidParam, "user id %q must be 1 to 32 characters of a-z, A-Z, 0-9, _ and -", cfg.UserID)
+		return nil, Errorf(CodeInvalidParam, "user id %q must be %s", cfg.UserID, IDRule)
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()

@@ -8,6 +8,20 @@
 // Embed it with New and Handler (serving /ws, /healthz and /metrics), stop
 // it with Shutdown; NewLocal is the app's in-process local mode.
 //
+// Files: the data dir holds the secret (signaling.secret, unless the
+// operator gives one) and the directory (directory.db). Both are created
+// atomically (a temporary file, synced, then renamed or linked into place,
+// and the directory synced), so running out of space never leaves half a
+// file. Before bbolt maps directory.db into memory, its meta pages, length,
+// root page and freelist are checked with plain reads; then every page is
+// read (with memory faults turned into panics and recovered) and bbolt's
+// consistency check run. A damaged file is refused with a
+// *DamagedStoreError that says what to do (local mode moves it aside
+// instead); a file whose creation was cut short held nothing and is made
+// anew. A directory write that fails is kept and retried (50 ms doubling to
+// 2 s) until it works; meanwhile /healthz answers 503 and /metrics counts
+// the failures. CheckDataDir verifies a data dir without changing it.
+//
 // Concurrency: one hub goroutine owns all state - sessions, calls, the
 // directory, timers, the set of connections - through the machine type,
 // so the state machine needs no lock. Each websocket has a read pump
@@ -19,7 +33,7 @@
 // sendQueue messages behind is cut off (gorilla's chat hub does the same)
 // and may resume its session, which replays what it missed. Directory
 // writes go to one store goroutine through a coalescing map, so disk
-// speed never blocks the hub. Shutdown stops every goroutine the server
+// speed (or a full disk) never blocks the hub. Shutdown stops every goroutine the server
 // started: it waits for the read pumps, each of which waits for its
 // connection's final write and close.
 package server

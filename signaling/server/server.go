@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -49,7 +50,7 @@ func New(cfg Config) (*Server, error) {
 	var dir map[signaling.UserID]dirEntry
 	var store dirStore
 	if cfg.DataDir != "" {
-		if s.store, dir, err = openStore(cfg.DataDir, cfg.Logger); err != nil {
+		if s.store, dir, err = openStore(cfg.DataDir, cfg.Logger, s.metrics); err != nil {
 			return nil, err
 		}
 		store = s.store
@@ -94,6 +95,12 @@ func (s *Server) serveHealth(w http.ResponseWriter, _ *http.Request) {
 	if closing {
 		http.Error(w, "shutting down", http.StatusServiceUnavailable)
 		return
+	}
+	if s.store != nil {
+		if err := s.store.health(); err != nil {
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+			return
+		}
 	}
 	_, _ = fmt.Fprintln(w, "ok")
 }
@@ -143,7 +150,9 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 // Shutdown tells every client that the server is going away, closes every
 // websocket, waits for their goroutines, then stops the hub and writes the
 // directory. If ctx ends first, it closes the remaining sockets at once
-// and returns ctx's error after they are gone.
+// and returns ctx's error after they are gone. Directory entries that
+// still cannot be written when ctx ends (a full disk) make it return an
+// error wrapping ErrStoreWrite that says how many.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.shutOnce.Do(func() { s.shutErr = s.shutdown(ctx) })
 	return s.shutErr
@@ -170,8 +179,10 @@ func (s *Server) shutdown(ctx context.Context) error {
 	close(s.hub.quit)
 	<-s.hub.done
 	if s.store != nil {
-		if cerr := s.store.close(); cerr != nil && err == nil {
-			err = cerr
+		// The directory's last writes get what is left of ctx (and one
+		// attempt if nothing is).
+		if cerr := s.store.close(ctx); cerr != nil {
+			err = errors.Join(err, cerr)
 		}
 	}
 	return err

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
 
@@ -36,6 +37,9 @@ const (
 	// Closing at once could reset the connection (unread data) and lose
 	// the close frame and the replies before it.
 	closeWait = time.Second
+	// maxCloseText is the longest close reason: a control frame carries
+	// at most 125 bytes, two of them the code.
+	maxCloseText = 123
 )
 
 // conn is one websocket. Its read pump decodes requests and posts them to
@@ -90,7 +94,15 @@ func (c *conn) ping() {
 	}
 }
 
+// shut closes the connection after what is queued. text is cut to fit
+// a close frame (RFC 6455 §5.5: 125 bytes with the code).
 func (c *conn) shut(code int, text string) {
+	if len(text) > maxCloseText {
+		text = text[:maxCloseText]
+		for !utf8.ValidString(text) {
+			text = text[:len(text)-1]
+		}
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.isShut {
@@ -171,16 +183,44 @@ func (c *conn) finish() {
 	close(c.writerDone)
 }
 
-// loggedIn lifts the login deadline: from now on the connection lives as
-// long as it answers pings.
+// loggedIn starts the keepalive: from now on the connection lives as long
+// as it answers pings. Before login there is no read deadline at all: the
+// hub's login timer (machine.opened) closes a connection that does not log
+// in, whatever else it sends.
 func (c *conn) loggedIn() {
 	c.logged.Store(true)
 	_ = c.ws.SetReadDeadline(time.Now().Add(pongWait))
 }
 
+// errControlFlood ends the read of a connection that sends control frames
+// (pings, pongs) faster than its message rate allows, for longer than its
+// burst.
+var errControlFlood = errors.New("server: too many control frames")
+
+// limiter is one connection's rate limit: a token bucket over every frame
+// the client sends (messages, pings and pongs alike) and the count of
+// refusals in a row. Only the read pump uses it.
+type limiter struct {
+	bucket  *tokenBucket
+	burst   int
+	strikes int
+}
+
+// take spends a token. ok false: over the rate; fatal: and more refusals
+// in a row than the burst, so the connection must close (1008).
+func (l *limiter) take(now time.Time) (ok, fatal bool) {
+	if l.bucket.allow(now) {
+		l.strikes = 0
+		return true, false
+	}
+	l.strikes++
+	return false, l.strikes > l.burst
+}
+
 // readPump reads until the connection fails, then tells the hub. After a
-// fatal refusal (login timeout, rate-limit strikes) it only drains what the
-// client still sends, until the close handshake ends the connection.
+// fatal refusal (rate-limit strikes, a binary frame, invalid UTF-8) it
+// only drains what the client still sends, until the close handshake ends
+// the connection.
 func (c *conn) readPump() {
 	defer func() {
 		close(c.readDone)
@@ -193,30 +233,45 @@ func (c *conn) readPump() {
 	draining := false
 	cfg := &c.srv.cfg
 	limit := cfg.MaxMessageBytes
-	start := time.Now()
 	c.ws.SetReadLimit(int64(limit * hardLimitFactor))
-	_ = c.ws.SetReadDeadline(start.Add(cfg.LoginTimeout))
+	lim := &limiter{bucket: newTokenBucket(cfg.MessageRate, cfg.MessageBurst, time.Now()), burst: cfg.MessageBurst}
+	// Control frames count against the rate like messages, so a ping
+	// flood cannot make the server write pongs without limit. A ping over
+	// the rate gets no pong (RFC 6455 §5.5.3 lets an endpoint answer only
+	// the latest ping); a pong extends the deadline only after login.
+	control := func() (answer bool, err error) {
+		ok, fatal := lim.take(time.Now())
+		if fatal {
+			return false, errControlFlood
+		}
+		return ok, nil
+	}
 	c.ws.SetPongHandler(func(string) error {
-		return c.ws.SetReadDeadline(time.Now().Add(pongWait))
+		ok, err := control()
+		if ok && c.logged.Load() {
+			return c.ws.SetReadDeadline(time.Now().Add(pongWait))
+		}
+		return err
 	})
-	bucket := newTokenBucket(cfg.MessageRate, cfg.MessageBurst, start)
-	strikes := 0
+	c.ws.SetPingHandler(func(data string) error {
+		if ok, err := control(); !ok {
+			return err
+		}
+		err := c.ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(writeWait))
+		if errors.Is(err, websocket.ErrCloseSent) {
+			return nil
+		}
+		return err
+	})
 	for {
-		_, r, err := c.ws.NextReader()
+		typ, r, err := c.ws.NextReader()
 		if err != nil {
-			if errors.Is(err, websocket.ErrReadLimit) {
-				// gorilla has sent close 1009; read the rest of the
-				// oversized message off the socket so that closing it
-				// does not reset the connection before the client reads
-				// the close frame.
-				nc := c.ws.UnderlyingConn()
-				_ = nc.SetReadDeadline(time.Now().Add(closeWait))
-				_, _ = io.Copy(io.Discard, nc)
-			}
+			c.readFailed(err)
 			return
 		}
 		data, err := io.ReadAll(io.LimitReader(r, int64(limit)+1))
 		if err != nil {
+			c.readFailed(err)
 			return
 		}
 		c.srv.metrics.msgsIn.Inc()
@@ -226,8 +281,16 @@ func (c *conn) readPump() {
 		now := time.Now()
 		if c.logged.Load() {
 			_ = c.ws.SetReadDeadline(now.Add(pongWait))
-		} else if now.Sub(start) > cfg.LoginTimeout {
-			c.srv.hub.post(input{kind: inRefuse, c: c, err: fmt.Errorf("%w: log in within %v of connecting", ErrNotLoggedIn, cfg.LoginTimeout), shutCode: signaling.CloseLoginTimeout})
+		}
+		// Faults of the websocket layer fail the connection (RFC 6455
+		// §7.1.7) with the close code §7.4.1 gives them, and no reply.
+		if typ != websocket.TextMessage {
+			c.srv.hub.post(input{kind: inClose, c: c, shutCode: websocket.CloseUnsupportedData, text: "binary messages are not part of the protocol: send JSON text"})
+			draining = true
+			continue
+		}
+		if len(data) <= limit && !utf8.Valid(data) {
+			c.srv.hub.post(input{kind: inClose, c: c, shutCode: websocket.CloseInvalidFramePayloadData, text: "a text message must be valid UTF-8"})
 			draining = true
 			continue
 		}
@@ -235,18 +298,16 @@ func (c *conn) readPump() {
 			c.srv.hub.post(input{kind: inRefuse, c: c, err: fmt.Errorf("%w: message is larger than the limit of %d bytes", ErrInvalidParam, limit)})
 			continue
 		}
-		if !bucket.allow(now) {
-			strikes++
+		if ok, fatal := lim.take(now); !ok {
 			req, _, _ := signaling.DecodeRequest(data)
 			in := input{kind: inRefuse, c: c, id: req.ID, err: fmt.Errorf("%w: more than %g messages per second (burst %d); slow down", ErrRateLimited, cfg.MessageRate, cfg.MessageBurst)}
-			if strikes > cfg.MessageBurst {
+			if fatal {
 				in.shutCode = websocket.ClosePolicyViolation
 			}
 			c.srv.hub.post(in)
-			draining = in.shutCode != 0
+			draining = fatal
 			continue
 		}
-		strikes = 0
 		req, payload, derr := signaling.DecodeRequest(data)
 		if derr != nil {
 			c.srv.hub.post(input{kind: inRefuse, c: c, id: req.ID, err: derr})
@@ -254,4 +315,25 @@ func (c *conn) readPump() {
 		}
 		c.srv.hub.post(input{kind: inRequest, c: c, req: req, payload: payload, at: now})
 	}
+}
+
+// readFailed handles the error that ended the read pump. gorilla has
+// already sent close 1009 for a message over the hard limit; a control
+// flood is closed with 1008 here. In both cases the client may still be
+// sending: the rest is read off the socket (for at most closeWait) so that
+// closing it does not reset the connection before the client reads the
+// close frame.
+func (c *conn) readFailed(err error) {
+	switch {
+	case errors.Is(err, errControlFlood):
+		cfg := &c.srv.cfg
+		c.srv.hub.post(input{kind: inClose, c: c, shutCode: websocket.ClosePolicyViolation,
+			text: fmt.Sprintf("more than %g frames per second (burst %d)", cfg.MessageRate, cfg.MessageBurst)})
+	case errors.Is(err, websocket.ErrReadLimit):
+	default:
+		return
+	}
+	nc := c.ws.UnderlyingConn()
+	_ = nc.SetReadDeadline(time.Now().Add(closeWait))
+	_, _ = io.Copy(io.Discard, nc)
 }

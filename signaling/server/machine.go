@@ -24,6 +24,7 @@ type machine struct {
 	sessions   map[signaling.UserID]*session // the current session of each user
 	tokens     map[string]*session
 	peers      map[peer]*session // logged-in connections
+	pending    map[peer]*timer   // connections not logged in yet, with their login deadline
 	calls      map[signaling.CallID]*call
 	groupCalls map[signaling.GroupID]*call
 	userCall   map[signaling.UserID]*call // the call a user is ringing or in the room of
@@ -57,6 +58,7 @@ func newMachine(cfg Config, store dirStore, met *metrics, dir map[signaling.User
 		sessions:      map[signaling.UserID]*session{},
 		tokens:        map[string]*session{},
 		peers:         map[peer]*session{},
+		pending:       map[peer]*timer{},
 		calls:         map[signaling.CallID]*call{},
 		groupCalls:    map[signaling.GroupID]*call{},
 		userCall:      map[signaling.UserID]*call{},
@@ -67,9 +69,31 @@ func newMachine(cfg Config, store dirStore, met *metrics, dir map[signaling.User
 
 func (m *machine) now() time.Time { return m.cfg.Now() }
 
+// opened starts the login deadline of a new connection. Only a login or
+// a resume lifts it (see login, resume): nothing else a connection sends,
+// a pong least of all, buys it time.
+func (m *machine) opened(p peer) {
+	m.pending[p] = m.timers.add(&timer{at: m.now().Add(m.cfg.LoginTimeout), kind: timerLogin, peer: p})
+}
+
+// authenticated lifts p's login deadline.
+func (m *machine) authenticated(p peer) {
+	if t := m.pending[p]; t != nil {
+		t.stop()
+		delete(m.pending, p)
+	}
+	p.loggedIn()
+}
+
 // handle runs one decoded request from p.
 func (m *machine) handle(p peer, req signaling.Request, payload any) {
 	s := m.peers[p]
+	if _, waiting := m.pending[p]; s == nil && !waiting {
+		// The connection is closing (logged out, kicked, replaced, cut
+		// off, or out of time to log in); its close frame is queued and
+		// nothing more goes out on it, so there is no one to answer.
+		return
+	}
 	if m.closing {
 		m.replyErr(p, req.ID, fmt.Errorf("%w: the server is shutting down; reconnect in a moment", ErrUnavailable))
 		return
@@ -251,7 +275,7 @@ func (m *machine) login(p peer, cur *session, id uint64, req *signaling.LoginReq
 	m.sessions[s.user] = s
 	m.tokens[s.token] = s
 	m.peers[p] = s
-	p.loggedIn()
+	m.authenticated(p)
 	m.metrics.sessionAttached(1)
 
 	e, known := m.dir[s.user]
@@ -323,7 +347,7 @@ func (m *machine) resume(p peer, cur *session, id uint64, req *signaling.ResumeR
 	s.graceTimer = nil
 	s.peer = p
 	m.peers[p] = s
-	p.loggedIn()
+	m.authenticated(p)
 	rep := signaling.ResumeReply{Seq: s.seq}
 	if s.wantPresence {
 		rep.Directory = m.directory()
@@ -349,6 +373,10 @@ func (m *machine) logout(s *session) {
 
 // detach notes that p is gone. Its session, if any, waits for a resume.
 func (m *machine) detach(p peer) {
+	if t := m.pending[p]; t != nil {
+		t.stop()
+		delete(m.pending, p)
+	}
 	s := m.peers[p]
 	if s == nil {
 		return
@@ -410,6 +438,11 @@ func (m *machine) fire(now time.Time) {
 		case timerPresence:
 			m.presenceTimer = nil
 			m.flushPresence()
+		case timerLogin:
+			if m.pending[t.peer] == t {
+				delete(m.pending, t.peer)
+				t.peer.shut(signaling.CloseLoginTimeout, fmt.Sprintf("no login within %v of connecting", m.cfg.LoginTimeout))
+			}
 		}
 	}
 }

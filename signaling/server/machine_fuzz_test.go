@@ -171,6 +171,13 @@ func (h *harness) invariants() {
 	}
 }
 
+// open is a new connection: the hub's inOpen.
+func (h *harness) open() *fakePeer {
+	p := &fakePeer{}
+	h.m.opened(p)
+	return p
+}
+
 func (h *harness) do(u signaling.UserID, t signaling.RequestType, payload any) *signaling.Error {
 	p := h.peers[u]
 	if p == nil {
@@ -235,7 +242,7 @@ func (h *harness) step(op, a, b byte) {
 	u := h.users[int(a)%len(h.users)]
 	switch op % 16 {
 	case 0: // log in (kicking an existing session)
-		p := &fakePeer{}
+		p := h.open()
 		old := h.peers[u]
 		h.peers[u] = p
 		if err := h.do(u, signaling.ReqLogin, &signaling.LoginRequest{UserID: u, UserSig: h.sigs[u]}); err != nil {
@@ -294,7 +301,7 @@ func (h *harness) step(op, a, b byte) {
 		if d := uint64(b % 4); d <= last {
 			last -= d
 		}
-		p := &fakePeer{}
+		p := h.open()
 		h.peers[u] = p
 		if err := h.do(u, signaling.ReqResume, &signaling.ResumeRequest{UserID: u, Token: s.token, LastSeq: last}); err != nil {
 			h.fail("resume %s within grace: %v", u, err)

@@ -497,7 +497,10 @@ func TestCallPrivacy(t *testing.T) {
 		{"fail", func(c signaling.CallID) error { return mallory.Fail(ctx, c, "x") }},
 		{"hangup", func(c signaling.CallID) error { return mallory.Hangup(ctx, c) }},
 		{"invite", func(c signaling.CallID) error { _, err := mallory.Invite(ctx, c, users("alice"), 0); return err }},
-		{"join", func(c signaling.CallID) error { _, err := mallory.Join(ctx, signaling.JoinRequest{CallID: c}); return err }},
+		{"join", func(c signaling.CallID) error {
+			_, err := mallory.Join(ctx, signaling.JoinRequest{CallID: c})
+			return err
+		}},
 		{"join with the group", func(c signaling.CallID) error {
 			_, err := mallory.Join(ctx, signaling.JoinRequest{CallID: c, GroupID: "team"})
 			return err

@@ -73,6 +73,16 @@ func TestDecodeRequest(t *testing.T) {
 		{"an unknown type", `{"v":1,"id":1,"type":"x"}`, nil, `unknown request type "x"`},
 		{"missing data", `{"v":1,"id":1,"type":"accept"}`, nil, `needs a "data" object`},
 		{"a field of the wrong type", `{"v":1,"id":1,"type":"accept","data":{"callId":5}}`, nil, `field "callId" must be a JSON string`},
+		{"an envelope key in another case", `{"V":1,"ID":5,"TYPE":"directory"}`, nil, `key "V" is not "v": keys are case-sensitive`},
+		{"a data key in another case", `{"v":1,"id":1,"type":"accept","data":{"CallId":"c"}}`, nil, `accept: key "CallId" is not "callId"`},
+		{"a key that folds to another only by Unicode (the Kelvin sign)", "{\"v\":1,\"id\":1,\"type\":\"setProfile\",\"data\":{\"nic\u212aname\":\"x\"}}", nil, "case-sensitive"},
+		{"a nested key in another case", `{"v":1,"id":1,"type":"call","data":{"calleeIdList":["b"],"roomId":{"IntRoomId":5}}}`, nil, `call: roomId: key "IntRoomId"`},
+		{"an escaped key is the key it spells", `{"v":1,"id":1,"type":"accept","data":{"\u0043allId":"c"}}`, nil, `key "CallId"`},
+		{"an envelope key twice", `{"v":1,"id":1,"id":2,"type":"directory"}`, nil, `key "id" twice`},
+		{"a data key twice", `{"v":1,"id":1,"type":"accept","data":{"callId":"a","callId":"b"}}`, nil, `accept: key "callId" twice`},
+		{"unknown keys are ignored", `{"v":1,"id":1,"type":"accept","data":{"callId":"c","extra":{"X":1}},"more":true}`, &CallRef{CallID: "c"}, ""},
+		{"the relay payload is opaque: any case, any repeats", `{"v":1,"id":3,"type":"relay","data":{"callId":"c","to":"b","payload":{"SDP":1,"SDP":2}}}`,
+			&RelayRequest{CallID: "c", To: "b", Payload: json.RawMessage(`{"SDP":1,"SDP":2}`)}, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

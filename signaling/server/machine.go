@@ -289,7 +289,7 @@ func (m *machine) login(p peer, cur *session, id uint64, req *signaling.LoginReq
 		m.setDir(s.user, e)
 	}
 	m.touchPresence(s.user)
-	rep := signaling.LoginReply{Token: s.token, Seq: s.seq, GraceMs: m.cfg.Grace.Milliseconds(), ICEServers: m.cfg.ICEServers}
+	rep := signaling.LoginReply{Token: s.token, Seq: s.seq, GraceMs: m.cfg.Grace.Milliseconds(), ICEServers: m.cfg.ICEServers, Directory: []signaling.DirectoryEntry{}}
 	if rep.ICEServers == nil {
 		rep.ICEServers = []signaling.ICEServer{}
 	}
@@ -348,7 +348,7 @@ func (m *machine) resume(p peer, cur *session, id uint64, req *signaling.ResumeR
 	s.peer = p
 	m.peers[p] = s
 	m.authenticated(p)
-	rep := signaling.ResumeReply{Seq: s.seq}
+	rep := signaling.ResumeReply{Seq: s.seq, Directory: []signaling.DirectoryEntry{}}
 	if s.wantPresence {
 		rep.Directory = m.directory()
 	}

@@ -23,12 +23,6 @@ const (
 	pongWait = 60 * time.Second
 	// pingPeriod must be shorter than pongWait so a pong can arrive in time.
 	pingPeriod = (pongWait * 9) / 10
-	// sendQueue is how many messages may wait for a connection's writer;
-	// a client that falls that far behind is cut off (it can resume, and
-	// gets what it missed replayed: DefaultReplayLimit is as large). The
-	// queue is a slice that grows only while the client is behind, so the
-	// limit costs an idle connection nothing.
-	sendQueue = 1024
 	// hardLimitFactor: a message more than this many times MaxMessageBytes
 	// closes the connection instead of being refused.
 	hardLimitFactor = 4
@@ -69,14 +63,14 @@ func newConn(srv *Server, ws *websocket.Conn) *conn {
 	return &conn{srv: srv, ws: ws, readDone: make(chan struct{}), writerDone: make(chan struct{})}
 }
 
-// enqueue queues b; false means the client is sendQueue messages behind.
+// enqueue queues b; false means the client is Config.SendQueue messages behind.
 func (c *conn) enqueue(b []byte) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.isShut {
 		return true // closing: nothing more goes out, and that is not a slow reader
 	}
-	if len(c.queue) >= sendQueue {
+	if len(c.queue) >= c.srv.cfg.SendQueue {
 		return false
 	}
 	c.queue = append(c.queue, b)
@@ -88,7 +82,7 @@ func (c *conn) enqueue(b []byte) bool {
 func (c *conn) ping() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.isShut && len(c.queue) < sendQueue {
+	if !c.isShut && len(c.queue) < c.srv.cfg.SendQueue {
 		c.queue = append(c.queue, nil)
 		c.startFlusher()
 	}

@@ -16,7 +16,7 @@
 // connection (under the connection's mutex) and, if no flusher runs,
 // starts one that writes until the queue is empty and ends; the hub's one
 // ping ticker queues pings the same way. A connection that falls
-// sendQueue messages behind is cut off (gorilla's chat hub does the same)
+// Config.SendQueue messages behind is cut off (gorilla's chat hub does the same)
 // and may resume its session, which replays what it missed. Directory
 // writes go to one store goroutine through a coalescing map, so disk
 // speed never blocks the hub. Shutdown stops every goroutine the server

@@ -25,6 +25,12 @@ var requestPayloads = map[RequestType]func() any{
 	ReqMediaState:      func() any { return new(MediaStateRequest) },
 	ReqDirectory:       nil,
 	ReqSetProfile:      func() any { return new(SetProfileRequest) },
+
+	ReqCreateGroup:        func() any { return new(CreateGroupRequest) },
+	ReqGroups:             nil,
+	ReqAddGroupMembers:    func() any { return new(GroupMembersRequest) },
+	ReqRemoveGroupMembers: func() any { return new(GroupMembersRequest) },
+	ReqDeleteGroup:        func() any { return new(GroupRef) },
 }
 
 // DecodeRequest parses one client message: the envelope, then its data

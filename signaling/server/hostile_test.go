@@ -238,18 +238,18 @@ func TestHostileInput(t *testing.T) {
 		{"accepting someone else's call", func() error {
 			_, err := mallory.Accept(ctx, by.CallID)
 			return err
-		}, signaling.CodeInvalidParam, "not a member"},
-		{"hanging up someone else's call", func() error { return mallory.Hangup(ctx, by.CallID) }, signaling.CodeInvalidParam, "not a member"},
-		{"rejecting someone else's call", func() error { return u(e, "u1").Reject(ctx, by.CallID) }, signaling.CodeInvalidParam, "not a member"},
+		}, signaling.CodeRequestRefused, "is not yours"},
+		{"hanging up someone else's call", func() error { return mallory.Hangup(ctx, by.CallID) }, signaling.CodeRequestRefused, "is not yours"},
+		{"rejecting someone else's call", func() error { return u(e, "u1").Reject(ctx, by.CallID) }, signaling.CodeRequestRefused, "is not yours"},
 		{"relaying into someone else's call", func() error {
 			return mallory.Relay(ctx, by.CallID, "bob", json.RawMessage(`{"sdp":"evil"}`))
-		}, signaling.CodeInvalidParam, "not a member"},
+		}, signaling.CodeRequestRefused, "is not yours"},
 		{"relaying to a non-member of one's own call", func() error {
 			return mallory.Relay(ctx, own.CallID, "bob", json.RawMessage(`{"sdp":"evil"}`))
 		}, signaling.CodeInvalidParam, `"bob" is not in the room`},
 		{"relaying without a payload", func() error { return mallory.Relay(ctx, own.CallID, "trent", nil) }, signaling.CodeInvalidParam, "needs a payload"},
-		{"media state into someone else's call", func() error { return mallory.MediaState(ctx, by.CallID, false, false) }, signaling.CodeInvalidParam, "not a member"},
-		{"switching someone else's call", func() error { return mallory.SwitchMediaType(ctx, by.CallID, signaling.Audio) }, signaling.CodeInvalidParam, "not a member"},
+		{"media state into someone else's call", func() error { return mallory.MediaState(ctx, by.CallID, false, false) }, signaling.CodeRequestRefused, "is not yours"},
+		{"switching someone else's call", func() error { return mallory.SwitchMediaType(ctx, by.CallID, signaling.Audio) }, signaling.CodeRequestRefused, "is not yours"},
 		{"accepting a call that does not exist", func() error {
 			_, err := mallory.Accept(ctx, "c-nope")
 			return err
@@ -262,14 +262,18 @@ func TestHostileInput(t *testing.T) {
 			_, err := mallory.Invite(ctx, own.CallID, users("u1"), 0)
 			return err
 		}, signaling.CodeSceneNotSupported, "group calls"},
-		{"joining a 1v1 call", func() error {
+		{"joining someone else's 1v1 call", func() error {
 			_, err := u(e, "u1").Join(ctx, signaling.JoinRequest{CallID: by.CallID})
 			return err
-		}, signaling.CodeSceneNotSupported, "only group calls"},
+		}, signaling.CodeRequestRefused, "is not yours"},
 		{"joining a group with no call", func() error {
 			_, err := u(e, "u1").Join(ctx, signaling.JoinRequest{GroupID: "empty"})
 			return err
-		}, signaling.CodeRequestRefused, "no running call"},
+		}, signaling.CodeRequestRefused, "no running call that you may join"},
+		{"rejoining one's own 1v1 call", func() error {
+			_, err := trent.Join(ctx, signaling.JoinRequest{CallID: own.CallID})
+			return err
+		}, signaling.CodeSceneNotSupported, "only group calls"},
 		{"switching to the media type the call has", func() error {
 			return mallory.SwitchMediaType(ctx, own.CallID, signaling.Audio)
 		}, signaling.CodeRequestRepeated, "already audio"},
@@ -282,7 +286,11 @@ func TestHostileInput(t *testing.T) {
 	}
 
 	t.Run("a 10th member joining a full group call", func(t *testing.T) {
-		id, err := u(e, "u1").Call(ctx, signaling.CallRequest{CalleeIDList: users("u2", "u3", "u4", "u5", "u6", "u7", "u8", "u9"), GroupID: "full"})
+		g, err := u(e, "u1").CreateGroup(ctx, signaling.CreateGroupRequest{Name: "full", MemberIDList: users("u2", "u3", "u4", "u5", "u6", "u7", "u8", "u9", "eve2")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, err := u(e, "u1").Call(ctx, signaling.CallRequest{CalleeIDList: users("u2", "u3", "u4", "u5", "u6", "u7", "u8", "u9"), GroupID: g.GroupID})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -531,7 +539,7 @@ func TestCallPrivacy(t *testing.T) {
 		}
 	})
 	t.Run("an outsider cannot start a second call on the group and so learn of the first", func(t *testing.T) {
-		rep, err := mallory.Call(ctx, signaling.CallRequest{CalleeIDList: users("alice"), GroupID: "team", CallMediaType: signaling.Audio})
+		rep, err := mallory.Call(ctx, signaling.CallRequest{CalleeIDList: users("carol"), GroupID: "team", CallMediaType: signaling.Audio})
 		if err != nil {
 			t.Fatalf("mallory's own call labelled team: %v", err)
 		}

@@ -26,14 +26,14 @@ type machine struct {
 	peers      map[peer]*session // logged-in connections
 	pending    map[peer]*timer   // connections not logged in yet, with their login deadline
 	calls      map[signaling.CallID]*call
-	groupCalls map[signaling.GroupID]*call
-	userCall   map[signaling.UserID]*call // the call a user is ringing or in the room of
+	groupCalls map[signaling.GroupID][]*call // the running calls labelled with each groupId, oldest first
+	userCall   map[signaling.UserID]*call   // the call a user is ringing or in the room of
 	dir        map[signaling.UserID]dirEntry
+	groups     map[signaling.GroupID]*group // server-side groups (group.go)
+	owned      map[signaling.UserID]int     // how many groups each user owns
 	timers     timerHeap
 
 	nextSession uint64
-	nextCall    uint64
-	runTag      string // random per server start, in every call id
 	nextRoom    int32
 
 	presenceDirty map[signaling.UserID]struct{}
@@ -46,11 +46,11 @@ type machine struct {
 	onEvent func(s *session, t signaling.MessageType, data []byte)
 }
 
-func newMachine(cfg Config, store dirStore, met *metrics, dir map[signaling.UserID]dirEntry) *machine {
+func newMachine(cfg Config, store dirStore, met *metrics, dir map[signaling.UserID]dirEntry, groups map[signaling.GroupID]groupRecord) *machine {
 	if dir == nil {
 		dir = map[signaling.UserID]dirEntry{}
 	}
-	return &machine{
+	m := &machine{
 		cfg:           cfg,
 		log:           cfg.Logger,
 		metrics:       met,
@@ -60,11 +60,18 @@ func newMachine(cfg Config, store dirStore, met *metrics, dir map[signaling.User
 		peers:         map[peer]*session{},
 		pending:       map[peer]*timer{},
 		calls:         map[signaling.CallID]*call{},
-		groupCalls:    map[signaling.GroupID]*call{},
+		groupCalls:    map[signaling.GroupID][]*call{},
 		userCall:      map[signaling.UserID]*call{},
 		dir:           dir,
+		groups:        map[signaling.GroupID]*group{},
+		owned:         map[signaling.UserID]int{},
 		presenceDirty: map[signaling.UserID]struct{}{},
 	}
+	for id, r := range groups {
+		m.groups[id] = groupFromRecord(id, r)
+		m.owned[r.Owner]++
+	}
+	return m
 }
 
 func (m *machine) now() time.Time { return m.cfg.Now() }
@@ -107,6 +114,10 @@ func (m *machine) handle(p peer, req signaling.Request, payload any) {
 		err   error
 		after func()
 	)
+	if s != nil && s.user == AdminUser && inCall[req.Type] {
+		m.replyErr(p, req.ID, fmt.Errorf("%w: %q is the server's administrator account: it manages groups and takes no part in calls", ErrSceneNotSupported, AdminUser))
+		return
+	}
 	switch req.Type {
 	case signaling.ReqLogin:
 		after, err = m.login(p, s, req.ID, payload.(*signaling.LoginRequest))
@@ -150,6 +161,16 @@ func (m *machine) handle(p peer, req signaling.Request, payload any) {
 		after, err = m.relay(s.user, payload.(*signaling.RelayRequest))
 	case signaling.ReqMediaState:
 		after, err = m.mediaState(s.user, payload.(*signaling.MediaStateRequest))
+	case signaling.ReqCreateGroup:
+		reply, err = m.createGroup(s.user, payload.(*signaling.CreateGroupRequest))
+	case signaling.ReqGroups:
+		reply = m.groupsOf(s.user)
+	case signaling.ReqAddGroupMembers:
+		reply, err = m.changeGroupMembers(s.user, payload.(*signaling.GroupMembersRequest), true)
+	case signaling.ReqRemoveGroupMembers:
+		reply, err = m.changeGroupMembers(s.user, payload.(*signaling.GroupMembersRequest), false)
+	case signaling.ReqDeleteGroup:
+		err = m.deleteGroup(s.user, payload.(*signaling.GroupRef).GroupID)
 	default:
 		err = fmt.Errorf("%w: unknown request type %q", ErrInvalidParam, req.Type)
 	}
@@ -163,6 +184,14 @@ func (m *machine) handle(p peer, req signaling.Request, payload any) {
 	if after != nil {
 		after()
 	}
+}
+
+// inCall lists the requests about calls, which the administrator account
+// may not make.
+var inCall = map[signaling.RequestType]bool{
+	signaling.ReqCall: true, signaling.ReqAccept: true, signaling.ReqReject: true, signaling.ReqIgnore: true,
+	signaling.ReqFail: true, signaling.ReqHangup: true, signaling.ReqInvite: true, signaling.ReqJoin: true,
+	signaling.ReqSwitchMediaType: true, signaling.ReqRelay: true, signaling.ReqMediaState: true,
 }
 
 // reply answers request id on p.
@@ -279,7 +308,8 @@ func (m *machine) login(p peer, cur *session, id uint64, req *signaling.LoginReq
 	m.metrics.sessionAttached(1)
 
 	e, known := m.dir[s.user]
-	if req.Nickname != "" || req.AvatarURL != "" || !known {
+	// The administrator is no user: it stays out of the directory.
+	if s.user != AdminUser && (req.Nickname != "" || req.AvatarURL != "" || !known) {
 		if req.Nickname != "" {
 			e.Nickname = req.Nickname
 		}

@@ -76,7 +76,7 @@ func newHarness(t testing.TB) *harness {
 		}
 	}
 	h.sigs = fuzzSigs
-	h.m = newMachine(cfg, nil, nil, dir)
+	h.m = newMachine(cfg, nil, nil, dir, nil)
 	h.m.onEvent = h.check
 	return h
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	crand "crypto/rand"
 	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -47,21 +46,20 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, metrics: newMetrics()}
 	var dir map[signaling.UserID]dirEntry
+	var groups map[signaling.GroupID]groupRecord
 	var store dirStore
 	if cfg.DataDir != "" {
-		if s.store, dir, err = openStore(cfg.DataDir, cfg.Logger); err != nil {
+		if s.store, dir, groups, err = openStore(cfg.DataDir, cfg.Logger); err != nil {
 			return nil, err
 		}
 		store = s.store
 	}
-	m := newMachine(cfg, store, s.metrics, dir)
+	m := newMachine(cfg, store, s.metrics, dir, groups)
 	// Start room numbers at a random place so that rooms of a restarted
 	// server do not repeat the last run's.
 	var b [4]byte
 	_, _ = crand.Read(b[:])
 	m.nextRoom = int32(binary.BigEndian.Uint32(b[:]) % (1<<31 - 2))
-	_, _ = crand.Read(b[:])
-	m.runTag = hex.EncodeToString(b[:3])
 	s.hub = newHub(m)
 	s.upgrader = websocket.Upgrader{
 		ReadBufferSize:  1024,

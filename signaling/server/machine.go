@@ -27,7 +27,7 @@ type machine struct {
 	pending    map[peer]*timer   // connections not logged in yet, with their login deadline
 	calls      map[signaling.CallID]*call
 	groupCalls map[signaling.GroupID][]*call // the running calls labelled with each groupId, oldest first
-	userCall   map[signaling.UserID]*call   // the call a user is ringing or in the room of
+	userCall   map[signaling.UserID]*call    // the call a user is ringing or in the room of
 	dir        map[signaling.UserID]dirEntry
 	groups     map[signaling.GroupID]*group // server-side groups (group.go)
 	owned      map[signaling.UserID]int     // how many groups each user owns

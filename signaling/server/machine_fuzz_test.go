@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -48,6 +49,13 @@ type harness struct {
 	calls  []signaling.CallID
 	views  map[uint64]map[signaling.CallID]outcome // session id -> call -> outcome
 	nextID uint64
+	strays []stray // connections that never log in
+}
+
+// stray is a connection that never logs in, and when it was opened.
+type stray struct {
+	p  *fakePeer
+	at time.Time
 }
 
 var fuzzSigs = map[signaling.UserID]string{}
@@ -161,6 +169,18 @@ func (h *harness) invariants() {
 			h.fail("call %s still running with %d in the room and %d invited", id, r, i)
 		}
 	}
+	for _, st := range h.strays {
+		if !h.now.Before(st.at.Add(h.m.cfg.LoginTimeout)) {
+			if _, ok := h.m.pending[st.p]; ok || !st.p.closed {
+				h.fail("a connection opened at %v is still open at %v without a login", st.at, h.now)
+			}
+		}
+	}
+	for p := range h.m.pending {
+		if h.m.peers[p] != nil {
+			h.fail("a logged-in connection still has a login deadline")
+		}
+	}
 	for u, c := range h.m.userCall {
 		if h.m.calls[c.id] != c {
 			h.fail("%s is in ended call %s", u, c.id)
@@ -185,6 +205,12 @@ func (h *harness) do(u signaling.UserID, t signaling.RequestType, payload any) *
 	}
 	h.nextID++
 	n := len(p.msgs)
+	// An outsider of a call (no part in it, and for join no right to join
+	// it) must learn nothing: it never succeeds, and the answer that names
+	// the call is the one for a call that does not exist.
+	id := callOf(payload)
+	c := h.m.calls[id]
+	outsider := id != "" && (c == nil || c.byUser[u] == nil && (t != signaling.ReqJoin || !h.m.mayJoin(u, c)))
 	h.m.handle(p, signaling.Request{V: 1, ID: h.nextID, Type: t}, payload)
 	for _, b := range p.msgs[n:] {
 		var msg signaling.Message
@@ -198,7 +224,13 @@ func (h *harness) do(u signaling.UserID, t signaling.RequestType, payload any) *
 			if msg.Error.Code == signaling.CodeInternal {
 				h.fail("internal error for %s: %s", t, msg.Error.Message)
 			}
+			if want := wireError(errNoCall(id)); outsider && strings.Contains(msg.Error.Message, string(id)) && *msg.Error != *want {
+				h.fail("%s by outsider %s of %s answered %+v, not %+v", t, u, id, msg.Error, want)
+			}
 			return msg.Error
+		}
+		if outsider {
+			h.fail("%s by outsider %s of call %s succeeded", t, u, id)
 		}
 		if t == signaling.ReqCall || t == signaling.ReqJoin {
 			var rep signaling.CallReply
@@ -218,6 +250,27 @@ func (h *harness) do(u signaling.UserID, t signaling.RequestType, payload any) *
 		h.fail("no reply to %s", t)
 	}
 	return nil
+}
+
+// callOf is the call a request payload names, if any.
+func callOf(payload any) signaling.CallID {
+	switch r := payload.(type) {
+	case *signaling.CallRef:
+		return r.CallID
+	case *signaling.FailRequest:
+		return r.CallID
+	case *signaling.InviteRequest:
+		return r.CallID
+	case *signaling.JoinRequest:
+		return r.CallID
+	case *signaling.SwitchMediaTypeRequest:
+		return r.CallID
+	case *signaling.RelayRequest:
+		return r.CallID
+	case *signaling.MediaStateRequest:
+		return r.CallID
+	}
+	return ""
 }
 
 func (h *harness) pick(b byte) signaling.CallID {
@@ -275,10 +328,41 @@ func (h *harness) step(op, a, b byte) {
 			h.do(u, signaling.ReqInvite, &signaling.InviteRequest{CallID: c.id, UserIDList: h.usersOf(b, u)})
 		}
 	case 8:
-		if b&1 == 0 {
-			h.do(u, signaling.ReqJoin, &signaling.JoinRequest{GroupID: "g"})
-		} else {
-			h.do(u, signaling.ReqJoin, &signaling.JoinRequest{CallID: h.pick(b)})
+		switch b % 4 {
+		case 0, 1:
+			// Whoever joins had the right to before the request.
+			may := map[signaling.CallID]bool{}
+			for id, c := range h.m.calls {
+				may[id] = h.m.mayJoin(u, c)
+			}
+			req := &signaling.JoinRequest{GroupID: "g"}
+			if b%4 == 1 {
+				req = &signaling.JoinRequest{CallID: h.pick(b >> 2)}
+			}
+			if h.do(u, signaling.ReqJoin, req) == nil && h.peers[u] != nil {
+				if c := h.m.userCall[u]; c == nil || !may[c.id] {
+					h.fail("%s joined call %v without the right to", u, c)
+				}
+			}
+		case 2: // the administrator creates group g, or adds or removes u
+			g := h.m.groups["g"]
+			switch {
+			case g == nil:
+				_, _ = h.m.createGroup(AdminUser, &signaling.CreateGroupRequest{GroupID: "g", MemberIDList: h.usersOf(b>>2|1, "")})
+			case g.has(u):
+				_, _ = h.m.changeGroupMembers(AdminUser, &signaling.GroupMembersRequest{GroupID: "g", UserIDList: []signaling.UserID{u}}, false)
+			default:
+				_, _ = h.m.changeGroupMembers(AdminUser, &signaling.GroupMembersRequest{GroupID: "g", UserIDList: []signaling.UserID{u}}, true)
+			}
+		case 3:
+			if b&4 != 0 {
+				_ = h.m.deleteGroup(AdminUser, "g")
+				break
+			}
+			// A connection that never logs in, and asks for something.
+			p := h.open()
+			h.strays = append(h.strays, stray{p: p, at: h.now})
+			h.m.handle(p, signaling.Request{V: 1, ID: 1, Type: signaling.ReqJoin}, &signaling.JoinRequest{GroupID: "g"})
 		}
 	case 9:
 		h.do(u, signaling.ReqSwitchMediaType, &signaling.SwitchMediaTypeRequest{CallID: h.pick(b), CallMediaType: signaling.MediaType(b & 1)})

@@ -139,6 +139,7 @@ func (m *machine) startCall(caller signaling.UserID, req *signaling.CallRequest)
 	for _, u := range req.CalleeIDList {
 		if m.userCall[u] != nil {
 			busy = append(busy, u)
+			c.add(u, stGone, signaling.RoleCallee) // invited all the same: it may join later
 			continue
 		}
 		ringing = append(ringing, m.ring(c, u))
@@ -577,6 +578,7 @@ func (m *machine) invite(u signaling.UserID, req *signaling.InviteRequest) (func
 	for _, v := range req.UserIDList {
 		if m.userCall[v] != nil {
 			busy = append(busy, v)
+			c.add(v, stGone, signaling.RoleCallee) // invited all the same: it may join later
 			continue
 		}
 		saved := c.timeout

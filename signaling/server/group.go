@@ -85,8 +85,8 @@ func newGroupID() signaling.GroupID {
 
 // mayJoin is the rule of who may join running call c: a user who belongs
 // to it (its caller, or anyone invited to it, including one who declined,
-// did not answer, failed or left), and, for the call of a server-side
-// group, a member of that group.
+// was busy, did not answer, failed or left), and, for the call of a
+// server-side group, a member of that group.
 func (m *machine) mayJoin(u signaling.UserID, c *call) bool {
 	if c.byUser[u] != nil {
 		return true

@@ -50,6 +50,28 @@ type harness struct {
 	views  map[uint64]map[signaling.CallID]outcome // session id -> call -> outcome
 	nextID uint64
 	strays []stray // connections that never log in
+
+	// The harness's own model of who may join which call, kept from the
+	// requests that succeeded, not from the machine's state: the users
+	// each call was started with or invited, or that joined it; the calls
+	// started on server-side group g; g's members (nil: no group g).
+	belongs  map[signaling.CallID]map[signaling.UserID]bool
+	onGroup  map[signaling.CallID]bool
+	gMembers map[signaling.UserID]bool
+}
+
+// mayJoin is the rule of issue 11, from the harness's model.
+func (h *harness) mayJoin(u signaling.UserID, id signaling.CallID) bool {
+	return h.belongs[id][u] || h.onGroup[id] && h.gMembers != nil && h.gMembers[u]
+}
+
+func (h *harness) belong(id signaling.CallID, us ...signaling.UserID) {
+	if h.belongs[id] == nil {
+		h.belongs[id] = map[signaling.UserID]bool{}
+	}
+	for _, u := range us {
+		h.belongs[id][u] = true
+	}
 }
 
 // stray is a connection that never logs in, and when it was opened.
@@ -67,6 +89,9 @@ func newHarness(t testing.TB) *harness {
 		users: users("u0", "u1", "u2", "u3", "u4"),
 		peers: map[signaling.UserID]*fakePeer{},
 		views: map[uint64]map[signaling.CallID]outcome{},
+
+		belongs: map[signaling.CallID]map[signaling.UserID]bool{},
+		onGroup: map[signaling.CallID]bool{},
 	}
 	cfg, err := Config{AppID: testAppID, Secret: testSecret, Logger: quietLogger(), Now: func() time.Time { return h.now }}.withDefaults()
 	if err != nil {
@@ -210,7 +235,7 @@ func (h *harness) do(u signaling.UserID, t signaling.RequestType, payload any) *
 	// the call is the one for a call that does not exist.
 	id := callOf(payload)
 	c := h.m.calls[id]
-	outsider := id != "" && (c == nil || c.byUser[u] == nil && (t != signaling.ReqJoin || !h.m.mayJoin(u, c)))
+	outsider := id != "" && (c == nil || !h.belongs[id][u] && (t != signaling.ReqJoin || !h.mayJoin(u, id)))
 	h.m.handle(p, signaling.Request{V: 1, ID: h.nextID, Type: t}, payload)
 	for _, b := range p.msgs[n:] {
 		var msg signaling.Message
@@ -231,6 +256,16 @@ func (h *harness) do(u signaling.UserID, t signaling.RequestType, payload any) *
 		}
 		if outsider {
 			h.fail("%s by outsider %s of call %s succeeded", t, u, id)
+		}
+		switch r := payload.(type) {
+		case *signaling.InviteRequest:
+			h.belong(r.CallID, r.UserIDList...)
+		case *signaling.CallRequest:
+			var rep signaling.CallReply
+			_ = json.Unmarshal(msg.Data, &rep)
+			h.belong(rep.CallID, u)
+			h.belong(rep.CallID, r.CalleeIDList...)
+			h.onGroup[rep.CallID] = r.GroupID == "g" && h.gMembers != nil
 		}
 		if t == signaling.ReqCall || t == signaling.ReqJoin {
 			var rep signaling.CallReply
@@ -332,31 +367,44 @@ func (h *harness) step(op, a, b byte) {
 		case 0, 1:
 			// Whoever joins had the right to before the request.
 			may := map[signaling.CallID]bool{}
-			for id, c := range h.m.calls {
-				may[id] = h.m.mayJoin(u, c)
+			for id := range h.m.calls {
+				may[id] = h.mayJoin(u, id)
 			}
 			req := &signaling.JoinRequest{GroupID: "g"}
 			if b%4 == 1 {
 				req = &signaling.JoinRequest{CallID: h.pick(b >> 2)}
 			}
 			if h.do(u, signaling.ReqJoin, req) == nil && h.peers[u] != nil {
-				if c := h.m.userCall[u]; c == nil || !may[c.id] {
+				c := h.m.userCall[u]
+				if c == nil || !may[c.id] {
 					h.fail("%s joined call %v without the right to", u, c)
 				}
+				h.belong(c.id, u)
 			}
 		case 2: // the administrator creates group g, or adds or removes u
-			g := h.m.groups["g"]
 			switch {
-			case g == nil:
-				_, _ = h.m.createGroup(AdminUser, &signaling.CreateGroupRequest{GroupID: "g", MemberIDList: h.usersOf(b>>2|1, "")})
-			case g.has(u):
-				_, _ = h.m.changeGroupMembers(AdminUser, &signaling.GroupMembersRequest{GroupID: "g", UserIDList: []signaling.UserID{u}}, false)
+			case h.gMembers == nil:
+				members := h.usersOf(b>>2|1, "")
+				if _, err := h.m.createGroup(AdminUser, &signaling.CreateGroupRequest{GroupID: "g", MemberIDList: members}); err != nil {
+					h.fail("create g: %v", err)
+				}
+				h.gMembers = map[signaling.UserID]bool{}
+				for _, v := range members {
+					h.gMembers[v] = true
+				}
 			default:
-				_, _ = h.m.changeGroupMembers(AdminUser, &signaling.GroupMembersRequest{GroupID: "g", UserIDList: []signaling.UserID{u}}, true)
+				add := !h.gMembers[u]
+				if _, err := h.m.changeGroupMembers(AdminUser, &signaling.GroupMembersRequest{GroupID: "g", UserIDList: []signaling.UserID{u}}, add); err != nil {
+					h.fail("change g: %v", err)
+				}
+				h.gMembers[u] = add
 			}
 		case 3:
 			if b&4 != 0 {
-				_ = h.m.deleteGroup(AdminUser, "g")
+				if err := h.m.deleteGroup(AdminUser, "g"); (err == nil) != (h.gMembers != nil) {
+					h.fail("delete g: %v", err)
+				}
+				h.gMembers = nil
 				break
 			}
 			// A connection that never logs in, and asks for something.

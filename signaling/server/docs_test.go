@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/calla-rtc/calla/signaling"
 )
 
 // TestProtocolDocLimits reads the limits table of docs/protocol.md and
@@ -95,6 +97,37 @@ func TestProtocolDocLimits(t *testing.T) {
 		}
 		if !values[v] {
 			t.Errorf("docs/protocol.md says %q, which is none of the limits in its table", m[0])
+		}
+	}
+}
+
+// TestProtocolDocExamples: every request example in docs/protocol.md
+// decodes as the server decodes it (keys in their exact case included),
+// and every request type has one.
+func TestProtocolDocExamples(t *testing.T) {
+	b, err := os.ReadFile("../../docs/protocol.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[signaling.RequestType]bool{}
+	for _, line := range strings.Split(string(b), "\n") {
+		if !strings.HasPrefix(line, `{"v":1,"id":`) {
+			continue
+		}
+		req, _, derr := signaling.DecodeRequest([]byte(line))
+		if derr != nil {
+			t.Errorf("docs/protocol.md: %s: %s", line, derr.Message)
+			continue
+		}
+		seen[req.Type] = true
+	}
+	for _, rt := range []signaling.RequestType{signaling.ReqLogin, signaling.ReqResume, signaling.ReqLogout, signaling.ReqCall,
+		signaling.ReqAccept, signaling.ReqReject, signaling.ReqIgnore, signaling.ReqFail, signaling.ReqHangup, signaling.ReqInvite,
+		signaling.ReqJoin, signaling.ReqSwitchMediaType, signaling.ReqRelay, signaling.ReqMediaState, signaling.ReqDirectory,
+		signaling.ReqSetProfile, signaling.ReqCreateGroup, signaling.ReqGroups, signaling.ReqAddGroupMembers,
+		signaling.ReqRemoveGroupMembers, signaling.ReqDeleteGroup} {
+		if !seen[rt] {
+			t.Errorf("docs/protocol.md has no example of %s", rt)
 		}
 	}
 }

@@ -187,7 +187,7 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 		_ = srv.Shutdown(context.Background())
 		return ExitFailure
 	}
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	hs := srv.HTTPServer()
 	scheme := "ws"
 	done := make(chan error, 1)
 	if f.tlsCert != "" {

@@ -31,6 +31,11 @@ const (
 	// Closing at once could reset the connection (unread data) and lose
 	// the close frame and the replies before it.
 	closeWait = time.Second
+	// maxBeforeLogin is how many messages a connection may send before it
+	// logs in: a login (or resume) and a few retries. It bounds what an
+	// anonymous connection can make the server read, decode and answer
+	// within the login deadline; rate and burst alone allow hundreds.
+	maxBeforeLogin = 10
 	// maxCloseText is the longest close reason: a control frame carries
 	// at most 125 bytes, two of them the code.
 	maxCloseText = 123
@@ -225,6 +230,7 @@ func (c *conn) readPump() {
 		<-c.writerDone
 	}()
 	draining := false
+	beforeLogin := 0
 	cfg := &c.srv.cfg
 	limit := cfg.MaxMessageBytes
 	c.ws.SetReadLimit(int64(limit * hardLimitFactor))
@@ -287,6 +293,13 @@ func (c *conn) readPump() {
 			c.srv.hub.post(input{kind: inClose, c: c, shutCode: websocket.CloseInvalidFramePayloadData, text: "a text message must be valid UTF-8"})
 			draining = true
 			continue
+		}
+		if !c.logged.Load() {
+			if beforeLogin++; beforeLogin > maxBeforeLogin {
+				c.srv.hub.post(input{kind: inClose, c: c, shutCode: websocket.ClosePolicyViolation, text: fmt.Sprintf("%d messages without a login", maxBeforeLogin)})
+				draining = true
+				continue
+			}
 		}
 		if len(data) > limit {
 			c.srv.hub.post(input{kind: inRefuse, c: c, err: fmt.Errorf("%w: message is larger than the limit of %d bytes", ErrInvalidParam, limit)})

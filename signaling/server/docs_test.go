@@ -43,6 +43,12 @@ func TestProtocolDocLimits(t *testing.T) {
 		"server ping period":                           secs(pingPeriod),
 		"server pong wait":                             secs(pongWait),
 		"events kept for a resume":                     strconv.Itoa(DefaultReplayLimit) + " events",
+		"messages before login":                        strconv.Itoa(maxBeforeLogin) + " messages",
+		"groups one user may own":                      strconv.Itoa(MaxGroupsOwned),
+		"HTTP request read, headers and body (before the upgrade)": secs(httpReadTimeout),
+		"HTTP response write":             secs(httpWriteTimeout),
+		"idle HTTP keep-alive connection": secs(httpIdleTimeout),
+		"HTTP request headers":            strconv.Itoa(httpMaxHeaderBytes) + " bytes",
 	}
 	// The flag column names the `calla serve` flag of each configurable
 	// limit (cli's TestServeHelpQuotesDefaults checks the flags' defaults).

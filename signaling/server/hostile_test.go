@@ -1,6 +1,7 @@
 package server
 
 import (
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -369,7 +370,7 @@ func u(e *env, id signaling.UserID) *tclient {
 // (rfc6455_test.go). Each case is a finding of issue 11 and failed on the
 // code before its fix.
 func TestHostileConnection(t *testing.T) {
-	const loginTimeout = 300 * time.Millisecond
+	const loginTimeout = 500 * time.Millisecond
 	e := newEnv(t, func(c *Config) { c.LoginTimeout = loginTimeout })
 	login := func(w *wire, u signaling.UserID) {
 		t.Helper()
@@ -410,11 +411,26 @@ func TestHostileConnection(t *testing.T) {
 	})
 	t.Run("pings do not extend the login deadline", func(t *testing.T) {
 		w := e.dialWire()
-		for i := 0; i < 5; i++ {
-			w.send(opPing, []byte("hi"))
-			if op, p, err := w.readFrame(time.Now().Add(5 * time.Second)); err != nil || op != opPong || string(p) != "hi" {
-				t.Fatalf("ping %d: got %#x %q %v, want the pong RFC 6455 §5.5.3 asks for", i, op, p, err)
+		pongs := 0
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			if w.write(frame(opPing, []byte("hi"))) != nil {
+				break
 			}
+			op, p, err := w.readFrame(deadline)
+			if err != nil {
+				t.Fatalf("after %d pongs: %v", pongs, err)
+			}
+			if op == opClose {
+				if code := int(binary.BigEndian.Uint16(p)); code != 4005 || pongs == 0 {
+					t.Fatalf("close %d after %d pongs, want 4005 after at least one", code, pongs)
+				}
+				return
+			}
+			if op != opPong || string(p) != "hi" {
+				t.Fatalf("got %#x %q, want the pong RFC 6455 §5.5.3 asks for", op, p)
+			}
+			pongs++
 			time.Sleep(loginTimeout / 10)
 		}
 		wantClose(t, w, 4005)
@@ -441,6 +457,14 @@ func TestHostileConnection(t *testing.T) {
 		login(w, "utf8")
 		w.send(opText, []byte("{\"v\":1,\"id\":2,\"type\":\"setProfile\",\"data\":{\"nickname\":\"\xc3\x28\",\"avatarUrl\":\"\"}}"))
 		wantClose(t, w, 1007)
+	})
+	t.Run("a connection that does not log in may send only a few messages", func(t *testing.T) {
+		e := newEnv(t, nil) // the default login deadline: this case is not about time
+		w := e.dialWire()
+		for i := 0; i <= maxBeforeLogin; i++ {
+			w.send(opText, fmt.Appendf(nil, `{"v":1,"id":%d,"type":"directory"}`, i+1))
+		}
+		wantClose(t, w, 1008)
 	})
 	t.Run("a ping flood is rate limited like messages", func(t *testing.T) {
 		w := e.dialWire()

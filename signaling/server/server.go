@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/gorilla/websocket"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -81,6 +82,36 @@ func New(cfg Config) (*Server, error) {
 
 // Handler serves /ws (the websocket), /healthz and /metrics.
 func (s *Server) Handler() http.Handler { return s.mux }
+
+// HTTP limits of HTTPServer: what an HTTP connection may cost before it
+// becomes a websocket (gorilla clears these deadlines on the upgrade).
+const (
+	// httpReadTimeout bounds reading one request, headers and body.
+	httpReadTimeout = 10 * time.Second
+	// httpWriteTimeout bounds writing one response (/metrics the largest).
+	httpWriteTimeout = 10 * time.Second
+	// httpIdleTimeout closes a kept-alive connection with no next
+	// request. Without it net/http keeps one forever, and such
+	// connections are not counted by MaxConnections.
+	httpIdleTimeout = pongWait
+	// httpMaxHeaderBytes caps a request's headers (net/http allows 1 MiB).
+	httpMaxHeaderBytes = 64 << 10
+)
+
+// HTTPServer returns an http.Server for Handler with limits on what a
+// connection may cost before it is a websocket. Serve it, and shut it
+// down after Shutdown.
+func (s *Server) HTTPServer() *http.Server {
+	return &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: httpReadTimeout,
+		ReadTimeout:       httpReadTimeout,
+		WriteTimeout:      httpWriteTimeout,
+		IdleTimeout:       httpIdleTimeout,
+		MaxHeaderBytes:    httpMaxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	}
+}
 
 // Config returns the server's configuration with defaults filled in.
 func (s *Server) Config() Config { return s.cfg }

@@ -91,6 +91,24 @@ func (r *raw) expect(code signaling.Code, sub string) {
 	wantErr(r.t, m.Error, code, sub)
 }
 
+// The findings of issue 11 and their regression tests, each of which
+// failed on the code before its fix:
+//   - pongs kept an unauthenticated socket alive: TestHostileConnection
+//     (pongs, pings) and TestCloseCodesWithNodeWS;
+//   - a silent socket, or half a frame, was closed with 1000, not 4005:
+//     TestHostileConnection, TestCloseCodesWithNodeWS;
+//   - anyone could join any group call, ids were sequential and answers
+//     told live calls from dead ones: TestCallPrivacy;
+//   - case-insensitive keys: the key rows of TestHostileInput; invalid
+//     UTF-8 and binary frames: TestHostileConnection,
+//     TestCloseCodesWithNodeWS;
+//   - the docs' numbers (64 vs 1024): TestProtocolDocLimits (docs_test.go);
+//     the missing flags: cli's TestServeLimitFlags; "directory": null:
+//     TestReplyDirectoryIsAnArray;
+//   - found in the audit: a ping flood and unlimited messages before login
+//     (TestHostileConnection), idle HTTP keep-alive connections
+//     (TestHTTPServerLimits in conn_test.go).
+
 func TestHostileInput(t *testing.T) {
 	e := newEnv(t, func(c *Config) {
 		c.MaxMessageBytes = 4096

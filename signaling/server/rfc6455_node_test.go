@@ -42,6 +42,7 @@ func TestCloseCodesWithNodeWS(t *testing.T) {
 		{"badutf8", 1007, "UTF-8"},
 	} {
 		t.Run(tc.kind, func(t *testing.T) {
+			t.Parallel()
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
 			cmd := exec.CommandContext(ctx, node, "testdata/wsclose.js", e.url, tc.kind, sig(t, signaling.UserID("node"+tc.kind), time.Hour))

@@ -70,7 +70,7 @@ func DecodeRequest(data []byte) (Request, any, *Error) {
 	if len(req.Data) == 0 || string(req.Data) == "null" {
 		return req, nil, Errorf(CodeInvalidParam, "%s needs a \"data\" object", req.Type)
 	}
-	if err := checkKeys(req.Data, payloadKeys[req.Type], string(req.Type)+": "); err != nil {
+	if err := checkKeys(req.Data, payloadKeys[req.Type], string(req.Type)); err != nil {
 		return req, nil, err
 	}
 	p := mk()

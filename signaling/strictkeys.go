@@ -3,7 +3,6 @@ package signaling
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"reflect"
 	"strings"
 )
@@ -17,16 +16,21 @@ import (
 // send a field an older server does not read.
 
 // objectKeys are the keys of one JSON object the decoder reads into a
-// struct: each key with the keys of its value, if that value is read into
-// a struct too (nil otherwise).
-type objectKeys map[string]objectKeys
+// struct, and for each key the keys of its value if that value is read
+// into a struct too (nil otherwise). Keys are numbered so that a bit mask
+// can note which were seen.
+type objectKeys struct {
+	index map[string]int
+	names [][]byte
+	subs  []*objectKeys
+}
 
 // keysOf lists the JSON keys of struct type t.
-func keysOf(t reflect.Type) objectKeys {
+func keysOf(t reflect.Type) *objectKeys {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	ks := objectKeys{}
+	ks := &objectKeys{index: map[string]int{}}
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
 		if !f.IsExported() {
@@ -43,19 +47,24 @@ func keysOf(t reflect.Type) objectKeys {
 		for ft.Kind() == reflect.Pointer {
 			ft = ft.Elem()
 		}
-		var sub objectKeys
+		var sub *objectKeys
 		if ft.Kind() == reflect.Struct {
 			sub = keysOf(ft)
 		}
-		ks[name] = sub
+		ks.index[name] = len(ks.names)
+		ks.names = append(ks.names, []byte(name))
+		ks.subs = append(ks.subs, sub)
+	}
+	if len(ks.names) > 64 {
+		panic("signaling: keysOf: more than 64 fields in " + t.String())
 	}
 	return ks
 }
 
 var (
 	envelopeKeys = keysOf(reflect.TypeFor[Request]())
-	payloadKeys  = func() map[RequestType]objectKeys {
-		m := map[RequestType]objectKeys{}
+	payloadKeys  = func() map[RequestType]*objectKeys {
+		m := map[RequestType]*objectKeys{}
 		for t, mk := range requestPayloads {
 			if mk != nil {
 				m[t] = keysOf(reflect.TypeOf(mk()))
@@ -65,54 +74,148 @@ var (
 	}()
 )
 
-// skipValue reads a JSON value and keeps nothing of it.
-type skipValue struct{}
-
-func (*skipValue) UnmarshalJSON([]byte) error { return nil }
-
 // checkKeys refuses an object in data whose key differs from one of ks
 // only in case, or names one of ks twice, at any depth ks describes. It
 // says nothing about data that is not a JSON object or not valid JSON:
-// json.Unmarshal reports those. where names the object in the message.
-func checkKeys(data []byte, ks objectKeys, where string) *Error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+// json.Unmarshal reports those. where, if not empty, names the object in
+// the message.
+//
+// It scans the bytes itself rather than with json.Decoder, which cost six
+// times the allocations of the whole decode (measured: 126 against 21 for
+// a call request); this scan allocates nothing unless a key is escaped.
+func checkKeys(data []byte, ks *objectKeys, where string) *Error {
+	i := skipSpace(data, 0)
+	if i >= len(data) || data[i] != '{' {
 		return nil
 	}
-	seen := make(map[string]bool, len(ks))
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
+	i = skipSpace(data, i+1)
+	if i < len(data) && data[i] == '}' {
+		return nil
+	}
+	var seen uint64
+	for {
+		if i >= len(data) || data[i] != '"' {
 			return nil
 		}
-		key, _ := tok.(string)
-		sub, known := ks[key]
-		if !known {
-			for name := range ks {
-				// strings.EqualFold folds as encoding/json does (the
+		end := skipString(data, i)
+		if end < 0 {
+			return nil
+		}
+		raw := data[i+1 : end-1]
+		if bytes.IndexByte(raw, '\\') >= 0 {
+			var k string
+			if json.Unmarshal(data[i:end], &k) != nil {
+				return nil
+			}
+			raw = []byte(k)
+		}
+		i = skipSpace(data, end)
+		if i >= len(data) || data[i] != ':' {
+			return nil
+		}
+		i = skipSpace(data, i+1)
+		vend := skipValue(data, i)
+		if vend < 0 {
+			return nil
+		}
+		if n, known := ks.index[string(raw)]; known {
+			if seen&(1<<n) != 0 {
+				return Errorf(CodeInvalidParam, "%skey %q twice in one object", prefix(where), raw)
+			}
+			seen |= 1 << n
+			if sub := ks.subs[n]; sub != nil {
+				if err := checkKeys(data[i:vend], sub, prefix(where)+string(raw)); err != nil {
+					return err
+				}
+			}
+		} else {
+			for _, name := range ks.names {
+				// bytes.EqualFold folds as encoding/json does (the
 				// Kelvin sign matches k), so nothing it would match slips by.
-				if strings.EqualFold(key, name) {
-					return Errorf(CodeInvalidParam, "%skey %q is not %q: keys are case-sensitive", where, key, name)
+				if bytes.EqualFold(raw, name) {
+					return Errorf(CodeInvalidParam, "%skey %q is not %q: keys are case-sensitive", prefix(where), raw, name)
 				}
 			}
 		}
-		if known && seen[key] {
-			return Errorf(CodeInvalidParam, "%skey %q twice in one object", where, key)
-		}
-		seen[key] = true
-		if sub == nil {
-			if dec.Decode(&skipValue{}) != nil {
-				return nil
-			}
-			continue
-		}
-		var raw json.RawMessage
-		if dec.Decode(&raw) != nil {
+		i = skipSpace(data, vend)
+		if i >= len(data) {
 			return nil
 		}
-		if err := checkKeys(raw, sub, fmt.Sprintf("%s%s: ", where, key)); err != nil {
-			return err
+		switch data[i] {
+		case ',':
+			i = skipSpace(data, i+1)
+		case '}':
+			return nil
+		default:
+			return nil
 		}
 	}
-	return nil
+}
+
+// prefix is where's part of a message.
+func prefix(where string) string {
+	if where == "" {
+		return ""
+	}
+	return where + ": "
+}
+
+func skipSpace(data []byte, i int) int {
+	for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipString returns the index after the string starting at data[i] (a
+// quote), or -1 if it does not end.
+func skipString(data []byte, i int) int {
+	for j := i + 1; j < len(data); j++ {
+		switch data[j] {
+		case '\\':
+			j++
+		case '"':
+			return j + 1
+		}
+	}
+	return -1
+}
+
+// skipValue returns the index after the JSON value starting at data[i],
+// or -1 if it does not end. It checks only what it needs to find the end:
+// json.Unmarshal, which runs next, checks the rest.
+func skipValue(data []byte, i int) int {
+	if i >= len(data) {
+		return -1
+	}
+	switch data[i] {
+	case '"':
+		return skipString(data, i)
+	case '{', '[':
+		depth := 0
+		for j := i; j < len(data); j++ {
+			switch data[j] {
+			case '"':
+				if j = skipString(data, j); j < 0 {
+					return -1
+				}
+				j--
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return j + 1
+				}
+			}
+		}
+		return -1
+	}
+	j := i
+	for j < len(data) && !strings.ContainsRune(",}] \t\n\r", rune(data[j])) {
+		j++
+	}
+	if j == i {
+		return -1
+	}
+	return j
 }

@@ -30,7 +30,7 @@ esac
 targets=(
 	"./signaling FuzzDecodeRequest 40000"
 	"./signaling FuzzVerifyUserSig 25000"
-	"./signaling FuzzCheckKeys 15000"
+	"./signaling FuzzCheckKeys 10000"
 	"./signaling/server FuzzMachine 10000"
 )
 

@@ -233,7 +233,7 @@ func runCall(ctx context.Context, env *Env, args []string) int {
 	envString(env, fs, &timeout, "timeout", "CALLA_TIMEOUT", "30s", "how long callees ring")
 	envString(env, fs, &userData, "user-data", "CALLA_USER_DATA", "", "text every callee receives with the call")
 	envString(env, fs, &hangupAfter, "hangup-after", "CALLA_HANGUP_AFTER", "", "hang up this long after the call connects (default: wait for the others)")
-	envString(env, fs, &group, "group", "CALLA_GROUP", "", "group `ID`: make a group call")
+	envString(env, fs, &group, "group", "CALLA_GROUP", "", "group `ID`: make a group call (a server-side group's id, whose members may join it, or any label)")
 	envString(env, fs, &who, "users", "CALLA_USERS", "", "comma-separated callees (or give them as arguments)")
 	if code := parse(env, fs, args); code >= 0 {
 		return code

@@ -29,6 +29,8 @@ type serveFlags struct {
 	iceServers, turnUser, turnPass, level   string
 	gcPercent                               string
 	check                                   bool
+	// The limits docs/protocol.md's connection rules call configurable.
+	maxMessageBytes, messageRate, messageBurst, sendQueue, loginTimeout string
 }
 
 func (f *serveFlags) declare(env *Env, fs *flag.FlagSet) {
@@ -41,6 +43,11 @@ func (f *serveFlags) declare(env *Env, fs *flag.FlagSet) {
 	envString(env, fs, &f.grace, "grace", "CALLA_GRACE", server.DefaultGrace.String(), "how long a dropped session waits for a resume")
 	envString(env, fs, &f.inviteTimeout, "invite-timeout", "CALLA_INVITE_TIMEOUT", server.DefaultInviteTimeout.String(), "default invite timeout")
 	envString(env, fs, &f.maxConns, "max-conns", "CALLA_MAX_CONNS", strconv.Itoa(server.DefaultMaxConnections), "most websockets at once")
+	envString(env, fs, &f.loginTimeout, "login-timeout", "CALLA_LOGIN_TIMEOUT", server.DefaultLoginTimeout.String(), "how long a new connection may take to log in; then it is closed (4005)")
+	envString(env, fs, &f.maxMessageBytes, "max-message-bytes", "CALLA_MAX_MESSAGE_BYTES", strconv.Itoa(server.DefaultMaxMessageBytes), "largest client message in `BYTES`; a larger one is refused, one over 4 times as large closes the connection (1009)")
+	envString(env, fs, &f.messageRate, "message-rate", "CALLA_MESSAGE_RATE", strconv.Itoa(server.DefaultMessageRate), "messages (and pings) per second each connection may send")
+	envString(env, fs, &f.messageBurst, "message-burst", "CALLA_MESSAGE_BURST", strconv.Itoa(server.DefaultMessageBurst), "burst above --message-rate; more refusals in a row close the connection (1008)")
+	envString(env, fs, &f.sendQueue, "send-queue", "CALLA_SEND_QUEUE", strconv.Itoa(server.DefaultSendQueue), "messages a slow client may fall behind before it is cut off (4004; it can resume)")
 	envString(env, fs, &f.iceServers, "ice-servers", "CALLA_ICE_SERVERS", "", "comma-separated STUN/TURN `URLs` handed to clients")
 	envString(env, fs, &f.turnUser, "turn-username", "CALLA_TURN_USERNAME", "", "username for the TURN URLs")
 	envString(env, fs, &f.turnPass, "turn-credential", "CALLA_TURN_CREDENTIAL", "", "credential for the TURN URLs")
@@ -75,6 +82,21 @@ func (f *serveFlags) config(log *slog.Logger) (server.Config, error) {
 	if cfg.MaxConnections, err = strconv.Atoi(f.maxConns); err != nil {
 		return cfg, fmt.Errorf("--max-conns: %w", err)
 	}
+	if cfg.LoginTimeout, err = positiveDuration("--login-timeout", f.loginTimeout); err != nil {
+		return cfg, err
+	}
+	if cfg.MaxMessageBytes, err = positiveInt("--max-message-bytes", f.maxMessageBytes); err != nil {
+		return cfg, err
+	}
+	if cfg.MessageBurst, err = positiveInt("--message-burst", f.messageBurst); err != nil {
+		return cfg, err
+	}
+	if cfg.SendQueue, err = positiveInt("--send-queue", f.sendQueue); err != nil {
+		return cfg, err
+	}
+	if cfg.MessageRate, err = strconv.ParseFloat(f.messageRate, 64); err != nil || cfg.MessageRate <= 0 {
+		return cfg, fmt.Errorf("--message-rate %q: need a number above 0", f.messageRate)
+	}
 	if f.secretFile == "" && f.data == "" {
 		return cfg, errors.New("need --secret-file FILE or --data DIR (which then holds the secret)")
 	}
@@ -105,6 +127,25 @@ func (f *serveFlags) secret(log *slog.Logger) ([]byte, error) {
 	path := filepath.Join(f.data, server.LocalSecretFile)
 	log.Info("using the secret in the data dir", "file", path)
 	return server.LoadOrCreateSecret(path, log)
+}
+
+// positiveInt parses a flag that must be a whole number above 0 (a
+// server.Config zero would silently mean the default).
+func positiveInt(flag, v string) (int, error) {
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("%s %q: need a whole number above 0", flag, v)
+	}
+	return n, nil
+}
+
+// positiveDuration parses a flag that must be a duration above 0.
+func positiveDuration(flag, v string) (time.Duration, error) {
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%s %q: need a duration above 0, such as 10s", flag, v)
+	}
+	return d, nil
 }
 
 func runServe(ctx context.Context, env *Env, args []string) int {
@@ -159,7 +200,7 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "calla serve: %v\n", err)
 		return ExitFailure
 	}
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	hs := srv.HTTPServer()
 	scheme := "ws"
 	done := make(chan error, 1)
 	if f.tlsCert != "" {

@@ -660,6 +660,42 @@ func (c *Client) SetProfile(ctx context.Context, nickname, avatarURL string) err
 	return c.do(ctx, ReqSetProfile, SetProfileRequest{Nickname: nickname, AvatarURL: avatarURL}, nil)
 }
 
+// CreateGroup creates a server-side group with the user as its owner and
+// a member, and returns it with the id the server chose.
+func (c *Client) CreateGroup(ctx context.Context, req CreateGroupRequest) (GroupInfo, error) {
+	var rep GroupInfo
+	err := c.do(ctx, ReqCreateGroup, req, &rep)
+	return rep, err
+}
+
+// Groups lists the server-side groups the user is a member of.
+func (c *Client) Groups(ctx context.Context) ([]GroupInfo, error) {
+	var rep GroupsReply
+	err := c.do(ctx, ReqGroups, nil, &rep)
+	return rep.Groups, err
+}
+
+// AddGroupMembers adds users to group g (its owner, or the administrator).
+func (c *Client) AddGroupMembers(ctx context.Context, g GroupID, users []UserID) (GroupInfo, error) {
+	var rep GroupInfo
+	err := c.do(ctx, ReqAddGroupMembers, GroupMembersRequest{GroupID: g, UserIDList: users}, &rep)
+	return rep, err
+}
+
+// RemoveGroupMembers removes users from group g (its owner or the
+// administrator; any member may remove itself).
+func (c *Client) RemoveGroupMembers(ctx context.Context, g GroupID, users []UserID) (GroupInfo, error) {
+	var rep GroupInfo
+	err := c.do(ctx, ReqRemoveGroupMembers, GroupMembersRequest{GroupID: g, UserIDList: users}, &rep)
+	return rep, err
+}
+
+// DeleteGroup deletes group g (its owner, or the administrator). A call
+// running on it goes on; from then on only its own members may join it.
+func (c *Client) DeleteGroup(ctx context.Context, g GroupID) error {
+	return c.do(ctx, ReqDeleteGroup, GroupRef{GroupID: g}, nil)
+}
+
 // Logout ends the session (hanging up any call); the client then stops
 // (a Closed event with a nil Err). Close is still needed to free it.
 func (c *Client) Logout(ctx context.Context) error {

@@ -59,7 +59,7 @@ func metric(t *testing.T, e *env, name string) string {
 // file system is full. Their directory entries cannot be written; the
 // server keeps them, says so on /healthz (503) and /metrics, and writes
 // them once there is space again, so that after a restart every user is
-// known. The old code logged the failed write, dropped the entries, and
+// known, and so is a group made meanwhile. The old code logged the failed write, dropped the entries, and
 // answered /healthz with 200 throughout.
 func TestDirectoryWritesSurviveAFullDisk(t *testing.T) {
 	dir := smallFS(t, 1<<20)
@@ -72,6 +72,13 @@ func TestDirectoryWritesSurviveAFullDisk(t *testing.T) {
 		first.loginWith(signaling.ClientConfig{UserID: u, UserSig: sig(t, u, time.Hour), Nickname: nick})
 	}
 	body := waitHealth(t, first, http.StatusServiceUnavailable)
+	// A group made while writes fail is kept and written later too.
+	ctx, cancel := bg()
+	defer cancel()
+	grp, err := first.login("owner").CreateGroup(ctx, signaling.CreateGroupRequest{Name: "Made on a full disk"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if !strings.Contains(body, "no space left on device") || !strings.Contains(body, "entries wait to be written") {
 		t.Errorf("/healthz while the disk is full: %q", body)
 	}
@@ -86,13 +93,18 @@ func TestDirectoryWritesSurviveAFullDisk(t *testing.T) {
 	if v := metric(t, first, "calla_directory_unsaved_entries"); v != "0" {
 		t.Errorf("calla_directory_unsaved_entries = %q once written", v)
 	}
-	ctx, cancel := bg()
-	defer cancel()
 	if err := first.srv.Shutdown(ctx); err != nil {
 		t.Fatal(err)
 	}
 
 	second := newEnv(t, func(c *Config) { c.DataDir = dir })
+	groups, err := second.login("owner").Groups(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(groups) != 1 || groups[0].GroupID != grp.GroupID {
+		t.Errorf("after the restart the owner's groups are %+v, want the one made on a full disk", groups)
+	}
 	got, err := second.login("checker").Directory(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -113,7 +125,7 @@ func TestDirectoryWritesSurviveAFullDisk(t *testing.T) {
 // many; the rest are on disk. Nothing vanishes without being counted.
 func TestShutdownOnAFullDiskSaysWhatWasLost(t *testing.T) {
 	dir := smallFS(t, 1<<20)
-	s, _, err := openStore(dir, quietLogger(), nil)
+	s, _, _, err := openStore(dir, quietLogger(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +149,7 @@ func TestShutdownOnAFullDiskSaysWhatWasLost(t *testing.T) {
 		t.Fatalf("close on a full disk: %v: want how many entries were not written", err)
 	}
 	free()
-	s, users, err := openStore(dir, quietLogger(), nil)
+	s, users, _, err := openStore(dir, quietLogger(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

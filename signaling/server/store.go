@@ -22,7 +22,10 @@ import (
 // StoreFile is the directory database's name in the data dir.
 const StoreFile = "directory.db"
 
-var usersBucket = []byte("users")
+var (
+	usersBucket  = []byte("users")
+	groupsBucket = []byte("groups") // group id -> groupRecord (JSON)
+)
 
 const (
 	// storeLockWait is how long opening waits for another process's lock
@@ -68,8 +71,8 @@ func (e *StoreBusyError) Error() string {
 // Is makes errors.Is(err, ErrStoreBusy) hold.
 func (e *StoreBusyError) Is(target error) bool { return target == ErrStoreBusy }
 
-// boltStore persists the directory in a bbolt file. The hub calls save,
-// which only notes the entry; one writer goroutine (owned by the store,
+// boltStore persists the directory and the groups in a bbolt file. The
+// hub calls save and saveGroup, which only note the change; one writer goroutine (owned by the store,
 // stopped by close) writes the noted entries in batches, so a slow disk
 // never blocks the state machine. A batch that fails to write goes back
 // into the notes and is retried until it is written; meanwhile the store
@@ -82,32 +85,39 @@ type boltStore struct {
 
 	mu      sync.Mutex
 	pending map[signaling.UserID]dirEntry
-	failure error           // the last write's error while writes fail; nil when the last one worked
-	stopCtx context.Context // set by close before quit closes: how long the last writes may retry
+	groups  map[signaling.GroupID]*groupRecord // nil: delete
+	failure error                              // the last write's error while writes fail; nil when the last one worked
+	stopCtx context.Context                    // set by close before quit closes: how long the last writes may retry
 	wake    chan struct{}
 	quit    chan struct{}
 	done    chan struct{}
 }
 
-// openStore opens dir/directory.db, creating it if needed, and loads it.
+// openStore opens dir/directory.db, creating it if needed, and loads its
+// users and groups.
 // A damaged file is a *DamagedStoreError; a file another process holds, a
 // *StoreBusyError.
-func openStore(dir string, log *slog.Logger, m *metrics) (*boltStore, map[signaling.UserID]dirEntry, error) {
+func openStore(dir string, log *slog.Logger, m *metrics) (*boltStore, map[signaling.UserID]dirEntry, map[signaling.GroupID]groupRecord, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, nil, fmt.Errorf("server: data dir: %w", err)
+		return nil, nil, nil, fmt.Errorf("server: data dir: %w", err)
 	}
 	path := filepath.Join(dir, StoreFile)
 	if err := prepareStoreFile(path, log); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	db, err := openBolt(path, false)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	entries, _, err := loadDirectory(db, path, log)
 	if err != nil {
 		_ = db.Close()
-		return nil, nil, err
+		return nil, nil, nil, err
+	}
+	groups, err := loadGroups(db, path, log)
+	if err != nil {
+		_ = db.Close()
+		return nil, nil, nil, err
 	}
 	s := &boltStore{
 		db:      db,
@@ -115,12 +125,13 @@ func openStore(dir string, log *slog.Logger, m *metrics) (*boltStore, map[signal
 		log:     log,
 		metrics: m,
 		pending: map[signaling.UserID]dirEntry{},
+		groups:  map[signaling.GroupID]*groupRecord{},
 		wake:    make(chan struct{}, 1),
 		quit:    make(chan struct{}),
 		done:    make(chan struct{}),
 	}
 	go s.run()
-	return s, entries, nil
+	return s, entries, groups, nil
 }
 
 // prepareStoreFile makes sure path is a file bbolt may map: it creates a
@@ -168,10 +179,7 @@ func createStoreFile(path string, replace bool) error {
 		if err != nil {
 			return err
 		}
-		err = db.Update(func(tx *bolt.Tx) error {
-			_, err := tx.CreateBucketIfNotExists(usersBucket)
-			return err
-		})
+		err = db.Update(createBuckets)
 		if cerr := db.Close(); err == nil {
 			err = cerr
 		}
@@ -258,7 +266,7 @@ func openBolt(path string, readOnly bool) (*bolt.DB, error) {
 func loadDirectory(db *bolt.DB, path string, log *slog.Logger) (map[signaling.UserID]dirEntry, int, error) {
 	entries := map[signaling.UserID]dirEntry{}
 	bad := 0
-	hasUsers := false
+	hasBuckets := false
 	err := guard(func() error {
 		return db.View(func(tx *bolt.Tx) error {
 			// Walk first, here: bbolt's check runs on a goroutine of its
@@ -276,11 +284,11 @@ func loadDirectory(db *bolt.DB, path string, log *slog.Logger) (map[signaling.Us
 			if len(problems) > 0 {
 				return fmt.Errorf("bbolt's check: %s", strings.Join(problems, "; "))
 			}
+			hasBuckets = tx.Bucket(usersBucket) != nil && tx.Bucket(groupsBucket) != nil
 			b := tx.Bucket(usersBucket)
 			if b == nil {
 				return nil
 			}
-			hasUsers = true
 			return b.ForEach(func(k, v []byte) error {
 				var e dirEntry
 				if err := json.Unmarshal(v, &e); err != nil {
@@ -296,18 +304,52 @@ func loadDirectory(db *bolt.DB, path string, log *slog.Logger) (map[signaling.Us
 	if err != nil {
 		return nil, 0, &DamagedStoreError{Path: path, Err: err}
 	}
-	if !hasUsers && !db.IsReadOnly() {
-		err := guard(func() error {
-			return db.Update(func(tx *bolt.Tx) error {
-				_, err := tx.CreateBucketIfNotExists(usersBucket)
-				return err
-			})
-		})
+	if !hasBuckets && !db.IsReadOnly() {
+		err := guard(func() error { return db.Update(createBuckets) })
 		if err != nil {
 			return nil, 0, fmt.Errorf("server: %s: %w", path, err)
 		}
 	}
 	return entries, bad, nil
+}
+
+// createBuckets makes the users and groups buckets where they are missing
+// (a file from before groups existed has only users).
+func createBuckets(tx *bolt.Tx) error {
+	for _, name := range [][]byte{usersBucket, groupsBucket} {
+		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// loadGroups reads the groups bucket of db, which loadDirectory has
+// already walked and checked. A record that cannot be decoded is logged
+// and skipped, like a bad directory entry.
+func loadGroups(db *bolt.DB, path string, log *slog.Logger) (map[signaling.GroupID]groupRecord, error) {
+	groups := map[signaling.GroupID]groupRecord{}
+	err := guard(func() error {
+		return db.View(func(tx *bolt.Tx) error {
+			b := tx.Bucket(groupsBucket)
+			if b == nil {
+				return nil
+			}
+			return b.ForEach(func(k, v []byte) error {
+				var r groupRecord
+				if err := json.Unmarshal(v, &r); err != nil {
+					log.Warn("skipping bad group", "group", string(k), "err", err)
+					return nil
+				}
+				groups[signaling.GroupID(k)] = r
+				return nil
+			})
+		})
+	})
+	if err != nil {
+		return nil, &DamagedStoreError{Path: path, Err: err}
+	}
+	return groups, nil
 }
 
 // walkBucket reads every key and value of b and of the buckets in it.
@@ -326,6 +368,19 @@ func (s *boltStore) save(u signaling.UserID, e dirEntry) {
 	s.mu.Lock()
 	s.pending[u] = e
 	s.mu.Unlock()
+	s.poke()
+}
+
+// saveGroup notes a group to write; a nil record deletes it.
+func (s *boltStore) saveGroup(id signaling.GroupID, r *groupRecord) {
+	s.mu.Lock()
+	s.groups[id] = r
+	s.mu.Unlock()
+	s.poke()
+}
+
+// poke wakes the writer.
+func (s *boltStore) poke() {
 	select {
 	case s.wake <- struct{}{}:
 	default:
@@ -340,7 +395,7 @@ func (s *boltStore) health() error {
 	if s.failure == nil {
 		return nil
 	}
-	return fmt.Errorf("%w: %d entries wait to be written to %s: %v", ErrStoreWrite, len(s.pending), s.path, s.failure)
+	return fmt.Errorf("%w: %d entries wait to be written to %s: %v", ErrStoreWrite, len(s.pending)+len(s.groups), s.path, s.failure)
 }
 
 // run is the writer: it writes on every save, and while writes fail it
@@ -394,19 +449,22 @@ func (s *boltStore) failing() bool {
 	return s.failure != nil
 }
 
-// flush writes the pending entries in one transaction and reports whether
-// that worked. On failure the entries go back into pending, unless a
-// newer one for the same user arrived meanwhile.
+// flush writes the pending entries and groups in one transaction and
+// reports whether that worked. On failure they go back into pending,
+// unless a newer one for the same user or group arrived meanwhile.
 func (s *boltStore) flush() bool {
 	s.mu.Lock()
-	batch := s.pending
-	s.pending = map[signaling.UserID]dirEntry{}
+	batch, groups := s.pending, s.groups
+	s.pending, s.groups = map[signaling.UserID]dirEntry{}, map[signaling.GroupID]*groupRecord{}
 	s.mu.Unlock()
-	if len(batch) == 0 {
+	if len(batch) == 0 && len(groups) == 0 {
 		return true
 	}
 	err := guard(func() error {
 		return s.db.Update(func(tx *bolt.Tx) error {
+			if err := putGroups(tx, groups); err != nil {
+				return err
+			}
 			b := tx.Bucket(usersBucket)
 			for u, e := range batch {
 				v, err := json.Marshal(e)
@@ -425,7 +483,7 @@ func (s *boltStore) flush() bool {
 	was := s.failure
 	if err == nil {
 		s.failure = nil
-		s.metrics.storeUnsaved(len(s.pending))
+		s.metrics.storeUnsaved(len(s.pending) + len(s.groups))
 		if was != nil {
 			s.log.Info("directory writes work again", "file", s.path)
 		}
@@ -436,12 +494,38 @@ func (s *boltStore) flush() bool {
 			s.pending[u] = e
 		}
 	}
+	for id, r := range groups {
+		if _, newer := s.groups[id]; !newer {
+			s.groups[id] = r
+		}
+	}
 	s.failure = err
-	s.metrics.storeWriteFailed(len(s.pending))
+	s.metrics.storeWriteFailed(len(s.pending) + len(s.groups))
 	if was == nil || was.Error() != err.Error() {
 		s.log.Error("saving directory failed; retrying until it works", "file", s.path, "unsaved", len(s.pending), "err", err)
 	}
 	return false
+}
+
+// putGroups writes (or, for nil records, deletes) groups.
+func putGroups(tx *bolt.Tx, groups map[signaling.GroupID]*groupRecord) error {
+	b := tx.Bucket(groupsBucket)
+	for id, r := range groups {
+		if r == nil {
+			if err := b.Delete([]byte(id)); err != nil {
+				return err
+			}
+			continue
+		}
+		v, err := json.Marshal(r)
+		if err != nil {
+			return err
+		}
+		if err := b.Put([]byte(id), v); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // close writes what is pending (retrying until ctx ends), stops the

@@ -31,6 +31,7 @@ targets=(
 	"./signaling FuzzDecodeRequest 40000"
 	"./signaling FuzzDecodeRelayPayload 40000"
 	"./signaling FuzzVerifyUserSig 25000"
+	"./signaling FuzzCheckKeys 10000"
 	"./signaling/server FuzzMachine 10000"
 )
 

@@ -12,9 +12,11 @@ set -euo pipefail
 # screenshot tool (ImageMagick's import), xdotool to drive the real window,
 # x11-utils for xwininfo. libasound2 lets miniaudio open ALSA's null device.
 # chromium: the interop tests drive the browser client with it (headless,
-# fake devices), so that a standard WebRTC stack judges Calla's.
+# fake devices), so that a standard WebRTC stack judges Calla's. nodejs and
+# node-ws (Node.js's ws, a third-party RFC 6455 implementation) check the
+# signaling server's websocket close behaviour.
 DEB_PKGS=(gcc libc6-dev pkg-config libgl1-mesa-dev xorg-dev libvpx-dev libopus-dev libspeexdsp-dev
-	xvfb imagemagick xdotool x11-utils libasound2 xz-utils git make file chromium)
+	xvfb imagemagick xdotool x11-utils libasound2 xz-utils git make file nodejs node-ws chromium)
 RPM_PKGS=(gcc pkgconf-pkg-config mesa-libGL-devel libXcursor-devel libXrandr-devel
 	libXinerama-devel libXi-devel libXxf86vm-devel libvpx-devel opus-devel speexdsp-devel
 	xorg-x11-server-Xvfb ImageMagick xdotool xorg-x11-utils alsa-lib xz git make chromium)

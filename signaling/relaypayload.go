@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -70,6 +71,9 @@ var signalFields = map[SignalKind][]string{
 	SignalMediaState:  {"camera", "microphone"},
 	SignalError:       {"code", "message", "refused"},
 }
+
+// signalKeys are a Signal's keys, for checkKeys.
+var signalKeys = keysOf(reflect.TypeFor[Signal]())
 
 // candidateFields are the fields of a candidate object.
 var candidateFields = []string{"candidate", "sdpMid", "sdpMLineIndex", "usernameFragment"}
@@ -145,6 +149,10 @@ func decodeSignal(raw json.RawMessage) (Signal, error) {
 		if u := unknownFields(cf, candidateFields...); u != "" {
 			return Signal{}, fmt.Errorf("candidate: the candidate object has %s (it has %s)", u, strings.Join(candidateFields, ", "))
 		}
+	}
+	// A key given twice: encoding/json would keep the last one.
+	if err := checkKeys(raw, signalKeys, ""); err != nil {
+		return Signal{}, errors.New(err.Message)
 	}
 	var s Signal
 	dec := json.NewDecoder(bytes.NewReader(raw))

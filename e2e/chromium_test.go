@@ -173,13 +173,15 @@ func (b *browser) eval(what, js string, out any) {
 	}
 }
 
-// waitJS polls a JavaScript expression until it is true.
+// waitJS polls a JavaScript expression until it is true. An expression
+// that throws (an element not there yet) counts as false.
 func (b *browser) waitJS(what, js string, timeout time.Duration) {
 	b.t.Helper()
 	deadline := time.Now().Add(timeout)
+	guarded := "(() => { try { return !!(" + js + "); } catch (e) { return false; } })()"
 	for {
 		var ok bool
-		b.eval(what, js, &ok)
+		b.eval(what, guarded, &ok)
 		if ok {
 			return
 		}

@@ -905,27 +905,36 @@
     $('call').dataset.status = call.status;
   }
 
+  // renderContacts updates the contact list in place: a row stays the
+  // same element while its user is listed (a presence change must not
+  // replace the button under the pointer, nor drop a tick).
   function renderContacts() {
     const list = $('contact-list');
     const q = $('search').value.trim().toLowerCase();
-    const picked = new Set([...list.querySelectorAll('.pick:checked')].map((c) => c.closest('li').dataset.user));
-    list.replaceChildren();
+    const rows = new Map([...list.children].map((li) => [li.dataset.user, li]));
     const users = [...app.directory.values()]
       .filter((u) => u.userId !== app.user)
       .filter((u) => !q || u.userId.toLowerCase().includes(q) || (u.nickname || '').toLowerCase().includes(q))
       .sort((a, b) => a.userId.localeCompare(b.userId));
-    for (const u of users) {
-      const li = $('contact-template').content.firstElementChild.cloneNode(true);
-      li.dataset.user = u.userId;
+    const shown = new Set();
+    users.forEach((u, i) => {
+      let li = rows.get(u.userId);
+      if (!li) {
+        li = $('contact-template').content.firstElementChild.cloneNode(true);
+        li.dataset.user = u.userId;
+        li.querySelector('.call-audio').onclick = () => placeCall([u.userId], false);
+        li.querySelector('.call-video').onclick = () => placeCall([u.userId], true);
+      }
       li.dataset.presence = u.presence;
       li.querySelector('.name').textContent = u.nickname ? `${u.nickname} (${u.userId})` : u.userId;
       const p = li.querySelector('.presence');
       p.textContent = { online: 'online', inCall: 'in a call', offline: 'offline' }[u.presence] || u.presence;
       p.className = `presence ${u.presence}`;
-      li.querySelector('.pick').checked = picked.has(u.userId);
-      li.querySelector('.call-audio').onclick = () => placeCall([u.userId], false);
-      li.querySelector('.call-video').onclick = () => placeCall([u.userId], true);
-      list.append(li);
+      if (list.children[i] !== li) list.insertBefore(li, list.children[i] || null);
+      shown.add(u.userId);
+    });
+    for (const [id, li] of rows) {
+      if (!shown.has(id)) li.remove();
     }
     renderGroupButtons();
   }

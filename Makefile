@@ -22,7 +22,7 @@ ifeq ($(STATIC),1)
 GOENV := PKG_CONFIG=$(CURDIR)/scripts/pkg-config-static CGO_CPPFLAGS="$(CGO_CPPFLAGS) -DCALLA_STATIC_CODECS"
 endif
 
-.PHONY: all setup build run test package bench fuzz-long screenshots clean
+.PHONY: all setup build run test package package-check package-windows bench fuzz-long screenshots clean
 
 all: build
 
@@ -42,9 +42,18 @@ test:
 $(FYNE):
 	GOBIN=$(abspath bin) $(GO) install fyne.io/tools/cmd/fyne@$(FYNE_TOOLS_VERSION)
 
-# Linux tarball (binary, .desktop file, icon) in dist/.
+# Linux packages in dist/, each checked: Calla.tar.xz (binary, .desktop
+# file, icon) and calla_VERSION_amd64.deb (the same plus AppStream metainfo).
 package: build $(FYNE)
 	./scripts/package.sh $(BIN)
+	./scripts/package-deb.sh $(BIN) dist/Calla.tar.xz
+
+# Both Linux packages on a minimal Debian 12 without the codec libraries:
+# they must start and draw their window under Xvfb. Needs root and a Debian
+# mirror; the minimal system is cached in build/package-check/.
+package-check: package
+	@./scripts/setup.sh package
+	./scripts/package-check.sh dist/Calla.tar.xz dist/calla_$(VERSION)_amd64.deb
 
 # Long-running measurements; each writes its figures to docs/benchmarks.md.
 bench: build
@@ -57,4 +66,4 @@ screenshots: build
 	./scripts/screenshots.sh
 
 clean:
-	rm -rf bin dist
+	rm -rf bin dist build

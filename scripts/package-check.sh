@@ -126,8 +126,9 @@ no_codecs "after installing the .deb and Xvfb"
 cat >"$root/opt/pkg/window.sh" <<'EOF'
 #!/bin/sh
 # window.sh BIN: Xvfb on :1, BIN on it; waits until /var/tmp/shot/ok or
-# /var/tmp/shot/stop appears (the checker outside writes it), then says
-# whether BIN was still running and stops it with SIGTERM.
+# /var/tmp/shot/stop appears (the checker outside writes it; at most 3
+# minutes), then says whether BIN was still running and stops it with
+# SIGTERM.
 bin=$1 shot=/var/tmp/shot
 Xvfb :1 -screen 0 1280x800x24 -br -nolisten tcp -fbdir "$shot" >"$shot/xvfb.log" 2>&1 &
 i=0
@@ -138,7 +139,9 @@ done
 mkdir -p /var/tmp/data
 DISPLAY=:1 "$bin" --data /var/tmp/data >"$shot/calla.log" 2>&1 &
 pid=$!
-while [ ! -e "$shot/ok" ] && [ ! -e "$shot/stop" ]; do
+i=0
+while [ ! -e "$shot/ok" ] && [ ! -e "$shot/stop" ] && [ $i -lt 900 ]; do
+	i=$((i + 1))
 	kill -0 $pid 2>/dev/null || { echo "calla exited early:" >&2; cat "$shot/calla.log" >&2; exit 1; }
 	sleep 0.2
 done
@@ -148,26 +151,27 @@ wait $pid || { echo "calla exited with $? after SIGTERM:" >&2; cat "$shot/calla.
 EOF
 chmod +x "$root/opt/pkg/window.sh"
 
-# colours FILE: "DISTINCT LIT" for an XWD screen: distinct colours at 4
-# bits a channel, and how many pixels are not the black background.
-colours() {
-	convert "xwd:$1" -depth 4 -format %c histogram:info:- 2>/dev/null |
-		awk '{n++; c=$1; sub(":","",c); total+=c; if ($0 ~ /#000000/) black+=c} END {print n+0, total-black}'
-}
+# The judge of "not blank", shared with the release workflow's checks.
+go -C tools build -o "$cache/shotcheck" ./shotcheck
 
 window_check() {
 	local bin=$1 name=$2 shot=$root/var/tmp/shot
 	rm -rf "$shot" "$root/var/tmp/data"
 	mkdir -p "$shot"
 	inroot --net "$root" /opt/pkg/window.sh "$bin" &
-	local pid=$! deadline=$((SECONDS + 90)) stats="0 0"
+	local pid=$! deadline=$((SECONDS + 90)) verdict="no screen yet"
 	while kill -0 $pid 2>/dev/null && [ $SECONDS -lt $deadline ]; do
-		if [ -s "$shot/Xvfb_screen0" ]; then
-			stats=$(colours "$shot/Xvfb_screen0")
-			# At least 8 colours and a 300x200 window's worth of lit pixels.
-			if [ "${stats% *}" -ge 8 ] && [ "${stats#* }" -ge 60000 ]; then
-				convert "xwd:$shot/Xvfb_screen0" "$cache/$name.png"
-				touch "$shot/ok"
+		if [ -s "$shot/Xvfb_screen0" ] && convert "xwd:$shot/Xvfb_screen0" "$cache/$name.png" 2>/dev/null; then
+			if verdict=$("$cache/shotcheck" "$cache/$name.png" 2>/dev/null); then
+				# Drawn; it must still be drawn once the app has settled
+				# (signed in to its own server, the contact list up).
+				sleep 10
+				if convert "xwd:$shot/Xvfb_screen0" "$cache/$name.png" &&
+					verdict=$("$cache/shotcheck" "$cache/$name.png" 2>&1); then
+					touch "$shot/ok"
+				else
+					verdict="drawn, then blank 10s later: $verdict"
+				fi
 				break
 			fi
 		fi
@@ -175,8 +179,8 @@ window_check() {
 	done
 	[ -e "$shot/ok" ] || touch "$shot/stop"
 	wait $pid || fail "$name: the app did not keep running under Xvfb (see above)"
-	[ -e "$shot/ok" ] || fail "$name: the window looks blank after 90s (colours, lit pixels: $stats)"
-	say "$name: window drawn ($stats: colours, lit pixels); screenshot $cache/$name.png"
+	[ -e "$shot/ok" ] || fail "$name: the window looks blank after 90s ($verdict); screenshot $cache/$name.png"
+	say "$name: window drawn ($verdict); screenshot $cache/$name.png"
 }
 window_check /usr/bin/calla deb-window
 window_check "$tarbin" tarball-window

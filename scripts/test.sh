@@ -29,6 +29,13 @@ check_gofmt() {
 	fi
 }
 
+# tools/ is a module of its own (pinned build tools and the screenshot
+# judge of the packaging checks), outside ./... above.
+check_tools() {
+	go -C tools vet ./...
+	go -C tools test ./...
+}
+
 run_tests() {
 	# A private X server for the GUI tests; -a picks a free display number.
 	CALLA_BIN=$PWD/bin/calla xvfb-run -a -s "-screen 0 1280x800x24" \
@@ -39,6 +46,7 @@ step setup ./scripts/setup.sh
 step gofmt check_gofmt
 step vet go vet ./...
 step staticcheck go tool staticcheck ./...
+step tools check_tools
 step build make --no-print-directory build
 step needed ./scripts/check-needed.sh bin/calla
 step package make --no-print-directory package

@@ -66,7 +66,8 @@ if [ ! -e "$prefix/.complete" ]; then
 		cp -a "$d" "$cache/work/$p"
 	done
 	say "building static libvpx, libopus, libspeexdsp for $host (once; log: $cache/build.log)"
-	{
+	(
+		set -e
 		cd "$cache/work/libvpx"
 		# Win32 threads, no pthreads DLL; VP9 stays in: pion/mediadevices' vpx
 		# package refers to its encoder and decoder.
@@ -82,7 +83,7 @@ if [ ! -e "$prefix/.complete" ]; then
 		cd "$cache/work/speexdsp"
 		./configure --host=$host --prefix="$prefix" --enable-static --disable-shared --disable-examples
 		make -j"$jobs" && make install
-	} >"$cache/build.log" 2>&1 || fail "building the codec libraries failed; see $cache/build.log"
+	) >"$cache/build.log" 2>&1 || fail "building the codec libraries failed; see $cache/build.log"
 	rm -rf "$cache/work"
 	touch "$prefix/.complete"
 	say "codec libraries built in $((SECONDS - t0))s"

@@ -67,22 +67,21 @@ if [ ! -e "$prefix/.complete" ]; then
 	done
 	say "building static libvpx, libopus, libspeexdsp for $host (once; log: $cache/build.log)"
 	(
-		set -e
-		cd "$cache/work/libvpx"
-		# Win32 threads, no pthreads DLL; VP9 stays in: pion/mediadevices' vpx
-		# package refers to its encoder and decoder.
-		CROSS=$host- ./configure --target=x86_64-win64-gcc --prefix="$prefix" --as=nasm \
-			--enable-static --disable-shared --disable-examples --disable-tools --disable-docs \
-			--disable-unit-tests --enable-vp8 --enable-vp9
-		make -j"$jobs" && make install
-		cd "$cache/work/opus"
-		# No stack protector: it would make the exe need libssp-0.dll.
-		./configure --host=$host --prefix="$prefix" --enable-static --disable-shared \
-			--disable-doc --disable-extra-programs --disable-stack-protector
-		make -j"$jobs" && make install
-		cd "$cache/work/speexdsp"
-		./configure --host=$host --prefix="$prefix" --enable-static --disable-shared --disable-examples
-		make -j"$jobs" && make install
+		cd "$cache/work/libvpx" &&
+			# Win32 threads, no pthreads DLL; VP9 stays in: pion/mediadevices'
+			# vpx package refers to its encoder and decoder.
+			CROSS=$host- ./configure --target=x86_64-win64-gcc --prefix="$prefix" --as=nasm \
+				--enable-static --disable-shared --disable-examples --disable-tools --disable-docs \
+				--disable-unit-tests --enable-vp8 --enable-vp9 &&
+			make -j"$jobs" && make install &&
+			cd "$cache/work/opus" &&
+			# No stack protector: it would make the exe need libssp-0.dll.
+			./configure --host=$host --prefix="$prefix" --enable-static --disable-shared \
+				--disable-doc --disable-extra-programs --disable-stack-protector &&
+			make -j"$jobs" && make install &&
+			cd "$cache/work/speexdsp" &&
+			./configure --host=$host --prefix="$prefix" --enable-static --disable-shared --disable-examples &&
+			make -j"$jobs" && make install
 	) >"$cache/build.log" 2>&1 || fail "building the codec libraries failed; see $cache/build.log"
 	rm -rf "$cache/work"
 	touch "$prefix/.complete"
@@ -90,25 +89,30 @@ if [ ! -e "$prefix/.complete" ]; then
 fi
 
 # fyne package runs `go build` itself, with GOOS=windows and -H=windowsgui;
-# it takes our -ldflags from GOFLAGS. It writes Calla.exe (and, for the
-# build, fyne.syso) into the source directory and bumps FyneApp.toml's
-# build number: keep the checkout clean.
+# it takes our -ldflags from GOFLAGS. It writes files into the source
+# directory while it builds (fyne.syso, fyne_metadata_init.go, the exe) and
+# bumps FyneApp.toml's build number, so it works on a copy of the checkout's
+# files (tracked and new, as they are now): the checkout stays clean, and a
+# Linux build running beside it never sees the Windows resource object.
 fyne=$PWD/bin/fyne
 [ -x "$fyne" ] || fail "bin/fyne is missing: run make bin/fyne"
-rm -f Calla.exe
-cp FyneApp.toml "$cache/FyneApp.toml.saved"
-trap 'mv -f "$cache/FyneApp.toml.saved" FyneApp.toml; rm -f fyne.syso' EXIT
+tree=$cache/tree
+rm -rf "$tree"
+mkdir -p "$tree"
+git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t "$tree" 2>/dev/null ||
+	fail "copying the source tree failed"
 t0=$SECONDS
 # The include path in CGO_CPPFLAGS also puts the prefix into the go
 # command's cache keys (pkg-config's answers are not in them).
-env CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=$host-gcc CXX=$host-g++ \
+(cd "$tree" && env CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=$host-gcc CXX=$host-g++ \
 	PKG_CONFIG="$PWD/scripts/pkg-config-static" PKG_CONFIG_LIBDIR="$prefix/lib/pkgconfig" PKG_CONFIG_PATH= \
 	CGO_CPPFLAGS="-DCALLA_STATIC_CODECS -I$prefix/include" \
 	GOFLAGS="-ldflags=-X=github.com/calla-rtc/calla/cli.Version=$version" \
-	"$fyne" package --os windows --name Calla --app-version "$version" --icon assets/icon.png >"$cache/fyne.log" 2>&1 ||
+	"$fyne" package --os windows --name Calla --app-version "$version" --icon assets/icon.png) >"$cache/fyne.log" 2>&1 ||
 	{ cat "$cache/fyne.log" >&2; fail "fyne package --os windows failed"; }
 mkdir -p dist
-mv Calla.exe dist/Calla.exe
+mv "$tree/Calla.exe" dist/Calla.exe
+rm -rf "$tree"
 say "compiled and packaged in $((SECONDS - t0))s"
 
 ./scripts/check-windows-imports.sh dist/Calla.exe

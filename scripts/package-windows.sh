@@ -28,7 +28,7 @@ fail() { echo "package-windows: $*" >&2; exit 1; }
 say() { echo "package-windows: $*"; }
 mkdir -p "$cache"
 
-for tool in $host-gcc $host-objdump nasm dpkg-source; do
+for tool in $host-gcc $host-g++ $host-objdump nasm dpkg-source; do
 	command -v "$tool" >/dev/null || fail "$tool is missing: run ./scripts/setup.sh windows"
 done
 
@@ -83,6 +83,9 @@ if [ ! -e "$prefix/.complete" ]; then
 			./configure --host=$host --prefix="$prefix" --enable-static --disable-shared --disable-examples &&
 			make -j"$jobs" && make install
 	) >"$cache/build.log" 2>&1 || fail "building the codec libraries failed; see $cache/build.log"
+	for f in libvpx.a libopus.a libspeexdsp.a pkgconfig/vpx.pc pkgconfig/opus.pc pkgconfig/speexdsp.pc; do
+		[ -s "$prefix/lib/$f" ] || fail "the codec build installed no $prefix/lib/$f; see $cache/build.log"
+	done
 	rm -rf "$cache/work"
 	touch "$prefix/.complete"
 	say "codec libraries built in $((SECONDS - t0))s"

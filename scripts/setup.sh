@@ -12,6 +12,8 @@ group=${1:-}
 # acoustic echo cancellation. Tests: Xvfb, a
 # screenshot tool (ImageMagick's import), xdotool to drive the real window,
 # x11-utils for xwininfo. libasound2 lets miniaudio open ALSA's null device.
+# nodejs and node-ws (Node.js's ws, a third-party RFC 6455 implementation)
+# check the signaling server's websocket close behaviour.
 # The .deb's checks: dpkg-dev (dpkg-shlibdeps), appstream (appstreamcli),
 # desktop-file-utils.
 #
@@ -20,7 +22,7 @@ group=${1:-}
 # and C++ compilers: libvpx has a C++ file; nasm for libvpx's assembly,
 # dpkg-dev for apt-get source).
 DEB_PKGS=(gcc libc6-dev pkg-config libgl1-mesa-dev xorg-dev libvpx-dev libopus-dev libspeexdsp-dev
-	xvfb imagemagick xdotool x11-utils libasound2 xz-utils git make file
+	xvfb imagemagick xdotool x11-utils libasound2 xz-utils git make file nodejs node-ws
 	dpkg-dev appstream desktop-file-utils)
 case "$group" in
 "") ;;

@@ -527,8 +527,15 @@ func (c *Client) roundTrip(ctx context.Context, cc *clientConn, t RequestType, p
 		forget()
 		return Message{}, fmt.Errorf("signaling: %s: %w", t, ctx.Err())
 	}
-	select {
-	case msg, ok := <-p.ch:
+	return awaitReply(ctx, cc, p, t, forget)
+}
+
+// awaitReply waits for p's reply on cc. A reply that came just before
+// the connection ended counts: the read pump hands it over before it
+// closes readDone, and the server closes the connection right after some
+// replies (logout's), so a waiter that wakes late finds both ready.
+func awaitReply(ctx context.Context, cc *clientConn, p *pendingReq, t RequestType, forget func()) (Message, error) {
+	got := func(msg Message, ok bool) (Message, error) {
 		if !ok {
 			return Message{}, fmt.Errorf("%w: connection lost before the reply to %s", ErrNotConnected, t)
 		}
@@ -536,7 +543,16 @@ func (c *Client) roundTrip(ctx context.Context, cc *clientConn, t RequestType, p
 			return msg, msg.Error
 		}
 		return msg, nil
+	}
+	select {
+	case msg, ok := <-p.ch:
+		return got(msg, ok)
 	case <-cc.readDone:
+		select {
+		case msg, ok := <-p.ch:
+			return got(msg, ok)
+		default:
+		}
 		forget()
 		return Message{}, fmt.Errorf("%w: connection lost before the reply to %s", ErrNotConnected, t)
 	case <-ctx.Done():

@@ -1,0 +1,24 @@
+package signaling
+
+import (
+	"context"
+	"testing"
+)
+
+// TestAReplyThatCameJustBeforeTheConnectionEndedCounts: the server
+// answers a logout and closes the connection at once, so a caller that
+// wakes late finds the reply delivered and the read pump ended. It must
+// get the reply, not "connection lost" (TestClientLogout failed so on a
+// loaded machine). A select between the two would pick either at random:
+// the loop makes that certain to show.
+func TestAReplyThatCameJustBeforeTheConnectionEndedCounts(t *testing.T) {
+	cc := &clientConn{readDone: make(chan struct{})}
+	close(cc.readDone)
+	for range 100 {
+		p := &pendingReq{cc: cc, ch: make(chan Message, 1)}
+		p.ch <- Message{Type: MsgReply, ID: 1}
+		if _, err := awaitReply(context.Background(), cc, p, ReqLogout, func() {}); err != nil {
+			t.Fatalf("reply delivered before the connection ended: %v", err)
+		}
+	}
+}

@@ -219,6 +219,15 @@ func (e *Engine) onMediaTypeChanged(ev *signaling.CallMediaTypeChanged) {
 	}
 	c.mediaType = ev.NewCallMediaType
 	video := ev.NewCallMediaType == signaling.Video
+	if !video {
+		// Every member removes its video track now. What the media session
+		// last said of it is stale until it reports the track gone; kept,
+		// it would announce that old track on a quick switch back to video,
+		// just before the track ends (and the indicator flickers).
+		for _, m := range c.members {
+			m.video = false
+		}
+	}
 	c.whenStarted(func(err error) {
 		if err != nil || e.call != c || e.cfg.Echo {
 			return

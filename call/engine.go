@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/calla-rtc/calla/internal/unbounded"
 	"github.com/calla-rtc/calla/media"
 	"github.com/calla-rtc/calla/signaling"
 )
@@ -19,7 +20,7 @@ import (
 type Engine struct {
 	cfg    Config
 	log    *slog.Logger
-	events *queue
+	events *unbounded.Queue[Event]
 	inbox  chan func() // work for the loop: API calls, async results, timers
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -58,7 +59,7 @@ func New(cfg Config) *Engine {
 	e := &Engine{
 		cfg:               cfg,
 		log:               cfg.Logger.With("component", "call"),
-		events:            newQueue(),
+		events:            unbounded.New[Event](),
 		inbox:             make(chan func(), 64),
 		done:              make(chan struct{}),
 		remoteViews:       map[signaling.UserID]VideoSink{},
@@ -76,7 +77,7 @@ func New(cfg Config) *Engine {
 // Events is the engine's one ordered stream of events. It never drops an
 // event (it queues without bound while nobody reads) and is closed after
 // Close.
-func (e *Engine) Events() <-chan Event { return e.events.out }
+func (e *Engine) Events() <-chan Event { return e.events.Out() }
 
 // Close hangs up any call, logs out, stops every goroutine the engine
 // started and closes Events once the events queued before it are read
@@ -95,12 +96,12 @@ func (e *Engine) Close() error {
 		<-e.done
 		e.relay.stop()
 		e.wg.Wait()
-		e.events.close()
+		e.events.Close()
 		select {
-		case <-e.events.done:
+		case <-e.events.Delivered():
 		case <-time.After(time.Second):
-			e.events.abort()
 		}
+		e.events.Discard()
 	})
 	return nil
 }
@@ -229,7 +230,7 @@ func (e *Engine) emit(ev Event) {
 	case *Error:
 		e.log.Warn("onError", "code", ev.Code, "message", ev.Message)
 	}
-	e.events.push(ev)
+	e.events.Push(ev)
 }
 
 // callIDOf is the call an event is about, for logs.

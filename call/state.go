@@ -40,6 +40,10 @@ type callState struct {
 	callerID  signaling.UserID
 	status    callStatus
 	begun     time.Time
+	// ctx is done once the call has ended (endCall): work still queued for
+	// it (signals to relay) is dropped.
+	ctx    context.Context
+	cancel context.CancelFunc
 
 	session *media.Session
 	// started is closed when session.Start has finished; startErr is then
@@ -68,12 +72,14 @@ type member struct {
 }
 
 func newCallState(role signaling.CallRole, status callStatus) *callState {
-	return &callState{
+	c := &callState{
 		role:    role,
 		status:  status,
 		members: map[signaling.UserID]*member{},
 		held:    map[signaling.UserID][]media.Signal{},
 	}
+	c.ctx, c.cancel = context.WithCancel(context.Background())
+	return c
 }
 
 // whenStarted runs f once the session's Start has finished (at once if it
@@ -227,7 +233,7 @@ func (e *Engine) endCall() {
 		f(errCallEnded)
 	}
 	c.afterStart = nil
-	e.relay.forget(c.id)
+	c.cancel() // drops the signals still queued for the call
 	if c.session == nil {
 		return
 	}

@@ -26,14 +26,16 @@
 // encoder -> shared track), one preview goroutine while the camera is
 // open, one receive goroutine per remote track (RTP -> frames -> decoder ->
 // sink / speaker), one RTCP reader per RTP sender and receiver, two echo
-// writers in echo mode, and the event-stream goroutine. miniaudio runs
+// writers in echo mode, and the goroutine of the event queue. miniaudio runs
 // the speaker callback on its own thread, in C (mixer.go): it mixes the
 // peers' jitter buffers, which their receive goroutines fill, and writes
 // what it plays into a ring that the echo canceller, on the microphone's
 // pump goroutine, reads; none of them waits for another, and the audio
 // thread never enters Go. Close stops the loop, which
 // closes every peer connection and device; that ends every other
-// goroutine, and Close waits for all of them before it closes the Events
-// channel (after the events still queued are read). Events is one ordered
-// stream that never drops anything: the queue behind it is unbounded.
+// goroutine, and Close waits for all of them before it ends the Events
+// channel. Events is one ordered stream that never drops anything while
+// the session runs: the queue behind it (internal/unbounded, like the
+// loop's inbox) is unbounded. Close drops the events nobody read, so a
+// reader that stopped reading keeps no goroutine alive.
 package media

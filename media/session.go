@@ -10,6 +10,8 @@ import (
 
 	"github.com/pion/mediadevices"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/calla-rtc/calla/internal/unbounded"
 )
 
 // Session is the local side of one call's media: the microphone and
@@ -25,8 +27,8 @@ type Session struct {
 	videoOut *webrtc.TrackLocalStaticSample
 	keys     keyFrameThrottle
 
-	events   *eventStream
-	inbox    *unbounded[func()] // work for the loop: API calls and pion callbacks
+	events   *unbounded.Queue[Event]
+	inbox    *unbounded.Queue[func()] // work for the loop: API calls and pion callbacks
 	quit     chan struct{}
 	quitOnce sync.Once
 	loopDone chan struct{}
@@ -71,8 +73,8 @@ func NewSession(cfg Config) (*Session, error) {
 		cfg:      cfg,
 		log:      cfg.Logger.With("component", "media"),
 		selector: sel,
-		events:   newEventStream(),
-		inbox:    newUnbounded[func()](),
+		events:   unbounded.New[Event](),
+		inbox:    unbounded.New[func()](),
 		quit:     make(chan struct{}),
 		loopDone: make(chan struct{}),
 		peers:    make(map[PeerID]*peer),
@@ -104,12 +106,13 @@ func NewSession(cfg Config) (*Session, error) {
 }
 
 // Events is the session's one ordered event stream. It never drops an
-// event: the session queues without bound until they are read. It is
-// closed after Close, once every queued event has been read, so a
-// consumer ranges over it until it ends.
-func (s *Session) Events() <-chan Event { return s.events.out }
+// event while the session runs: the session queues without bound until
+// they are read. Close ends it: events not read by then are dropped (the
+// session is over) and the channel closes, so a consumer ranges over it
+// until it ends, and one that stopped reading holds nothing up.
+func (s *Session) Events() <-chan Event { return s.events.Out() }
 
-func (s *Session) emit(ev Event) { s.events.emit(ev) }
+func (s *Session) emit(ev Event) { s.events.Push(ev) }
 
 // post queues f to run on the loop; it never blocks, so pion's callbacks
 // can use it.
@@ -151,7 +154,8 @@ func (s *Session) run() {
 			s.shutdown()
 			return
 		case <-s.inbox.Ready():
-			for _, f := range s.inbox.Drain() {
+			fs, _ := s.inbox.Drain()
+			for _, f := range fs {
 				f()
 			}
 		case <-vol.C:
@@ -169,7 +173,8 @@ func (s *Session) shutdown() {
 	s.inbox.Close()
 	// Run what was queued so API callers get their replies (ErrClosed
 	// checks below make the calls no-ops where it matters).
-	for _, f := range s.inbox.Drain() {
+	fs, _ := s.inbox.Drain()
+	for _, f := range fs {
 		f()
 	}
 	for id, p := range s.peers {
@@ -187,7 +192,7 @@ func (s *Session) shutdown() {
 }
 
 // Close stops every goroutine, closes devices and peer connections, and
-// then closes the Events channel (after its queued events are read).
+// then ends the Events channel, dropping the events nobody read.
 func (s *Session) Close() error {
 	s.quitOnce.Do(func() {
 		close(s.quit)
@@ -196,7 +201,7 @@ func (s *Session) Close() error {
 		if s.play != nil {
 			s.play.close()
 		}
-		s.events.close()
+		s.events.Discard()
 	})
 	return nil
 }

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/calla-rtc/calla/internal/unbounded"
 )
 
 // Client keepalive and write tunables, related as in gorilla's chat
@@ -68,13 +70,15 @@ type ClientConfig struct {
 // Concurrency: a supervisor goroutine owns the connection's life (dial,
 // login, reconnect). Each connection has a read pump, which decodes
 // messages, answers pending requests and pushes events, and a write pump,
-// which writes requests and pings. An event-queue goroutine owns the
-// unbounded buffer behind Events. Request methods may be called from any
+// which writes requests and pings. The unbounded queue behind Events
+// (internal/unbounded) has its goroutine; producers never wait for the
+// reader, so the read pump keeps reading (and answering pings) however far
+// behind the reader falls. Request methods may be called from any
 // goroutine. Close stops all of them.
 type Client struct {
 	cfg    ClientConfig
 	log    *slog.Logger
-	events *eventQueue
+	events *unbounded.Queue[Event]
 	ctx    context.Context
 	cancel context.CancelFunc
 	done   chan struct{} // the supervisor finished
@@ -140,7 +144,7 @@ func Dial(ctx context.Context, cfg ClientConfig) (*Client, error) {
 	c := &Client{
 		cfg:     cfg,
 		log:     cfg.Logger.With("user", string(cfg.UserID)),
-		events:  newEventQueue(),
+		events:  unbounded.New[Event](),
 		done:    make(chan struct{}),
 		ready:   make(chan struct{}),
 		pending: map[uint64]*pendingReq{},
@@ -149,7 +153,7 @@ func Dial(ctx context.Context, cfg ClientConfig) (*Client, error) {
 	cc, err := c.connect(ctx, false)
 	if err != nil {
 		c.cancel()
-		c.events.halt()
+		c.events.Discard()
 		return nil, err
 	}
 	go c.supervise(cc)
@@ -158,7 +162,7 @@ func Dial(ctx context.Context, cfg ClientConfig) (*Client, error) {
 
 // Events is the client's one ordered stream of events. It is closed after
 // Close, or after a Closed event when the client stopped for good.
-func (c *Client) Events() <-chan Event { return c.events.out }
+func (c *Client) Events() <-chan Event { return c.events.Out() }
 
 // UserID is the logged-in user.
 func (c *Client) UserID() UserID { return c.cfg.UserID }
@@ -188,7 +192,7 @@ func (c *Client) Close() error {
 		c.mu.Unlock()
 		c.cancel()
 		<-c.done
-		c.events.halt()
+		c.events.Discard()
 	})
 	return nil
 }
@@ -254,7 +258,7 @@ func (c *Client) connect(ctx context.Context, resume bool) (*clientConn, error) 
 			c.mu.Unlock()
 			// Pushed here, on the read pump, so that it precedes the
 			// replayed events that follow the reply.
-			c.events.push(&Resumed{Replayed: int(rep.Seq - last)})
+			c.events.Push(&Resumed{Replayed: int(rep.Seq - last)})
 		})
 		if err == nil {
 			c.setReady(cc)
@@ -298,7 +302,7 @@ func (c *Client) login(ctx context.Context, cc *clientConn, lost string) error {
 		c.mu.Unlock()
 		c.lastSeq.Store(rep.Seq)
 		if lost != "" {
-			c.events.push(&SessionLost{Reason: lost})
+			c.events.Push(&SessionLost{Reason: lost})
 		}
 	})
 	return err
@@ -332,7 +336,7 @@ func (c *Client) setNotReady(cc *clientConn) {
 // must stop for good.
 func (c *Client) supervise(cc *clientConn) {
 	defer close(c.done)
-	defer c.events.closeInput()
+	defer c.events.Close()
 	for {
 		select {
 		case <-c.ctx.Done():
@@ -356,7 +360,7 @@ func (c *Client) supervise(cc *clientConn) {
 			cause = cc.readErr.Error()
 		}
 		for attempt := 1; ; attempt++ {
-			c.events.push(&Reconnecting{Attempt: attempt, Err: cause})
+			c.events.Push(&Reconnecting{Attempt: attempt, Err: cause})
 			t := time.NewTimer(backoff(attempt, c.cfg.MinBackoff, c.cfg.MaxBackoff))
 			select {
 			case <-c.ctx.Done():
@@ -391,7 +395,7 @@ func (c *Client) stop(err error) {
 		c.stopErr = ErrClosed
 	}
 	c.mu.Unlock()
-	c.events.push(&Closed{Err: err})
+	c.events.Push(&Closed{Err: err})
 }
 
 func (c *Client) readPump(cc *clientConn) {
@@ -446,7 +450,7 @@ func (c *Client) readPump(cc *clientConn) {
 		case *UserSigExpired:
 			cc.terminal = fmt.Errorf("%w while online", ErrUserSigExpired)
 		}
-		c.events.push(ev)
+		c.events.Push(ev)
 	}
 }
 

@@ -545,7 +545,7 @@ func (e *Engine) Devices() ([]Device, error) {
 	}
 	out := make([]Device, 0, len(ds))
 	for _, d := range ds {
-		out = append(out, Device{ID: d.ID, Label: d.Label, Kind: d.Kind.String(), IsTestSource: d.IsTestSource})
+		out = append(out, Device{ID: d.ID, Label: d.Label, Kind: d.Kind.String(), IsTestSource: d.IsTestSource, IsDefault: d.IsDefault})
 	}
 	return out, nil
 }

@@ -25,12 +25,16 @@ type VideoEncoderParams struct {
 	BitrateKbps   int
 }
 
-// Device is a camera, microphone or speaker the engine can use.
+// Device is a camera, microphone or speaker the engine can use. ID is
+// stable across runs (see media.Device); IsDefault marks the system's
+// default microphone and speaker, which the engine uses unless one was
+// picked.
 type Device struct {
 	ID           string `json:"id"`
 	Label        string `json:"label"`
 	Kind         string `json:"kind"` // "camera", "microphone" or "speaker"
 	IsTestSource bool   `json:"isTestSource"`
+	IsDefault    bool   `json:"isDefault,omitempty"`
 }
 
 // LoginParams say where and as whom to log in.

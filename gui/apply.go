@@ -126,6 +126,8 @@ func (m *Model) apply(ev call.Event) {
 			m.CameraTest = e.IsTestSource
 		case "microphone":
 			m.MicTest = e.IsTestSource
+		case "speaker":
+			return // named for the log and the headless clients; nothing to show
 		default:
 			m.log.Warn("media source of an unknown kind", "kind", e.Kind)
 		}

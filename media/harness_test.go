@@ -71,7 +71,11 @@ func (n *testNet) add(id PeerID, cfg Config) *member {
 	n.t.Helper()
 	m := &member{id: id, net: n, notify: make(chan struct{}, 1), done: make(chan struct{}),
 		frames: make(map[PeerID]*frameLog), pcm: make(map[PeerID]*pcmLog)}
+	also := cfg.testPCM // the test's own, if it set one
 	cfg.testPCM = func(from PeerID, pcm []int16) {
+		if also != nil {
+			also(from, pcm)
+		}
 		m.mu.Lock()
 		l := m.pcm[from]
 		if l == nil {

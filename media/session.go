@@ -100,6 +100,7 @@ func NewSession(cfg Config) (*Session, error) {
 		if !cfg.NoEchoCancellation {
 			s.echoRef = newEchoReference(s.play.played)
 		}
+		s.speakerChosen()
 	}
 	go s.run()
 	return s, nil
@@ -259,7 +260,7 @@ func (s *Session) openMicrophone() error {
 	}
 	s.audioCap = c
 	s.audioFECPct = 0 // a new encoder: the next report sizes its FEC
-	s.emit(LocalSource{Kind: Microphone, DeviceID: dev.ID, Label: dev.Label, IsTestSource: dev.IsTestSource})
+	s.chosen(dev)
 	return nil
 }
 
@@ -280,8 +281,35 @@ func (s *Session) openCamera() error {
 	s.videoCap = c
 	s.keys.set(c.forceKeyFrame)
 	s.bitrate = 0
-	s.emit(LocalSource{Kind: Camera, DeviceID: dev.ID, Label: dev.Label, IsTestSource: dev.IsTestSource})
+	s.chosen(dev)
 	return nil
+}
+
+// chosen names a device the session opened, in the log and as a
+// LocalSource event.
+func (s *Session) chosen(dev Device) {
+	s.log.Info("device opened", "kind", dev.Kind, "label", dev.Label, "id", dev.ID,
+		"systemDefault", dev.IsDefault, "testSource", dev.IsTestSource)
+	s.emit(LocalSource{Kind: dev.Kind, DeviceID: dev.ID, Label: dev.Label, IsTestSource: dev.IsTestSource})
+}
+
+// speakerChosen names the speaker the playback opened: the one picked by
+// ID, else the system's default; the null backend where there is no
+// sound card.
+func (s *Session) speakerChosen() {
+	dev := Device{Kind: Speaker, ID: s.cfg.SpeakerID, Label: "no sound card (silent output)", IsNull: true}
+	if !s.play.null {
+		for _, d := range soundDevices(Speaker) {
+			if (s.cfg.SpeakerID == "" && d.IsDefault) || (s.cfg.SpeakerID != "" && d.ID == s.cfg.SpeakerID) {
+				dev = d
+				break
+			}
+		}
+		if dev.IsNull { // a backend that names no default
+			dev = Device{Kind: Speaker, ID: s.cfg.SpeakerID, Label: "the system's default output"}
+		}
+	}
+	s.chosen(dev)
 }
 
 func (s *Session) closeCamera() {
@@ -523,7 +551,11 @@ func (s *Session) SetSpeaker(deviceID string) error {
 		if s.play == nil {
 			return nil
 		}
-		return s.play.setSpeaker(deviceID)
+		if err := s.play.setSpeaker(deviceID); err != nil {
+			return err
+		}
+		s.speakerChosen()
+		return nil
 	})
 }
 

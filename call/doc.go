@@ -24,8 +24,9 @@
 // Every method returns nil or an *Error with TUICallKit's code (-1201 not
 // logged in, -1202 bad parameter, -1203 refused in this state, -1204
 // repeated, ...) and a message a person can act on; the same *Error is
-// emitted as onError, in order with the other events. StartLocal runs the
-// embedded default: a server in this process with the echo bot.
+// emitted as onError, in order with the other events. The embedded
+// default (a server in this process with the echo bot) is package local,
+// above this one: the engine never imports the server.
 //
 // # Events
 //

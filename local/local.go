@@ -1,4 +1,13 @@
-package call
+// Package local is Calla's embedded default (DESIGN §4): a signaling
+// server in this process on a free loopback port, with the echo bot
+// logged in, so that a newcomer can make a call with no setup. It wires
+// the server (signaling/server), the engine (call) and the bot together;
+// the engine library itself never imports the server, so a program that
+// embeds the engine without local mode links no bbolt or Prometheus.
+//
+// Concurrency: Start starts the HTTP server's goroutine and the bot's
+// engine; Server.Close stops them.
+package local
 
 import (
 	"context"
@@ -11,6 +20,7 @@ import (
 	"regexp"
 	"time"
 
+	"github.com/calla-rtc/calla/call"
 	"github.com/calla-rtc/calla/signaling"
 	"github.com/calla-rtc/calla/signaling/server"
 )
@@ -22,25 +32,20 @@ const (
 	EchoNickname string           = "Echo Test"
 )
 
-// Local is the embedded default of the desktop app (DESIGN §4): a
-// signaling server in this process on a free loopback port, with the echo
-// bot logged in, so that a newcomer can make a call with no setup.
-//
-// Concurrency: StartLocal starts the HTTP server's goroutine and the bot's
-// engine; Close stops them.
-type Local struct {
+// Server is the embedded server with its echo bot.
+type Server struct {
 	// URL is the server's websocket address.
 	URL   string
 	srv   *server.Server
 	creds server.LocalCredentials
 	hs    *http.Server
-	bot   *Engine
+	bot   *call.Engine
 	done  chan struct{}
 }
 
-// StartLocal starts the embedded server with its data (secret, directory)
-// in dataDir, and the echo bot.
-func StartLocal(ctx context.Context, dataDir string, log *slog.Logger) (*Local, error) {
+// Start starts the embedded server with its data (secret, directory) in
+// dataDir, and the echo bot.
+func Start(ctx context.Context, dataDir string, log *slog.Logger) (*Server, error) {
 	if log == nil {
 		log = slog.Default()
 	}
@@ -51,9 +56,9 @@ func StartLocal(ctx context.Context, dataDir string, log *slog.Logger) (*Local, 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		srv.Shutdown(context.Background())
-		return nil, fmt.Errorf("call: local server: %w", err)
+		return nil, fmt.Errorf("local: server: %w", err)
 	}
-	l := &Local{
+	l := &Server{
 		URL:   "ws://" + ln.Addr().String() + "/ws",
 		srv:   srv,
 		creds: creds,
@@ -71,23 +76,23 @@ func StartLocal(ctx context.Context, dataDir string, log *slog.Logger) (*Local, 
 		l.Close()
 		return nil, err
 	}
-	l.bot = New(Config{Echo: true, LoopbackOnly: true, NoPlayback: true, Logger: log.With("component", "echo-bot")})
+	l.bot = call.New(call.Config{Echo: true, LoopbackOnly: true, NoPlayback: true, Logger: log.With("component", "echo-bot")})
 	go func() { // the bot's events interest nobody
 		for range l.bot.Events() {
 		}
 	}()
-	if err := l.bot.Login(ctx, LoginParams{Server: l.URL, UserID: EchoUserID, UserSig: sig, Nickname: EchoNickname}); err != nil {
+	if err := l.bot.Login(ctx, call.LoginParams{Server: l.URL, UserID: EchoUserID, UserSig: sig, Nickname: EchoNickname}); err != nil {
 		l.Close()
-		return nil, fmt.Errorf("call: echo bot: %w", err)
+		return nil, fmt.Errorf("local: echo bot: %w", err)
 	}
 	return l, nil
 }
 
 // UserSig mints a UserSig for a local user.
-func (l *Local) UserSig(user signaling.UserID) (string, error) { return l.creds.UserSig(user) }
+func (l *Server) UserSig(user signaling.UserID) (string, error) { return l.creds.UserSig(user) }
 
 // Close stops the bot and the server.
-func (l *Local) Close() error {
+func (l *Server) Close() error {
 	if l.bot != nil {
 		l.bot.Close()
 	}
@@ -101,9 +106,9 @@ func (l *Local) Close() error {
 
 var notIDChar = regexp.MustCompile(`[^a-zA-Z0-9_-]`)
 
-// LocalUserID is the local user's id in local mode: the login name,
-// cleaned to a valid user id ("me" if nothing is left).
-func LocalUserID() signaling.UserID {
+// UserID is the local user's id in local mode: the login name, cleaned to
+// a valid user id ("me" if nothing is left).
+func UserID() signaling.UserID {
 	name := os.Getenv("USER")
 	if name == "" {
 		name = os.Getenv("USERNAME")

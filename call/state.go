@@ -44,6 +44,9 @@ type callState struct {
 	// it (signals to relay) is dropped.
 	ctx    context.Context
 	cancel context.CancelFunc
+	// ending: the local user left (Hangup); the server's event that ends
+	// the call is on its way, and volume and quality are no longer told.
+	ending bool
 
 	session *media.Session
 	// started is closed when session.Start has finished; startErr is then
@@ -68,7 +71,7 @@ type member struct {
 	videoShown  shown
 	audioShown  shown
 	stopTimeout func()
-	stopRestore func() // set while a failed connection has time to come back
+	stopRestore func() // set while a lost connection has time to come back
 }
 
 func newCallState(role signaling.CallRole, status callStatus) *callState {
@@ -111,6 +114,7 @@ func (e *Engine) newSession() (*media.Session, error) {
 		NoPlayback:         e.cfg.NoPlayback || e.cfg.Echo,
 		NoEchoCancellation: e.dev.noEchoCancellation,
 		Logger:             e.cfg.Logger,
+		Net:                e.cfg.testNet,
 	}
 	s, err := media.NewSession(cfg)
 	if err != nil {
@@ -287,6 +291,7 @@ func (e *Engine) leaveCall(reason signaling.EndReason) {
 	if c == nil {
 		return
 	}
+	c.ending = true
 	var err error
 	switch {
 	case c.id == "":

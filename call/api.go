@@ -7,9 +7,6 @@ import (
 	"github.com/calla-rtc/calla/signaling"
 )
 
-// maxMembers is TUICallKit's limit for one call, the caller included.
-const maxMembers = 9
-
 // Login connects to the server in p and logs in. The directory follows as
 // onPresenceChanged events when Config.Presence is set.
 func (e *Engine) Login(ctx context.Context, p LoginParams) error {
@@ -22,8 +19,8 @@ func (e *Engine) Login(ctx context.Context, p LoginParams) error {
 			}
 			return
 		}
-		if !p.UserID.Valid() {
-			done(errorf(signaling.CodeInvalidParam, "user id %q must be 1 to 32 letters, digits, _ or -", p.UserID))
+		if err := p.UserID.Check(); err != nil {
+			done(err)
 			return
 		}
 		e.emit(&ConnectionChanged{State: Connecting})
@@ -108,8 +105,10 @@ func (e *Engine) Call(ctx context.Context, user signaling.UserID, mt signaling.M
 // caller included). An empty group with several users is a multi-party
 // call without a group.
 func (e *Engine) GroupCall(ctx context.Context, group signaling.GroupID, users []signaling.UserID, mt signaling.MediaType, p Params) error {
-	if group != "" && !group.Valid() {
-		return e.reportNow(errorf(signaling.CodeInvalidParam, "group id %q must be 1 to 32 letters, digits, _ or -", group))
+	if group != "" {
+		if err := group.Check(); err != nil {
+			return e.reportNow(errorOf("call", err))
+		}
 	}
 	return e.placeCall(ctx, group, users, mt, p)
 }
@@ -172,27 +171,12 @@ func (e *Engine) placeCall(ctx context.Context, group signaling.GroupID, users [
 	})
 }
 
-// checkInvitees refuses what the server would refuse anyway, with a
-// clearer message: bad ids, calling oneself, duplicates, too many people.
-// already is how many members the call has besides the invitees.
+// checkInvitees refuses what the server would refuse anyway, before
+// anything is set up: the shared rule (signaling.CheckInvitees). already
+// is how many members the call has besides the invitees.
 func (e *Engine) checkInvitees(users []signaling.UserID, already int) *Error {
-	if len(users) == 0 {
-		return errorf(signaling.CodeInvalidParam, "nobody to call: give at least one user")
-	}
-	if len(users)+already > maxMembers {
-		return errorf(signaling.CodeInvalidParam, "a call has at most %d people, you included: %d is too many", maxMembers, len(users)+already)
-	}
-	seen := map[signaling.UserID]bool{}
-	for _, u := range users {
-		switch {
-		case !u.Valid():
-			return errorf(signaling.CodeInvalidParam, "user id %q must be 1 to 32 letters, digits, _ or -", u)
-		case u == e.self:
-			return errorf(signaling.CodeInvalidParam, "you can't call yourself")
-		case seen[u]:
-			return errorf(signaling.CodeInvalidParam, "%s is listed twice", u)
-		}
-		seen[u] = true
+	if err := signaling.CheckInvitees(e.self, users, already); err != nil {
+		return errorOf("call", err)
 	}
 	return nil
 }
@@ -215,8 +199,8 @@ func (e *Engine) JoinInGroupCall(ctx context.Context, group signaling.GroupID, m
 			done(errBusy())
 			return
 		}
-		if !group.Valid() {
-			done(errorf(signaling.CodeInvalidParam, "group id %q must be 1 to 32 letters, digits, _ or -", group))
+		if err := group.Check(); err != nil {
+			done(err)
 			return
 		}
 		c := newCallState(signaling.RoleCallee, statusAccepting)
@@ -495,27 +479,13 @@ func (e *Engine) SetEchoCancellation(ctx context.Context, on bool) error {
 // bitrate (zero fields keep their value).
 func (e *Engine) SetVideoEncoderParams(ctx context.Context, p VideoEncoderParams) error {
 	return e.do(ctx, "set the video encoder", func(done func(error)) {
-		old := e.dev.video
-		next := old
-		if p.Width > 0 {
-			next.Width = p.Width
-		}
-		if p.Height > 0 {
-			next.Height = p.Height
-		}
-		if p.FrameRate > 0 {
-			next.FrameRate = p.FrameRate
-		}
-		if p.BitrateKbps > 0 {
-			next.BitrateKbps = p.BitrateKbps
-		}
-		e.dev.video = next
-		if err := e.videoParams().Validate(); err != nil {
-			e.dev.video = old
+		next := p.over(e.dev.video)
+		if err := next.Validate(); err != nil {
 			done(err)
 			return
 		}
-		e.withSession(done, func(s *media.Session) error { return s.SetVideoParams(e.videoParams()) })
+		e.dev.video = next
+		e.withSession(done, func(s *media.Session) error { return s.SetVideoParams(next) })
 	})
 }
 

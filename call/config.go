@@ -3,10 +3,6 @@ package call
 import (
 	"log/slog"
 	"time"
-
-	"github.com/pion/transport/v5"
-
-	"github.com/calla-rtc/calla/media"
 )
 
 // Config sets up an Engine. The zero value is a desktop engine with the
@@ -53,13 +49,6 @@ type Config struct {
 	EchoDelay time.Duration
 	// Logger gets the engine's logs; nil means slog.Default().
 	Logger *slog.Logger
-
-	// testDropSignal, when set, drops the outgoing media signals it
-	// returns true for: tests make media fail to connect with it.
-	testDropSignal func(media.Signal) bool
-	// testNet, when set, is the network under the media sessions' ICE
-	// (media.Config.Net): outage tests cut it.
-	testNet transport.Net
 }
 
 const (

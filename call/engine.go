@@ -19,6 +19,7 @@ import (
 // *Error that the engine has also emitted as onError.
 type Engine struct {
 	cfg    Config
+	hooks  testHooks // zero outside the package's tests
 	log    *slog.Logger
 	events *unbounded.Queue[Event]
 	inbox  chan func() // work for the loop: API calls, async results, timers
@@ -49,15 +50,18 @@ type Engine struct {
 type deviceState struct {
 	cameraOff, micOff          bool
 	cameraID, micID, speakerID string
-	video                      VideoEncoderParams
+	video                      media.VideoParams // complete: Config.Video over the defaults
 	noEchoCancellation         bool
 }
 
 // New returns an engine that is not logged in. Its loop runs until Close.
-func New(cfg Config) *Engine {
+func New(cfg Config) *Engine { return newEngine(cfg, testHooks{}) }
+
+func newEngine(cfg Config, hooks testHooks) *Engine {
 	cfg = cfg.withDefaults()
 	e := &Engine{
 		cfg:               cfg,
+		hooks:             hooks,
 		log:               cfg.Logger.With("component", "call"),
 		events:            unbounded.New[Event](),
 		inbox:             make(chan func(), 64),
@@ -66,7 +70,7 @@ func New(cfg Config) *Engine {
 		lastSessionClosed: closedChan(),
 	}
 	e.dev.cameraID, e.dev.micID, e.dev.speakerID = cfg.CameraID, cfg.MicrophoneID, cfg.SpeakerID
-	e.dev.video = cfg.Video
+	e.dev.video = cfg.Video.over(media.DefaultVideoParams)
 	e.dev.noEchoCancellation = cfg.NoEchoCancellation
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	e.relay = newRelayer(e)

@@ -95,6 +95,12 @@ type tengine struct {
 // logs it in, and closes it at the end of the test.
 func (h *harness) engine(user signaling.UserID, mod func(*Config)) *tengine {
 	h.t.Helper()
+	return h.engineWith(user, mod, testHooks{})
+}
+
+// engineWith is engine with the test hooks th.
+func (h *harness) engineWith(user signaling.UserID, mod func(*Config), th testHooks) *tengine {
+	h.t.Helper()
 	cfg := Config{
 		Video:           testVideo,
 		LoopbackOnly:    true,
@@ -106,7 +112,7 @@ func (h *harness) engine(user signaling.UserID, mod func(*Config)) *tengine {
 	if mod != nil {
 		mod(&cfg)
 	}
-	te := &tengine{Engine: New(cfg), t: h.t, user: user, notify: make(chan struct{}, 1), done: make(chan struct{})}
+	te := &tengine{Engine: newEngine(cfg, th), t: h.t, user: user, notify: make(chan struct{}, 1), done: make(chan struct{})}
 	go te.record()
 	h.t.Cleanup(func() {
 		te.Close()

@@ -18,7 +18,7 @@ func (e *Engine) onMedia(ev media.Event) {
 	}
 	switch ev := ev.(type) {
 	case media.SignalOut:
-		if e.cfg.testDropSignal != nil && e.cfg.testDropSignal(ev.Signal) {
+		if e.hooks.dropSignal != nil && e.hooks.dropSignal(ev.Signal) {
 			return
 		}
 		if c.id != "" {

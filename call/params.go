@@ -3,6 +3,7 @@ package call
 import (
 	"time"
 
+	"github.com/calla-rtc/calla/media"
 	"github.com/calla-rtc/calla/signaling"
 )
 
@@ -23,6 +24,27 @@ type VideoEncoderParams struct {
 	Width, Height int
 	FrameRate     int
 	BitrateKbps   int
+}
+
+// over is base with the fields p sets (> 0) replaced: the one place where
+// an encoder setting is merged, for Config.Video over the media package's
+// defaults and for SetVideoEncoderParams over the current setting. The
+// bitrate sets the ceiling; the floor follows it down.
+func (p VideoEncoderParams) over(base media.VideoParams) media.VideoParams {
+	if p.Width > 0 {
+		base.Width = p.Width
+	}
+	if p.Height > 0 {
+		base.Height = p.Height
+	}
+	if p.FrameRate > 0 {
+		base.FrameRate = p.FrameRate
+	}
+	if p.BitrateKbps > 0 {
+		base.MaxBitrate = p.BitrateKbps * 1000
+		base.MinBitrate = min(base.MinBitrate, base.MaxBitrate)
+	}
+	return base
 }
 
 // Device is a camera, microphone or speaker the engine can use. ID is

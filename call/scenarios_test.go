@@ -377,10 +377,7 @@ func errorsIsCode(err error, code signaling.Code) bool {
 func TestMediaThatNeverConnectsEndsTheCall(t *testing.T) {
 	h := newHarness(t, nil)
 	short := func(c *Config) { c.ConnectTimeout = 2 * time.Second }
-	alice := h.engine("alice", func(c *Config) {
-		short(c)
-		c.testDropSignal = func(media.Signal) bool { return true }
-	})
+	alice := h.engineWith("alice", short, testHooks{dropSignal: func(media.Signal) bool { return true }})
 	bob := h.engine("bob", short)
 	must(t, "call", alice.Call(ctxT(t), "bob", signaling.Video, Params{}))
 	bob.waitEvent("onCallReceived", nil)

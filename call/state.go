@@ -105,7 +105,7 @@ func (e *Engine) newSession() (*media.Session, error) {
 	cfg := media.Config{
 		ICEServers:         ice,
 		LoopbackOnly:       e.cfg.LoopbackOnly,
-		Video:              e.videoParams(),
+		Video:              e.dev.video,
 		CameraID:           e.dev.cameraID,
 		MicrophoneID:       e.dev.micID,
 		SpeakerID:          e.dev.speakerID,
@@ -114,7 +114,7 @@ func (e *Engine) newSession() (*media.Session, error) {
 		NoPlayback:         e.cfg.NoPlayback || e.cfg.Echo,
 		NoEchoCancellation: e.dev.noEchoCancellation,
 		Logger:             e.cfg.Logger,
-		Net:                e.cfg.testNet,
+		Net:                e.hooks.net,
 	}
 	s, err := media.NewSession(cfg)
 	if err != nil {
@@ -124,27 +124,6 @@ func (e *Engine) newSession() (*media.Session, error) {
 		s.SetLocalSink(e.localView)
 	}
 	return s, nil
-}
-
-// videoParams turns the engine's encoder setting into the media package's,
-// filling zero fields from its defaults.
-func (e *Engine) videoParams() media.VideoParams {
-	p := media.DefaultVideoParams
-	v := e.dev.video
-	if v.Width > 0 {
-		p.Width = v.Width
-	}
-	if v.Height > 0 {
-		p.Height = v.Height
-	}
-	if v.FrameRate > 0 {
-		p.FrameRate = v.FrameRate
-	}
-	if v.BitrateKbps > 0 {
-		p.MaxBitrate = v.BitrateKbps * 1000
-		p.MinBitrate = min(p.MinBitrate, p.MaxBitrate)
-	}
-	return p
 }
 
 // beginCall makes c the current call with a new media session and starts

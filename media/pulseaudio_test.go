@@ -309,16 +309,16 @@ func pulseChildCall(t *testing.T) {
 	var decodedMu sync.Mutex
 	var decoded []int16
 	recordDecoded := false
-	listener.testPCM = func(_ PeerID, pcm []int16) {
+	listen := testHooks{pcm: func(_ PeerID, pcm []int16) {
 		decodedMu.Lock()
 		if recordDecoded {
 			decoded = append(decoded, pcm...)
 		}
 		decodedMu.Unlock()
-	}
+	}}
 	listener.MicrophoneID = TestToneLabel
 	a := n.add("alice", talker)
-	b := n.add("bob", listener)
+	b := n.addWith("bob", listener, listen)
 	defer n.close()
 	start(t, false, a, b)
 	n.connect(a, b)

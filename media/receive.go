@@ -171,8 +171,8 @@ func (s *Session) receiveAudio(p *peer, t *webrtc.TrackRemote) {
 
 func (s *Session) deliverPCM(p *peer, pcm []int16) {
 	p.meter.addInt16(pcm)
-	if s.cfg.testPCM != nil {
-		s.cfg.testPCM(p.id, pcm)
+	if s.hooks.pcm != nil {
+		s.hooks.pcm(p.id, pcm)
 	}
 	if s.play != nil {
 		s.play.write(p.id, pcm)

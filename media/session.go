@@ -19,6 +19,7 @@ import (
 // decoded, played and measured. See the package doc for who owns what.
 type Session struct {
 	cfg      Config
+	hooks    testHooks // zero outside the package's tests
 	log      *slog.Logger
 	selector *mediadevices.CodecSelector
 	// The shared outgoing tracks: every peer connection sends these, so
@@ -64,13 +65,16 @@ type Session struct {
 
 // NewSession validates cfg, opens the speaker (unless cfg.NoPlayback) and
 // starts the session's loop. Nothing is captured until Start.
-func NewSession(cfg Config) (*Session, error) {
+func NewSession(cfg Config) (*Session, error) { return newSession(cfg, testHooks{}) }
+
+func newSession(cfg Config, hooks testHooks) (*Session, error) {
 	if err := cfg.setDefaults(); err != nil {
 		return nil, err
 	}
 	sel := newCodecSelector(cfg.Video)
 	s := &Session{
 		cfg:      cfg,
+		hooks:    hooks,
 		log:      cfg.Logger.With("component", "media"),
 		selector: sel,
 		events:   unbounded.New[Event](),

@@ -126,8 +126,8 @@ func Dial(ctx context.Context, cfg ClientConfig) (*Client, error) {
 	if cfg.URL == "" {
 		return nil, Errorf(CodeInvalidParam, "no server URL")
 	}
-	if !cfg.UserID.Valid() {
-		return nil, Errorf(CodeInvalidParam, "user id %q must be 1 to 32 characters of a-z, A-Z, 0-9, _ and -", cfg.UserID)
+	if err := cfg.UserID.Check(); err != nil {
+		return nil, err
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()

@@ -21,9 +21,6 @@ const (
 	DefaultReplayLimit      = 1024
 	// MaxInviteTimeout is the longest per-call invite timeout a client may ask for.
 	MaxInviteTimeout = 10 * time.Minute
-	// MaxGroupMembers is TUICallKit's limit: a group call has at most 9
-	// members including the caller.
-	MaxGroupMembers = 9
 	// maxUserData caps a call's userData.
 	maxUserData = 1024
 	// maxProfileField caps nickname and avatar URL (TUICallKit's 500 bytes).

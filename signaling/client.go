@@ -83,8 +83,13 @@ type Client struct {
 	cancel context.CancelFunc
 	done   chan struct{} // the supervisor finished
 
-	nextID  atomic.Uint64
-	lastSeq atomic.Uint64 // the last numbered event pushed
+	nextID   atomic.Uint64
+	nextSend atomic.Uint64 // the IDs Send returns
+	lastSeq  atomic.Uint64 // the last numbered event pushed
+
+	// sends counts the goroutines of requests made with Send; Close
+	// waits for them.
+	sends sync.WaitGroup
 
 	mu         sync.Mutex
 	cur        *clientConn   // the connection requests go to; nil while not ready
@@ -192,6 +197,7 @@ func (c *Client) Close() error {
 		c.mu.Unlock()
 		c.cancel()
 		<-c.done
+		c.sends.Wait()
 		c.events.Discard()
 	})
 	return nil
@@ -538,15 +544,72 @@ func (c *Client) roundTrip(ctx context.Context, cc *clientConn, t RequestType, p
 // do sends a request on the current connection, waiting (within ctx) for
 // one while the client reconnects, and decodes the reply into out.
 func (c *Client) do(ctx context.Context, t RequestType, payload, out any) error {
+	msg, err := c.send(ctx, t, payload, nil)
+	if err != nil {
+		return err
+	}
+	if out != nil && len(msg.Data) > 0 {
+		if err := json.Unmarshal(msg.Data, out); err != nil {
+			return fmt.Errorf("signaling: decode reply to %s: %w", t, err)
+		}
+	}
+	return nil
+}
+
+// Send sends a request without waiting for its reply and returns the ID
+// its Reply will carry. The Reply comes on Events in the server's order,
+// so that whatever the server sent after its reply is read after it:
+// the engine's loop makes requests this way and never waits. A request
+// that gets no reply within timeout (the connection may be down: it
+// waits for a reconnect meanwhile) ends in a Reply with Err set. After
+// Close, Send does nothing and returns 0.
+func (c *Client) Send(t RequestType, payload any, timeout time.Duration) uint64 {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return 0
+	}
+	c.sends.Add(1)
+	c.mu.Unlock()
+	id := c.nextSend.Add(1)
+	go func() {
+		defer c.sends.Done()
+		ctx, cancel := context.WithTimeout(c.ctx, timeout)
+		defer cancel()
+		var delivered atomic.Bool
+		deliver := func(r *Reply) {
+			if delivered.CompareAndSwap(false, true) {
+				c.events.Push(r)
+			}
+		}
+		// The reply is pushed by the read pump, before it reads on.
+		_, err := c.send(ctx, t, payload, func(msg Message) {
+			r := &Reply{ID: id, Type: t, Data: msg.Data}
+			if msg.Error != nil {
+				r.Err = msg.Error
+			}
+			deliver(r)
+		})
+		if err != nil {
+			deliver(&Reply{ID: id, Type: t, Err: err})
+		}
+	}()
+	return id
+}
+
+// send sends a request on the current connection, waiting (within ctx)
+// for one while the client reconnects, and returns the reply. hook, if
+// set, sees the reply on the read pump first.
+func (c *Client) send(ctx context.Context, t RequestType, payload any, hook func(Message)) (Message, error) {
 	for {
 		c.mu.Lock()
 		cc, ready, stopErr, closed := c.cur, c.ready, c.stopErr, c.closed
 		c.mu.Unlock()
 		if closed || stopErr != nil {
 			if stopErr != nil && !errors.Is(stopErr, ErrClosed) {
-				return fmt.Errorf("%w: %w", ErrClosed, stopErr)
+				return Message{}, fmt.Errorf("%w: %w", ErrClosed, stopErr)
 			}
-			return ErrClosed
+			return Message{}, ErrClosed
 		}
 		if cc == nil {
 			select {
@@ -555,19 +618,10 @@ func (c *Client) do(ctx context.Context, t RequestType, payload, out any) error 
 			case <-c.done:
 				continue
 			case <-ctx.Done():
-				return fmt.Errorf("%w: %s: %w", ErrNotConnected, t, ctx.Err())
+				return Message{}, fmt.Errorf("%w: %s: %w", ErrNotConnected, t, ctx.Err())
 			}
 		}
-		msg, err := c.roundTrip(ctx, cc, t, payload, nil)
-		if err != nil {
-			return err
-		}
-		if out != nil && len(msg.Data) > 0 {
-			if err := json.Unmarshal(msg.Data, out); err != nil {
-				return fmt.Errorf("signaling: decode reply to %s: %w", t, err)
-			}
-		}
-		return nil
+		return c.roundTrip(ctx, cc, t, payload, hook)
 	}
 }
 

@@ -87,9 +87,10 @@ type Client struct {
 	nextSend atomic.Uint64 // the IDs Send returns
 	lastSeq  atomic.Uint64 // the last numbered event pushed
 
-	// sends counts the goroutines of requests made with Send; Close
-	// waits for them.
-	sends sync.WaitGroup
+	// outbox holds what Send queued for the sender goroutine; sends
+	// counts the sender and the goroutines that wait for Send's replies.
+	outbox *unbounded.Queue[*outgoing]
+	sends  sync.WaitGroup
 
 	mu         sync.Mutex
 	cur        *clientConn   // the connection requests go to; nil while not ready
@@ -106,6 +107,7 @@ type Client struct {
 // pendingReq is a request waiting for its reply. hook, if set, runs on
 // the read pump when the reply arrives, before any later message.
 type pendingReq struct {
+	id   uint64
 	cc   *clientConn
 	ch   chan Message
 	hook func(Message)
@@ -150,6 +152,7 @@ func Dial(ctx context.Context, cfg ClientConfig) (*Client, error) {
 		cfg:     cfg,
 		log:     cfg.Logger.With("user", string(cfg.UserID)),
 		events:  unbounded.New[Event](),
+		outbox:  unbounded.New[*outgoing](),
 		done:    make(chan struct{}),
 		ready:   make(chan struct{}),
 		pending: map[uint64]*pendingReq{},
@@ -159,9 +162,12 @@ func Dial(ctx context.Context, cfg ClientConfig) (*Client, error) {
 	if err != nil {
 		c.cancel()
 		c.events.Discard()
+		c.outbox.Discard()
 		return nil, err
 	}
 	go c.supervise(cc)
+	c.sends.Add(1)
+	go c.sender()
 	return c, nil
 }
 
@@ -197,6 +203,7 @@ func (c *Client) Close() error {
 		c.mu.Unlock()
 		c.cancel()
 		<-c.done
+		c.outbox.Close() // the sender fails what is left: the context is done
 		c.sends.Wait()
 		c.events.Discard()
 	})
@@ -500,29 +507,44 @@ func (c *Client) writePump(cc *clientConn) {
 
 // roundTrip sends a request on cc and waits for its reply.
 func (c *Client) roundTrip(ctx context.Context, cc *clientConn, t RequestType, payload any, hook func(Message)) (Message, error) {
-	id := c.nextID.Add(1)
-	b, err := EncodeRequest(id, t, payload)
+	p, err := c.write(ctx, cc, t, payload, hook)
 	if err != nil {
 		return Message{}, err
 	}
-	p := &pendingReq{cc: cc, ch: make(chan Message, 1), hook: hook}
+	return c.await(ctx, p, t)
+}
+
+// write registers a request on cc and hands it to cc's write pump.
+func (c *Client) write(ctx context.Context, cc *clientConn, t RequestType, payload any, hook func(Message)) (*pendingReq, error) {
+	id := c.nextID.Add(1)
+	b, err := EncodeRequest(id, t, payload)
+	if err != nil {
+		return nil, err
+	}
+	p := &pendingReq{id: id, cc: cc, ch: make(chan Message, 1), hook: hook}
 	c.mu.Lock()
 	c.pending[id] = p
 	c.mu.Unlock()
-	forget := func() {
-		c.mu.Lock()
-		delete(c.pending, id)
-		c.mu.Unlock()
-	}
 	select {
 	case cc.out <- b:
+		return p, nil
 	case <-cc.readDone:
-		forget()
-		return Message{}, fmt.Errorf("%w: connection lost before %s was sent", ErrNotConnected, t)
+		c.forget(p)
+		return nil, fmt.Errorf("%w: connection lost before %s was sent", ErrNotConnected, t)
 	case <-ctx.Done():
-		forget()
-		return Message{}, fmt.Errorf("signaling: %s: %w", t, ctx.Err())
+		c.forget(p)
+		return nil, fmt.Errorf("signaling: %s: %w", t, ctx.Err())
 	}
+}
+
+func (c *Client) forget(p *pendingReq) {
+	c.mu.Lock()
+	delete(c.pending, p.id)
+	c.mu.Unlock()
+}
+
+// await waits for the reply to a written request.
+func (c *Client) await(ctx context.Context, p *pendingReq, t RequestType) (Message, error) {
 	select {
 	case msg, ok := <-p.ch:
 		if !ok {
@@ -532,11 +554,11 @@ func (c *Client) roundTrip(ctx context.Context, cc *clientConn, t RequestType, p
 			return msg, msg.Error
 		}
 		return msg, nil
-	case <-cc.readDone:
-		forget()
+	case <-p.cc.readDone:
+		c.forget(p)
 		return Message{}, fmt.Errorf("%w: connection lost before the reply to %s", ErrNotConnected, t)
 	case <-ctx.Done():
-		forget()
+		c.forget(p)
 		return Message{}, fmt.Errorf("signaling: %s: %w", t, ctx.Err())
 	}
 }
@@ -544,7 +566,11 @@ func (c *Client) roundTrip(ctx context.Context, cc *clientConn, t RequestType, p
 // do sends a request on the current connection, waiting (within ctx) for
 // one while the client reconnects, and decodes the reply into out.
 func (c *Client) do(ctx context.Context, t RequestType, payload, out any) error {
-	msg, err := c.send(ctx, t, payload, nil)
+	cc, err := c.connected(ctx, t)
+	if err != nil {
+		return err
+	}
+	msg, err := c.roundTrip(ctx, cc, t, payload, nil)
 	if err != nil {
 		return err
 	}
@@ -556,72 +582,103 @@ func (c *Client) do(ctx context.Context, t RequestType, payload, out any) error 
 	return nil
 }
 
+// outgoing is a request made with Send, waiting for the sender.
+type outgoing struct {
+	id       uint64
+	t        RequestType
+	payload  any
+	deadline time.Time
+}
+
 // Send sends a request without waiting for its reply and returns the ID
-// its Reply will carry. The Reply comes on Events in the server's order,
-// so that whatever the server sent after its reply is read after it:
-// the engine's loop makes requests this way and never waits. A request
-// that gets no reply within timeout (the connection may be down: it
-// waits for a reconnect meanwhile) ends in a Reply with Err set. After
+// its Reply will carry. Requests made with Send go out in the order they
+// were made (one goroutine writes them, waiting while the client
+// reconnects), and each Reply comes on Events in the server's order, so
+// that whatever the server sent after a reply is read after it: the
+// engine's loop makes its requests this way and never waits. A request
+// that gets no reply within timeout ends in a Reply with Err set. After
 // Close, Send does nothing and returns 0.
 func (c *Client) Send(t RequestType, payload any, timeout time.Duration) uint64 {
-	c.mu.Lock()
-	if c.closed {
-		c.mu.Unlock()
+	id := c.nextSend.Add(1)
+	if !c.outbox.Push(&outgoing{id: id, t: t, payload: payload, deadline: time.Now().Add(timeout)}) {
 		return 0
 	}
-	c.sends.Add(1)
-	c.mu.Unlock()
-	id := c.nextSend.Add(1)
-	go func() {
-		defer c.sends.Done()
-		ctx, cancel := context.WithTimeout(c.ctx, timeout)
-		defer cancel()
-		var delivered atomic.Bool
-		deliver := func(r *Reply) {
-			if delivered.CompareAndSwap(false, true) {
-				c.events.Push(r)
-			}
+	return id
+}
+
+// sender is the goroutine that writes what Send queued, in order. It
+// waits for each request's reply on a goroutine of its own, so that the
+// next request goes out at once.
+func (c *Client) sender() {
+	defer c.sends.Done()
+	for range c.outbox.Ready() {
+		reqs, more := c.outbox.Drain()
+		for _, o := range reqs {
+			c.sendOne(o)
 		}
+		if !more {
+			return
+		}
+	}
+}
+
+func (c *Client) sendOne(o *outgoing) {
+	var delivered atomic.Bool
+	deliver := func(r *Reply) {
+		if delivered.CompareAndSwap(false, true) {
+			c.events.Push(r)
+		}
+	}
+	ctx, cancel := context.WithDeadline(c.ctx, o.deadline)
+	cc, err := c.connected(ctx, o.t)
+	var p *pendingReq
+	if err == nil {
 		// The reply is pushed by the read pump, before it reads on.
-		_, err := c.send(ctx, t, payload, func(msg Message) {
-			r := &Reply{ID: id, Type: t, Data: msg.Data}
+		p, err = c.write(ctx, cc, o.t, o.payload, func(msg Message) {
+			r := &Reply{ID: o.id, Type: o.t, Data: msg.Data}
 			if msg.Error != nil {
 				r.Err = msg.Error
 			}
 			deliver(r)
 		})
-		if err != nil {
-			deliver(&Reply{ID: id, Type: t, Err: err})
+	}
+	if err != nil {
+		cancel()
+		deliver(&Reply{ID: o.id, Type: o.t, Err: err})
+		return
+	}
+	c.sends.Add(1)
+	go func() {
+		defer c.sends.Done()
+		defer cancel()
+		if _, err := c.await(ctx, p, o.t); err != nil {
+			deliver(&Reply{ID: o.id, Type: o.t, Err: err})
 		}
 	}()
-	return id
 }
 
-// send sends a request on the current connection, waiting (within ctx)
-// for one while the client reconnects, and returns the reply. hook, if
-// set, sees the reply on the read pump first.
-func (c *Client) send(ctx context.Context, t RequestType, payload any, hook func(Message)) (Message, error) {
+// connected returns the current connection, waiting (within ctx) for one
+// while the client reconnects.
+func (c *Client) connected(ctx context.Context, t RequestType) (*clientConn, error) {
 	for {
 		c.mu.Lock()
 		cc, ready, stopErr, closed := c.cur, c.ready, c.stopErr, c.closed
 		c.mu.Unlock()
 		if closed || stopErr != nil {
 			if stopErr != nil && !errors.Is(stopErr, ErrClosed) {
-				return Message{}, fmt.Errorf("%w: %w", ErrClosed, stopErr)
+				return nil, fmt.Errorf("%w: %w", ErrClosed, stopErr)
 			}
-			return Message{}, ErrClosed
+			return nil, ErrClosed
 		}
-		if cc == nil {
-			select {
-			case <-ready:
-				continue
-			case <-c.done:
-				continue
-			case <-ctx.Done():
-				return Message{}, fmt.Errorf("%w: %s: %w", ErrNotConnected, t, ctx.Err())
-			}
+		if cc != nil {
+			return cc, nil
 		}
-		return c.roundTrip(ctx, cc, t, payload, hook)
+		select {
+		case <-ready:
+		case <-c.done:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("%w: %s: %w", ErrNotConnected, t, ctx.Err())
+		}
 	}
 }
 

@@ -236,3 +236,29 @@ func TestSendDeliversTheReplyInTheServersOrder(t *testing.T) {
 		}
 	}
 }
+
+// Requests made with Send reach the server in the order they were made:
+// the last of a burst of profile changes is the one that stays.
+func TestSendKeepsTheOrderOfRequests(t *testing.T) {
+	_, url := startServer(t, nil)
+	alice := dial(t, url, "alice")
+	const n = 50
+	var last uint64
+	for i := range n {
+		last = alice.Send(signaling.ReqSetProfile, signaling.SetProfileRequest{Nickname: fmt.Sprintf("n%d", i)}, 5*time.Second)
+	}
+	for {
+		if r, ok := next(t, alice).(*signaling.Reply); ok && r.ID == last {
+			break
+		}
+	}
+	dir, err := alice.Directory(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range dir {
+		if u.UserID == "alice" && u.Nickname != fmt.Sprintf("n%d", n-1) {
+			t.Fatalf("alice's nickname is %q after %d changes, want the last one", u.Nickname, n)
+		}
+	}
+}

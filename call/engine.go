@@ -34,6 +34,9 @@ type Engine struct {
 	// Owned by the loop goroutine.
 	client       *signaling.Client
 	clientEvents <-chan signaling.Event
+	// replies are the requests on their way: what to do with each reply,
+	// which arrives with the client's events, in the server's order.
+	replies      map[uint64]func(*signaling.Reply)
 	self         signaling.UserID
 	call         *callState
 	mediaEvents  <-chan media.Event
@@ -67,6 +70,7 @@ func newEngine(cfg Config, hooks testHooks) *Engine {
 		inbox:             make(chan func(), 64),
 		done:              make(chan struct{}),
 		remoteViews:       map[signaling.UserID]VideoSink{},
+		replies:           map[uint64]func(*signaling.Reply){},
 		lastSessionClosed: closedChan(),
 	}
 	e.dev.cameraID, e.dev.micID, e.dev.speakerID = cfg.CameraID, cfg.MicrophoneID, cfg.SpeakerID
@@ -91,9 +95,7 @@ func (e *Engine) Close() error {
 		// Leave the server cleanly while the loop still runs.
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		_ = e.do(ctx, "close", func(done func(error)) {
-			e.leaveCall(signaling.ReasonHangup)
-			e.logout(ctx)
-			done(nil)
+			e.logout(func() { done(nil) })
 		})
 		cancel()
 		e.cancel()
@@ -162,13 +164,21 @@ func (e *Engine) post(f func()) bool {
 func (e *Engine) do(ctx context.Context, op string, f func(done func(error))) error {
 	reply := make(chan *Error, 1)
 	ok := e.post(func() {
+		answered := false // done is called on the loop; only the first counts
 		f(func(err error) {
+			if answered {
+				e.log.Error("an operation answered twice", "op", op, "err", err)
+				return
+			}
+			answered = true
 			if err == nil {
 				reply <- nil
 				return
 			}
 			ce := errorOf(op, err)
-			e.emit(ce)
+			if ce != errHungUpEarly {
+				e.emit(ce)
+			}
 			reply <- ce
 		})
 	})
@@ -214,16 +224,40 @@ func (e *Engine) after(d time.Duration, f func()) (cancel func()) {
 	return func() { t.Stop() }
 }
 
-// request sends one request to the server from the loop, bounded by
-// RequestTimeout. The loop waits for the reply on purpose: every event the
-// server sent after its reply is then handled after the reply's data.
-func (e *Engine) request(f func(ctx context.Context, c *signaling.Client) error) error {
+// send makes one request to the server without waiting: then runs on
+// the loop with the reply, which comes in the server's order with its
+// events (every event the server sent after the reply is handled after
+// it), or with why none came (RequestTimeout, the client dropped). With
+// no client, then runs at once with errNotLoggedIn.
+func (e *Engine) send(t signaling.RequestType, payload any, then func(*signaling.Reply)) {
 	if e.client == nil {
-		return errNotLoggedIn()
+		then(&signaling.Reply{Type: t, Err: errNotLoggedIn()})
+		return
 	}
-	ctx, cancel := context.WithTimeout(e.ctx, e.cfg.RequestTimeout)
-	defer cancel()
-	return f(ctx, e.client)
+	id := e.client.Send(t, payload, e.cfg.RequestTimeout)
+	if id == 0 { // the client is closing
+		then(&signaling.Reply{Type: t, Err: signaling.ErrClosed})
+		return
+	}
+	e.replies[id] = then
+}
+
+// onReply hands a reply to the request that waits for it.
+func (e *Engine) onReply(r *signaling.Reply) {
+	if then := e.replies[r.ID]; then != nil {
+		delete(e.replies, r.ID)
+		then(r)
+	}
+}
+
+// failReplies ends every request on its way with err: the client that
+// would have brought their replies is gone.
+func (e *Engine) failReplies(err error) {
+	pending := e.replies
+	e.replies = map[uint64]func(*signaling.Reply){}
+	for id, then := range pending {
+		then(&signaling.Reply{ID: id, Err: err})
+	}
 }
 
 func (e *Engine) emit(ev Event) {

@@ -31,7 +31,7 @@ func TestGroupCallOfFour(t *testing.T) {
 		}
 	}
 
-	must(t, "group call", e["alice"].GroupCall(ctxT(t), "four", []signaling.UserID{"bob", "carol", "dave"}, signaling.Video, Params{}))
+	must(t, "group call", noID(e["alice"].GroupCall(ctxT(t), "four", []signaling.UserID{"bob", "carol", "dave"}, signaling.Video, Params{})))
 	for _, u := range users[1:] {
 		rc := e[u].waitEvent("onCallReceived", nil).(*CallReceived)
 		if rc.GroupID != "four" || len(rc.CalleeIDList) != 3 {
@@ -102,7 +102,7 @@ func TestEchoBotSendsTheCallerItsOwnVideo(t *testing.T) {
 	alice := h.engine("alice", nil)
 	back := newStampSink()
 	alice.StartRemoteView("echo", back)
-	must(t, "call", alice.Call(ctxT(t), "echo", signaling.Video, Params{}))
+	must(t, "call", noID(alice.Call(ctxT(t), "echo", signaling.Video, Params{})))
 	alice.waitEvent("onCallBegin", nil)
 	alice.waitEvent("onUserJoin", isUser("echo"))
 	st := back.waitStamps(t, "alice", 10)
@@ -118,7 +118,7 @@ func TestEchoBotSendsTheCallerItsOwnVideo(t *testing.T) {
 	bot.waitEvent("onCallEnd", nil)
 	_, i := alice.waitFrom(0, "the end of the first call", func(ev Event) bool { return ev.EventName() == "onCallEnd" }, 10*time.Second)
 	// The bot answers the next call too.
-	must(t, "call again", alice.Call(ctxT(t), "echo", signaling.Audio, Params{}))
+	must(t, "call again", noID(alice.Call(ctxT(t), "echo", signaling.Audio, Params{})))
 	alice.waitFrom(i, "a second onCallBegin", func(ev Event) bool { return ev.EventName() == "onCallBegin" }, 10*time.Second)
 }
 
@@ -138,7 +138,7 @@ func TestKickedOfflineAndUserSigExpiry(t *testing.T) {
 		t.Errorf("kicked bob's call ended with %q, want offline", end.Reason)
 	}
 	alice.waitEvent("onCallEnd", nil)
-	wantCode(t, "call after being kicked", bob.Call(ctxT(t), "alice", signaling.Audio, Params{}), signaling.CodeNotLoggedIn)
+	wantCode(t, "call after being kicked", noID(bob.Call(ctxT(t), "alice", signaling.Audio, Params{})), signaling.CodeNotLoggedIn)
 	_ = bob2
 
 	carol := New(Config{LoopbackOnly: true, NoPlayback: true, Logger: testLogger()})

@@ -1,8 +1,8 @@
 package call
 
 import (
-	"context"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/calla-rtc/calla/media"
@@ -12,6 +12,8 @@ import (
 // onSignaling applies one event of the signaling client, on the loop.
 func (e *Engine) onSignaling(ev signaling.Event) {
 	switch ev := ev.(type) {
+	case *signaling.Reply:
+		e.onReply(ev)
 	case *signaling.CallReceived:
 		e.onCallReceived(ev)
 	case *signaling.CallCancelled:
@@ -111,28 +113,23 @@ func (e *Engine) current(id signaling.CallID) *callState {
 	return nil
 }
 
+// onCallReceived reports an invitation before anything else: no device
+// is touched until the user accepts (or the app asks for a preview).
 func (e *Engine) onCallReceived(ev *signaling.CallReceived) {
 	if e.call != nil {
 		// The server counts a ringing or busy user out of new calls, so
 		// this is a race at most: answer it as busy.
 		e.log.Warn("invited while in a call: answering busy", "call", ev.CallID)
-		if err := e.request(func(ctx context.Context, cl *signaling.Client) error { return cl.Ignore(ctx, ev.CallID) }); err != nil {
-			e.log.Warn("ignore", "err", err)
-		}
-		return
-	}
-	c := newCallState(signaling.RoleCallee, statusRinging)
-	c.id, c.callerID, c.groupID = ev.CallID, ev.CallerID, ev.GroupID
-	// Capture starts while it rings, as TUICallKit's incoming video view
-	// shows the local preview, so that Accept connects at once.
-	if err := e.beginCall(c, ev.CallMediaType == signaling.Video); err != nil {
-		e.emit(errorOf("prepare the call's media", err))
-		_ = e.request(func(ctx context.Context, cl *signaling.Client) error {
-			return cl.Fail(ctx, ev.CallID, "media: "+err.Error())
+		e.send(signaling.ReqIgnore, signaling.CallRef{CallID: ev.CallID}, func(r *signaling.Reply) {
+			if r.Err != nil {
+				e.log.Warn("ignore", "call", ev.CallID, "err", r.Err)
+			}
 		})
 		return
 	}
-	c.mediaType = ev.CallMediaType
+	c := newCallState(signaling.RoleCallee, statusRinging)
+	c.id, c.callerID, c.groupID, c.mediaType = ev.CallID, ev.CallerID, ev.GroupID, ev.CallMediaType
+	e.call = c
 	e.emit(&CallReceived{CallID: ev.CallID, CallerID: ev.CallerID, CalleeIDList: ev.CalleeIDList,
 		GroupID: ev.GroupID, CallMediaType: ev.CallMediaType, UserData: ev.UserData})
 	if e.cfg.Echo {
@@ -173,19 +170,30 @@ func (e *Engine) onMemberEntered(c *callState, id signaling.UserID, offer bool) 
 		if err != nil || e.call != c || c.members[id] != m {
 			return
 		}
-		if err := c.session.AddPeer(media.PeerID(id), offer); err != nil {
-			e.memberFailed(c, m, err)
-			return
-		}
+		// The peer is there for the loop's purposes at once: what comes
+		// next for it (signals, a sink, its removal) is queued after it.
 		m.peer = true
-		if v := e.remoteViews[id]; v != nil {
-			_ = c.session.SetRemoteSink(media.PeerID(id), v)
-		}
-		if e.cfg.Echo {
-			if err := c.session.EchoFrom(media.PeerID(id), e.cfg.EchoDelay); err != nil {
-				e.log.Warn("echo", "peer", id, "err", err)
+		sink := e.remoteViews[id]
+		echo, delay := e.cfg.Echo, e.cfg.EchoDelay
+		c.media.do(func(s *media.Session) error {
+			if err := s.AddPeer(media.PeerID(id), offer); err != nil {
+				return err
 			}
-		}
+			if sink != nil {
+				_ = s.SetRemoteSink(media.PeerID(id), sink)
+			}
+			if echo {
+				if err := s.EchoFrom(media.PeerID(id), delay); err != nil {
+					e.log.Warn("echo", "peer", id, "err", err)
+				}
+			}
+			return nil
+		}, func(err error) {
+			if err != nil && e.call == c && c.members[id] == m {
+				m.peer = false
+				e.memberFailed(c, m, err)
+			}
+		})
 		for _, sig := range c.held[id] {
 			e.handleSignal(c, m, sig)
 		}
@@ -207,9 +215,12 @@ func (e *Engine) onMemberLeft(c *callState, id signaling.UserID) {
 		m.stopRestore()
 	}
 	if m.peer {
-		if err := c.session.RemovePeer(media.PeerID(id)); err != nil {
-			e.log.Debug("remove peer", "peer", id, "err", err)
-		}
+		c.media.do(func(s *media.Session) error {
+			if err := s.RemovePeer(media.PeerID(id)); err != nil {
+				e.log.Debug("remove peer", "peer", id, "err", err)
+			}
+			return nil
+		}, nil)
 	}
 	if m.joined {
 		e.emit(&UserLeave{CallID: c.id, UserID: id})
@@ -223,14 +234,13 @@ func (e *Engine) onMediaTypeChanged(ev *signaling.CallMediaTypeChanged) {
 	}
 	c.mediaType = ev.NewCallMediaType
 	video := ev.NewCallMediaType == signaling.Video
-	c.whenStarted(func(err error) {
-		if err != nil || e.call != c || e.cfg.Echo {
-			return
-		}
-		if err := c.session.SetVideo(video); err != nil {
-			e.emit(errorOf("switch the call's media", err))
-		}
-	})
+	if !e.cfg.Echo {
+		e.withMedia(c, func(s *media.Session) error { return s.SetVideo(video) }, func(err error) {
+			if err != nil && !errors.Is(err, errCallEnded) && e.call == c && c.startErr == nil {
+				e.emit(errorOf("switch the call's media", err))
+			}
+		})
+	}
 	e.emit(&CallMediaTypeChanged{CallID: ev.CallID, OldCallMediaType: ev.OldCallMediaType, NewCallMediaType: ev.NewCallMediaType})
 	for _, m := range c.members {
 		e.emitAvailability(c, m) // an audio call has no video: say so at once
@@ -266,22 +276,28 @@ func (e *Engine) onRelay(ev *signaling.Relay) {
 }
 
 func (e *Engine) handleSignal(c *callState, m *member, sig media.Signal) {
-	if err := c.session.HandleSignal(media.PeerID(m.id), sig); err != nil {
-		e.log.Warn("media signal", "from", m.id, "kind", sig.Kind, "err", err)
-	}
+	id := m.id
+	c.media.do(func(s *media.Session) error {
+		if err := s.HandleSignal(media.PeerID(id), sig); err != nil {
+			e.log.Warn("media signal", "from", id, "kind", sig.Kind, "err", err)
+		}
+		return nil
+	}, nil)
 }
 
 func presenceOf(u signaling.DirectoryEntry) *PresenceChanged {
 	return &PresenceChanged{UserID: u.UserID, Nickname: u.Nickname, AvatarURL: u.AvatarURL, Presence: u.Presence}
 }
 
-// dropClient closes the signaling client in the background and forgets it.
+// dropClient closes the signaling client in the background and forgets
+// it; the requests still on their way fail.
 func (e *Engine) dropClient() {
 	cl := e.client
 	if cl == nil {
 		return
 	}
 	e.client, e.clientEvents = nil, nil
+	e.failReplies(signaling.ErrClosed)
 	e.wg.Add(1)
 	go func() {
 		defer e.wg.Done()

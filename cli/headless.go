@@ -265,9 +265,9 @@ func runCall(ctx context.Context, env *Env, args []string) int {
 	p := call.Params{Timeout: ringFor, UserData: userData}
 	cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	if group != "" || len(ids) > 1 {
-		err = h.engine.GroupCall(cctx, signaling.GroupID(group), ids, mt, p)
+		_, err = h.engine.GroupCall(cctx, signaling.GroupID(group), ids, mt, p)
 	} else {
-		err = h.engine.Call(cctx, ids[0], mt, p)
+		_, err = h.engine.Call(cctx, ids[0], mt, p)
 	}
 	cancel()
 	if err != nil {

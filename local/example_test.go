@@ -36,7 +36,7 @@ func Example_echoTest() {
 		fmt.Println(err)
 		return
 	}
-	if err := e.Call(ctx, local.EchoUserID, signaling.Video, call.Params{}); err != nil {
+	if _, err := e.Call(ctx, local.EchoUserID, signaling.Video, call.Params{}); err != nil {
 		fmt.Println(err)
 		return
 	}

@@ -230,6 +230,9 @@ func (s *Session) Start(ctx context.Context, video bool) error {
 		}
 		s.started = true
 		defer s.sendMediaState()
+		if !video {
+			s.closeCamera() // a preview's, for a call taken as audio
+		}
 		if video {
 			if err := s.setVideo(true); err != nil {
 				s.started = false
@@ -237,6 +240,37 @@ func (s *Session) Start(ctx context.Context, video bool) error {
 				s.audioCap = nil
 				return err
 			}
+		}
+		return nil
+	})
+}
+
+// Preview opens the camera before Start, for the local preview alone
+// (an app shows the user's camera while a call rings, when it asks to):
+// its frames go to the local sink and to no peer. Start keeps the camera
+// for a video call and closes it for an audio one; StopPreview closes
+// it before. After Start, Preview does nothing.
+func (s *Session) Preview(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.call(func() error {
+		if s.started || s.videoCap != nil {
+			return nil
+		}
+		if s.echo.Load() != nil {
+			return ErrEchoMode
+		}
+		return s.openCamera()
+	})
+}
+
+// StopPreview closes the camera Preview opened. After Start it does
+// nothing: the call's camera is SetCamera's and SetVideo's.
+func (s *Session) StopPreview() error {
+	return s.call(func() error {
+		if !s.started {
+			s.closeCamera()
 		}
 		return nil
 	})
@@ -399,7 +433,7 @@ func (s *Session) setVideo(on bool) error {
 		return nil
 	}
 	if on {
-		if s.camOn && s.echo.Load() == nil {
+		if s.camOn && s.videoCap == nil && s.echo.Load() == nil {
 			if err := s.openCamera(); err != nil {
 				return err
 			}

@@ -250,7 +250,7 @@ func oneCall(ctx context.Context, alice, bob *side) ([5]time.Duration, error) {
 	alice.reset()
 	bob.reset()
 	t0 := time.Now()
-	if err := alice.e.Call(ctx, "bob", signaling.Video, call.Params{}); err != nil {
+	if _, err := alice.e.Call(ctx, "bob", signaling.Video, call.Params{}); err != nil {
 		return d, err
 	}
 	rcv, err := bob.wait(ctx, "onCallReceived")

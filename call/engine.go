@@ -36,10 +36,10 @@ type Engine struct {
 	clientEvents <-chan signaling.Event
 	// replies are the requests on their way: what to do with each reply,
 	// which arrives with the client's events, in the server's order.
-	replies      map[uint64]func(*signaling.Reply)
-	self         signaling.UserID
-	call         *callState
-	mediaEvents  <-chan media.Event
+	replies     map[uint64]func(*signaling.Reply)
+	self        signaling.UserID
+	call        *callState
+	mediaEvents <-chan media.Event
 	// lastSessionClosed is closed when the previous call's media session
 	// has released its devices; the next session waits for it.
 	lastSessionClosed chan struct{}

@@ -45,6 +45,10 @@ func runDesktop(ctx context.Context, env *Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "calla: --log-level %q: want debug, info, warn or error\n", level)
 		return ExitUsage
 	}
+	if msg := checkAccount(opts.Server, opts.User); msg != "" {
+		fmt.Fprintf(env.Stderr, "calla: %s\n", msg)
+		return ExitUsage
+	}
 	if env.Desktop == nil {
 		fmt.Fprintln(env.Stderr, "calla: this build has no desktop app")
 		return ExitFailure
@@ -75,7 +79,7 @@ func runDesktop(ctx context.Context, env *Env, args []string) int {
 		}
 		if opts.UserSig, err = srv.UserSig(signaling.UserID(opts.User)); err != nil {
 			fmt.Fprintf(env.Stderr, "calla: %v\n", err)
-			return ExitUsage
+			return ExitFailure // --user is checked above
 		}
 		opts.Server, opts.Local, opts.EchoUser = srv.URL, true, local.EchoUserID
 		cfg.LoopbackOnly = true // every peer of a local server is on this machine

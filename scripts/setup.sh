@@ -13,9 +13,11 @@ set -euo pipefail
 # x11-utils for xwininfo. libasound2 lets miniaudio open ALSA's null device.
 # PulseAudio (with its pactl/paplay/parecord tools) and espeak-ng: the device
 # tests start a private PulseAudio daemon with virtual devices and speak
-# into its virtual microphone (media/pulseaudio_test.go).
+# into its virtual microphone (media/pulseaudio_test.go). nodejs and node-ws
+# (Node.js's ws, a third-party RFC 6455 implementation) check the signaling
+# server's websocket close behaviour.
 DEB_PKGS=(gcc libc6-dev pkg-config libgl1-mesa-dev xorg-dev libvpx-dev libopus-dev libspeexdsp-dev
-	xvfb imagemagick xdotool x11-utils libasound2 xz-utils git make file
+	xvfb imagemagick xdotool x11-utils libasound2 xz-utils git make file nodejs node-ws
 	pulseaudio pulseaudio-utils espeak-ng)
 RPM_PKGS=(gcc pkgconf-pkg-config mesa-libGL-devel libXcursor-devel libXrandr-devel
 	libXinerama-devel libXi-devel libXxf86vm-devel libvpx-devel opus-devel speexdsp-devel

@@ -7,16 +7,13 @@ package signaling
 // MaxCallMembers is TUICallKit's limit for one call, the caller included.
 const MaxCallMembers = 9
 
-// idRule says in words what Valid checks.
-const idRule = "1 to 32 letters, digits, _ or -"
-
 // Check is nil for a valid user ID, else an *Error (CodeInvalidParam)
 // that says what a user ID must be.
 func (u UserID) Check() error {
 	if u.Valid() {
 		return nil
 	}
-	return Errorf(CodeInvalidParam, "user id %q must be %s", u, idRule)
+	return Errorf(CodeInvalidParam, "user id %q must be %s", u, IDRule)
 }
 
 // Check is nil for a valid group ID, else an *Error (CodeInvalidParam)
@@ -25,7 +22,7 @@ func (g GroupID) Check() error {
 	if g.Valid() {
 		return nil
 	}
-	return Errorf(CodeInvalidParam, "group id %q must be %s", g, idRule)
+	return Errorf(CodeInvalidParam, "group id %q must be %s", g, IDRule)
 }
 
 // CheckInvitees checks the users self invites into a call that has

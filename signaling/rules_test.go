@@ -25,7 +25,7 @@ func TestCheckInvitees(t *testing.T) {
 		{"nine callees and the caller are too many", many(9), 1, "at most 9 members"},
 		{"an invitation counts who is already in the call", many(3), 7, "at most 9 members"},
 		{"nobody is not a call", nil, 1, "at least one user"},
-		{"a bad id says what an id is", []UserID{"bob smith"}, 1, "1 to 32 letters, digits, _ or -"},
+		{"a bad id says what an id is", []UserID{"bob smith"}, 1, IDRule},
 		{"calling oneself is refused", []UserID{"alice"}, 1, "cannot call yourself"},
 		{"a user listed twice is refused", []UserID{"bob", "bob"}, 1, "listed twice"},
 	} {

@@ -93,6 +93,10 @@ func (r *uiRig) screenIncoming() {
 	r.screenContacts()
 	r.apply(&call.CallReceived{CallID: "c1", CallerID: "bob", GroupID: "g1",
 		CalleeIDList: []signaling.UserID{"alice", "carol", "erin"}, CallMediaType: signaling.Video})
+	// The dialog's preview of the user's own camera.
+	if s := r.eng.LocalSink(); s != nil {
+		s.OfferFrame(testPattern(640, 480, 0x40), func() {})
+	}
 }
 
 func (r *uiRig) screenCall1v1() {

@@ -521,7 +521,7 @@ func (e *Engine) SetVideoEncoderParams(ctx context.Context, p VideoEncoderParams
 // it reports success at once (the setting applies when capture starts).
 func (e *Engine) withSession(done func(error), f func(*media.Session) error) {
 	c := e.call
-	if c == nil || e.cfg.Echo || !c.capturing {
+	if c == nil || !c.capturing {
 		done(nil)
 		return
 	}
@@ -589,7 +589,7 @@ func (e *Engine) StartLocalPreview(sink VideoSink) {
 		if c == nil {
 			return
 		}
-		if c.status == statusRinging && !c.accepted && !c.preview && c.mediaType == signaling.Video && !e.dev.cameraOff && !e.cfg.Echo {
+		if c.status == statusRinging && !c.accepted && !c.preview && c.mediaType == signaling.Video && !e.dev.cameraOff && e.dev.custom == nil {
 			c.preview = true
 			e.ensureMedia(c)
 			ctx := e.ctx

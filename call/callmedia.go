@@ -30,6 +30,9 @@ type callMedia struct {
 	closed  chan struct{} // closed once the session is closed and run returned
 	s       *media.Session
 	openErr error
+	// custom is s once it has started with a custom source: frames the
+	// app writes go straight to it (Engine.SendEncodedFrame).
+	custom atomic.Pointer[media.Session]
 }
 
 // newCallMedia starts the worker of a new call's media. prev is closed
@@ -111,6 +114,7 @@ func (cm *callMedia) do(f func(*media.Session) error, then func(error)) {
 // stopped), and the worker returns; closed says when.
 func (cm *callMedia) close() {
 	cm.ended.Store(true)
+	cm.custom.Store(nil)
 	cm.q.Push(func() {
 		if cm.s != nil {
 			if err := cm.s.Close(); err != nil {

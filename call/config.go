@@ -42,11 +42,6 @@ type Config struct {
 	RestoreTimeout time.Duration
 	// RequestTimeout bounds each request to the server (default 10 s).
 	RequestTimeout time.Duration
-	// Echo makes the engine an echo bot: it answers every call itself,
-	// captures nothing, and sends each caller its own audio and video back
-	// after EchoDelay (default 1 s).
-	Echo      bool
-	EchoDelay time.Duration
 	// Logger gets the engine's logs; nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -55,7 +50,6 @@ const (
 	defaultConnectTimeout = 20 * time.Second
 	defaultRestoreTimeout = 40 * time.Second
 	defaultRequestTimeout = 10 * time.Second
-	defaultEchoDelay      = time.Second
 )
 
 func (c Config) withDefaults() Config {
@@ -67,9 +61,6 @@ func (c Config) withDefaults() Config {
 	}
 	if c.RequestTimeout <= 0 {
 		c.RequestTimeout = defaultRequestTimeout
-	}
-	if c.EchoDelay <= 0 {
-		c.EchoDelay = defaultEchoDelay
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/calla-rtc/calla/internal/unbounded"
@@ -45,7 +46,11 @@ type Engine struct {
 	lastSessionClosed chan struct{}
 	dev               deviceState
 	remoteViews       map[signaling.UserID]VideoSink
+	remoteEncoded     map[signaling.UserID]EncodedSink
 	localView         VideoSink
+	// media is the current call's media, for SendEncodedFrame, which
+	// does not go through the loop. Set and cleared on the loop.
+	media atomic.Pointer[callMedia]
 }
 
 // deviceState is what the user asked of the local devices, kept across
@@ -55,6 +60,7 @@ type deviceState struct {
 	cameraID, micID, speakerID string
 	video                      media.VideoParams // complete: Config.Video over the defaults
 	noEchoCancellation         bool
+	custom                     CustomSource // nil: the camera and microphone
 }
 
 // New returns an engine that is not logged in. Its loop runs until Close.
@@ -70,6 +76,7 @@ func newEngine(cfg Config, hooks testHooks) *Engine {
 		inbox:             make(chan func(), 64),
 		done:              make(chan struct{}),
 		remoteViews:       map[signaling.UserID]VideoSink{},
+		remoteEncoded:     map[signaling.UserID]EncodedSink{},
 		replies:           map[uint64]func(*signaling.Reply){},
 		lastSessionClosed: closedChan(),
 	}

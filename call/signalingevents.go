@@ -132,13 +132,6 @@ func (e *Engine) onCallReceived(ev *signaling.CallReceived) {
 	e.call = c
 	e.emit(&CallReceived{CallID: ev.CallID, CallerID: ev.CallerID, CalleeIDList: ev.CalleeIDList,
 		GroupID: ev.GroupID, CallMediaType: ev.CallMediaType, UserData: ev.UserData})
-	if e.cfg.Echo {
-		e.accept(c, false, func(err error) {
-			if err != nil {
-				e.log.Warn("echo bot could not accept", "call", c.id, "err", err)
-			}
-		})
-	}
 }
 
 func (e *Engine) onCallBegin(ev *signaling.CallBegin) {
@@ -173,8 +166,7 @@ func (e *Engine) onMemberEntered(c *callState, id signaling.UserID, offer bool) 
 		// The peer is there for the loop's purposes at once: what comes
 		// next for it (signals, a sink, its removal) is queued after it.
 		m.peer = true
-		sink := e.remoteViews[id]
-		echo, delay := e.cfg.Echo, e.cfg.EchoDelay
+		sink, encoded := e.remoteViews[id], e.remoteEncoded[id]
 		c.media.do(func(s *media.Session) error {
 			if err := s.AddPeer(media.PeerID(id), offer); err != nil {
 				return err
@@ -182,10 +174,8 @@ func (e *Engine) onMemberEntered(c *callState, id signaling.UserID, offer bool) 
 			if sink != nil {
 				_ = s.SetRemoteSink(media.PeerID(id), sink)
 			}
-			if echo {
-				if err := s.EchoFrom(media.PeerID(id), delay); err != nil {
-					e.log.Warn("echo", "peer", id, "err", err)
-				}
+			if encoded != nil {
+				_ = s.SetRemoteEncodedSink(media.PeerID(id), encoded)
 			}
 			return nil
 		}, func(err error) {
@@ -234,13 +224,11 @@ func (e *Engine) onMediaTypeChanged(ev *signaling.CallMediaTypeChanged) {
 	}
 	c.mediaType = ev.NewCallMediaType
 	video := ev.NewCallMediaType == signaling.Video
-	if !e.cfg.Echo {
-		e.withMedia(c, func(s *media.Session) error { return s.SetVideo(video) }, func(err error) {
-			if err != nil && !errors.Is(err, errCallEnded) && e.call == c && c.startErr == nil {
-				e.emit(errorOf("switch the call's media", err))
-			}
-		})
-	}
+	e.withMedia(c, func(s *media.Session) error { return s.SetVideo(video) }, func(err error) {
+		if err != nil && !errors.Is(err, errCallEnded) && e.call == c && c.startErr == nil {
+			e.emit(errorOf("switch the call's media", err))
+		}
+	})
 	e.emit(&CallMediaTypeChanged{CallID: ev.CallID, OldCallMediaType: ev.OldCallMediaType, NewCallMediaType: ev.NewCallMediaType})
 	for _, m := range c.members {
 		e.emitAvailability(c, m) // an audio call has no video: say so at once

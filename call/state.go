@@ -138,7 +138,7 @@ func (e *Engine) sessionConfig() media.Config {
 		SpeakerID:          e.dev.speakerID,
 		VolumeInterval:     e.cfg.VolumeInterval,
 		QualityInterval:    e.cfg.QualityInterval,
-		NoPlayback:         e.cfg.NoPlayback || e.cfg.Echo,
+		NoPlayback:         e.cfg.NoPlayback,
 		NoEchoCancellation: e.dev.noEchoCancellation,
 		Logger:             e.cfg.Logger,
 		Net:                e.hooks.net,
@@ -153,6 +153,7 @@ func (e *Engine) ensureMedia(c *callState) {
 	}
 	c.media = e.newCallMedia(e.lastSessionClosed)
 	e.lastSessionClosed = c.media.closed
+	e.media.Store(c.media)
 	c.media.open(e.sessionConfig(), e.localView, func(events <-chan media.Event, err error) {
 		if e.call != c {
 			return
@@ -166,15 +167,24 @@ func (e *Engine) ensureMedia(c *callState) {
 }
 
 // startMedia starts c's capture off the loop: the microphone, and the
-// camera when video. In echo mode nothing is captured.
+// camera when video; or, with a custom source, what the app sends.
 func (e *Engine) startMedia(c *callState, video bool) {
 	if c.capturing {
 		return
 	}
 	c.capturing = true
 	e.ensureMedia(c)
-	if e.cfg.Echo {
-		c.media.do(func(*media.Session) error { return nil }, func(err error) { e.captureStarted(c, err) })
+	if src := e.dev.custom; src != nil {
+		cm := c.media
+		c.media.do(func(s *media.Session) error {
+			if err := s.StartCustom(video, src.KeyFrameRequested); err != nil {
+				return err
+			}
+			if !cm.ended.Load() {
+				cm.custom.Store(s)
+			}
+			return nil
+		}, func(err error) { e.captureStarted(c, err) })
 		return
 	}
 	camOn, micOn := !e.dev.cameraOff, !e.dev.micOff
@@ -250,6 +260,7 @@ func (e *Engine) endCall() {
 	c.cancel() // drops the signals still queued for the call
 	e.mediaEvents = nil
 	if c.media != nil {
+		e.media.CompareAndSwap(c.media, nil)
 		c.media.close() // the session's unread events go with it
 	}
 }

@@ -23,7 +23,7 @@ type settingsView struct {
 	ringtone *widget.Check
 	// ringCamera: the incoming dialog shows the camera's preview
 	ringCamera *widget.Check
-	theme    *widget.RadioGroup
+	theme      *widget.RadioGroup
 	// pickers are the device selects of each devicesForm made: the
 	// settings screen's and the call's Devices dialog's.
 	pickers []map[string]*deviceSelect

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/calla-rtc/calla/call"
+	"github.com/calla-rtc/calla/call/echobot"
 	"github.com/calla-rtc/calla/signaling"
 	"github.com/calla-rtc/calla/signaling/server"
 )
@@ -40,7 +41,11 @@ type Server struct {
 	creds server.LocalCredentials
 	hs    *http.Server
 	bot   *call.Engine
-	done  chan struct{}
+	echo  *echobot.Bot
+	// botDone is closed when the goroutine that hands the bot its
+	// engine's events has returned.
+	botDone chan struct{}
+	done    chan struct{}
 }
 
 // Start starts the embedded server with its data (secret, directory) in
@@ -76,9 +81,14 @@ func Start(ctx context.Context, dataDir string, log *slog.Logger) (*Server, erro
 		l.Close()
 		return nil, err
 	}
-	l.bot = call.New(call.Config{Echo: true, LoopbackOnly: true, NoPlayback: true, Logger: log.With("component", "echo-bot")})
-	go func() { // the bot's events interest nobody
-		for range l.bot.Events() {
+	botLog := log.With("component", "echo-bot")
+	l.bot = call.New(call.Config{LoopbackOnly: true, NoPlayback: true, Logger: botLog})
+	l.echo = echobot.New(l.bot, echobot.DefaultDelay, botLog)
+	l.botDone = make(chan struct{})
+	go func() {
+		defer close(l.botDone)
+		for ev := range l.bot.Events() {
+			l.echo.Handle(ev)
 		}
 	}()
 	if err := l.bot.Login(ctx, call.LoginParams{Server: l.URL, UserID: EchoUserID, UserSig: sig, Nickname: EchoNickname}); err != nil {
@@ -94,7 +104,9 @@ func (l *Server) UserSig(user signaling.UserID) (string, error) { return l.creds
 // Close stops the bot and the server.
 func (l *Server) Close() error {
 	if l.bot != nil {
+		l.echo.Close()
 		l.bot.Close()
+		<-l.botDone
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

@@ -19,7 +19,8 @@ const pliRepeat = 400 * time.Millisecond
 
 // videoFrameReader is the io.Reader the VP8 decoder pulls from: each
 // Read returns exactly one whole frame, assembled from RTP on the
-// caller's goroutine. In echo mode frames are forwarded instead.
+// caller's goroutine. A peer with an encoded sink gets its frames there
+// instead, and the decoder never sees them.
 type videoFrameReader struct {
 	s       *Session
 	p       *peer
@@ -37,13 +38,13 @@ func (r *videoFrameReader) Read(b []byte) (int, error) {
 		for len(r.queue) > 0 {
 			f := r.queue[0]
 			r.queue = r.queue[1:]
-			if e := r.s.echo.Load(); e != nil && e.peer == r.p.id {
+			if b := r.p.encoded.Load(); b != nil {
 				d := time.Second / 30
 				if r.havePTS {
 					d = time.Duration(f.ts-r.prevTS) * time.Second / 90000
 				}
 				r.prevTS, r.havePTS = f.ts, true
-				e.forward(true, f.data, d)
+				b.ReceiveEncoded(EncodedFrame{Video: true, Data: append([]byte(nil), f.data...), Duration: d})
 				continue
 			}
 			return copy(b, f.data), nil
@@ -139,8 +140,8 @@ func (s *Session) receiveAudio(p *peer, t *webrtc.TrackRemote) {
 		if err != nil {
 			return
 		}
-		if e := s.echo.Load(); e != nil && e.peer == p.id {
-			e.forward(false, pkt.Payload, 20*time.Millisecond)
+		if b := p.encoded.Load(); b != nil {
+			b.ReceiveEncoded(EncodedFrame{Data: append([]byte(nil), pkt.Payload...), Duration: opusFrame * time.Second / opusRate})
 			continue
 		}
 		if have {

@@ -44,11 +44,11 @@ type Session struct {
 	// echoRef reads the played mix for the microphone's echo canceller;
 	// nil without playback or with NoEchoCancellation.
 	echoRef *echoReference
-	echo    atomic.Pointer[echoState]
 
 	// Owned by the loop goroutine.
 	peers    map[PeerID]*peer
 	started  bool
+	custom   bool // StartCustom: the app writes what is sent, no device opens
 	videoOn  bool
 	camOn    bool
 	micOn    bool
@@ -186,9 +186,6 @@ func (s *Session) shutdown() {
 		p.close()
 		delete(s.peers, id)
 	}
-	if e := s.echo.Load(); e != nil {
-		e.stop()
-	}
 	s.closeCamera()
 	if s.audioCap != nil {
 		s.audioCap.close()
@@ -222,9 +219,6 @@ func (s *Session) Start(ctx context.Context, video bool) error {
 		if s.started {
 			return ErrAlreadyStarted
 		}
-		if s.echo.Load() != nil {
-			return ErrEchoMode
-		}
 		if err := s.openMicrophone(); err != nil {
 			return err
 		}
@@ -257,9 +251,6 @@ func (s *Session) Preview(ctx context.Context) error {
 	return s.call(func() error {
 		if s.started || s.videoCap != nil {
 			return nil
-		}
-		if s.echo.Load() != nil {
-			return ErrEchoMode
 		}
 		return s.openCamera()
 	})
@@ -352,7 +343,7 @@ func (s *Session) speakerChosen() {
 
 func (s *Session) closeCamera() {
 	if s.videoCap != nil {
-		if s.echo.Load() == nil {
+		if !s.custom {
 			s.keys.set(nil)
 		}
 		s.videoCap.close()
@@ -421,7 +412,7 @@ func (s *Session) HandleSignal(id PeerID, sig Signal) error {
 // see the track come (OnTrack) or go (end of stream).
 func (s *Session) SetVideo(enabled bool) error {
 	return s.call(func() error {
-		if !s.started && s.echo.Load() == nil {
+		if !s.started {
 			return ErrNotStarted
 		}
 		return s.setVideo(enabled)
@@ -433,7 +424,7 @@ func (s *Session) setVideo(on bool) error {
 		return nil
 	}
 	if on {
-		if s.camOn && s.videoCap == nil && s.echo.Load() == nil {
+		if s.camOn && s.videoCap == nil && !s.custom {
 			if err := s.openCamera(); err != nil {
 				return err
 			}
@@ -470,13 +461,13 @@ func (s *Session) setVideo(on bool) error {
 // mediaState signal.
 func (s *Session) SetCamera(on bool) error {
 	return s.call(func() error {
-		if !s.started && s.echo.Load() == nil {
+		if !s.started {
 			return ErrNotStarted
 		}
 		if on == s.camOn {
 			return nil
 		}
-		if s.videoOn && s.echo.Load() == nil {
+		if s.videoOn && !s.custom {
 			if on {
 				if err := s.openCamera(); err != nil {
 					return err
@@ -508,7 +499,7 @@ func (s *Session) SetCamera(on bool) error {
 // mediaState signal.
 func (s *Session) SetMicrophone(on bool) error {
 	return s.call(func() error {
-		if !s.started && s.echo.Load() == nil {
+		if !s.started {
 			return ErrNotStarted
 		}
 		if on == s.micOn {
@@ -528,9 +519,8 @@ func (s *Session) sendMediaState() {
 }
 
 func (s *Session) sendMediaStateTo(p *peer) {
-	echo := s.echo.Load() != nil
-	cam := s.videoOn && s.camOn && (s.videoCap != nil || echo)
-	mic := s.micOn && (s.audioCap != nil || echo)
+	cam := s.videoOn && s.camOn && (s.videoCap != nil || s.custom)
+	mic := s.micOn && (s.audioCap != nil || s.custom)
 	s.emit(SignalOut{Peer: p.id, Signal: Signal{Kind: SignalMediaState, Camera: cam, Microphone: mic}})
 }
 

@@ -72,6 +72,7 @@ type Result struct {
 	HangupReturn             Latencies // Hangup while reconnecting -> it returns
 	HangupEnd                Latencies // Hangup while reconnecting -> onCallEnd
 	Hangups, HangupsFailed   int
+	LoadStart, LoadEnd       string // the load averages before and after: a busy machine's figures say so
 	Calls, Failed            int
 	FirstError               string
 	Width, Height, FrameRate int
@@ -182,7 +183,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	res := Result{Width: o.Video.Width, Height: o.Video.Height, FrameRate: o.Video.FrameRate}
+	res := Result{Width: o.Video.Width, Height: o.Video.Height, FrameRate: o.Video.FrameRate, LoadStart: benchreport.LoadAverage()}
 	secret := make([]byte, 32)
 	rand.Read(secret)
 	const app = 1400000077
@@ -286,6 +287,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		hr, he = append(hr, ret), append(he, end)
 	}
 	res.HangupReturn, res.HangupEnd = summarise(hr), summarise(he)
+	res.LoadEnd = benchreport.LoadAverage()
 	return res, nil
 }
 
@@ -411,7 +413,7 @@ func ms(d time.Duration) string {
 func Markdown(r Result, command string, at time.Time) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "## Call setup\n\n")
-	fmt.Fprintf(&b, "Measured by `%s` on %s, %s.\n", command, at.UTC().Format("2006-01-02 15:04 MST"), benchreport.Machine())
+	fmt.Fprintf(&b, "Measured by `%s` on %s, %s; load average %s before, %s after.\n", command, at.UTC().Format("2006-01-02 15:04 MST"), benchreport.Machine(), r.LoadStart, r.LoadEnd)
 	fmt.Fprintf(&b, "%d sequential 1v1 video calls (%d failed) between two `call.Engine`s in one process, through a real signaling server on loopback; %dx%d at %d fps from the test pattern, VP8 + Opus, pion peer connections over loopback, decoded on both sides. The engines are set up as the desktop app's: the speaker on (miniaudio; the null backend on a machine without a sound card), and the callee's camera and microphone opening at Accept, not while it rings. Times are wall-clock at the engines' event consumers. The test pattern opens at once; a real camera's open time adds to the callee's figures (the accept -> camera row says how long it took here).\n\n",
 		r.Calls, r.Failed, r.Width, r.Height, r.FrameRate)
 	verdict := func(ok bool) string {

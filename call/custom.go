@@ -14,7 +14,7 @@ import (
 // built on these alone.
 
 // EncodedFrame is one encoded frame of a call's media as it travels: a
-// whole VP8 frame (Video) or an Opus packet, with its duration.
+// whole VP8 frame (Video) or an Opus packet, with its RTP timestamp.
 type EncodedFrame = media.EncodedFrame
 
 // EncodedSink takes a member's media encoded (StartRemoteEncodedView).
@@ -42,7 +42,9 @@ func (e *Engine) UseCustomSource(src CustomSource) {
 }
 
 // SendEncodedFrame sends one frame of the custom source to every member
-// of the current call, in the order the frames play. It does not go
+// of the current call, in the order the frames play. The frames'
+// timestamps are kept as they advance, on the call's own clock (see
+// media.Session.WriteEncoded). It does not go
 // through the engine's loop: any goroutine may call it at the media rate.
 func (e *Engine) SendEncodedFrame(f EncodedFrame) error {
 	cm := e.media.Load()
@@ -54,6 +56,17 @@ func (e *Engine) SendEncodedFrame(f EncodedFrame) error {
 		return errNoCustomCall
 	}
 	return s.WriteEncoded(f)
+}
+
+// SetCustomSourceMedia says what the custom source sends in the current
+// call (at first: nothing). The members are told so, and expect that and
+// no more: one told of video that never comes would rate the link Down.
+func (e *Engine) SetCustomSourceMedia(video, audio bool) {
+	e.post(func() {
+		if c := e.call; c != nil && c.media != nil {
+			c.media.do(func(s *media.Session) error { return s.SetCustomMedia(video, audio) }, nil)
+		}
+	})
 }
 
 // StartRemoteEncodedView hands user's media to sink, encoded, as it

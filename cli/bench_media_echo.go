@@ -69,6 +69,9 @@ func runMediaEchoChild(ctx context.Context, n int, in io.Reader, out io.Writer) 
 		if err := s.StartCustom(true, func() { s.RequestKeyFrame(mediaBenchMain) }); err != nil {
 			return err
 		}
+		if err := s.SetCustomMedia(true, true); err != nil { // the main member sends both
+			return err
+		}
 		if err := s.AddPeer(mediaBenchMain, false); err != nil {
 			return err
 		}

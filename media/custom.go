@@ -2,10 +2,10 @@ package media
 
 import (
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/pion/rtcp"
-	pmedia "github.com/pion/webrtc/v4/pkg/media"
 )
 
 // A session can send media an app supplies instead of its own camera and
@@ -15,12 +15,13 @@ import (
 // built from these two without the session knowing what it is for.
 
 // EncodedFrame is one encoded frame as it travels: a whole VP8 frame
-// (Video) or an Opus packet, and how long it lasts (from the RTP
-// timestamps for video; 20 ms for audio).
+// (Video) or an Opus packet, and its RTP timestamp on its kind's clock
+// (90 kHz video, 48 kHz Opus). A frame received from a peer carries the
+// timestamp it arrived with.
 type EncodedFrame struct {
-	Video    bool
-	Data     []byte
-	Duration time.Duration
+	Video     bool
+	Data      []byte
+	Timestamp uint32
 }
 
 // EncodedSink receives a peer's media as it arrives (SetRemoteEncodedSink).
@@ -41,7 +42,8 @@ type encodedBox struct{ EncodedSink }
 
 // StartCustom starts the session with a custom source instead of Start:
 // no device opens, and what WriteEncoded gives is what every peer
-// receives (video too when video). A peer's request for a keyframe of it
+// receives (video too when video). The peers are told the session sends
+// only what SetCustomMedia says (nothing until it is called). A peer's request for a keyframe of it
 // calls keyFrame (throttled as the camera's are), from an RTCP goroutine:
 // it must not block.
 func (s *Session) StartCustom(video bool, keyFrame func()) error {
@@ -63,13 +65,55 @@ func (s *Session) StartCustom(video bool, keyFrame func()) error {
 }
 
 // WriteEncoded sends one frame of the custom source to every peer. It may
-// be called from any goroutine, in the order the frames play.
+// be called from any goroutine, in the order the frames play. The
+// frames' timestamps are kept as they advance (a forwarded stream keeps
+// its sender's timing), shifted onto the session's own clock, and set
+// again when they stray from real time by more than customResync (the
+// source restarted, or its clock jumped).
 func (s *Session) WriteEncoded(f EncodedFrame) error {
-	out := s.audioOut
+	out, step, c := s.audioOut, uint32(opusFrame), &s.customClock[0]
 	if f.Video {
-		out = s.videoOut
+		out, step, c = s.videoOut, 1, &s.customClock[1]
 	}
-	return out.WriteSample(pmedia.Sample{Data: f.Data, Duration: f.Duration})
+	return out.write(f.Data, out.after(c.shift(out, f.Timestamp, time.Now()), step))
+}
+
+// customResync is how far a custom source's clock may stray from real
+// time before it is set again.
+const customResync = time.Second
+
+// customClock maps one kind of a custom source's timestamps onto its
+// outgoing track's clock.
+type customClock struct {
+	mu      sync.Mutex
+	offset  uint32
+	shifted bool
+}
+
+// shift is ts on out's clock, written at now.
+func (c *customClock) shift(out *outTrack, ts uint32, now time.Time) uint32 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	at := out.at(now)
+	if off := int64(int32(ts + c.offset - at)); !c.shifted || max(off, -off) > out.ticks(customResync) {
+		c.offset, c.shifted = at-ts, true
+	}
+	return ts + c.offset
+}
+
+// SetCustomMedia says what a custom source sends, so that the peers are
+// told (and expect) that and no more.
+func (s *Session) SetCustomMedia(video, audio bool) error {
+	return s.call(func() error {
+		if s.customVideo == video && s.customAudio == audio {
+			return nil
+		}
+		s.customVideo, s.customAudio = video, audio
+		if s.custom {
+			s.sendMediaState()
+		}
+		return nil
+	})
 }
 
 // SetRemoteEncodedSink hands peer id's media to sink as it arrives,

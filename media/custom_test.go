@@ -19,6 +19,9 @@ func TestACustomSourceForwardsAPeersOwnMediaBack(t *testing.T) {
 	if err := bot.s.StartCustom(true, func() { bot.s.RequestKeyFrame("user") }); err != nil {
 		t.Fatal(err)
 	}
+	if err := bot.s.SetCustomMedia(true, true); err != nil {
+		t.Fatal(err)
+	}
 	if err := bot.s.Start(t.Context(), true); err == nil {
 		t.Error("Start after StartCustom succeeded")
 	}

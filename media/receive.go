@@ -29,8 +29,6 @@ type videoFrameReader struct {
 	queue   []vp8Frame
 	lastPLI time.Time
 	eof     bool
-	prevTS  uint32
-	havePTS bool
 }
 
 func (r *videoFrameReader) Read(b []byte) (int, error) {
@@ -39,12 +37,7 @@ func (r *videoFrameReader) Read(b []byte) (int, error) {
 			f := r.queue[0]
 			r.queue = r.queue[1:]
 			if b := r.p.encoded.Load(); b != nil {
-				d := time.Second / 30
-				if r.havePTS {
-					d = time.Duration(f.ts-r.prevTS) * time.Second / 90000
-				}
-				r.prevTS, r.havePTS = f.ts, true
-				b.ReceiveEncoded(EncodedFrame{Video: true, Data: append([]byte(nil), f.data...), Duration: d})
+				b.ReceiveEncoded(EncodedFrame{Video: true, Data: append([]byte(nil), f.data...), Timestamp: f.ts})
 				continue
 			}
 			return copy(b, f.data), nil
@@ -141,7 +134,7 @@ func (s *Session) receiveAudio(p *peer, t *webrtc.TrackRemote) {
 			return
 		}
 		if b := p.encoded.Load(); b != nil {
-			b.ReceiveEncoded(EncodedFrame{Data: append([]byte(nil), pkt.Payload...), Duration: opusFrame * time.Second / opusRate})
+			b.ReceiveEncoded(EncodedFrame{Data: append([]byte(nil), pkt.Payload...), Timestamp: pkt.Timestamp})
 			continue
 		}
 		if have {

@@ -24,9 +24,11 @@ type Session struct {
 	selector *mediadevices.CodecSelector
 	// The shared outgoing tracks: every peer connection sends these, so
 	// each device is encoded once whatever the number of peers.
-	audioOut *webrtc.TrackLocalStaticSample
-	videoOut *webrtc.TrackLocalStaticSample
-	keys     keyFrameThrottle
+	audioOut *outTrack
+	videoOut *outTrack
+	// WriteEncoded's timestamps (audio, video), for a custom source.
+	customClock [2]customClock
+	keys        keyFrameThrottle
 
 	events   *unbounded.Queue[Event]
 	inbox    *unbounded.Queue[func()] // work for the loop: API calls and pion callbacks
@@ -46,14 +48,16 @@ type Session struct {
 	echoRef *echoReference
 
 	// Owned by the loop goroutine.
-	peers    map[PeerID]*peer
-	started  bool
-	custom   bool // StartCustom: the app writes what is sent, no device opens
-	videoOn  bool
-	camOn    bool
-	micOn    bool
-	vp       VideoParams
-	audioCap *capture
+	peers   map[PeerID]*peer
+	started bool
+	custom  bool // StartCustom: the app writes what is sent, no device opens
+	// What the custom source says it sends (SetCustomMedia).
+	customVideo, customAudio bool
+	videoOn                  bool
+	camOn                    bool
+	micOn                    bool
+	vp                       VideoParams
+	audioCap                 *capture
 	// uplinkLoss is the smoothed fraction our peers report losing;
 	// audioFECPct what the microphone's FEC is sized for (0: not set yet).
 	uplinkLoss  float64
@@ -88,11 +92,11 @@ func newSession(cfg Config, hooks testHooks) (*Session, error) {
 	}
 	// One stream ID for both tracks, so a receiver can tell they belong together.
 	var err error
-	s.audioOut, err = webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "audio", "calla")
+	s.audioOut, err = newOutTrack(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "audio", "calla")
 	if err != nil {
 		return nil, err
 	}
-	s.videoOut, err = webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, "video", "calla")
+	s.videoOut, err = newOutTrack(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, "video", "calla")
 	if err != nil {
 		return nil, err
 	}
@@ -519,8 +523,15 @@ func (s *Session) sendMediaState() {
 }
 
 func (s *Session) sendMediaStateTo(p *peer) {
-	cam := s.videoOn && s.camOn && (s.videoCap != nil || s.custom)
-	mic := s.micOn && (s.audioCap != nil || s.custom)
+	cam := s.videoOn && s.camOn && s.videoCap != nil
+	mic := s.micOn && s.audioCap != nil
+	if s.custom {
+		// A custom source claims only what it says it sends
+		// (SetCustomMedia): a receiver that expected video which never
+		// comes would rate the link Down.
+		cam = s.videoOn && s.camOn && s.customVideo
+		mic = s.micOn && s.customAudio
+	}
 	s.emit(SignalOut{Peer: p.id, Signal: Signal{Kind: SignalMediaState, Camera: cam, Microphone: mic}})
 }
 

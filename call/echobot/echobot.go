@@ -9,8 +9,13 @@
 // (Engine.UseCustomSource, SendEncodedFrame) instead of a camera and a
 // microphone, and the caller's media taken encoded
 // (StartRemoteEncodedView); a keyframe request from the caller goes back
-// up to the caller's encoder (RequestKeyFrame). The engine knows nothing
-// of echoing.
+// up to the caller's encoder (RequestKeyFrame). The frames go back with
+// the caller's own RTP timestamps, shifted by the delay, so they advance
+// as the caller's did. The bot claims to send only what it receives
+// (SetCustomSourceMedia, following the caller's onUserVideoAvailable and
+// onUserAudioAvailable): a voice call's caller sends no video, and a
+// caller told of video that never comes would rate the link Down. The
+// engine knows nothing of echoing.
 //
 // Concurrency: Handle is called by the goroutine that reads the engine's
 // events. The bot runs one writer goroutine per kind (audio, video) that
@@ -54,6 +59,8 @@ type Bot struct {
 	mu     sync.Mutex
 	caller signaling.UserID // whose media the current call echoes
 	call   signaling.CallID
+	// What the caller sends, and so the bot: Handle's alone.
+	sendsVideo, sendsAudio bool
 }
 
 type item struct {
@@ -100,11 +107,28 @@ func (b *Bot) Handle(ev call.Event) {
 				b.log.Warn("echo bot could not accept", "call", ev.CallID, "err", err)
 			}
 		}()
+	case *call.UserVideoAvailable:
+		b.mirror(ev.CallID, ev.UserID, &b.sendsVideo, ev.IsVideoAvailable)
+	case *call.UserAudioAvailable:
+		b.mirror(ev.CallID, ev.UserID, &b.sendsAudio, ev.IsAudioAvailable)
 	case *call.CallEnd:
 		b.ended(ev.CallID)
 	case *call.CallCancelled:
 		b.ended(ev.CallID)
 	}
+}
+
+// mirror sets what the bot sends (*kind) to what the caller of call id
+// does.
+func (b *Bot) mirror(id signaling.CallID, user signaling.UserID, kind *bool, on bool) {
+	b.mu.Lock()
+	current := b.call == id && b.caller == user
+	b.mu.Unlock()
+	if !current || *kind == on {
+		return
+	}
+	*kind = on
+	b.e.SetCustomSourceMedia(b.sendsVideo, b.sendsAudio)
 }
 
 func (b *Bot) ended(id signaling.CallID) {
@@ -113,6 +137,7 @@ func (b *Bot) ended(id signaling.CallID) {
 	if b.call == id {
 		b.e.StopRemoteEncodedView(b.caller)
 		b.caller, b.call = "", ""
+		b.sendsVideo, b.sendsAudio = false, false
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"github.com/calla-rtc/calla/call"
 	"github.com/calla-rtc/calla/call/echobot"
+	"github.com/calla-rtc/calla/media"
 	"github.com/calla-rtc/calla/media/stamp"
 	"github.com/calla-rtc/calla/signaling"
 	"github.com/calla-rtc/calla/signaling/server"
@@ -66,6 +67,49 @@ func TestEchoBotSendsTheCallerItsOwnVideo(t *testing.T) {
 		t.Fatal(err)
 	}
 	alice.wait(t, i, "onCallBegin", nil)
+}
+
+// TestEchoVoiceCallRatesTheNetworkWell: on loopback a voice call to the
+// echo bot rates the bot's link Good or Excellent, past the time after
+// which media the bot says it sends but never arrives would count as
+// Down (4 s): the bot claims only the audio it receives.
+func TestEchoVoiceCallRatesTheNetworkWell(t *testing.T) {
+	url := startServer(t)
+	login(t, url, "echo", func(e *call.Engine) func(call.Event) {
+		b := echobot.New(e, 200*time.Millisecond, quiet)
+		t.Cleanup(b.Close)
+		return b.Handle
+	})
+	alice := login(t, url, "alice", nil)
+	if _, err := alice.Call(ctxT(t), "echo", signaling.Audio, call.Params{}); err != nil {
+		t.Fatal(err)
+	}
+	alice.wait(t, 0, "onUserJoin", nil)
+	joined := time.Now()
+	alice.wait(t, 0, "onUserVoiceVolumeChanged", func(ev call.Event) bool {
+		return ev.(*call.UserVoiceVolumeChanged).VolumeMap["echo"] > 10 // our own tone, echoed
+	})
+	// Watch the ratings for 6 s past the join: the sleep is the time
+	// watched, not a wait for something.
+	time.Sleep(time.Until(joined.Add(6 * time.Second)))
+	var rated []media.Quality
+	alice.mu.Lock()
+	for _, ev := range alice.events {
+		if e, ok := ev.(*call.UserNetworkQualityChanged); ok {
+			if q, ok := e.NetworkQuality["echo"]; ok && q != media.QualityUnknown {
+				rated = append(rated, q)
+			}
+		}
+	}
+	alice.mu.Unlock()
+	if len(rated) == 0 {
+		t.Fatal("the bot's link was never rated")
+	}
+	for _, q := range rated {
+		if q != media.QualityExcellent && q != media.QualityGood {
+			t.Fatalf("the bot's link was rated %v on loopback (ratings: %v)", q, rated)
+		}
+	}
 }
 
 func startServer(t *testing.T) string {

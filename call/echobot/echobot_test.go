@@ -112,6 +112,37 @@ func TestEchoVoiceCallRatesTheNetworkWell(t *testing.T) {
 	}
 }
 
+// TestEchoBotClaimsWhatTheCallerSends: the bot tells the caller it sends
+// video only while the caller does: the caller's camera off turns the
+// bot's video off on the caller's side, and on again.
+func TestEchoBotClaimsWhatTheCallerSends(t *testing.T) {
+	url := startServer(t)
+	login(t, url, "echo", func(e *call.Engine) func(call.Event) {
+		b := echobot.New(e, 200*time.Millisecond, quiet)
+		t.Cleanup(b.Close)
+		return b.Handle
+	})
+	alice := login(t, url, "alice", nil)
+	if _, err := alice.Call(ctxT(t), "echo", signaling.Video, call.Params{}); err != nil {
+		t.Fatal(err)
+	}
+	echoVideo := func(on bool) func(call.Event) bool {
+		return func(ev call.Event) bool {
+			v := ev.(*call.UserVideoAvailable)
+			return v.UserID == "echo" && v.IsVideoAvailable == on
+		}
+	}
+	i := alice.wait(t, 0, "onUserVideoAvailable", echoVideo(true))
+	if err := alice.CloseCamera(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	i = alice.wait(t, i, "onUserVideoAvailable", echoVideo(false))
+	if err := alice.OpenCamera(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	alice.wait(t, i, "onUserVideoAvailable", echoVideo(true))
+}
+
 func startServer(t *testing.T) string {
 	t.Helper()
 	srv, err := server.New(server.Config{AppID: appID, Secret: secret, Logger: quiet, Grace: time.Second})

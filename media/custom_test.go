@@ -4,16 +4,19 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/interceptor"
 	"go.uber.org/goleak"
 )
 
 // A session with a custom source and an encoded sink forwards what a peer
 // sends straight back to it, with no decoding or encoding: how the echo
-// bot and the media bench's echo peers are made.
+// bot and the media bench's echo peers are made. The RTP it sends keeps
+// the user's timing, on the bot's own clock.
 func TestACustomSourceForwardsAPeersOwnMediaBack(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	n := newTestNet(t)
-	bot := n.add("bot", testConfig())
+	rec := &rtpRecorder{sent: map[string][]sentPacket{}}
+	bot := n.addWith("bot", testConfig(), testHooks{interceptor: func(PeerID) interceptor.Factory { return rec }})
 	u := n.add("user", testConfig())
 	defer n.close()
 	if err := bot.s.StartCustom(true, func() { bot.s.RequestKeyFrame("user") }); err != nil {
@@ -51,6 +54,10 @@ func TestACustomSourceForwardsAPeersOwnMediaBack(t *testing.T) {
 	if got := bot.frameCount("user"); got != decodedBefore {
 		t.Errorf("the bot decoded %d frames it should only forward", got-decodedBefore)
 	}
+	// What goes back keeps the user's timing on the bot's own clock:
+	// one Opus frame a packet, and both following real time.
+	checkRTPClock(t, "audio", rec.packets("audio"), 48000, 960, nil, 500*time.Millisecond)
+	checkRTPClock(t, "video", rec.packets("video"), 90000, 0, nil, 500*time.Millisecond)
 	// The user's receiver asked the bot for a keyframe; the bot has no
 	// encoder and passed the request up to the user.
 	if n := bot.s.keys.count(); n == 0 {

@@ -82,11 +82,17 @@ func must(t *testing.T, what string, err error) {
 // connect1v1 has a call b and waits until both have media.
 func connect1v1(t *testing.T, a, b *tengine, mt signaling.MediaType) {
 	t.Helper()
+	// Only this call's events count: a test may connect a second call
+	// after a first one, whose events would otherwise match at once.
+	fromA, fromB := len(a.snapshot()), len(b.snapshot())
+	named := func(name string, match func(Event) bool) func(Event) bool {
+		return func(ev Event) bool { return ev.EventName() == name && (match == nil || match(ev)) }
+	}
 	must(t, "call", noID(a.Call(ctxT(t), b.user, mt, Params{})))
-	b.waitEvent("onCallReceived", nil)
+	b.waitFrom(fromB, "onCallReceived", named("onCallReceived", nil), 20*time.Second)
 	must(t, "accept", b.Accept(ctxT(t)))
-	a.waitEvent("onUserJoin", isUser(b.user))
-	b.waitEvent("onUserJoin", isUser(a.user))
+	a.waitFrom(fromA, "onUserJoin", named("onUserJoin", isUser(b.user)), 20*time.Second)
+	b.waitFrom(fromB, "onUserJoin", named("onUserJoin", isUser(a.user)), 20*time.Second)
 }
 
 var scenarios = []scenario{

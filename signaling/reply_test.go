@@ -12,12 +12,13 @@ import (
 // loaded machine). A select between the two would pick either at random:
 // the loop makes that certain to show.
 func TestAReplyThatCameJustBeforeTheConnectionEndedCounts(t *testing.T) {
+	c := &Client{pending: map[uint64]*pendingReq{}}
 	cc := &clientConn{readDone: make(chan struct{})}
 	close(cc.readDone)
 	for range 100 {
-		p := &pendingReq{cc: cc, ch: make(chan Message, 1)}
+		p := &pendingReq{id: 1, cc: cc, ch: make(chan Message, 1)}
 		p.ch <- Message{Type: MsgReply, ID: 1}
-		if _, err := awaitReply(context.Background(), cc, p, ReqLogout, func() {}); err != nil {
+		if _, err := c.await(context.Background(), p, ReqLogout); err != nil {
 			t.Fatalf("reply delivered before the connection ended: %v", err)
 		}
 	}

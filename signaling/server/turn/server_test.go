@@ -63,7 +63,6 @@ func allocate(t *testing.T, addr, user, pass string) (net.PacketConn, func(), er
 
 func udpAddr(s *Server) string { return "127.0.0.1:" + strconv.Itoa(s.Port()) }
 
-
 func TestRelayCarriesDataBothWaysAndCountsIt(t *testing.T) {
 	s := startRelay(t, 0)
 	user, pass := Credential(testSecret, "alice", time.Now().Add(time.Hour))

@@ -163,7 +163,8 @@ func (c *Client) Events() <-chan Event { return c.events.out }
 // UserID is the logged-in user.
 func (c *Client) UserID() UserID { return c.cfg.UserID }
 
-// ICEServers are the STUN/TURN servers the server handed out at login.
+// ICEServers are the STUN/TURN servers the server handed out at the last
+// login or resume (with TURN credentials that may be short-lived).
 func (c *Client) ICEServers() []ICEServer {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -250,6 +251,9 @@ func (c *Client) connect(ctx context.Context, resume bool) (*clientConn, error) 
 			c.mu.Lock()
 			if rep.Directory != nil {
 				c.directory = rep.Directory
+			}
+			if rep.ICEServers != nil {
+				c.iceServers = rep.ICEServers
 			}
 			c.mu.Unlock()
 			// Pushed here, on the read pump, so that it precedes the

@@ -16,6 +16,7 @@ import (
 
 	"github.com/calla-rtc/calla/signaling"
 	"github.com/calla-rtc/calla/signaling/server"
+	"github.com/calla-rtc/calla/signaling/server/turn"
 )
 
 func init() {
@@ -28,6 +29,7 @@ type serveFlags struct {
 	appID, grace, inviteTimeout, maxConns   string
 	iceServers, turnUser, turnPass, level   string
 	gcPercent                               string
+	turn                                    turnFlags
 }
 
 func (f *serveFlags) declare(env *Env, fs *flag.FlagSet) {
@@ -45,6 +47,7 @@ func (f *serveFlags) declare(env *Env, fs *flag.FlagSet) {
 	envString(env, fs, &f.turnPass, "turn-credential", "CALLA_TURN_CREDENTIAL", "", "credential for the TURN URLs")
 	envString(env, fs, &f.level, "log-level", "CALLA_LOG_LEVEL", "info", "debug, info, warn or error")
 	envString(env, fs, &f.gcPercent, "gc-percent", "CALLA_GC_PERCENT", strconv.Itoa(defaultServeGCPercent), "Go's GOGC for the server (ignored when GOGC is set)")
+	f.turn.declare(env, fs)
 }
 
 // defaultServeGCPercent is the server's GOGC. Every collection scans the
@@ -100,6 +103,27 @@ func (f *serveFlags) config(log *slog.Logger) (server.Config, error) {
 	return cfg, nil
 }
 
+// startTURN starts the built-in relay, if the flags ask for one, and adds
+// what clients get to cfg. The caller closes the relay it returns.
+func startTURN(ts turnSetup, cfg *server.Config, log *slog.Logger) (*turn.Server, error) {
+	cfg.TURN = ts.handout
+	if !ts.builtIn {
+		if len(ts.handout.URLs) > 0 {
+			log.Info("TURN: an external relay", "urls", ts.handout.URLs)
+		}
+		return nil, nil
+	}
+	relay, err := turn.New(ts.cfg)
+	if err != nil {
+		return nil, err
+	}
+	cfg.TURN.URLs = relay.URLs()
+	cfg.Collectors = append(cfg.Collectors, relay.Metrics().Collectors()...)
+	log.Info("TURN relay", "listen", ts.cfg.Listen, "port", relay.Port(), "urls", cfg.TURN.URLs,
+		"relay_ports", fmt.Sprintf("%d-%d", ts.cfg.RelayMinPort, ts.cfg.RelayMaxPort), "user_quota", ts.cfg.UserQuota)
+	return relay, nil
+}
+
 func runServe(ctx context.Context, env *Env, args []string) int {
 	var f serveFlags
 	fs := newFlags(env, "serve", "calla serve --addr HOST:PORT [--data DIR] [--secret-file FILE] [--tls-cert F --tls-key F]")
@@ -134,6 +158,22 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 		log.Warn("could not raise the open-file limit", "err", err)
 	} else {
 		log.Debug("open-file limit", "n", n)
+	}
+	ts, err := f.turn.setup(f.addr, f.data, log)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "calla serve: %v\n", err)
+		return ExitUsage
+	}
+	relay, err := startTURN(ts, &cfg, log)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "calla serve: %v\n", err)
+		if errors.Is(err, turn.ErrBadConfig) {
+			return ExitUsage
+		}
+		return ExitFailure
+	}
+	if relay != nil {
+		defer relay.Close()
 	}
 	srv, err := server.New(cfg)
 	if err != nil {

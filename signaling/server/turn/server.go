@@ -206,20 +206,29 @@ func (s *Server) quota(user, _ string, _ net.Addr) bool {
 	return true
 }
 
-func (s *Server) created(_, _ net.Addr, protocol, user, _ string, _ net.Addr, _ int) {
+func (s *Server) created(src, _ net.Addr, _, user, _ string, _ net.Addr, _ int) {
 	s.mu.Lock()
 	s.users[user]++
 	s.mu.Unlock()
-	s.metrics.allocated(protocol)
+	s.metrics.allocated(transportOf(src))
 }
 
-func (s *Server) deleted(_, _ net.Addr, protocol, user, _ string) {
+func (s *Server) deleted(src, _ net.Addr, _, user, _ string) {
 	s.mu.Lock()
 	if s.users[user]--; s.users[user] <= 0 {
 		delete(s.users, user)
 	}
 	s.mu.Unlock()
-	s.metrics.released(protocol)
+	s.metrics.released(transportOf(src))
+}
+
+// transportOf is how a client reaches the relay: "tcp" or "udp" (pion's
+// protocol argument is the relayed transport, always UDP).
+func transportOf(client net.Addr) string {
+	if _, ok := client.(*net.TCPAddr); ok {
+		return "tcp"
+	}
+	return "udp"
 }
 
 // Port is the port the relay listens on (UDP and TCP).

@@ -71,8 +71,8 @@ func TestRelayCarriesDataBothWaysAndCountsIt(t *testing.T) {
 		t.Fatalf("allocate with a REST credential: %v", err)
 	}
 	defer stop()
-	if got := testutil.ToFloat64(s.metrics.allocations.WithLabelValues("UDP")); got != 1 {
-		t.Errorf("calla_turn_allocations{transport=UDP} = %v, want 1", got)
+	if got := testutil.ToFloat64(s.metrics.allocations.WithLabelValues("udp")); got != 1 {
+		t.Errorf("calla_turn_allocations{transport=udp} = %v, want 1", got)
 	}
 	peer, err := net.ListenPacket("udp4", "127.0.0.1:0")
 	if err != nil {

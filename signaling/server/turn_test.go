@@ -91,4 +91,3 @@ func TestTURNCredentialsLastAsLongAsTheUserSigByDefault(t *testing.T) {
 }
 
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
-

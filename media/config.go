@@ -83,6 +83,11 @@ type Config struct {
 	// testICE, when not zero, replaces the ICE timeouts, so an outage
 	// test reaches Disconnected and Failed in seconds.
 	testICE iceTimeouts
+	// testRelayOnly makes the peer connections use relay candidates
+	// only (ICETransportPolicyRelay): a test that a relay carries a call.
+	testRelayOnly bool
+	// testTURNWait, when set, replaces turnUDPFirst.
+	testTURNWait time.Duration
 }
 
 const (

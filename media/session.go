@@ -158,6 +158,7 @@ func (s *Session) run() {
 			s.emitVolumes()
 		case <-q.C:
 			s.emitQualities()
+			s.emitPaths()
 		case <-br.C:
 			s.adaptBitrate()
 		}

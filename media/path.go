@@ -71,7 +71,6 @@ func hostPort(c *webrtc.ICECandidate) string {
 	return net.JoinHostPort(c.Address, strconv.Itoa(int(c.Port)))
 }
 
-
 // emitPaths emits Paths for every peer with a selected pair. Runs on the
 // loop: every quality interval and when a pair is selected.
 func (s *Session) emitPaths() {

@@ -99,6 +99,7 @@ func (e *Engine) newSession() (*media.Session, error) {
 	cfg := media.Config{
 		ICEServers:         ice,
 		LoopbackOnly:       e.cfg.LoopbackOnly,
+		RelayOnly:          e.cfg.RelayOnly,
 		Video:              e.videoParams(),
 		CameraID:           e.dev.cameraID,
 		MicrophoneID:       e.dev.micID,

@@ -41,6 +41,11 @@ func (p VideoParams) Validate() error {
 type Config struct {
 	// ICEServers are STUN/TURN servers, as the signaling server hands them out.
 	ICEServers []webrtc.ICEServer
+	// RelayOnly sends and receives media through TURN relays only
+	// (WebRTC's iceTransportPolicy "relay"): peers never learn this
+	// machine's addresses, at the cost of a relay on every path. Without
+	// a TURN server in ICEServers nothing connects.
+	RelayOnly bool
 	// LoopbackOnly gathers only loopback host candidates (127.0.0.1, ::1)
 	// with mDNS off: for tests, benches and the in-process echo bot.
 	LoopbackOnly bool
@@ -83,9 +88,6 @@ type Config struct {
 	// testICE, when not zero, replaces the ICE timeouts, so an outage
 	// test reaches Disconnected and Failed in seconds.
 	testICE iceTimeouts
-	// testRelayOnly makes the peer connections use relay candidates
-	// only (ICETransportPolicyRelay): a test that a relay carries a call.
-	testRelayOnly bool
 	// testTURNWait, when set, replaces turnUDPFirst.
 	testTURNWait time.Duration
 }

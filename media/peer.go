@@ -69,7 +69,7 @@ func (s *Session) addPeer(id PeerID, offerer bool) error {
 		return err
 	}
 	pcfg := webrtc.Configuration{ICEServers: s.cfg.ICEServers}
-	if s.cfg.testRelayOnly {
+	if s.cfg.RelayOnly {
 		pcfg.ICETransportPolicy = webrtc.ICETransportPolicyRelay
 	}
 	pc, err := pa.api.NewPeerConnection(pcfg)

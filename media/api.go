@@ -108,12 +108,15 @@ func (s *Session) newPeerAPI(id PeerID) (*peerAPI, error) {
 	}
 	sf.OnNewPeerConnection(func(_ string, g stats.Getter) { out.stats = g })
 	ir.Add(sf)
-	vp := s.videoParams()
+	// The estimate starts at the ladder's step (videotier.go) and may
+	// grow to the configured ceiling: when peers leave and the step goes
+	// up, a peer's estimate must be able to follow.
+	step, ceiling := s.videoParams(), s.vp
 	ccf, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
 		return gcc.NewSendSideBWE(
-			gcc.SendSideBWEInitialBitrate(vp.MaxBitrate),
-			gcc.SendSideBWEMinBitrate(vp.MinBitrate),
-			gcc.SendSideBWEMaxBitrate(vp.MaxBitrate),
+			gcc.SendSideBWEInitialBitrate(step.MaxBitrate),
+			gcc.SendSideBWEMinBitrate(ceiling.MinBitrate),
+			gcc.SendSideBWEMaxBitrate(ceiling.MaxBitrate),
 			// No pacer: on a call the encoder already paces frames, and a
 			// leaky bucket would add queueing delay to every keyframe.
 			gcc.SendSideBWEPacer(gcc.NewNoOpPacer()),

@@ -130,6 +130,7 @@ func (s *Session) addPeer(id PeerID, offerer bool) error {
 	if offerer {
 		s.negotiate(p, false)
 	}
+	s.applyVideoStep(0)
 	return nil
 }
 

@@ -23,6 +23,10 @@ type turnFlags struct {
 	on, listen, publicIP, relayPorts, quota, secretFile, urls, ttl string
 }
 
+// errTURNSecret indicates a TURN secret that could not be read or made:
+// a runtime failure, where the other setup errors are usage errors.
+var errTURNSecret = errors.New("TURN secret")
+
 // turnSecretFile is the TURN secret's file in --data when no
 // --turn-secret-file is given.
 const turnSecretFile = "turn.secret"
@@ -67,7 +71,7 @@ func (f *turnFlags) setup(addr, data string, log *slog.Logger) (turnSetup, error
 		err = errors.New("--turn-urls needs --turn-secret-file: the secret the external relay checks credentials with")
 	case data != "":
 		path := filepath.Join(data, turnSecretFile)
-		ts.handout.Secret, err = server.LoadOrCreateSecret(path)
+		ts.handout.Secret, err = server.LoadOrCreateSecret(path, log)
 	default:
 		// Nothing to keep it in: the built-in relay and this run's
 		// credentials share a secret that lives as long as the process.
@@ -76,7 +80,7 @@ func (f *turnFlags) setup(addr, data string, log *slog.Logger) (turnSetup, error
 		ts.handout.Secret = []byte(hex.EncodeToString(b[:]))
 	}
 	if err != nil {
-		return ts, fmt.Errorf("TURN secret: %w", err)
+		return ts, fmt.Errorf("%w: %w", errTURNSecret, err)
 	}
 	if external {
 		for _, u := range strings.Split(f.urls, ",") {

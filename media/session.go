@@ -659,3 +659,19 @@ func (s *Session) emitVolumes() {
 	}
 	s.emit(v)
 }
+
+// BytesSent is what the session has sent on its open links, all peers
+// together: ICE-level bytes (SRTP, SRTCP, DTLS and ICE checks), without
+// the IP and UDP headers (28 bytes a packet).
+func (s *Session) BytesSent() uint64 {
+	var n uint64
+	_ = s.call(func() error {
+		for _, p := range s.peers {
+			if !p.closed {
+				n += p.pc.SCTP().Transport().ICETransport().Stats().BytesSent
+			}
+		}
+		return nil
+	})
+	return n
+}

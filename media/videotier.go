@@ -125,3 +125,10 @@ func (l *videoLadder) observe(estimate, mesh int, now time.Time) int {
 	}
 	return max(l.bwStep, mesh)
 }
+
+// MeshVideoParams is the setting the encode-once stream takes in a mesh
+// of peers peers under ceiling, before any step the measured bandwidth
+// adds (see the ladder above).
+func MeshVideoParams(ceiling VideoParams, peers int) VideoParams {
+	return stepParams(ceiling, meshStep(peers), peers)
+}

@@ -11,11 +11,13 @@ set -euo pipefail
 # acoustic echo cancellation. Tests: Xvfb, a
 # screenshot tool (ImageMagick's import), xdotool to drive the real window,
 # x11-utils for xwininfo. libasound2 lets miniaudio open ALSA's null device.
-# coturn judges Calla's TURN credentials and relays calls in the TURN
-# tests; iproute2 and nftables build the NAT namespaces of the
-# network-namespace call test.
+# nodejs and node-ws (Node.js's ws, a third-party RFC 6455 implementation)
+# check the signaling server's websocket close behaviour. coturn judges
+# Calla's TURN credentials and relays calls in the TURN tests; iproute2
+# and nftables build the NAT namespaces of the network-namespace call test.
 DEB_PKGS=(gcc libc6-dev pkg-config libgl1-mesa-dev xorg-dev libvpx-dev libopus-dev libspeexdsp-dev
-	xvfb imagemagick xdotool x11-utils libasound2 xz-utils git make file coturn iproute2 nftables)
+	xvfb imagemagick xdotool x11-utils libasound2 xz-utils git make file nodejs node-ws
+	coturn iproute2 nftables)
 RPM_PKGS=(gcc pkgconf-pkg-config mesa-libGL-devel libXcursor-devel libXrandr-devel
 	libXinerama-devel libXi-devel libXxf86vm-devel libvpx-devel opus-devel speexdsp-devel
 	xorg-x11-server-Xvfb ImageMagick xdotool xorg-x11-utils alsa-lib xz git make)

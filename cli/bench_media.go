@@ -435,7 +435,7 @@ func (r *mediaBenchResult) markdown(o mediaBenchOpts, vp media.VideoParams, cmd 
 	} else {
 		fmt.Fprintf(&b, "| CPU per member, %d-member mesh (one member, %d echo peers in another process), stream stepped to %dx%d at %d fps | %.1f%% of one core at %.1f fps per stream | <= 35%% | %s |\n", o.mesh, o.mesh-1, step.Width, step.Height, step.FrameRate, r.cpuMemberMesh, r.fpsMemberMesh, verdict(r.cpuMemberMesh <= 35 && meshFPS))
 	}
-	fmt.Fprintf(&b, "| Uplink per member, %d-member mesh (all %d streams, ICE level: SRTP, RTCP, checks; plus 28 bytes of IP and UDP a packet) | %.2f Mbps | <= 2.5 Mbps | %s |\n", o.mesh, o.mesh-1, r.upMemberMesh/1e6, verdict(r.upMemberMesh > 0 && r.upMemberMesh <= 2.5e6))
+	fmt.Fprintf(&b, "| Uplink per member, %d-member mesh (all %d streams at the ICE level: SRTP, SRTCP and checks; IP and UDP headers, 28 bytes a packet, not counted) | %.2f Mbps | <= 2.5 Mbps | %s |\n", o.mesh, o.mesh-1, r.upMemberMesh/1e6, verdict(r.upMemberMesh > 0 && r.upMemberMesh <= 2.5e6))
 	fmt.Fprintf(&b, "\nAlso: the same 1v1 member with the speaker off (`NoPlayback`, as bots run) cost %.1f%% of one core; the 1v1 call with both sides in this process cost %.1f%% of one core per side (process CPU / 2) at %.1f fps per stream; frames whose stamp did not read back in its window: %d; setup p90 at the answerer %s.\n",
 		r.cpuMemberQuiet, r.cpu1v1, r.fps1v1, r.unread, ms(percentile(r.setupAnswerer, 90)))
 	fmt.Fprintf(&b, "Host speed check (SHA-256 of 64 MiB on one core, the same work every run; lower is faster): %s at the start, %s at the end. This VM shares its host: the same binary has measured up to a third more CPU when the host was busy, so compare runs by this check too.\n", ms(r.host0), ms(r.hostEnd))

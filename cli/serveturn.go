@@ -68,7 +68,7 @@ func (f *turnFlags) setup(addr, data string, log *slog.Logger) (turnSetup, error
 	case f.secretFile != "":
 		ts.handout.Secret, err = server.LoadSecret(f.secretFile)
 	case external:
-		err = errors.New("--turn-urls needs --turn-secret-file: the secret the external relay checks credentials with")
+		return ts, errors.New("--turn-urls needs --turn-secret-file: the secret the external relay checks credentials with")
 	case data != "":
 		path := filepath.Join(data, turnSecretFile)
 		ts.handout.Secret, err = server.LoadOrCreateSecret(path, log)

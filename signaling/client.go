@@ -28,6 +28,15 @@ const (
 	clientPongWait = 60 * time.Second
 	// clientPingPeriod must be shorter than clientPongWait.
 	clientPingPeriod = (clientPongWait * 9) / 10
+	// clientReplyWait is how long a request may wait for its reply before
+	// the connection counts as dead and the client reconnects (and
+	// resumes). The server answers every request at once (its p99 is
+	// milliseconds at 1,000 setups a second), so silence this long means
+	// the path is gone: a NAT that changed its public address drops the
+	// connection without a word, and the keepalive alone would take
+	// clientPongWait to notice, while a call's media waits for its ICE
+	// restart offers to get through.
+	clientReplyWait = 5 * time.Second
 	// clientSendQueue is how many requests may wait for the writer.
 	clientSendQueue = 64
 	// maxServerMessage caps one server message (the directory of a large
@@ -531,7 +540,14 @@ func (c *Client) roundTrip(ctx context.Context, cc *clientConn, t RequestType, p
 		forget()
 		return Message{}, fmt.Errorf("signaling: %s: %w", t, ctx.Err())
 	}
+	silence := time.NewTimer(clientReplyWait)
+	defer silence.Stop()
 	select {
+	case <-silence.C:
+		forget()
+		c.log.Warn("no reply from the server: reconnecting", "request", string(t), "after", clientReplyWait)
+		_ = cc.ws.Close() // the read pump ends, and the client reconnects
+		return Message{}, fmt.Errorf("%w: no reply to %s in %v: reconnecting", ErrNotConnected, t, clientReplyWait)
 	case msg, ok := <-p.ch:
 		if !ok {
 			return Message{}, fmt.Errorf("%w: connection lost before the reply to %s", ErrNotConnected, t)

@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -197,5 +199,112 @@ func TestClientLogout(t *testing.T) {
 	}
 	if _, ok := <-c.Events(); ok {
 		t.Error("events not closed after the terminal event")
+	}
+}
+
+// blackhole is a TCP proxy whose links can go silent: nothing passes, and
+// nothing is closed, as when a NAT on the way changes its address.
+type blackhole struct {
+	ln     net.Listener
+	target string
+	mu     sync.Mutex
+	dead   bool
+	conns  []net.Conn
+}
+
+func newBlackhole(t *testing.T, target string) *blackhole {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &blackhole{ln: ln, target: target}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			s, err := net.Dial("tcp", target)
+			if err != nil {
+				_ = c.Close()
+				continue
+			}
+			b.mu.Lock()
+			b.conns = append(b.conns, c, s)
+			b.mu.Unlock()
+			go b.pipe(c, s)
+			go b.pipe(s, c)
+		}
+	}()
+	t.Cleanup(func() {
+		_ = ln.Close()
+		b.mu.Lock()
+		for _, c := range b.conns {
+			_ = c.Close()
+		}
+		b.mu.Unlock()
+	})
+	return b
+}
+
+// pipe copies while the link is alive; once silenced it reads and drops.
+func (b *blackhole) pipe(dst, src net.Conn) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if err != nil {
+			return
+		}
+		b.mu.Lock()
+		dead := b.dead
+		b.mu.Unlock()
+		if !dead {
+			if _, err := dst.Write(buf[:n]); err != nil {
+				return
+			}
+		}
+	}
+}
+
+// silence makes the links open so far go silent; new ones pass.
+func (b *blackhole) silence() {
+	b.mu.Lock()
+	b.dead = true
+	b.mu.Unlock()
+}
+
+// A request whose reply does not come within clientReplyWait means the
+// link is dead: the client reconnects and resumes, rather than waiting a
+// minute for its keepalive (issue 16: a NAT that renumbers mid-call left
+// the ICE restart offers stuck on a dead websocket).
+func TestClientReconnectsWhenRepliesStop(t *testing.T) {
+	_, url := startServer(t, func(c *server.Config) { c.Grace = 30 * time.Second })
+	hole := newBlackhole(t, strings.TrimSuffix(strings.TrimPrefix(url, "ws://"), "/ws"))
+	c := dial(t, "ws://"+hole.ln.Addr().String()+"/ws", "alice")
+	if _, err := c.Directory(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	hole.silence()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	t0 := time.Now()
+	_, err := c.Directory(ctx)
+	if !errors.Is(err, signaling.ErrNotConnected) {
+		t.Fatalf("a request on a silent link: %v, want ErrNotConnected", err)
+	}
+	t.Logf("the request gave up after %v", time.Since(t0).Round(time.Millisecond))
+	// New connections pass the proxy: the client resumes its session.
+	hole.mu.Lock()
+	hole.dead = false // links made from now on pass; the old ones are closed
+	hole.mu.Unlock()
+	for {
+		ev := next(t, c)
+		if _, ok := ev.(*signaling.Resumed); ok {
+			break
+		}
+	}
+	if _, err := c.Directory(ctx); err != nil {
+		t.Fatalf("after the resume: %v", err)
 	}
 }

@@ -118,9 +118,18 @@ func (f *turnFlags) setup(addr, data string, log *slog.Logger) (turnSetup, error
 		}
 		c.Listen = net.JoinHostPort(host, tp)
 	}
-	host, _, err := net.SplitHostPort(c.Listen)
+	host, port, err := net.SplitHostPort(c.Listen)
 	if err != nil {
 		return ts, fmt.Errorf("--turn-listen %q: %w", c.Listen, err)
+	}
+	if host != "" && net.ParseIP(host) == nil {
+		// A host name (--addr localhost:8443): the relay needs an address.
+		a, err := net.ResolveIPAddr("ip4", host)
+		if err != nil {
+			return ts, fmt.Errorf("--turn-listen %q: %w", c.Listen, err)
+		}
+		host = a.IP.String()
+		c.Listen = net.JoinHostPort(host, port)
 	}
 	switch {
 	case f.publicIP != "":

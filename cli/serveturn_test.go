@@ -167,6 +167,22 @@ func TestServeWithAnExternalTURN(t *testing.T) {
 	}
 }
 
+// A host name in --addr gives the relay that name's address.
+func TestServeTURNOnAHostName(t *testing.T) {
+	dir := t.TempDir()
+	secretFile := writeSecret(t, dir, "secret", "0123456789abcdef0123456789abcdef")
+	var f turnFlags
+	f.on, f.relayPorts, f.quota, f.ttl = "true", "49152-65535", "24", "0s"
+	f.secretFile = secretFile
+	ts, err := f.setup("localhost:0", "", quietLogger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ts.cfg.Listen != "127.0.0.1:0" {
+		t.Fatalf("listen %q, want 127.0.0.1:0", ts.cfg.Listen)
+	}
+}
+
 func TestServeTURNUsage(t *testing.T) {
 	dir := t.TempDir()
 	secretFile := writeSecret(t, dir, "secret", "0123456789abcdef0123456789abcdef")

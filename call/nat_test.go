@@ -203,6 +203,17 @@ func (c natCall) log(t *testing.T, w *natWorld) {
 		c.acceptToFrame[0].Round(time.Millisecond), c.acceptToFrame[1].Round(time.Millisecond), w.allocations(t))
 }
 
+// wantAllocations checks the relay's allocations by the transport the
+// clients reached it over: TURN/TCP is allocated only where TURN/UDP
+// fails (media/turnfallback.go), so a call whose clients both have UDP
+// makes no TCP allocation at all.
+func (w *natWorld) wantAllocations(t *testing.T, udp, tcp string) {
+	t.Helper()
+	if got := w.allocations(t); got["udp"] != udp || got["tcp"] != tcp {
+		t.Errorf("TURN allocations %v, want udp %s and tcp %s", got, udp, tcp)
+	}
+}
+
 func TestNATEndpointIndependentGoesDirect(t *testing.T) {
 	w, h := newNATWorld(t, natEndpointIndependent, natEndpointIndependent)
 	c := runNATCall(t, w, h)
@@ -218,6 +229,9 @@ func TestNATEndpointIndependentGoesDirect(t *testing.T) {
 			t.Errorf("%s: RTT %d ms", who, p.RTTMs)
 		}
 	}
+	// Each side still gathers a relay candidate (in case no direct path
+	// works), over UDP only.
+	w.wantAllocations(t, "2", "0")
 }
 
 func TestNATSymmetricGoesThroughTheRelay(t *testing.T) {
@@ -235,6 +249,7 @@ func TestNATSymmetricGoesThroughTheRelay(t *testing.T) {
 			t.Errorf("%s: relay candidate %s is not on the relay %s", who, p.LocalAddr, wanRelayIP)
 		}
 	}
+	w.wantAllocations(t, "2", "0")
 }
 
 func TestNATWithUDPBlockedUsesTURNOverTCP(t *testing.T) {
@@ -247,6 +262,9 @@ func TestNATWithUDPBlockedUsesTURNOverTCP(t *testing.T) {
 	if c.bobPath.Via != ViaRelay {
 		t.Errorf("bob: path %+v, want alice's relay in it", c.bobPath)
 	}
+	// alice's TURN/UDP never reaches the relay, so she allocates over
+	// TCP; bob, whose UDP works, does not.
+	w.wantAllocations(t, "1", "1")
 }
 
 // firstFrameSink is a stampSink that notes when its first frame came.
@@ -433,7 +451,7 @@ func TestNATBench(t *testing.T) {
 		}
 		fmt.Fprintf(&b, "| %s | %s / %s | %s / %s | %s |\n", k.name, p(res[i].begin, 0.5), p(res[i].begin, 1), p(res[i].frame, 0.5), p(res[i].frame, 1), target)
 	}
-	fmt.Fprintf(&b, "\nWith pion's default acceptance waits (relay 2 s, prflx 1 s, srflx 0.5 s) a relayed call took 2.2 s from onCallBegin to media in the same test (one run); Calla's waits are media/api.go's (docs/media.md, \"NAT traversal\"). TURN allocations per call: one TURN/UDP allocation per side; TURN/TCP only where UDP is blocked (`TestNATWithUDPBlockedUsesTURNOverTCP`: one TCP allocation for the blocked side, one UDP for the other).\n\n")
+	fmt.Fprintf(&b, "\nWith pion's default acceptance waits (relay 2 s, prflx 1 s, srflx 0.5 s) a relayed call took 2.2 s from onCallBegin to media in the same test (one run); Calla's waits are media/api.go's (docs/media.md, \"NAT traversal\"). TURN allocations per call: one TURN/UDP allocation per side; TURN/TCP only where UDP is blocked (`TestNATWithUDPBlockedUsesTURNOverTCP`: one TCP allocation for the blocked side, one UDP for the other).\n")
 	report := filepath.Join("..", "docs", "benchmarks.md")
 	if err := benchreport.WriteSection(report, b.String()); err != nil {
 		t.Fatal(err)

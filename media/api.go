@@ -62,11 +62,7 @@ func (s *Session) iceNet() (transport.Net, error) {
 			return nil, fmt.Errorf("media: network: %w", err)
 		}
 	}
-	wait := turnUDPFirst
-	if s.cfg.testTURNWait > 0 {
-		wait = s.cfg.testTURNWait
-	}
-	return newTURNGate(n, s.cfg.ICEServers, wait), nil
+	return newTURNGate(n, s.cfg.ICEServers, turnUDPFirst), nil
 }
 
 // iceTimeouts is the three ICE timings SettingEngine.SetICETimeouts takes.

@@ -88,8 +88,6 @@ type Config struct {
 	// testICE, when not zero, replaces the ICE timeouts, so an outage
 	// test reaches Disconnected and Failed in seconds.
 	testICE iceTimeouts
-	// testTURNWait, when set, replaces turnUDPFirst.
-	testTURNWait time.Duration
 }
 
 const (

@@ -155,13 +155,14 @@ type natCall struct {
 // media both ways.
 func runNATCall(t *testing.T, w *natWorld, h *harness) natCall {
 	t.Helper()
-	alice := h.engine("alice", func(c *Config) { c.LoopbackOnly, c.testNet = false, w.alice })
-	bob := h.engine("bob", func(c *Config) { c.LoopbackOnly, c.testNet = false, w.bob })
+	lan := func(c *Config) { c.LoopbackOnly = false }
+	alice := h.engineWith("alice", lan, testHooks{net: w.alice})
+	bob := h.engineWith("bob", lan, testHooks{net: w.bob})
 	aliceSees, bobSees := newFirstFrameSink(), newFirstFrameSink()
 	alice.StartRemoteView("bob", aliceSees)
 	bob.StartRemoteView("alice", bobSees)
 
-	must(t, "call", alice.Call(ctxT(t), "bob", signaling.Video, Params{}))
+	must(t, "call", noID(alice.Call(ctxT(t), "bob", signaling.Video, Params{})))
 	bob.waitEvent("onCallReceived", nil)
 	accepted := time.Now()
 	must(t, "accept", bob.Accept(ctxT(t)))

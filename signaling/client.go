@@ -30,15 +30,18 @@ const (
 	clientPongWait = 60 * time.Second
 	// clientPingPeriod must be shorter than clientPongWait.
 	clientPingPeriod = (clientPongWait * 9) / 10
-	// clientReplyWait is how long a request may wait for its reply before
-	// the connection counts as dead and the client reconnects (and
-	// resumes). The server answers every request at once (its p99 is
-	// milliseconds at 1,000 setups a second), so silence this long means
-	// the path is gone: a NAT that changed its public address drops the
-	// connection without a word, and the keepalive alone would take
-	// clientPongWait to notice, while a call's media waits for its ICE
-	// restart offers to get through.
-	clientReplyWait = 5 * time.Second
+	// clientReplyWait and clientProbeWait find a dead link sooner than
+	// the keepalive: a NAT that changed its public address drops the
+	// connection without a word, and clientPongWait would take a minute to
+	// notice, while a call's media waits for its ICE restart offers to get
+	// through. A request without a reply for clientReplyWait sends a ping
+	// and gives the link clientProbeWait to say anything at all (the pong,
+	// or any message); silence then ends the connection, and the client
+	// reconnects and resumes. A server that is only slow to reply answers
+	// the ping (its read pump does, whatever its call machine is doing),
+	// so its requests keep waiting for their replies.
+	clientReplyWait = 2 * time.Second
+	clientProbeWait = 3 * time.Second
 	// clientSendQueue is how many requests may wait for the writer.
 	clientSendQueue = 64
 	// maxServerMessage caps one server message (the directory of a large
@@ -574,26 +577,31 @@ func (c *Client) forget(p *pendingReq) {
 func (c *Client) await(ctx context.Context, p *pendingReq, t RequestType) (Message, error) {
 	silence := time.NewTimer(clientReplyWait)
 	defer silence.Stop()
-	select {
-	case <-silence.C:
-		c.forget(p)
-		c.log.Warn("no reply from the server: reconnecting", "request", string(t), "after", clientReplyWait)
-		_ = p.cc.ws.Close() // the read pump ends, and the client reconnects
-		return Message{}, fmt.Errorf("%w: no reply to %s in %v: reconnecting", ErrNotConnected, t, clientReplyWait)
-	case msg, ok := <-p.ch:
-		if !ok {
+	for {
+		select {
+		case <-silence.C:
+			// Is the link alive? The read pump's deadline moves back to
+			// clientPongWait on the pong or any message; without one the
+			// read fails, and readDone below ends this wait.
+			c.log.Debug("no reply yet: probing the link", "request", string(t), "after", clientReplyWait)
+			_ = p.cc.ws.SetReadDeadline(time.Now().Add(clientProbeWait))
+			_ = p.cc.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(clientWriteWait))
+			continue
+		case msg, ok := <-p.ch:
+			if !ok {
+				return Message{}, fmt.Errorf("%w: connection lost before the reply to %s", ErrNotConnected, t)
+			}
+			if msg.Error != nil {
+				return msg, msg.Error
+			}
+			return msg, nil
+		case <-p.cc.readDone:
+			c.forget(p)
 			return Message{}, fmt.Errorf("%w: connection lost before the reply to %s", ErrNotConnected, t)
+		case <-ctx.Done():
+			c.forget(p)
+			return Message{}, fmt.Errorf("signaling: %s: %w", t, ctx.Err())
 		}
-		if msg.Error != nil {
-			return msg, msg.Error
-		}
-		return msg, nil
-	case <-p.cc.readDone:
-		c.forget(p)
-		return Message{}, fmt.Errorf("%w: connection lost before the reply to %s", ErrNotConnected, t)
-	case <-ctx.Done():
-		c.forget(p)
-		return Message{}, fmt.Errorf("signaling: %s: %w", t, ctx.Err())
 	}
 }
 

@@ -8,12 +8,14 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
 	"go.uber.org/goleak"
 
 	"github.com/calla-rtc/calla/signaling"
@@ -279,10 +281,11 @@ func (b *blackhole) silence() {
 	b.mu.Unlock()
 }
 
-// A request whose reply does not come within clientReplyWait means the
-// link is dead: the client reconnects and resumes, rather than waiting a
-// minute for its keepalive (issue 16: a NAT that renumbers mid-call left
-// the ICE restart offers stuck on a dead websocket).
+// A request whose reply does not come within clientReplyWait makes the
+// client probe the link, and a link that stays silent is dead: the client
+// reconnects and resumes, rather than waiting a minute for its keepalive
+// (issue 16: a NAT that renumbers mid-call left the ICE restart offers
+// stuck on a dead websocket).
 func TestClientReconnectsWhenRepliesStop(t *testing.T) {
 	_, url := startServer(t, func(c *server.Config) { c.Grace = 30 * time.Second })
 	hole := newBlackhole(t, strings.TrimSuffix(strings.TrimPrefix(url, "ws://"), "/ws"))
@@ -374,5 +377,69 @@ func TestSendKeepsTheOrderOfRequests(t *testing.T) {
 		if u.UserID == "alice" && u.Nickname != fmt.Sprintf("n%d", n-1) {
 			t.Fatalf("alice's nickname is %q after %d changes, want the last one", u.Nickname, n)
 		}
+	}
+}
+
+// A server that is slow to reply but alive (it answers pings) keeps the
+// connection: the request gets its reply, however late. Giving up after
+// a fixed wait instead failed the request at 5 s and reconnected, which
+// on a loaded machine turned slow replies into failed calls.
+func TestClientWaitsForASlowServerThatAnswersPings(t *testing.T) {
+	const delay = 6 * time.Second // past the reply wait and the probe together
+	var mu sync.Mutex
+	logins := 0
+	up := websocket.Upgrader{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ws, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer ws.Close()
+		var wmu sync.Mutex
+		reply := func(id uint64, data string) {
+			wmu.Lock()
+			defer wmu.Unlock()
+			_ = ws.WriteMessage(websocket.TextMessage, signaling.AppendMessage(nil, signaling.MsgReply, id, 0, []byte(data)))
+		}
+		var wg sync.WaitGroup
+		defer wg.Wait()
+		for { // reading answers pings (gorilla's default handler)
+			_, b, err := ws.ReadMessage()
+			if err != nil {
+				return
+			}
+			var req signaling.Request
+			if json.Unmarshal(b, &req) != nil {
+				return
+			}
+			switch req.Type {
+			case signaling.ReqLogin:
+				mu.Lock()
+				logins++
+				mu.Unlock()
+				reply(req.ID, `{"token":"t","seq":0,"graceMs":10000,"iceServers":[],"directory":[]}`)
+			case signaling.ReqDirectory:
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					time.Sleep(delay) // the slow server
+					reply(req.ID, `{"users":[{"userId":"alice","nickname":"","avatarUrl":"","presence":"online"}]}`)
+				}()
+			}
+		}
+	}))
+	defer srv.Close()
+	c := dial(t, "ws"+strings.TrimPrefix(srv.URL, "http"), "alice")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	users, err := c.Directory(ctx)
+	if err != nil || len(users) != 1 {
+		t.Fatalf("a slow reply: %v (%d users), want the reply", err, len(users))
+	}
+	_ = c.Close()
+	mu.Lock()
+	defer mu.Unlock()
+	if logins != 1 {
+		t.Fatalf("%d logins, want 1: the client dropped a live connection", logins)
 	}
 }

@@ -1,8 +1,7 @@
 package call
 
 import (
-	"context"
-	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/calla-rtc/calla/media"
@@ -12,6 +11,8 @@ import (
 // onSignaling applies one event of the signaling client, on the loop.
 func (e *Engine) onSignaling(ev signaling.Event) {
 	switch ev := ev.(type) {
+	case *signaling.Reply:
+		e.onReply(ev)
 	case *signaling.CallReceived:
 		e.onCallReceived(ev)
 	case *signaling.CallCancelled:
@@ -53,10 +54,6 @@ func (e *Engine) onSignaling(ev signaling.Event) {
 		}
 	case *signaling.CallMediaTypeChanged:
 		e.onMediaTypeChanged(ev)
-	case *signaling.UserVideoAvailable, *signaling.UserAudioAvailable:
-		// The media session reports availability from what actually
-		// arrives (tracks and the peers' media-state signals); the
-		// server's notices would only repeat it.
 	case *signaling.Relay:
 		e.onRelay(ev)
 	case *signaling.PresenceChanged:
@@ -111,37 +108,25 @@ func (e *Engine) current(id signaling.CallID) *callState {
 	return nil
 }
 
+// onCallReceived reports an invitation before anything else: no device
+// is touched until the user accepts (or the app asks for a preview).
 func (e *Engine) onCallReceived(ev *signaling.CallReceived) {
 	if e.call != nil {
 		// The server counts a ringing or busy user out of new calls, so
 		// this is a race at most: answer it as busy.
 		e.log.Warn("invited while in a call: answering busy", "call", ev.CallID)
-		if err := e.request(func(ctx context.Context, cl *signaling.Client) error { return cl.Ignore(ctx, ev.CallID) }); err != nil {
-			e.log.Warn("ignore", "err", err)
-		}
+		e.send(signaling.ReqIgnore, signaling.CallRef{CallID: ev.CallID}, func(r *signaling.Reply) {
+			if r.Err != nil {
+				e.log.Warn("ignore", "call", ev.CallID, "err", r.Err)
+			}
+		})
 		return
 	}
 	c := newCallState(signaling.RoleCallee, statusRinging)
-	c.id, c.callerID, c.groupID = ev.CallID, ev.CallerID, ev.GroupID
-	// Capture starts while it rings, as TUICallKit's incoming video view
-	// shows the local preview, so that Accept connects at once.
-	if err := e.beginCall(c, ev.CallMediaType == signaling.Video); err != nil {
-		e.emit(errorOf("prepare the call's media", err))
-		_ = e.request(func(ctx context.Context, cl *signaling.Client) error {
-			return cl.Fail(ctx, ev.CallID, "media: "+err.Error())
-		})
-		return
-	}
-	c.mediaType = ev.CallMediaType
+	c.id, c.callerID, c.groupID, c.mediaType = ev.CallID, ev.CallerID, ev.GroupID, ev.CallMediaType
+	e.call = c
 	e.emit(&CallReceived{CallID: ev.CallID, CallerID: ev.CallerID, CalleeIDList: ev.CalleeIDList,
 		GroupID: ev.GroupID, CallMediaType: ev.CallMediaType, UserData: ev.UserData})
-	if e.cfg.Echo {
-		e.accept(c, false, func(err error) {
-			if err != nil {
-				e.log.Warn("echo bot could not accept", "call", c.id, "err", err)
-			}
-		})
-	}
 }
 
 func (e *Engine) onCallBegin(ev *signaling.CallBegin) {
@@ -173,19 +158,27 @@ func (e *Engine) onMemberEntered(c *callState, id signaling.UserID, offer bool) 
 		if err != nil || e.call != c || c.members[id] != m {
 			return
 		}
-		if err := c.session.AddPeer(media.PeerID(id), offer); err != nil {
-			e.memberFailed(c, m, err)
-			return
-		}
+		// The peer is there for the loop's purposes at once: what comes
+		// next for it (signals, a sink, its removal) is queued after it.
 		m.peer = true
-		if v := e.remoteViews[id]; v != nil {
-			_ = c.session.SetRemoteSink(media.PeerID(id), v)
-		}
-		if e.cfg.Echo {
-			if err := c.session.EchoFrom(media.PeerID(id), e.cfg.EchoDelay); err != nil {
-				e.log.Warn("echo", "peer", id, "err", err)
+		sink, encoded := e.remoteViews[id], e.remoteEncoded[id]
+		c.media.do(func(s *media.Session) error {
+			if err := s.AddPeer(media.PeerID(id), offer); err != nil {
+				return err
 			}
-		}
+			if sink != nil {
+				_ = s.SetRemoteSink(media.PeerID(id), sink)
+			}
+			if encoded != nil {
+				_ = s.SetRemoteEncodedSink(media.PeerID(id), encoded)
+			}
+			return nil
+		}, func(err error) {
+			if err != nil && e.call == c && c.members[id] == m {
+				m.peer = false
+				e.memberFailed(c, m, err)
+			}
+		})
 		for _, sig := range c.held[id] {
 			e.handleSignal(c, m, sig)
 		}
@@ -207,9 +200,12 @@ func (e *Engine) onMemberLeft(c *callState, id signaling.UserID) {
 		m.stopRestore()
 	}
 	if m.peer {
-		if err := c.session.RemovePeer(media.PeerID(id)); err != nil {
-			e.log.Debug("remove peer", "peer", id, "err", err)
-		}
+		c.media.do(func(s *media.Session) error {
+			if err := s.RemovePeer(media.PeerID(id)); err != nil {
+				e.log.Debug("remove peer", "peer", id, "err", err)
+			}
+			return nil
+		}, nil)
 	}
 	if m.joined {
 		e.emit(&UserLeave{CallID: c.id, UserID: id})
@@ -223,11 +219,8 @@ func (e *Engine) onMediaTypeChanged(ev *signaling.CallMediaTypeChanged) {
 	}
 	c.mediaType = ev.NewCallMediaType
 	video := ev.NewCallMediaType == signaling.Video
-	c.whenStarted(func(err error) {
-		if err != nil || e.call != c || e.cfg.Echo {
-			return
-		}
-		if err := c.session.SetVideo(video); err != nil {
+	e.withMedia(c, func(s *media.Session) error { return s.SetVideo(video) }, func(err error) {
+		if err != nil && !errors.Is(err, errCallEnded) && e.call == c && c.startErr == nil {
 			e.emit(errorOf("switch the call's media", err))
 		}
 	})
@@ -237,27 +230,36 @@ func (e *Engine) onMediaTypeChanged(ev *signaling.CallMediaTypeChanged) {
 	}
 }
 
-// relayPayload is what one relay message carries: the media signals for
-// one member, in order (the relayer batches what queued up meanwhile).
-type relayPayload struct {
-	Signals []media.Signal `json:"signals"`
-}
-
 func (e *Engine) onRelay(ev *signaling.Relay) {
 	c := e.current(ev.CallID)
 	if c == nil {
 		return
 	}
-	var p relayPayload
-	if err := json.Unmarshal(ev.Payload, &p); err != nil {
-		e.log.Warn("unreadable relay payload", "from", ev.From, "err", err)
+	// The server checked the payload against the same schema; this can
+	// only fail with a server that does not.
+	p, err := signaling.DecodeRelayPayload(ev.Payload)
+	if err != nil {
+		e.log.Warn("unusable relay payload", "from", ev.From, "err", err)
+		e.refuseSignal(c, ev.From, "", signaling.CodeInvalidParam, err.Error())
 		return
 	}
 	m := c.members[ev.From]
-	for _, sig := range p.Signals {
-		if m == nil || !m.peer {
-			// The signals can overtake onUserJoin or the session's start:
-			// keep them for the peer.
+	for _, w := range p.Signals {
+		sig, ok := mediaSignal(w)
+		if !ok {
+			e.onSignalError(c, ev.From, w)
+			continue
+		}
+		if m == nil {
+			// The server sends a member's onUserJoin before its relays:
+			// this one has left (or never was), and nothing can use it.
+			e.log.Warn("media signal from a user not in the call", "from", ev.From, "kind", sig.Kind)
+			e.refuseSignal(c, ev.From, w.Kind, signaling.CodeRequestRefused, "no media connection with you in this call")
+			continue
+		}
+		if !m.peer {
+			// The signals can overtake the media session's start: keep
+			// them for the peer.
 			c.held[ev.From] = append(c.held[ev.From], sig)
 			continue
 		}
@@ -265,23 +267,73 @@ func (e *Engine) onRelay(ev *signaling.Relay) {
 	}
 }
 
+// handleSignal gives a member's signal to the media session. One it
+// cannot use (an SDP pion refuses, an offer from the pair's answerer)
+// is logged and refused back to its sender, who would otherwise wait
+// for an answer that never comes.
 func (e *Engine) handleSignal(c *callState, m *member, sig media.Signal) {
-	if err := c.session.HandleSignal(media.PeerID(m.id), sig); err != nil {
-		e.log.Warn("media signal", "from", m.id, "kind", sig.Kind, "err", err)
+	id := m.id
+	c.media.do(func(s *media.Session) error {
+		return s.HandleSignal(media.PeerID(id), sig)
+	}, func(err error) {
+		switch {
+		case err == nil:
+		case errors.Is(err, media.ErrClosed), errors.Is(err, media.ErrUnknownPeer), errors.Is(err, errNoSession):
+			e.log.Debug("media signal for a peer that is gone", "from", id, "kind", sig.Kind, "err", err)
+		default:
+			e.log.Warn("media signal refused", "from", id, "kind", sig.Kind, "err", err)
+			if e.call == c {
+				e.refuseSignal(c, id, wireSignal(sig).Kind, signaling.CodeMediaNegotiation, err.Error())
+			}
+		}
+	})
+}
+
+// maxRefusal bounds the message of an error signal.
+const maxRefusal = 500
+
+// refuseSignal tells member to that a signal of kind refused (empty: the
+// whole payload) could not be used, with an error signal.
+func (e *Engine) refuseSignal(c *callState, to signaling.UserID, refused signaling.SignalKind, code signaling.Code, msg string) {
+	if len(msg) > maxRefusal {
+		msg = msg[:maxRefusal]
 	}
+	e.relay.send(c.ctx, e.client, c.id, to, signaling.Signal{Kind: signaling.SignalError, Code: code, Message: msg, Refused: refused})
+}
+
+// onSignalError handles a member's error signal: one of ours it could
+// not use. It is never answered with an error (no ping-pong). A refused
+// offer, answer or renegotiation means the media with that member will
+// not come up as things stand: onError says why at once, before the
+// connect timeout would.
+func (e *Engine) onSignalError(c *callState, from signaling.UserID, w signaling.Signal) {
+	e.log.Warn("a member could not use our signal", "from", from, "refused", w.Refused, "code", w.Code, "message", w.Message)
+	switch w.Refused {
+	case signaling.SignalOffer, signaling.SignalAnswer, signaling.SignalRenegotiate, "":
+		e.emit(errorf(signaling.CodeMediaNegotiation, "%s could not use our media setup (%s): %s", from, refusedName(w.Refused), w.Message))
+	}
+}
+
+func refusedName(k signaling.SignalKind) string {
+	if k == "" {
+		return "relay payload"
+	}
+	return string(k)
 }
 
 func presenceOf(u signaling.DirectoryEntry) *PresenceChanged {
 	return &PresenceChanged{UserID: u.UserID, Nickname: u.Nickname, AvatarURL: u.AvatarURL, Presence: u.Presence}
 }
 
-// dropClient closes the signaling client in the background and forgets it.
+// dropClient closes the signaling client in the background and forgets
+// it; the requests still on their way fail.
 func (e *Engine) dropClient() {
 	cl := e.client
 	if cl == nil {
 		return
 	}
 	e.client, e.clientEvents = nil, nil
+	e.failReplies(signaling.ErrClosed)
 	e.wg.Add(1)
 	go func() {
 		defer e.wg.Done()

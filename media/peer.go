@@ -53,6 +53,9 @@ type peer struct {
 	closed bool
 	meter  levelMeter
 	sink   atomic.Pointer[sinkBox]
+	// encoded, when set, takes the peer's media as it arrives instead of
+	// the decoders (SetRemoteEncodedSink).
+	encoded atomic.Pointer[encodedBox]
 }
 
 type inboundSnap struct {
@@ -138,7 +141,7 @@ func (s *Session) attachVideo(p *peer) error {
 		return fmt.Errorf("media: add video: %w", err)
 	}
 	p.videoSender = sender
-	if !s.camOn && s.echo.Load() == nil {
+	if !s.camOn && !s.custom {
 		if err := sender.ReplaceTrack(nil); err != nil {
 			return fmt.Errorf("media: camera off: %w", err)
 		}

@@ -1,7 +1,6 @@
 package media
 
 import (
-	"encoding/json"
 	"errors"
 	"image"
 	"math"
@@ -27,27 +26,6 @@ func TestEnumStrings(t *testing.T) {
 		if c.got != c.want {
 			t.Errorf("String() = %q, want %q", c.got, c.want)
 		}
-	}
-}
-
-func TestSignalJSONRoundTrip(t *testing.T) {
-	in := Signal{Kind: SignalCandidate, Candidate: &webrtc.ICECandidateInit{Candidate: "candidate:1 1 udp 1 127.0.0.1 5000 typ host"}}
-	b, err := json.Marshal(in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := `{"kind":"candidate","candidate":{"candidate":"candidate:1 1 udp 1 127.0.0.1 5000 typ host","sdpMid":null,"sdpMLineIndex":null,"usernameFragment":null}}`; string(b) != want {
-		t.Errorf("JSON = %s\nwant   %s", b, want)
-	}
-	var out Signal
-	if err := json.Unmarshal(b, &out); err != nil || out.Kind != in.Kind || out.Candidate.Candidate != in.Candidate.Candidate {
-		t.Errorf("round trip = %+v, %v", out, err)
-	}
-	if err := json.Unmarshal([]byte(`{"kind":"bogus"}`), &out); !errors.Is(err, ErrBadSignal) {
-		t.Errorf("unknown kind: err = %v", err)
-	}
-	if _, err := json.Marshal(Signal{}); err == nil {
-		t.Error("a zero kind marshalled")
 	}
 }
 
@@ -199,26 +177,6 @@ func TestLatestFrameKeepsOnlyTheNewest(t *testing.T) {
 	if img, _ := l.Take(); img != nil {
 		t.Error("Take on an empty mailbox returned a frame")
 	}
-}
-
-func TestEventStreamDeliversInOrderThenCloses(t *testing.T) {
-	e := newEventStream()
-	for i := 0; i < 1000; i++ { // nobody reads yet: Push must not block
-		e.emit(FirstFrame{Peer: PeerID(rune('a' + i%26))})
-	}
-	e.close()
-	e.emit(FirstFrame{Peer: "late"}) // after close: ignored
-	n := 0
-	for ev := range e.out {
-		if ev.(FirstFrame).Peer != PeerID(rune('a'+n%26)) {
-			t.Fatalf("event %d out of order", n)
-		}
-		n++
-	}
-	if n != 1000 {
-		t.Errorf("delivered %d events, want 1000", n)
-	}
-	<-e.done
 }
 
 // vp8Packets splits a frame into n RTP packets with VP8 descriptors.

@@ -6,9 +6,9 @@ import (
 )
 
 // Event is one event on a Client's Events channel: a server event (the
-// seed's call events, presence, relay) or a change of the client's own
-// connection (Reconnecting, Resumed, SessionLost). Consumers switch on the
-// concrete type.
+// seed's call events, presence, relay), a change of the client's own
+// connection (Reconnecting, Resumed, SessionLost), or the Reply to a
+// request made with Send. Consumers switch on the concrete type.
 type Event interface {
 	// EventType is the event's name on the wire (e.g. "onCallBegin"), or
 	// the client's own name for connection events.
@@ -113,22 +113,8 @@ type KickedOffline struct{}
 // connection closes after it and the client does not reconnect.
 type UserSigExpired struct{}
 
-// UserVideoAvailable is onUserVideoAvailable (from a media-state notice).
-type UserVideoAvailable struct {
-	CallID           CallID `json:"callId"`
-	UserID           UserID `json:"userId"`
-	IsVideoAvailable bool   `json:"isVideoAvailable"`
-}
-
-// UserAudioAvailable is onUserAudioAvailable (from a media-state notice).
-type UserAudioAvailable struct {
-	CallID           CallID `json:"callId"`
-	UserID           UserID `json:"userId"`
-	IsAudioAvailable bool   `json:"isAudioAvailable"`
-}
-
-// Relay is onRelay: an opaque payload from another member of the call;
-// From is stamped by the server.
+// Relay is onRelay: a relay payload (RelayPayload) from another member
+// of the call; From is stamped by the server.
 type Relay struct {
 	CallID  CallID          `json:"callId"`
 	From    UserID          `json:"from"`
@@ -153,6 +139,7 @@ const (
 	EvResumed      MessageType = "resumed"
 	EvSessionLost  MessageType = "sessionLost"
 	EvClosed       MessageType = "closed"
+	EvReply        MessageType = "reply"
 )
 
 // Reconnecting says the connection dropped and the client is trying again
@@ -183,6 +170,29 @@ type Closed struct {
 	Err error
 }
 
+// Reply is the outcome of a request made with Client.Send, delivered on
+// Events in the server's order: after every event the server sent before
+// the reply, before every event it sent after. Err is nil, the server's
+// *Error, or why no reply came (ErrNotConnected: the connection was lost
+// before it; ErrClosed; a timeout). ID is what Send returned.
+type Reply struct {
+	ID   uint64
+	Type RequestType
+	Data json.RawMessage
+	Err  error
+}
+
+// Decode decodes the reply's data into out.
+func (r *Reply) Decode(out any) error {
+	if len(r.Data) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(r.Data, out); err != nil {
+		return fmt.Errorf("signaling: decode reply to %s: %w", r.Type, err)
+	}
+	return nil
+}
+
 func (*CallReceived) EventType() MessageType         { return EvCallReceived }
 func (*CallCancelled) EventType() MessageType        { return EvCallCancelled }
 func (*CallBegin) EventType() MessageType            { return EvCallBegin }
@@ -196,8 +206,6 @@ func (*UserInviting) EventType() MessageType         { return EvUserInviting }
 func (*CallMediaTypeChanged) EventType() MessageType { return EvCallMediaTypeChanged }
 func (*KickedOffline) EventType() MessageType        { return EvKickedOffline }
 func (*UserSigExpired) EventType() MessageType       { return EvUserSigExpired }
-func (*UserVideoAvailable) EventType() MessageType   { return EvUserVideoAvailable }
-func (*UserAudioAvailable) EventType() MessageType   { return EvUserAudioAvailable }
 func (*Relay) EventType() MessageType                { return EvRelay }
 func (*PresenceChanged) EventType() MessageType      { return EvPresence }
 func (*ServerClosing) EventType() MessageType        { return EvServerClosing }
@@ -205,6 +213,7 @@ func (*Reconnecting) EventType() MessageType         { return EvReconnecting }
 func (*Resumed) EventType() MessageType              { return EvResumed }
 func (*SessionLost) EventType() MessageType          { return EvSessionLost }
 func (*Closed) EventType() MessageType               { return EvClosed }
+func (*Reply) EventType() MessageType                { return EvReply }
 
 func (*CallReceived) isEvent()         {}
 func (*CallCancelled) isEvent()        {}
@@ -219,8 +228,6 @@ func (*UserInviting) isEvent()         {}
 func (*CallMediaTypeChanged) isEvent() {}
 func (*KickedOffline) isEvent()        {}
 func (*UserSigExpired) isEvent()       {}
-func (*UserVideoAvailable) isEvent()   {}
-func (*UserAudioAvailable) isEvent()   {}
 func (*Relay) isEvent()                {}
 func (*PresenceChanged) isEvent()      {}
 func (*ServerClosing) isEvent()        {}
@@ -228,6 +235,7 @@ func (*Reconnecting) isEvent()         {}
 func (*Resumed) isEvent()              {}
 func (*SessionLost) isEvent()          {}
 func (*Closed) isEvent()               {}
+func (*Reply) isEvent()                {}
 
 // serverEvents makes an empty value of each event the server sends.
 var serverEvents = map[MessageType]func() Event{
@@ -244,8 +252,6 @@ var serverEvents = map[MessageType]func() Event{
 	EvCallMediaTypeChanged: func() Event { return new(CallMediaTypeChanged) },
 	EvKickedOffline:        func() Event { return new(KickedOffline) },
 	EvUserSigExpired:       func() Event { return new(UserSigExpired) },
-	EvUserVideoAvailable:   func() Event { return new(UserVideoAvailable) },
-	EvUserAudioAvailable:   func() Event { return new(UserAudioAvailable) },
 	EvRelay:                func() Event { return new(Relay) },
 	EvPresence:             func() Event { return new(PresenceChanged) },
 	EvServerClosing:        func() Event { return new(ServerClosing) },

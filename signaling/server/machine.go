@@ -159,8 +159,6 @@ func (m *machine) handle(p peer, req signaling.Request, payload any) {
 		after, err = m.switchMediaType(s.user, payload.(*signaling.SwitchMediaTypeRequest))
 	case signaling.ReqRelay:
 		after, err = m.relay(s.user, payload.(*signaling.RelayRequest))
-	case signaling.ReqMediaState:
-		after, err = m.mediaState(s.user, payload.(*signaling.MediaStateRequest))
 	case signaling.ReqCreateGroup:
 		reply, err = m.createGroup(s.user, payload.(*signaling.CreateGroupRequest))
 	case signaling.ReqGroups:
@@ -191,7 +189,7 @@ func (m *machine) handle(p peer, req signaling.Request, payload any) {
 var inCall = map[signaling.RequestType]bool{
 	signaling.ReqCall: true, signaling.ReqAccept: true, signaling.ReqReject: true, signaling.ReqIgnore: true,
 	signaling.ReqFail: true, signaling.ReqHangup: true, signaling.ReqInvite: true, signaling.ReqJoin: true,
-	signaling.ReqSwitchMediaType: true, signaling.ReqRelay: true, signaling.ReqMediaState: true,
+	signaling.ReqSwitchMediaType: true, signaling.ReqRelay: true,
 }
 
 // reply answers request id on p.
@@ -277,8 +275,8 @@ func (m *machine) login(p peer, cur *session, id uint64, req *signaling.LoginReq
 	if cur != nil {
 		return nil, fmt.Errorf("%w: this connection is already logged in as %q", ErrRepeated, cur.user)
 	}
-	if !req.UserID.Valid() {
-		return nil, fmt.Errorf("%w: userId %q must be 1 to 32 characters of a-z, A-Z, 0-9, _ and -", ErrInvalidParam, req.UserID)
+	if err := req.UserID.Check(); err != nil {
+		return nil, err
 	}
 	if len(req.Nickname) > maxProfileField || len(req.AvatarURL) > maxProfileField {
 		return nil, fmt.Errorf("%w: nickname and avatarUrl may have at most %d bytes each", ErrInvalidParam, maxProfileField)

@@ -1,21 +1,22 @@
 #!/usr/bin/env bash
-# package-windows.sh: cross-builds dist/Calla.exe for 64-bit Windows here,
-# on Debian, and checks that it imports only Windows system DLLs.
+# package-windows.sh: cross-builds Calla for 64-bit Windows here, on Debian,
+# into dist/Calla.exe and dist/Calla-windows-amd64.zip, and checks it.
 #
 #  1. libvpx, libopus and libspeexdsp come from Debian's own source packages
 #     (apt-get source, with Debian's patches), built as static libraries
-#     with the MinGW-w64 cross compiler into build/windows/prefix-VERSIONS.
-#     apt uses a private source list and state under build/windows, so the
-#     system's apt configuration is left alone. A second run finds the
-#     libraries there and skips all of this.
+#     with the MinGW-w64 cross compiler (scripts/windows-codecs.sh) into
+#     build/windows/codecs-VERSIONS-RECIPE. apt uses a private source list
+#     and state under build/windows, so the system's apt configuration is
+#     left alone. A second run finds the libraries there and skips all this.
 #  2. `fyne package --os windows` compiles Calla with x86_64-w64-mingw32-gcc
 #     (cgo), linking those archives (scripts/pkg-config-static), and embeds
 #     the icon and manifest.
-#  3. x86_64-w64-mingw32-objdump -p lists the exe's imported DLLs; each must
-#     be in packaging/windows/system-dlls.txt.
+#  3. x86_64-w64-mingw32-objdump -p lists the exe's imported DLLs; they must
+#     be exactly those of packaging/windows/system-dlls.txt.
+#  4. Debian's wine runs `Calla.exe version` (scripts/wine-smoke.sh).
+#  5. The exe goes into a zip, which is listed and tested.
 #
-# The exe cannot be run here: Debian 12's wine cannot run Go >= 1.24
-# binaries. The release workflow runs it on its Windows runner.
+# Real Windows runs it only in the release workflow.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
@@ -28,7 +29,7 @@ fail() { echo "package-windows: $*" >&2; exit 1; }
 say() { echo "package-windows: $*"; }
 mkdir -p "$cache"
 
-for tool in $host-gcc $host-g++ $host-objdump nasm dpkg-source; do
+for tool in $host-gcc $host-g++ $host-objdump nasm dpkg-source zip unzip; do
 	command -v "$tool" >/dev/null || fail "$tool is missing: run ./scripts/setup.sh windows"
 done
 
@@ -113,4 +114,11 @@ rm -rf "$tree"
 say "compiled and packaged in $((SECONDS - t0))s"
 
 ./scripts/check-windows-imports.sh dist/Calla.exe
-say "dist/Calla.exe ($(du -h dist/Calla.exe | cut -f1)); it cannot run here (see README: Packaging)"
+./scripts/wine-smoke.sh dist/Calla.exe "$version"
+
+zip=dist/Calla-windows-amd64.zip
+rm -f "$zip"
+zip -q -X -j "$zip" dist/Calla.exe
+zip -q -T "$zip" >/dev/null || fail "$zip does not test as a good zip"
+[ "$(unzip -Z1 "$zip")" = Calla.exe ] || fail "$zip should hold only Calla.exe: $(unzip -Z1 "$zip" | tr '\n' ' ')"
+say "dist/Calla.exe ($(du -h dist/Calla.exe | cut -f1)), $zip ($(du -h "$zip" | cut -f1))"

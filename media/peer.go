@@ -38,14 +38,18 @@ type peer struct {
 
 	// What the peer sends: tracks negotiated and its mediaState flags.
 	videoTracks, audioTracks int
-	remoteCam, remoteMic     bool
-	stateKnown               bool      // a mediaState signal arrived
-	connectedAt              time.Time // when the link last came up
-	reportedVideo            bool
-	reportedAudio            bool
-	remoteVideoSSRC          uint32
-	remoteAudioSSRC          uint32
-	trackSince               time.Time
+	// staleVideo is how many of videoTracks arrived before the last
+	// switch to audio (videoEpoch counts those switches): the peer has
+	// removed them, and they end as soon as a renegotiation says so.
+	staleVideo, videoEpoch int
+	remoteCam, remoteMic   bool
+	stateKnown             bool      // a mediaState signal arrived
+	connectedAt            time.Time // when the link last came up
+	reportedVideo          bool
+	reportedAudio          bool
+	remoteVideoSSRC        uint32
+	remoteAudioSSRC        uint32
+	trackSince             time.Time
 
 	// Quality bookkeeping (loop).
 	linkQ  qualityScorer
@@ -255,7 +259,7 @@ func (s *Session) onTrack(p *peer, t *webrtc.TrackRemote, r *webrtc.RTPReceiver)
 	}
 	s.readReceiverRTCP(r)
 	p.trackSince = time.Now()
-	kind := t.Kind()
+	kind, epoch := t.Kind(), p.videoEpoch
 	if kind == webrtc.RTPCodecTypeVideo {
 		p.videoTracks++
 		p.remoteVideoSSRC = uint32(t.SSRC())
@@ -275,6 +279,9 @@ func (s *Session) onTrack(p *peer, t *webrtc.TrackRemote, r *webrtc.RTPReceiver)
 		s.post(func() {
 			if kind == webrtc.RTPCodecTypeVideo {
 				p.videoTracks--
+				if epoch != p.videoEpoch {
+					p.staleVideo--
+				}
 				if p.remoteVideoSSRC == uint32(t.SSRC()) {
 					p.remoteVideoSSRC = 0
 				}
@@ -290,7 +297,7 @@ func (s *Session) onTrack(p *peer, t *webrtc.TrackRemote, r *webrtc.RTPReceiver)
 
 // reportRemoteMedia emits RemoteMedia when what p sends changed.
 func (s *Session) reportRemoteMedia(p *peer) {
-	v := p.videoTracks > 0 && p.remoteCam
+	v := p.videoTracks > p.staleVideo && p.remoteCam
 	a := p.audioTracks > 0 && p.remoteMic
 	if v == p.reportedVideo && a == p.reportedAudio {
 		return

@@ -447,6 +447,13 @@ func (s *Session) setVideo(on bool) error {
 	s.closeCamera()
 	s.videoOn = false
 	for _, p := range s.peers {
+		// The peer removes its video too (the call is an audio call now),
+		// but its old track ends only when a renegotiation stops it. If it
+		// still counted when the call switches back, the peer's video
+		// would show before its new track comes, then flicker off as the
+		// old one ends.
+		p.staleVideo, p.videoEpoch = p.videoTracks, p.videoEpoch+1
+		s.reportRemoteMedia(p)
 		if p.videoSender != nil {
 			if err := p.pc.RemoveTrack(p.videoSender); err != nil {
 				s.emit(PeerError{Peer: p.id, Err: fmt.Errorf("media: remove video: %w", err)})

@@ -557,10 +557,12 @@ func (c *Client) forget(p *pendingReq) {
 	c.mu.Unlock()
 }
 
-// await waits for the reply to a written request.
+// await waits for the reply to a written request. A reply that came just
+// before the connection ended counts: the read pump hands it over before
+// it closes readDone, and the server closes the connection right after
+// some replies (logout's), so a waiter that wakes late finds both ready.
 func (c *Client) await(ctx context.Context, p *pendingReq, t RequestType) (Message, error) {
-	select {
-	case msg, ok := <-p.ch:
+	got := func(msg Message, ok bool) (Message, error) {
 		if !ok {
 			return Message{}, fmt.Errorf("%w: connection lost before the reply to %s", ErrNotConnected, t)
 		}
@@ -568,7 +570,16 @@ func (c *Client) await(ctx context.Context, p *pendingReq, t RequestType) (Messa
 			return msg, msg.Error
 		}
 		return msg, nil
+	}
+	select {
+	case msg, ok := <-p.ch:
+		return got(msg, ok)
 	case <-p.cc.readDone:
+		select {
+		case msg, ok := <-p.ch:
+			return got(msg, ok)
+		default:
+		}
 		c.forget(p)
 		return Message{}, fmt.Errorf("%w: connection lost before the reply to %s", ErrNotConnected, t)
 	case <-ctx.Done():

@@ -75,7 +75,11 @@ func (s *Session) addPeer(id PeerID, offerer bool) error {
 	if err != nil {
 		return err
 	}
-	pc, err := pa.api.NewPeerConnection(webrtc.Configuration{ICEServers: s.cfg.ICEServers})
+	pcfg := webrtc.Configuration{ICEServers: s.cfg.ICEServers}
+	if s.cfg.RelayOnly {
+		pcfg.ICETransportPolicy = webrtc.ICETransportPolicyRelay
+	}
+	pc, err := pa.api.NewPeerConnection(pcfg)
 	if err != nil {
 		return fmt.Errorf("media: new peer connection: %w", err)
 	}
@@ -104,6 +108,13 @@ func (s *Session) addPeer(id PeerID, offerer bool) error {
 	pc.OnTrack(func(t *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
 		s.post(func() { s.onTrack(p, t, r) })
 	})
+	pc.SCTP().Transport().ICETransport().OnSelectedCandidatePairChange(func(*webrtc.ICECandidatePair) {
+		s.post(func() {
+			if s.peers[id] == p && !p.closed {
+				s.emitPaths()
+			}
+		})
+	})
 	if p.audioSender, err = pc.AddTrack(s.audioOut); err != nil {
 		s.dropPeer(p)
 		return fmt.Errorf("media: add audio: %w", err)
@@ -126,6 +137,7 @@ func (s *Session) addPeer(id PeerID, offerer bool) error {
 	if offerer {
 		s.negotiate(p, false)
 	}
+	s.applyVideoStep(0)
 	return nil
 }
 
@@ -233,6 +245,7 @@ func (s *Session) onConnectionState(p *peer, st webrtc.PeerConnectionState) {
 			// A new receiver needs a keyframe; ask before its PLI does.
 			s.keys.request()
 		}
+		s.emitPaths()
 	case PeerDisconnected:
 		s.linkDown(p, iceRestartFirst)
 	case PeerFailed:

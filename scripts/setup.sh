@@ -27,14 +27,14 @@ group=${1:-}
 # `setup.sh package` adds what `make package-check` needs (debootstrap);
 # `setup.sh windows` what `make package-windows` needs (the MinGW-w64 C
 # and C++ compilers: libvpx has a C++ file; nasm for libvpx's assembly,
-# dpkg-dev for apt-get source).
+# dpkg-dev for apt-get source; wine64 to run the exe once; zip).
 DEB_PKGS=(gcc libc6-dev pkg-config libgl1-mesa-dev xorg-dev libvpx-dev libopus-dev libspeexdsp-dev
 	xvfb imagemagick xdotool x11-utils libasound2 xz-utils git make file nodejs node-ws
 	dpkg-dev appstream desktop-file-utils chromium pulseaudio pulseaudio-utils espeak-ng coturn iproute2 nftables)
 case "$group" in
 "") ;;
 package) DEB_PKGS+=(debootstrap) ;;
-windows) DEB_PKGS+=(gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 nasm dpkg-dev) ;;
+windows) DEB_PKGS+=(gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 nasm dpkg-dev wine64 zip unzip) ;;
 *)
 	echo "setup: unknown group '$group' (want: package, windows)" >&2
 	exit 1

@@ -206,6 +206,19 @@ func (v *callView) syncTiles(video bool) {
 	v.stage.Layout = lay
 	v.stage.Objects = ordered
 	v.stage.Refresh()
+	if len(v.u.toastBox.Objects) > 0 {
+		v.u.toastBox.Refresh() // the floating tile may have come, gone or moved
+	}
+}
+
+// floating is the small tile that floats over the big one in a 1v1
+// call, or nil.
+func (v *callView) floating() *tileView {
+	if _, ok := v.stage.Layout.(pipLayout); !ok || len(v.stage.Objects) < 2 {
+		return nil
+	}
+	t, _ := v.stage.Objects[1].(*tileView)
+	return t
 }
 
 // showDevices opens the device pickers over the call.

@@ -84,7 +84,7 @@ func newUI(a fyne.App, w fyne.Window, m *Model, eng Engine, do func(func())) *ui
 	u.connBanner = container.NewStack(connBg, container.NewCenter(u.connText))
 	u.sourceNote = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{})
 	u.holder = container.NewStack()
-	u.toastBox = container.New(&toastLayout{})
+	u.toastBox = container.New(&toastLayout{avoid: u.floatingTile})
 
 	u.top = container.NewVBox(u.connBanner, u.sourceNote)
 	u.main = container.NewBorder(u.top, nil, nil, nil, u.holder)
@@ -200,6 +200,21 @@ func (u *ui) refreshToasts() {
 	}
 	u.toastBox.Objects = objs
 	u.toastBox.Refresh()
+}
+
+// floatingTile is where the small tile of a 1v1 call floats over the big
+// one, in the toast box's coordinates; toasts keep clear of it.
+func (u *ui) floatingTile() (fyne.Position, fyne.Size, bool) {
+	if u.m.Screen != ScreenInCall {
+		return fyne.Position{}, fyne.Size{}, false
+	}
+	small := u.inCall.floating()
+	if small == nil {
+		return fyne.Position{}, fyne.Size{}, false
+	}
+	d := u.app.Driver()
+	pos := d.AbsolutePositionForObject(small).Subtract(d.AbsolutePositionForObject(u.toastBox))
+	return pos, small.Size(), true
 }
 
 func (u *ui) refreshAlert() {

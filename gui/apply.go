@@ -121,6 +121,9 @@ func (m *Model) apply(ev call.Event) {
 		m.Connection = e.State
 		m.changed(PartBanner)
 	case *call.MediaSourceChanged:
+		if m.Call.Phase == PhaseIdle {
+			return // a late event of a call that ended: its devices are closed
+		}
 		switch e.Kind {
 		case "camera":
 			m.CameraTest = e.IsTestSource

@@ -402,13 +402,22 @@ func TestEventsToScreen(t *testing.T) {
 			},
 		},
 		{
-			name:  "onMediaSourceChanged to a test pattern says no camera was found",
-			setup: func(r *rig) { r.login() },
+			name:  "onMediaSourceChanged to a test pattern says no camera was found, until the call ends",
+			setup: func(r *rig) { r.login().connected(video, false) },
 			evs:   []call.Event{&call.MediaSourceChanged{Kind: "camera", DeviceID: "videotest", Label: "Test pattern", IsTestSource: true}},
 			check: func(t *testing.T, r *rig) {
 				want(t, "note", r.m.SourceNote(), "Test pattern — no camera found")
 				r.apply(&call.MediaSourceChanged{Kind: "microphone", IsTestSource: true})
 				want(t, "note with both", r.m.SourceNote(), "Test pattern and tone — no camera or microphone found")
+				r.parts = 0
+				r.apply(&call.CallEnd{CallID: "c1", TotalTime: 3, Reason: signaling.ReasonHangup})
+				want(t, "note after the call", r.m.SourceNote(), "")
+				want(t, "banner part refreshed", r.parts&PartBanner != 0, true)
+				// An event of the ended call, late, brings no note back.
+				r.apply(&call.MediaSourceChanged{Kind: "camera", IsTestSource: true})
+				want(t, "note after a late event", r.m.SourceNote(), "")
+				r.m.CallUser("bob", audio)
+				want(t, "note in the next call, before its devices say", r.m.SourceNote(), "")
 			},
 		},
 	}

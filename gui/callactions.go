@@ -14,7 +14,7 @@ func (m *Model) beginCall(phase CallPhase, mt signaling.MediaType) {
 	attempt := m.Call.attempt + 1
 	m.Call = CallState{Phase: phase, MediaType: mt, attempt: attempt}
 	m.Call.Local = Member{ID: m.Self, State: TileJoined, AudioOn: true, VideoOn: mt == signaling.Video}
-	m.changed(PartCall | PartTimer)
+	m.changed(PartCall | PartTimer | PartBanner)
 }
 
 // CallUser calls one contact.
@@ -211,7 +211,10 @@ func (m *Model) finishCall(o Outcome, toast string) {
 	}
 	attempt := m.Call.attempt
 	m.Call = CallState{attempt: attempt}
-	m.changed(PartCall | PartTimer)
+	// The call's devices close with it; the next call says again what
+	// it captures from.
+	m.CameraTest, m.MicTest = false, false
+	m.changed(PartCall | PartTimer | PartBanner)
 	if m.Screen == ScreenOutgoing || m.Screen == ScreenInCall {
 		m.setScreen(ScreenContacts)
 	}

@@ -203,8 +203,14 @@ func (m *Model) ConnectionBanner() string {
 	return ""
 }
 
-// SourceNote says when a test pattern or tone stands in for a device.
+// SourceNote says when a test pattern or tone stands in for a device of
+// the call; empty when no call is under way, since the devices close with
+// the call (and an event of a call the UI has already ended must not
+// bring the note back).
 func (m *Model) SourceNote() string {
+	if m.Call.Phase == PhaseIdle {
+		return ""
+	}
 	switch {
 	case m.CameraTest && m.MicTest:
 		return "Test pattern and tone — no camera or microphone found"

@@ -389,3 +389,19 @@ func TestToastsKeepClearOfTheFloatingTile(t *testing.T) {
 	}
 }
 
+// TestSourceNoteGoesWithTheCall: the "Test pattern and tone" line shows
+// over the call while test sources stand in, and is gone from the contact
+// list once the call has ended.
+func TestSourceNoteGoesWithTheCall(t *testing.T) {
+	r := newUIRig(t)
+	r.screenCall1v1()
+	r.apply(&call.MediaSourceChanged{Kind: "camera", IsTestSource: true}, &call.MediaSourceChanged{Kind: "microphone", IsTestSource: true})
+	if !r.ui.sourceNote.Visible() || r.ui.sourceNote.Text != "Test pattern and tone — no camera or microphone found" {
+		t.Fatalf("in the call: note visible %v, %q", r.ui.sourceNote.Visible(), r.ui.sourceNote.Text)
+	}
+	r.apply(&call.CallEnd{CallID: "c1", TotalTime: 83, Reason: signaling.ReasonHangup})
+	want(t, "screen", r.m.Screen, ScreenContacts)
+	if r.ui.sourceNote.Visible() {
+		t.Fatalf("after the call the contact list still shows %q", r.ui.sourceNote.Text)
+	}
+}

@@ -229,42 +229,14 @@ func TestTwoAppsCall(t *testing.T) {
 	alice.checkSize("with bob in her contact list")
 
 	// Alice's contact list shows Bob online; click his video button.
-	var btn image.Point
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		g := alice.geometry()
-		if p, ok := findTeal(screen(t, alice.display), rightOfRow(g)); ok {
-			btn = p.Sub(g.Min)
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("alice's contact list never showed bob's video call button")
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	alice.xdotool("mousemove", "--window", alice.window, strconv.Itoa(btn.X), strconv.Itoa(btn.Y), "click", "1")
+	alice.clickCallButton(image.Point{})
 	bob.waitLog("msg=onCallReceived", 1, 20*time.Second)
 	bob.xdotool("windowfocus", "--sync", bob.window, "key", "Return")
 	alice.waitLog("msg=onUserJoin", 1, 20*time.Second)
 	bob.waitLog("msg=onUserJoin", 1, 20*time.Second)
 
 	// Both show the other's test pattern in the big remote tile.
-	var shotA, shotB image.Image
-	deadline = time.Now().Add(20 * time.Second)
-	for {
-		shotA, shotB = screen(t, alice.display), screen(t, bob.display)
-		okA, descA := testPatternIn(shotA, centre(alice.geometry()))
-		okB, descB := testPatternIn(shotB, centre(bob.geometry()))
-		if okA && okB {
-			break
-		}
-		if time.Now().After(deadline) {
-			saveShot(t, shotA, "e2e-call-alice-failed.png")
-			saveShot(t, shotB, "e2e-call-bob-failed.png")
-			t.Fatalf("no remote test pattern: alice's window %s; bob's %s", descA, descB)
-		}
-		time.Sleep(300 * time.Millisecond)
-	}
+	shotA, shotB := waitTestPatterns(t, alice, bob, "call")
 	alice.checkSize("in the call")
 	bob.checkSize("in the call")
 	saveShot(t, crop(shotA, alice.geometry()), "call-alice.png")
@@ -274,7 +246,7 @@ func TestTwoAppsCall(t *testing.T) {
 	alice.xdotool("windowfocus", "--sync", alice.window, "key", "Escape")
 	alice.waitLog("msg=onCallEnd", 1, 20*time.Second)
 	bob.waitLog("msg=onCallEnd", 1, 20*time.Second)
-	deadline = time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(10 * time.Second)
 	for {
 		shotA, shotB = screen(t, alice.display), screen(t, bob.display)
 		_, domA := colourStats(shotA, centre(alice.geometry()))
@@ -301,6 +273,86 @@ func TestTwoAppsCall(t *testing.T) {
 		case <-time.After(15 * time.Second):
 			t.Errorf("%s's app did not exit within 15s of SIGTERM", a.user)
 		}
+	}
+}
+
+// TestTwoAppsVoiceToVideo: Alice calls Bob with his voice button, Bob
+// accepts with Enter, and both windows show avatars, not video; Alice
+// presses V, the voice call becomes a video call, and both windows show
+// the other's test pattern.
+func TestTwoAppsVoiceToVideo(t *testing.T) {
+	needDisplay(t)
+	url, data := serveProc(t)
+	secret := filepath.Join(data, "signaling.secret")
+	bob := startApp(t, xserver(t, "1024x900x24"), url, secret, "bob")
+	bob.waitLog(`msg="logged in"`, 1, 20*time.Second)
+	alice := startApp(t, xserver(t, "1024x900x24"), url, secret, "alice")
+	alice.waitLog(`msg="logged in"`, 1, 20*time.Second)
+
+	alice.clickCallButton(voiceButtonOffset)
+	bob.waitLog("msg=onCallReceived", 1, 20*time.Second)
+	bob.xdotool("windowfocus", "--sync", bob.window, "key", "Return")
+	alice.waitLog("msg=onCallBegin", 1, 20*time.Second)
+	bob.waitLog("msg=onCallBegin", 1, 20*time.Second)
+	alice.waitLog("msg=onUserJoin", 1, 20*time.Second)
+	bob.waitLog("msg=onUserJoin", 1, 20*time.Second)
+	for _, a := range []*app{alice, bob} {
+		if ok, desc := testPatternIn(screen(t, a.display), centre(a.geometry())); ok {
+			t.Fatalf("%s's window shows video in a voice call: %s", a.user, desc)
+		}
+	}
+
+	alice.xdotool("windowfocus", "--sync", alice.window, "key", "v")
+	alice.waitLog("msg=onCallMediaTypeChanged", 1, 20*time.Second)
+	bob.waitLog("msg=onCallMediaTypeChanged", 1, 20*time.Second)
+	shotA, shotB := waitTestPatterns(t, alice, bob, "voice-to-video")
+	saveShot(t, crop(shotA, alice.geometry()), "voice-to-video-alice.png")
+	saveShot(t, crop(shotB, bob.geometry()), "voice-to-video-bob.png")
+	alice.xdotool("windowfocus", "--sync", alice.window, "key", "Escape")
+	bob.waitLog("msg=onCallEnd", 1, 20*time.Second)
+}
+
+// voiceButtonOffset is where a contact row's voice call button is from
+// its video call button: the next button to the left.
+var voiceButtonOffset = image.Pt(-37, 0)
+
+// clickCallButton waits for the first contact row's video call button
+// (teal) and clicks at its centre moved by offset.
+func (a *app) clickCallButton(offset image.Point) {
+	a.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		g := a.geometry()
+		if p, ok := findTeal(screen(a.t, a.display), rightOfRow(g)); ok {
+			btn := p.Sub(g.Min).Add(offset)
+			a.xdotool("mousemove", "--window", a.window, strconv.Itoa(btn.X), strconv.Itoa(btn.Y), "click", "1")
+			return
+		}
+		if time.Now().After(deadline) {
+			a.t.Fatalf("%s's contact list never showed a call button", a.user)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// waitTestPatterns waits until both windows show the test pattern in the
+// middle, where the big remote tile is, and returns the two screens.
+func waitTestPatterns(t *testing.T, a, b *app, what string) (shotA, shotB image.Image) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		shotA, shotB = screen(t, a.display), screen(t, b.display)
+		okA, descA := testPatternIn(shotA, centre(a.geometry()))
+		okB, descB := testPatternIn(shotB, centre(b.geometry()))
+		if okA && okB {
+			return shotA, shotB
+		}
+		if time.Now().After(deadline) {
+			saveShot(t, shotA, "e2e-"+what+"-"+a.user+"-failed.png")
+			saveShot(t, shotB, "e2e-"+what+"-"+b.user+"-failed.png")
+			t.Fatalf("no remote test pattern: %s's window %s; %s's %s", a.user, descA, b.user, descB)
+		}
+		time.Sleep(300 * time.Millisecond)
 	}
 }
 

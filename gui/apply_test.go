@@ -287,6 +287,17 @@ func TestEventsToScreen(t *testing.T) {
 			},
 		},
 		{
+			name:  "onCallMediaTypeChanged to video switches the layout to video tiles and turns the camera on",
+			setup: func(r *rig) { r.login().connected(audio, false) },
+			evs:   []call.Event{&call.CallMediaTypeChanged{CallID: "c1", OldCallMediaType: audio, NewCallMediaType: video}},
+			check: func(t *testing.T, r *rig) {
+				want(t, "media", r.m.Call.MediaType, video)
+				want(t, "camera", r.m.Call.Local.VideoOn, true)
+				want(t, "bob's video", r.m.Call.Member("bob").VideoOn, true)
+				want(t, "toast", r.lastToast(), "Switched to a video call")
+			},
+		},
+		{
 			name:  "onKickedOffline ends the call and opens a dialog that leads back to login",
 			setup: func(r *rig) { r.login().connected(video, false) },
 			evs:   []call.Event{&call.KickedOffline{}},

@@ -278,14 +278,30 @@ func (m *Model) inCallControls() bool {
 
 // SwitchToAudio asks to turn the video call into a voice call; the layout
 // follows onCallMediaTypeChanged.
-func (m *Model) SwitchToAudio() {
+func (m *Model) SwitchToAudio() { m.switchMedia(signaling.Audio) }
+
+// SwitchToVideo asks to turn the voice call into a video call: every
+// member's camera comes on. The layout follows onCallMediaTypeChanged.
+func (m *Model) SwitchToVideo() { m.switchMedia(signaling.Video) }
+
+func (m *Model) switchMedia(mt signaling.MediaType) {
 	defer m.flush()
-	if m.Call.Phase != PhaseConnected || m.Call.MediaType != signaling.Video {
+	if m.Call.Phase != PhaseConnected || m.Call.MediaType == mt {
 		return
 	}
-	m.engineAction("switch to audio", func(ctx context.Context) error {
-		return m.eng.SwitchCallMediaType(ctx, signaling.Audio)
+	m.engineAction("switch to "+mt.String(), func(ctx context.Context) error {
+		return m.eng.SwitchCallMediaType(ctx, mt)
 	})
+}
+
+// VideoKey is the V key: the camera on or off in a video call, and a
+// voice call becomes a video call.
+func (m *Model) VideoKey() {
+	if m.Call.Phase == PhaseConnected && m.Call.MediaType == signaling.Audio {
+		m.SwitchToVideo()
+		return
+	}
+	m.ToggleCamera()
 }
 
 // Invitable are the contacts that can be invited into the running call:

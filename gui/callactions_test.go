@@ -180,6 +180,24 @@ func TestCallActions(t *testing.T) {
 			},
 		},
 		{
+			name:    "switch to video asks the engine for a video call and waits for its event",
+			setup:   func(r *rig) { r.login().connected(audio, false); r.eng.Reset() },
+			act:     func(m *Model) { m.SwitchToVideo() },
+			methods: "SwitchCallMediaType",
+			check: func(t *testing.T, r *rig) {
+				c, _ := r.eng.Last("SwitchCallMediaType")
+				want(t, "args", c.Args, "video")
+				want(t, "media until the event", r.m.Call.MediaType, audio)
+			},
+		},
+		{
+			name:    "switch to video in a video call asks nothing",
+			setup:   func(r *rig) { r.login().connected(video, false); r.eng.Reset() },
+			act:     func(m *Model) { m.SwitchToVideo() },
+			methods: "",
+			check:   func(t *testing.T, r *rig) {},
+		},
+		{
 			name:    "invite asks the engine and shows spinners for the invitees",
 			setup:   func(r *rig) { r.login().connected(video, true); r.eng.Reset() },
 			act:     func(m *Model) { m.Invite([]signaling.UserID{"dave"}) },

@@ -16,8 +16,8 @@ import (
 )
 
 // callView is the in-call screen: the tiles, the timer, the bad-network
-// banner and the controls (mic, camera, devices, switch to audio, invite,
-// hang up).
+// banner and the controls (mic, camera, devices, switch to audio or to
+// video, invite, hang up).
 type callView struct {
 	u          *ui
 	obj        fyne.CanvasObject
@@ -33,6 +33,7 @@ type callView struct {
 	camera  *widget.Button
 	devices *widget.Button
 	toAudio *widget.Button
+	toVideo *widget.Button
 	invite  *widget.Button
 	hangup  *widget.Button
 
@@ -59,6 +60,7 @@ func newCallView(u *ui) *callView {
 	v.camera = widget.NewButtonWithIcon("Stop video", iconCamera, u.m.ToggleCamera)
 	v.devices = widget.NewButtonWithIcon("Devices", theme.SettingsIcon(), v.showDevices)
 	v.toAudio = widget.NewButtonWithIcon("Voice only", iconPhone, u.m.SwitchToAudio)
+	v.toVideo = widget.NewButtonWithIcon("Video", iconCamera, u.m.SwitchToVideo)
 	v.invite = widget.NewButtonWithIcon("Invite", theme.ContentAddIcon(), v.showInvite)
 	v.hangup = widget.NewButtonWithIcon("Hang up", iconHangup, u.m.Hangup)
 	v.hangup.Importance = widget.DangerImportance
@@ -67,7 +69,7 @@ func newCallView(u *ui) *callView {
 		container.NewGridWithColumns(3, v.title, v.timer, layout.NewSpacer()),
 		v.banner,
 	)
-	v.controls = container.NewHBox(layout.NewSpacer(), v.mic, v.camera, v.devices, v.toAudio, v.invite, v.hangup, layout.NewSpacer())
+	v.controls = container.NewHBox(layout.NewSpacer(), v.mic, v.camera, v.devices, v.toAudio, v.toVideo, v.invite, v.hangup, layout.NewSpacer())
 	v.obj = container.NewBorder(container.NewPadded(v.top), container.NewPadded(v.controls), nil, nil, container.NewPadded(v.stage))
 	return v
 }
@@ -116,6 +118,7 @@ func (v *callView) refresh(p Part) {
 	cameraButton(v.camera, c.Local.VideoOn)
 	changed = setVisible(v.camera, video) || changed
 	changed = setVisible(v.toAudio, video && c.Phase == PhaseConnected) || changed
+	changed = setVisible(v.toVideo, !video && c.Phase == PhaseConnected) || changed
 	changed = setVisible(v.invite, c.IsGroup && c.Phase == PhaseConnected) || changed
 	if changed {
 		relayout(v.top, v.controls, v.obj)

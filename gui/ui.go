@@ -240,7 +240,8 @@ func (u *ui) refreshAlert() {
 	d.Show()
 }
 
-// typedKey is the keyboard shortcuts: M mute, V camera, Enter accept,
+// typedKey is the keyboard shortcuts: M mute, V camera (or video, in a
+// voice call), Enter accept,
 // Esc decline or hang up. Keys typed into a text field go to the field,
 // not here.
 func (u *ui) typedKey(ev *fyne.KeyEvent) {
@@ -248,7 +249,7 @@ func (u *ui) typedKey(ev *fyne.KeyEvent) {
 	case fyne.KeyM:
 		u.m.ToggleMic()
 	case fyne.KeyV:
-		u.m.ToggleCamera()
+		u.m.VideoKey()
 	case fyne.KeyReturn, fyne.KeyEnter:
 		if u.m.Call.Phase == PhaseRinging {
 			u.m.Accept()

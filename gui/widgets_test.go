@@ -134,6 +134,12 @@ func TestTaps(t *testing.T) {
 		{"typing V in a call turns the camera off",
 			func(r *uiRig) { r.screenCall1v1() },
 			func(t *testing.T, r *uiRig) { typeKey(r, fyne.KeyV) }, "CloseCamera"},
+		{"tapping Video in a voice call asks to switch to video",
+			func(r *uiRig) { r.screenContacts(); r.connected(signaling.Audio, false) },
+			func(t *testing.T, r *uiRig) { test.Tap(button(t, r.win.Canvas(), "Video")) }, "SwitchCallMediaType"},
+		{"typing V in a voice call asks to switch to video",
+			func(r *uiRig) { r.screenContacts(); r.connected(signaling.Audio, false) },
+			func(t *testing.T, r *uiRig) { typeKey(r, fyne.KeyV) }, "SwitchCallMediaType"},
 		{"typing Enter while ringing accepts",
 			func(r *uiRig) { r.screenContacts(); r.ringing(video, false) },
 			func(t *testing.T, r *uiRig) { typeKey(r, fyne.KeyReturn) }, "Accept"},
@@ -404,4 +410,41 @@ func TestSourceNoteGoesWithTheCall(t *testing.T) {
 	if r.ui.sourceNote.Visible() {
 		t.Fatalf("after the call the contact list still shows %q", r.ui.sourceNote.Text)
 	}
+}
+
+// TestVoiceToVideoAndBack: a voice call shows Video (not Voice only or the
+// camera); once onCallMediaTypeChanged says video, the local tile starts
+// the preview and the controls are a video call's; back to voice, they
+// are a voice call's again.
+func TestVoiceToVideoAndBack(t *testing.T) {
+	r := newUIRig(t)
+	r.screenContacts()
+	r.connected(signaling.Audio, false)
+	v := r.ui.inCall
+	shown := func() string {
+		var out []string
+		for _, b := range []*widget.Button{v.camera, v.toAudio, v.toVideo} {
+			if b.Visible() {
+				out = append(out, b.Text)
+			}
+		}
+		return strings.Join(out, ",")
+	}
+	want(t, "voice call's buttons", shown(), "Video")
+	want(t, "preview in a voice call", r.eng.LocalSink() == nil, true)
+
+	r.apply(&call.CallMediaTypeChanged{CallID: "c1", OldCallMediaType: signaling.Audio, NewCallMediaType: signaling.Video})
+	want(t, "video call's buttons", shown(), "Stop video,Voice only")
+	if r.eng.LocalSink() != call.VideoSink(v.local.vid) {
+		t.Fatal("the local tile did not start the preview")
+	}
+	r.eng.RemoteSink("bob").OfferFrame(testPattern(64, 48, 0), func() {})
+	r.eng.LocalSink().OfferFrame(testPattern(64, 48, 0), func() {})
+	want(t, "bob's tile shows video", v.tiles["bob"].showsVideo(), true)
+	want(t, "own tile shows video", v.local.showsVideo(), true)
+
+	r.apply(&call.CallMediaTypeChanged{CallID: "c1", OldCallMediaType: signaling.Video, NewCallMediaType: signaling.Audio})
+	want(t, "voice call's buttons again", shown(), "Video")
+	want(t, "preview stopped", r.eng.LocalSink() == nil, true)
+	want(t, "bob's tile shows his avatar", v.tiles["bob"].showsVideo(), false)
 }

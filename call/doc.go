@@ -24,7 +24,10 @@
 // Every method returns nil or an *Error with TUICallKit's code (-1201 not
 // logged in, -1202 bad parameter, -1203 refused in this state, -1204
 // repeated, ...) and a message a person can act on; the same *Error is
-// emitted as onError, in order with the other events. StartLocal runs the
+// emitted as onError, in order with the other events. An *Error unwraps
+// to the failure it was made from (a refused connection, a TLS or DNS
+// error of the login, a device's error), so that an app can word it for
+// its user; network failures are -1406. StartLocal runs the
 // embedded default: a server in this process with the echo bot.
 //
 // # Events

@@ -177,7 +177,9 @@ func (e *Engine) do(ctx context.Context, op string, f func(done func(error))) er
 		}
 		return ce
 	case <-ctx.Done():
-		return errorf(signaling.CodeRequestRefused, "%s: %v", op, ctx.Err())
+		ce := errorf(signaling.CodeRequestRefused, "%s: %v", op, ctx.Err())
+		ce.cause = ctx.Err()
+		return ce
 	case <-e.done:
 		select {
 		case ce := <-reply:

@@ -24,9 +24,13 @@ type Event interface {
 }
 
 // Error is onError: a failure of an API call or of the media pipeline.
+// Unwrap gives the failure it was made from, when there was one (a
+// network error of the login, a device error), so that an app can tell
+// the user more than the code says; the JSON form is code and message.
 type Error struct {
 	Code    signaling.Code `json:"code"`
 	Message string         `json:"message"`
+	cause   error
 }
 
 // CallReceived is onCallReceived: the local user is invited to a call.

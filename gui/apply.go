@@ -1,6 +1,7 @@
 package gui
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 
@@ -29,9 +30,7 @@ func (m *Model) apply(ev call.Event) {
 	}
 	switch e := ev.(type) {
 	case *call.Error:
-		sentence, detail := errorText(e)
-		m.toasts.add(m.now(), Toast{Text: sentence, Detail: detail, Error: true})
-		m.changed(PartToasts)
+		m.showProblem(e)
 	case *call.CallReceived:
 		m.onCallReceived(e)
 	case *call.CallCancelled:
@@ -136,6 +135,25 @@ func (m *Model) apply(ev call.Event) {
 	default:
 		m.log.Warn("event the GUI does not know", "event", ev.EventName())
 	}
+}
+
+// showProblem tells the user about a failure in their language: on the
+// sign-in form while it shows, else in a red toast. What the engine said,
+// and the error under it, go to the log.
+func (m *Model) showProblem(err error) {
+	p := problemOf(err, m.scene)
+	attrs := []any{"shown", p.What, "err", err}
+	if cause := errors.Unwrap(err); cause != nil {
+		attrs = append(attrs, "cause", cause)
+	}
+	m.log.Warn("error", attrs...)
+	if m.Screen == ScreenLogin {
+		m.LoginStatus = p.What + " " + p.Do
+		m.changed(PartLogin)
+		return
+	}
+	m.toasts.add(m.now(), Toast{Text: p.What, Detail: p.Do, Error: true})
+	m.changed(PartToasts)
 }
 
 // ongoing reports whether an event of call id is for the current call.

@@ -24,12 +24,13 @@ func TestEventsToScreen(t *testing.T) {
 		check func(t *testing.T, r *rig)
 	}{
 		{
-			name:  "onError -1101 tells the user Calla cannot use the camera or microphone, with the engine's detail",
+			name:  "onError -1101 tells the user Calla may not use the camera or microphone, and what to do",
 			setup: func(r *rig) { r.login() },
 			evs:   []call.Event{&call.Error{Code: signaling.CodePermissionDenied, Message: "camera: permission denied"}},
 			check: func(t *testing.T, r *rig) {
 				ts := r.m.Toasts()
-				if len(ts) != 1 || !ts[0].Error || !strings.HasPrefix(ts[0].Text, "Calla cannot use your camera or microphone") || ts[0].Detail != "camera: permission denied" {
+				if len(ts) != 1 || !ts[0].Error || ts[0].Text != "Calla may not use your camera or microphone." ||
+					ts[0].Detail != "Allow it in your system's privacy settings, and close other programs that use it." {
 					t.Errorf("toasts = %+v", ts)
 				}
 			},

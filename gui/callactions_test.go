@@ -308,7 +308,7 @@ func TestLogin(t *testing.T) {
 		r.eng.Fail("Login", &signaling.Error{Code: signaling.CodeUserSigInvalid, Message: "bad sig"})
 		r.m.Login(call.LoginParams{Server: "ws://h/ws", UserID: "alice"})
 		want(t, "screen", r.m.Screen, ScreenLogin)
-		want(t, "status", r.m.LoginStatus, "Could not sign in.")
+		want(t, "status", r.m.LoginStatus, "This UserSig is not valid for alice. Check the user ID, or get a UserSig made for alice with this server's secret (calla usersig).")
 		want(t, "busy", r.m.LoginBusy, false)
 	})
 	t.Run("a good login remembers server and user and shows the contacts", func(t *testing.T) {

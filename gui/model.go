@@ -108,6 +108,9 @@ type Model struct {
 	// sends a desktop notification when it has not.
 	Focused bool
 
+	// scene is the server and user of the last sign-in, for the words
+	// of a problem.
+	scene    problemScene
 	toasts   toasts
 	dirty    Part
 	onChange func(Part)
@@ -330,6 +333,7 @@ func (m *Model) Login(p call.LoginParams) {
 	}
 	m.LoginBusy = true
 	m.LoginStatus = "Signing in…"
+	m.scene = problemScene{Server: p.Server, User: p.UserID}
 	m.Contacts.self = p.UserID
 	m.changed(PartLogin)
 	m.run.Go("login", func(ctx context.Context) error { return m.eng.Login(ctx, p) }, func(err error) {
@@ -337,7 +341,10 @@ func (m *Model) Login(p call.LoginParams) {
 		m.LoginBusy = false
 		m.changed(PartLogin)
 		if err != nil {
-			m.LoginStatus = "Could not sign in."
+			// The engine reports the same failure as onError, which
+			// may come before or after this: both write it here.
+			p := problemOf(err, m.scene)
+			m.LoginStatus = p.What + " " + p.Do
 			m.setScreen(ScreenLogin)
 			return
 		}

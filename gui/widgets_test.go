@@ -324,7 +324,7 @@ func TestToastsShowAndGo(t *testing.T) {
 	r.apply(&call.Error{Code: signaling.CodeSignalingSendFail, Message: "dial tcp: refused"})
 	want(t, "toasts shown", len(r.ui.toastBox.Objects), 1)
 	md := test.RenderObjectToMarkup(r.ui.toastBox)
-	if !strings.Contains(md, "Calla could not reach the server.") || !strings.Contains(md, "dial tcp: refused") {
+	if !strings.Contains(md, "Calla could not reach the server.") || !strings.Contains(md, "Check your network connection") {
 		t.Fatalf("toast markup lacks the message:\n%s", md)
 	}
 	r.clock.advance(errorToastLife)

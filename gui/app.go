@@ -2,6 +2,7 @@ package gui
 
 import (
 	"context"
+	"fyne.io/fyne/v2/lang"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -114,6 +115,7 @@ func startSession(a fyne.App, w fyne.Window, opts Options, do func(func())) *ses
 	}
 	settings := NewSettings(a.Preferences())
 	a.Settings().SetTheme(callaTheme{choice: settings.Theme()})
+	useLanguage(settings.Language())
 
 	dir := opts.Data
 	if dir == "" {
@@ -141,10 +143,11 @@ func startSession(a fyne.App, w fyne.Window, opts Options, do func(func())) *ses
 		AutoLogin:  opts.AutoLogin,
 	})
 	s.ui = newUI(a, w, s.m, eng, do)
+	s.ui.rebuilt = func(n *ui) { s.ui = n }
 	s.ui.login.prefill(opts.Server, opts.User, opts.UserSig)
 	if historyErr != nil {
 		log.Warn("call history not loaded", "err", historyErr)
-		s.m.toast("Your call history could not be read; Calla starts a new one.")
+		s.m.toast(lang.L("Your call history could not be read; Calla starts a new one. The old file is kept beside it as history.json.corrupt."))
 		s.m.flush()
 	}
 

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"reflect"
 
+	"fyne.io/fyne/v2/lang"
+
 	"github.com/calla-rtc/calla/call"
 	"github.com/calla-rtc/calla/signaling"
 )
@@ -40,11 +42,11 @@ func (m *Model) apply(ev call.Event) {
 	case *call.CallEnd:
 		m.onCallEnd(e)
 	case *call.UserReject:
-		m.onUserGone(e.CallID, e.UserID, OutcomeDeclined, m.Name(e.UserID)+" declined")
+		m.onUserGone(e.CallID, e.UserID, OutcomeDeclined, lang.L("{{.Name}} declined", named(m.Name(e.UserID))))
 	case *call.UserNoResponse:
-		m.onUserGone(e.CallID, e.UserID, OutcomeNoAnswer, m.Name(e.UserID)+" did not answer")
+		m.onUserGone(e.CallID, e.UserID, OutcomeNoAnswer, lang.L("{{.Name}} did not answer", named(m.Name(e.UserID))))
 	case *call.UserLineBusy:
-		m.onUserGone(e.CallID, e.UserID, OutcomeBusy, m.Name(e.UserID)+" is busy")
+		m.onUserGone(e.CallID, e.UserID, OutcomeBusy, lang.L("{{.Name}} is busy", named(m.Name(e.UserID))))
 	case *call.UserJoin:
 		if mb := m.member(e.CallID, e.UserID); mb != nil {
 			mb.State = TileJoined
@@ -62,15 +64,15 @@ func (m *Model) apply(ev call.Event) {
 		m.onMediaTypeChanged(e)
 	case *call.KickedOffline:
 		m.sessionOver(&Alert{
-			Title:   "Signed in elsewhere",
-			Message: "You signed in to Calla on another device, so this one was signed out.",
-			Button:  "Sign in again",
+			Title:   lang.L("Signed in elsewhere"),
+			Message: lang.L("You signed in to Calla on another device, so this one was signed out."),
+			Button:  lang.L("Sign in again"),
 		})
 	case *call.UserSigExpired:
 		m.sessionOver(&Alert{
-			Title:   "Sign-in expired",
-			Message: "Your sign-in (UserSig) has expired. Sign in again to keep making calls.",
-			Button:  "Sign in again",
+			Title:   lang.L("Sign-in expired"),
+			Message: lang.L("Your sign-in (UserSig) has expired. Get a new UserSig and sign in again to keep making calls."),
+			Button:  lang.L("Sign in again"),
 		})
 	case *call.UserVideoAvailable:
 		if e.UserID == m.Self {
@@ -205,33 +207,37 @@ func (m *Model) onCallReceived(e *call.CallReceived) {
 		m.sounds.StartRinging()
 	}
 	if !m.Focused {
-		m.notify(m.IncomingTitle(), m.Name(e.CallerID)+" is calling you")
+		m.notify(m.IncomingTitle(), lang.L("{{.Name}} is calling you", named(m.Name(e.CallerID))))
 	}
 }
 
 // IncomingTitle is the incoming call's kind in words: "Incoming video
 // call", "Incoming group voice call", ...
 func (m *Model) IncomingTitle() string {
-	kind := "voice"
-	if m.Call.MediaType == signaling.Video {
-		kind = "video"
+	video := m.Call.MediaType == signaling.Video
+	switch {
+	case m.Call.IsGroup && video:
+		return lang.L("Incoming group video call")
+	case m.Call.IsGroup:
+		return lang.L("Incoming group voice call")
+	case video:
+		return lang.L("Incoming video call")
 	}
-	if m.Call.IsGroup {
-		return "Incoming group " + kind + " call"
-	}
-	return "Incoming " + kind + " call"
+	return lang.L("Incoming voice call")
 }
 
 // IncomingText is the incoming dialog's line under the caller's name.
 func (m *Model) IncomingText() string {
-	kind := "a voice call"
-	if m.Call.MediaType == signaling.Video {
-		kind = "a video call"
+	video := m.Call.MediaType == signaling.Video
+	switch {
+	case m.Call.IsGroup && video:
+		return lang.L("invites you to a group video call")
+	case m.Call.IsGroup:
+		return lang.L("invites you to a group voice call")
+	case video:
+		return lang.L("invites you to a video call")
 	}
-	if m.Call.IsGroup {
-		kind = "a group " + kind[2:]
-	}
-	return "invites you to " + kind
+	return lang.L("invites you to a voice call")
 }
 
 // AlsoOnCall lists the other invitees of a group call ("Also on the call:
@@ -246,18 +252,18 @@ func (m *Model) AlsoOnCall() string {
 	if len(others) == 0 {
 		return ""
 	}
-	return "Also on the call: " + m.names(others)
+	return lang.L("Also on the call: {{.Names}}", map[string]any{"Names": m.names(others)})
 }
 
 // OutgoingText is the outgoing screen's status line.
 func (m *Model) OutgoingText() string {
 	if m.Call.IsGroup {
-		return "Calling " + m.names(m.Call.Peers()) + "…"
+		return lang.L("Calling {{.Names}}…", map[string]any{"Names": m.names(m.Call.Peers())})
 	}
 	if len(m.Call.Members) == 1 {
-		return "Waiting for " + m.Name(m.Call.Members[0].ID) + " to answer…"
+		return lang.L("Waiting for {{.Name}} to answer…", named(m.Name(m.Call.Members[0].ID)))
 	}
-	return "Calling…"
+	return lang.L("Calling…")
 }
 
 // TimerText is the call timer: mm:ss (hh:mm:ss after an hour) from
@@ -267,9 +273,9 @@ func (m *Model) TimerText() string {
 	case PhaseConnected:
 		return formatCallDuration(m.now().Sub(m.Call.BeganAt))
 	case PhaseConnecting:
-		return "Connecting…"
+		return lang.L("Connecting…")
 	case PhaseDialing:
-		return "Calling…"
+		return lang.L("Calling…")
 	}
 	return ""
 }
@@ -316,13 +322,13 @@ func (m *Model) onCallEnd(e *call.CallEnd) {
 	var text string
 	switch e.Reason {
 	case signaling.ReasonOffline:
-		text = m.peerText() + " went offline · call ended"
+		text = lang.L("{{.Name}} went offline · call ended", named(m.peerText()))
 	case signaling.ReasonEndByServer:
-		text = "The server ended the call"
+		text = lang.L("The server ended the call")
 	case signaling.ReasonConnectionFailed:
-		text = "The call dropped: the connection failed"
+		text = lang.L("The call dropped: the connection failed. Check your network and call again.")
 	default:
-		text = "Call ended · " + total
+		text = lang.L("Call ended · {{.Duration}}", map[string]any{"Duration": total})
 	}
 	m.finishCall(OutcomeAnswered, text)
 }
@@ -333,19 +339,19 @@ func (m *Model) onCallCancelled(e *call.CallCancelled) {
 		return
 	}
 	if m.Call.Role == signaling.RoleCaller {
-		o, text := OutcomeFailed, "The call could not be connected"
-		peer, group := m.peerText(), m.Call.IsGroup
+		o, text := OutcomeFailed, lang.L("The call could not be connected. Check your network and try again.")
+		peer, group := named(m.peerText()), m.Call.IsGroup
 		switch e.Reason {
 		case signaling.ReasonReject:
-			o, text = OutcomeDeclined, pick(group, "Nobody took the call", peer+" declined")
+			o, text = OutcomeDeclined, pick(group, lang.L("Nobody took the call"), lang.L("{{.Name}} declined", peer))
 		case signaling.ReasonNoResponse:
-			o, text = OutcomeNoAnswer, pick(group, "Nobody answered", peer+" did not answer")
+			o, text = OutcomeNoAnswer, pick(group, lang.L("Nobody answered"), lang.L("{{.Name}} did not answer", peer))
 		case signaling.ReasonLineBusy:
-			o, text = OutcomeBusy, pick(group, "Nobody could take the call", peer+" is busy")
+			o, text = OutcomeBusy, pick(group, lang.L("Nobody could take the call"), lang.L("{{.Name}} is busy", peer))
 		case signaling.ReasonOffline:
-			o, text = OutcomeNoAnswer, pick(group, "Nobody is online", peer+" is offline")
+			o, text = OutcomeNoAnswer, pick(group, lang.L("Nobody is online"), lang.L("{{.Name}} is offline", peer))
 		case signaling.ReasonCanceled, signaling.ReasonHangup:
-			o, text = OutcomeCancelled, "Call cancelled"
+			o, text = OutcomeCancelled, lang.L("Call cancelled")
 		}
 		if m.Call.hasOutcome {
 			o = m.Call.outcome
@@ -353,17 +359,17 @@ func (m *Model) onCallCancelled(e *call.CallCancelled) {
 		m.finishCall(o, text)
 		return
 	}
-	caller := m.Name(m.Call.Caller)
-	o, text := OutcomeCancelled, caller+" cancelled the call"
+	caller := named(m.Name(m.Call.Caller))
+	o, text := OutcomeCancelled, lang.L("{{.Name}} cancelled the call", caller)
 	switch e.Reason {
 	case signaling.ReasonNoResponse:
-		o, text = OutcomeNoAnswer, "Missed call from "+caller
+		o, text = OutcomeNoAnswer, lang.L("Missed call from {{.Name}}", caller)
 	case signaling.ReasonOtherDeviceAccepted:
-		o, text = OutcomeElsewhere, "Answered on another device"
+		o, text = OutcomeElsewhere, lang.L("Answered on another device")
 	case signaling.ReasonReject:
-		o, text = OutcomeDeclined, "Call declined"
+		o, text = OutcomeDeclined, lang.L("Call declined")
 	case signaling.ReasonEndByServer, signaling.ReasonConnectionFailed:
-		o, text = OutcomeFailed, "The call from "+caller+" could not be connected"
+		o, text = OutcomeFailed, lang.L("The call from {{.Name}} could not be connected. Check your network.", caller)
 	}
 	m.finishCall(o, text)
 }
@@ -373,7 +379,7 @@ func (m *Model) peerText() string {
 	if !m.Call.IsGroup && len(m.Call.Members) == 1 {
 		return m.Name(m.Call.Members[0].ID)
 	}
-	return "The other party"
+	return lang.L("The other party")
 }
 
 // pick is group when the call is a group call, else one.
@@ -408,9 +414,9 @@ func (m *Model) onUserLeave(e *call.UserLeave) {
 	}
 	m.Call.removeMember(e.UserID)
 	if m.Call.IsGroup {
-		m.toast(m.Name(e.UserID) + " left")
+		m.toast(lang.L("{{.Name}} left", named(m.Name(e.UserID))))
 	} else {
-		m.toast("Other party hung up")
+		m.toast(lang.L("The other party hung up"))
 		m.Call.endSaid = true
 	}
 	m.Call.updateBanner()
@@ -430,9 +436,9 @@ func (m *Model) onMediaTypeChanged(e *call.CallMediaTypeChanged) {
 	}
 	c.Swapped = false
 	if video {
-		m.toast("Switched to a video call")
+		m.toast(lang.L("Switched to a video call"))
 	} else {
-		m.toast("Switched to a voice call")
+		m.toast(lang.L("Switched to a voice call"))
 	}
 	m.changed(PartCall)
 }

@@ -190,7 +190,7 @@ func TestEventsToScreen(t *testing.T) {
 			setup: func(r *rig) { r.login().connected(video, false) },
 			evs:   []call.Event{&call.CallEnd{CallID: "c1", TotalTime: 3, Reason: signaling.ReasonConnectionFailed}},
 			check: func(t *testing.T, r *rig) {
-				want(t, "toast", r.lastToast(), "The call dropped: the connection failed")
+				want(t, "toast", r.lastToast(), "The call dropped: the connection failed. Check your network and call again.")
 			},
 		},
 		{
@@ -263,7 +263,7 @@ func TestEventsToScreen(t *testing.T) {
 				&call.CallEnd{CallID: "c1", TotalTime: 12, Reason: signaling.ReasonHangup},
 			},
 			check: func(t *testing.T, r *rig) {
-				want(t, "toasts", strings.Join(r.toastTexts(), "|"), "Other party hung up")
+				want(t, "toasts", strings.Join(r.toastTexts(), "|"), "The other party hung up")
 				want(t, "screen", r.m.Screen, ScreenContacts)
 			},
 		},

@@ -3,6 +3,7 @@ package gui
 import (
 	"context"
 	"errors"
+	"fyne.io/fyne/v2/lang"
 	"time"
 
 	"github.com/calla-rtc/calla/call"
@@ -24,7 +25,7 @@ func (m *Model) CallUser(id signaling.UserID, mt signaling.MediaType) {
 		return
 	}
 	if id == m.Self {
-		m.toast("You cannot call yourself.")
+		m.toast(lang.L("You cannot call yourself."))
 		return
 	}
 	m.beginCall(PhaseDialing, mt)
@@ -48,10 +49,10 @@ func (m *Model) GroupCall(ids []signaling.UserID, mt signaling.MediaType) {
 	}
 	switch {
 	case len(users) == 0:
-		m.toast("Pick the people to call first.")
+		m.toast(lang.L("Pick the people to call first."))
 		return
 	case len(users) > maxGroupMembers-1:
-		m.toast("A call can have at most 9 people, you included.")
+		m.toast(tooMany())
 		return
 	}
 	group := m.newGroup()
@@ -68,6 +69,11 @@ func (m *Model) GroupCall(ids []signaling.UserID, mt signaling.MediaType) {
 	m.dial(func(ctx context.Context) error { return m.eng.GroupCall(ctx, group, users, mt, call.Params{}) })
 }
 
+// tooMany says that a call has a limit: TUICallKit's 9 people.
+func tooMany() string {
+	return lang.L("A call can have at most {{.Count}} people, you included.", map[string]any{"Count": maxGroupMembers})
+}
+
 func containsUser(ids []signaling.UserID, id signaling.UserID) bool {
 	for _, x := range ids {
 		if x == id {
@@ -82,7 +88,7 @@ func (m *Model) canCall() bool {
 		return false
 	}
 	if m.Call.Phase != PhaseIdle {
-		m.toast("You are already in a call.")
+		m.toast(lang.L("You are already in a call. Hang up first."))
 		return false
 	}
 	return true
@@ -174,17 +180,17 @@ func (m *Model) Hangup() {
 	case PhaseDialing:
 		if m.Call.cancelDial != nil && m.Call.cancelDial() {
 			// The invite never left: nothing to cancel at the server.
-			m.finishCall(OutcomeCancelled, "Call cancelled")
+			m.finishCall(OutcomeCancelled, lang.L("Call cancelled"))
 			return
 		}
 		m.engineAction("hangup", m.eng.Hangup)
-		m.finishCall(OutcomeCancelled, "Call cancelled")
+		m.finishCall(OutcomeCancelled, lang.L("Call cancelled"))
 	case PhaseConnecting:
 		m.engineAction("hangup", m.eng.Hangup)
-		m.finishCall(OutcomeFailed, "Call ended")
+		m.finishCall(OutcomeFailed, lang.L("Call ended"))
 	case PhaseConnected:
 		m.engineAction("hangup", m.eng.Hangup)
-		m.finishCall(OutcomeAnswered, "Call ended · "+formatCallDuration(m.now().Sub(m.Call.BeganAt)))
+		m.finishCall(OutcomeAnswered, lang.L("Call ended · {{.Duration}}", map[string]any{"Duration": formatCallDuration(m.now().Sub(m.Call.BeganAt))}))
 	}
 }
 
@@ -325,7 +331,7 @@ func (m *Model) Invite(users []signaling.UserID) {
 		return
 	}
 	if len(m.Call.Members)+1+len(users) > maxGroupMembers {
-		m.toast("A call can have at most 9 people, you included.")
+		m.toast(tooMany())
 		return
 	}
 	users = append([]signaling.UserID(nil), users...)

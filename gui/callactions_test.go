@@ -47,7 +47,7 @@ func TestCallActions(t *testing.T) {
 			act:     func(m *Model) { m.CallUser("carol", video) },
 			methods: "",
 			check: func(t *testing.T, r *rig) {
-				want(t, "toast", r.lastToast(), "You are already in a call.")
+				want(t, "toast", r.lastToast(), "You are already in a call. Hang up first.")
 			},
 		},
 		{

@@ -1,6 +1,7 @@
 package gui
 
 import (
+	"fyne.io/fyne/v2/lang"
 	"time"
 
 	"github.com/calla-rtc/calla/media"
@@ -10,12 +11,6 @@ import (
 // speakingVolume is TUICallKit's threshold: a member whose volume is above
 // it is speaking.
 const speakingVolume = 10
-
-// Banner texts for a bad network (TUICallKit's wording).
-const (
-	bannerLocalNetwork  = "Your network connection is poor"
-	bannerRemoteNetwork = "The other party's network connection is poor"
-)
 
 // Member is one person in the call as their tile shows them.
 type Member struct {
@@ -115,17 +110,17 @@ func (c *CallState) removeMember(id signaling.UserID) bool {
 	return false
 }
 
-// updateBanner applies TUICallKit's rule: the local network first, then
-// any other member's.
+// updateBanner applies TUICallKit's rule (and wording): the local
+// network first, then any other member's.
 func (c *CallState) updateBanner() {
 	c.Banner = ""
 	if c.Local.Quality.IsBad() {
-		c.Banner = bannerLocalNetwork
+		c.Banner = lang.L("Your network connection is poor")
 		return
 	}
 	for _, m := range c.Members {
 		if m.Quality.IsBad() {
-			c.Banner = bannerRemoteNetwork
+			c.Banner = lang.L("The other party's network connection is poor")
 			return
 		}
 	}

@@ -2,6 +2,7 @@ package gui
 
 import (
 	"fmt"
+	"fyne.io/fyne/v2/lang"
 	"strconv"
 
 	"fyne.io/fyne/v2"
@@ -56,13 +57,13 @@ func newCallView(u *ui) *callView {
 	v.local = newTileView("", true, u.videoDo, func() { u.m.FocusTile(u.m.Self) })
 	v.stage = container.New(gridLayout{})
 
-	v.mic = widget.NewButtonWithIcon("Mute", iconMic, u.m.ToggleMic)
-	v.camera = widget.NewButtonWithIcon("Stop video", iconCamera, u.m.ToggleCamera)
-	v.devices = widget.NewButtonWithIcon("Devices", theme.SettingsIcon(), v.showDevices)
-	v.toAudio = widget.NewButtonWithIcon("Voice only", iconPhone, u.m.SwitchToAudio)
-	v.toVideo = widget.NewButtonWithIcon("Video", iconCamera, u.m.SwitchToVideo)
-	v.invite = widget.NewButtonWithIcon("Invite", theme.ContentAddIcon(), v.showInvite)
-	v.hangup = widget.NewButtonWithIcon("Hang up", iconHangup, u.m.Hangup)
+	v.mic = widget.NewButtonWithIcon(lang.L("Mute"), iconMic, u.m.ToggleMic)
+	v.camera = widget.NewButtonWithIcon(lang.L("Stop video"), iconCamera, u.m.ToggleCamera)
+	v.devices = widget.NewButtonWithIcon(lang.L("Devices"), theme.SettingsIcon(), v.showDevices)
+	v.toAudio = widget.NewButtonWithIcon(lang.L("Voice only"), iconPhone, u.m.SwitchToAudio)
+	v.toVideo = widget.NewButtonWithIcon(lang.L("Video"), iconCamera, u.m.SwitchToVideo)
+	v.invite = widget.NewButtonWithIcon(lang.L("Invite"), theme.ContentAddIcon(), v.showInvite)
+	v.hangup = widget.NewButtonWithIcon(lang.L("Hang up"), iconHangup, u.m.Hangup)
 	v.hangup.Importance = widget.DangerImportance
 
 	v.top = container.NewVBox(
@@ -96,10 +97,11 @@ func (v *callView) refresh(p Part) {
 	}
 	video := c.MediaType == signaling.Video
 
-	title := "Call"
+	title := lang.L("Call")
 	switch {
 	case c.IsGroup:
-		title = "Group call · " + strconv.Itoa(len(c.Members)+1) + " people"
+		n := len(c.Members) + 1
+		title = lang.N("Group call · {{.Count}} people", n, map[string]any{"Count": n})
 	case len(c.Members) == 1:
 		title = m.Name(c.Members[0].ID)
 	}
@@ -155,7 +157,7 @@ func (v *callView) syncTiles(video bool) {
 	local := c.Local
 	local.ID = m.Self
 	v.local.id = m.Self
-	v.local.update("You", local, video)
+	v.local.update(lang.L("You"), local, video)
 
 	ordered := make([]fyne.CanvasObject, 0, len(c.Members)+1)
 	var lay fyne.Layout
@@ -230,7 +232,7 @@ func (v *callView) showDevices() {
 	if v.devicesForm == nil {
 		v.devicesForm = v.u.set.devicesForm()
 	}
-	d := dialog.NewCustom("Devices", "Done", v.devicesForm, v.u.win)
+	d := dialog.NewCustom(lang.L("Devices"), lang.L("Done"), v.devicesForm, v.u.win)
 	d.Resize(fyne.NewSize(420, 260))
 	d.Show()
 }
@@ -240,7 +242,7 @@ func (v *callView) showInvite() {
 	m := v.u.m
 	cands := m.Invitable()
 	if len(cands) == 0 {
-		dialog.ShowInformation("Invite", "Nobody else is online to invite.", v.u.win)
+		dialog.ShowInformation(lang.L("Invite"), lang.L("Nobody else is online to invite."), v.u.win)
 		return
 	}
 	names := make([]string, len(cands))
@@ -252,7 +254,7 @@ func (v *callView) showInvite() {
 	group := widget.NewCheckGroup(names, nil)
 	scroll := container.NewVScroll(group)
 	scroll.SetMinSize(fyne.NewSize(320, 200))
-	dialog.ShowCustomConfirm("Invite to the call", "Invite", "Cancel", scroll, func(ok bool) {
+	dialog.ShowCustomConfirm(lang.L("Invite to the call"), lang.L("Invite"), lang.L("Cancel"), scroll, func(ok bool) {
 		if !ok {
 			return
 		}

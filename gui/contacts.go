@@ -1,15 +1,13 @@
 package gui
 
 import (
+	"fyne.io/fyne/v2/lang"
 	"sort"
 	"strings"
 
 	"github.com/calla-rtc/calla/call"
 	"github.com/calla-rtc/calla/signaling"
 )
-
-// echoName is the Echo Test bot's name in the contact list.
-const echoName = "Echo Test"
 
 // maxGroupMembers is TUICallKit's limit for one call, the caller included.
 const maxGroupMembers = 9
@@ -26,7 +24,7 @@ type Contact struct {
 // Name is what the UI calls the contact: the nickname, else the user ID.
 func (c Contact) Name() string {
 	if c.IsEcho && c.Nickname == "" {
-		return echoName
+		return lang.L("Echo Test")
 	}
 	if c.Nickname != "" {
 		return c.Nickname
@@ -39,13 +37,13 @@ func (c Contact) PresenceText() string {
 	switch c.Presence {
 	case signaling.Online:
 		if c.IsEcho {
-			return "Online · sends your video back"
+			return lang.L("Online · sends your video back")
 		}
-		return "Online"
+		return lang.L("Online")
 	case signaling.InCall:
-		return "In a call"
+		return lang.L("In a call")
 	}
-	return "Offline"
+	return lang.L("Offline")
 }
 
 // Contacts is the contact list's view model: the directory built from

@@ -1,8 +1,8 @@
 package gui
 
 import (
+	"fyne.io/fyne/v2/lang"
 	"image/color"
-	"strconv"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -36,7 +36,7 @@ func newContactsView(u *ui) *contactsView {
 	v := &contactsView{u: u}
 	v.me = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	v.search = widget.NewEntry()
-	v.search.SetPlaceHolder("Search contacts")
+	v.search.SetPlaceHolder(lang.L("Search contacts"))
 	v.search.ActionItem = widget.NewIcon(theme.SearchIcon())
 	v.search.OnChanged = u.m.SetFilter
 
@@ -52,22 +52,22 @@ func newContactsView(u *ui) *contactsView {
 	v.list.OnSelected = func(widget.ListItemID) { v.list.UnselectAll() } // rows act through their buttons
 	v.empty = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{})
 	v.empty.Wrapping = fyne.TextWrapWord
-	v.hint = widget.NewLabelWithStyle("Try a video call with Echo Test: it sends your own video and voice back.", fyne.TextAlignCenter, fyne.TextStyle{})
+	v.hint = widget.NewLabelWithStyle(lang.L("Try a video call with Echo Test: it sends your own video and voice back."), fyne.TextAlignCenter, fyne.TextStyle{})
 	v.hint.Wrapping = fyne.TextWrapWord
 
 	v.picked = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	groupAudio := widget.NewButtonWithIcon("Group voice call", iconPhone, func() {
+	groupAudio := widget.NewButtonWithIcon(lang.L("Group voice call"), iconPhone, func() {
 		u.m.GroupCall(u.m.Contacts.Picked(), signaling.Audio)
 	})
-	groupVideo := widget.NewButtonWithIcon("Group video call", iconCamera, func() {
+	groupVideo := widget.NewButtonWithIcon(lang.L("Group video call"), iconCamera, func() {
 		u.m.GroupCall(u.m.Contacts.Picked(), signaling.Video)
 	})
 	groupVideo.Importance = widget.HighImportance
-	clearPicks := widget.NewButton("Clear", u.m.ClearPicks)
+	clearPicks := widget.NewButton(lang.L("Clear"), u.m.ClearPicks)
 	clearPicks.Importance = widget.LowImportance
 	v.group = container.NewVBox(widget.NewSeparator(), container.NewHBox(v.picked, layout.NewSpacer(), clearPicks, groupAudio, groupVideo))
 
-	v.history = widget.NewButtonWithIcon("History", theme.HistoryIcon(), func() { u.m.ShowScreen(ScreenHistory) })
+	v.history = widget.NewButtonWithIcon(lang.L("History"), theme.HistoryIcon(), func() { u.m.ShowScreen(ScreenHistory) })
 	settings := widget.NewButtonWithIcon("", theme.SettingsIcon(), func() { u.m.ShowScreen(ScreenSettings) })
 	logout := widget.NewButtonWithIcon("", theme.LogoutIcon(), u.m.Logout)
 	for _, b := range []*widget.Button{v.history, settings, logout} {
@@ -104,19 +104,15 @@ func (v *contactsView) refresh(p Part) {
 	case len(v.shown) > 0:
 		v.empty.Hide()
 	case m.Contacts.Filter() != "":
-		v.empty.SetText("Nobody matches \u201c" + m.Contacts.Filter() + "\u201d.")
+		v.empty.SetText(lang.L("Nobody matches “{{.Search}}”.", map[string]any{"Search": m.Contacts.Filter()}))
 		v.empty.Show()
 	default:
-		v.empty.SetText("No contacts yet. People who sign in to the same server appear here.")
+		v.empty.SetText(lang.L("No contacts yet. People who sign in to the same server appear here."))
 		v.empty.Show()
 	}
 	changed := setVisible(v.hint, m.Local)
 	n := len(m.Contacts.picked)
-	if n == 1 {
-		v.picked.SetText("1 person picked")
-	} else {
-		v.picked.SetText(strconv.Itoa(n) + " people picked")
-	}
+	v.picked.SetText(lang.N("{{.Count}} people picked", n, map[string]any{"Count": n}))
 	changed = setVisible(v.group, n > 0) || changed
 	if changed {
 		relayout(v.top, v.obj)

@@ -4,7 +4,10 @@
 // It owns the screens (login, contacts, outgoing call, the incoming-call
 // dialog, the call, history, settings), the toasts, banners and dialogs,
 // the video tiles that show the engine's frames, the keyboard shortcuts,
-// the call history file and the settings kept with Fyne's preferences.
+// the call history file and the settings kept with Fyne's preferences,
+// and the texts in English, Simplified Chinese and Japanese (Fyne's lang
+// package, over the files embedded from translations/; every text a user
+// reads is lang.L of its English).
 // It talks to the engine only through Engine, an interface declared here
 // (the consumer's side), so that everything can be tested against
 // guitest.FakeEngine; it never talks to pion or the websocket.

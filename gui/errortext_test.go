@@ -72,7 +72,7 @@ func notFound(t *testing.T, tls bool) *httptest.Server {
 func TestProblems(t *testing.T) {
 	type row struct {
 		name   string
-		err    func(t *testing.T) (error, problemScene)
+		err    func(t *testing.T) (problemScene, error)
 		what   string
 		do     string
 		noLeak string // text of the error that must not reach the window
@@ -84,9 +84,9 @@ func TestProblems(t *testing.T) {
 	rows := []row{
 		{
 			name: "a refused connection names the server and asks whether calla serve runs there",
-			err: func(t *testing.T) (error, problemScene) {
+			err: func(t *testing.T) (problemScene, error) {
 				url := "ws://" + closedPort(t) + "/ws"
-				return loginError(t, url, 20*time.Second), scene(url)
+				return scene(url), loginError(t, url, 20*time.Second)
 			},
 			what: "Cannot reach the server at {{host}}.", do: "Check the address, or whether `calla serve` is running there.",
 			noLeak: "connection refused",
@@ -97,27 +97,27 @@ func TestProblems(t *testing.T) {
 			// its websocket handshake when its context ends, so the
 			// engine's Close would wait out the handshake's 45 s.)
 			name: "a server that never answers did not answer in time",
-			err: func(t *testing.T) (error, problemScene) {
+			err: func(t *testing.T) (problemScene, error) {
 				url := "ws://192.0.2.1:8443/ws"
-				return fmt.Errorf("log in: %w", context.DeadlineExceeded), scene(url)
+				return scene(url), fmt.Errorf("log in: %w", context.DeadlineExceeded)
 			},
 			what: "The server at {{host}} did not answer in time.", do: "Check your network connection and the server address, then try again.",
 			noLeak: "deadline",
 		},
 		{
 			name: "a wss:// address of a server without TLS says to use ws://",
-			err: func(t *testing.T) (error, problemScene) {
+			err: func(t *testing.T) (problemScene, error) {
 				url := "wss://" + notFound(t, false).Listener.Addr().String() + "/ws"
-				return loginError(t, url, 20*time.Second), scene(url)
+				return scene(url), loginError(t, url, 20*time.Second)
 			},
 			what: "The server at {{host}} does not use TLS.", do: "Use ws:// instead of wss:// at the start of the server address.",
 			noLeak: "tls:",
 		},
 		{
 			name: "a certificate from an unknown authority is not trusted",
-			err: func(t *testing.T) (error, problemScene) {
+			err: func(t *testing.T) (problemScene, error) {
 				url := "wss://" + notFound(t, true).Listener.Addr().String() + "/ws"
-				return loginError(t, url, 20*time.Second), scene(url)
+				return scene(url), loginError(t, url, 20*time.Second)
 			},
 			what:   "Calla does not trust the certificate of the server at {{host}}.",
 			do:     "Install the server's certificate on this computer, or ask its administrator for one from a known authority.",
@@ -125,68 +125,68 @@ func TestProblems(t *testing.T) {
 		},
 		{
 			name: "an address that is not a Calla server says what one looks like",
-			err: func(t *testing.T) (error, problemScene) {
+			err: func(t *testing.T) (problemScene, error) {
 				url := "ws://" + notFound(t, false).Listener.Addr().String() + "/calls"
-				return loginError(t, url, 20*time.Second), scene(url)
+				return scene(url), loginError(t, url, 20*time.Second)
 			},
 			what: "{{url}} answered, but not as a Calla server.", do: "Check the address: a Calla server's ends in /ws, e.g. ws://192.168.1.10:8443/ws.",
 			noLeak: "bad handshake",
 		},
 		{
 			name: "a name that does not resolve asks to check the address",
-			err: func(t *testing.T) (error, problemScene) {
+			err: func(t *testing.T) (problemScene, error) {
 				url := "ws://calla.invalid:8443/ws"
-				return dialErr(url, &net.DNSError{Err: "no such host", Name: "calla.invalid", IsNotFound: true}), scene(url)
+				return scene(url), dialErr(url, &net.DNSError{Err: "no such host", Name: "calla.invalid", IsNotFound: true})
 			},
 			what: "Cannot find a server named calla.invalid.", do: "Check the server address for typing mistakes, and your network connection.",
 			noLeak: "no such host",
 		},
 		{
 			name: "an unreachable network asks to check the connection",
-			err: func(t *testing.T) (error, problemScene) {
+			err: func(t *testing.T) (problemScene, error) {
 				url := "ws://203.0.113.7:8443/ws"
-				return dialErr(url, &net.OpError{Op: "connect", Err: syscall.ENETUNREACH}), scene(url)
+				return scene(url), dialErr(url, &net.OpError{Op: "connect", Err: syscall.ENETUNREACH})
 			},
 			what: "Your computer has no way to 203.0.113.7:8443.", do: "Check your network connection and the server address.",
 			noLeak: "unreachable",
 		},
 		{
 			name: "a connection reset says it broke off",
-			err: func(t *testing.T) (error, problemScene) {
+			err: func(t *testing.T) (problemScene, error) {
 				url := "ws://192.0.2.1:8443/ws"
-				return dialErr(url, syscall.ECONNRESET), scene(url)
+				return scene(url), dialErr(url, syscall.ECONNRESET)
 			},
 			what: "The connection to the server at 192.0.2.1:8443 broke off.", do: "Check your network connection and try again.",
 			noLeak: "reset",
 		},
 		{
 			name: "6206 says the UserSig expired and how to get a new one",
-			err: func(t *testing.T) (error, problemScene) {
-				return &call.Error{Code: signaling.CodeUserSigExpired, Message: "usersig expired at 2026-01-01"}, scene("ws://h:1/ws")
+			err: func(t *testing.T) (problemScene, error) {
+				return scene("ws://h:1/ws"), &call.Error{Code: signaling.CodeUserSigExpired, Message: "usersig expired at 2026-01-01"}
 			},
 			what: "Your sign-in (UserSig) for alice has expired.", do: "Get a new UserSig for alice (calla usersig) and sign in again.",
 			noLeak: "2026-01-01",
 		},
 		{
 			name: "-3320 says the UserSig is not alice's",
-			err: func(t *testing.T) (error, problemScene) {
-				return &call.Error{Code: signaling.CodeUserSigInvalid, Message: "usersig signature mismatch"}, scene("ws://h:1/ws")
+			err: func(t *testing.T) (problemScene, error) {
+				return scene("ws://h:1/ws"), &call.Error{Code: signaling.CodeUserSigInvalid, Message: "usersig signature mismatch"}
 			},
 			what: "This UserSig is not valid for alice.", do: "Check the user ID, or get a UserSig made for alice with this server's secret (calla usersig).",
 			noLeak: "mismatch",
 		},
 		{
 			name: "-1408 says the server is full or shutting down",
-			err: func(t *testing.T) (error, problemScene) {
-				return &call.Error{Code: signaling.CodeServerUnavailable, Message: "server unavailable: 503"}, scene("ws://10.0.0.1:8443/ws")
+			err: func(t *testing.T) (problemScene, error) {
+				return scene("ws://10.0.0.1:8443/ws"), &call.Error{Code: signaling.CodeServerUnavailable, Message: "server unavailable: 503"}
 			},
 			what: "The server at 10.0.0.1:8443 is full or shutting down.", do: "Try again in a minute, or ask the server's administrator.",
 			noLeak: "503",
 		},
 		{
 			name: "an unknown code names itself and asks for the log",
-			err: func(t *testing.T) (error, problemScene) {
-				return &call.Error{Code: 12345, Message: "disk full"}, scene("ws://h:1/ws")
+			err: func(t *testing.T) (problemScene, error) {
+				return scene("ws://h:1/ws"), &call.Error{Code: 12345, Message: "disk full"}
 			},
 			what: "Something went wrong in Calla (error 12345).", do: "Try again. If it happens again, send Calla's log to its developers.",
 			noLeak: "disk full",
@@ -194,7 +194,7 @@ func TestProblems(t *testing.T) {
 	}
 	for _, r := range rows {
 		t.Run(r.name, func(t *testing.T) {
-			err, sc := r.err(t)
+			sc, err := r.err(t)
 			p := problemOf(err, sc)
 			host := hostOf(sc.Server)
 			what := strings.NewReplacer("{{host}}", host, "{{url}}", sc.Server).Replace(r.what)

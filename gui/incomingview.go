@@ -3,6 +3,7 @@ package gui
 import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -35,10 +36,10 @@ func newIncomingView(u *ui) *incomingView {
 	v.text = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{})
 	v.also = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{})
 	v.also.Wrapping = fyne.TextWrapWord
-	v.decline = widget.NewButtonWithIcon("Decline", iconHangup, u.m.Decline)
+	v.decline = widget.NewButtonWithIcon(lang.L("Decline"), iconHangup, u.m.Decline)
 	v.decline.Importance = widget.DangerImportance
-	v.asAudio = widget.NewButtonWithIcon("Voice only", iconPhone, u.m.AcceptAsAudio)
-	v.accept = widget.NewButtonWithIcon("Accept", iconPhone, u.m.Accept)
+	v.asAudio = widget.NewButtonWithIcon(lang.L("Voice only"), iconPhone, u.m.AcceptAsAudio)
+	v.accept = widget.NewButtonWithIcon(lang.L("Accept"), iconPhone, u.m.Accept)
 	v.accept.Importance = widget.SuccessImportance
 	v.buttons = container.NewGridWithRows(1, v.decline, v.asAudio, v.accept)
 	v.card = container.NewVBox(v.title, container.NewCenter(v.avatar), v.caller, v.text, v.also, v.buttons)

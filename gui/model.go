@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fyne.io/fyne/v2/lang"
 	"log/slog"
 	"strings"
 	"time"
@@ -199,9 +200,9 @@ func (m *Model) ConnectionBanner() string {
 	}
 	switch m.Connection {
 	case call.Reconnecting, call.Connecting:
-		return "Reconnecting…"
+		return lang.L("Reconnecting…")
 	case call.Disconnected:
-		return "Disconnected from the server"
+		return lang.L("Disconnected from the server")
 	}
 	return ""
 }
@@ -216,11 +217,11 @@ func (m *Model) SourceNote() string {
 	}
 	switch {
 	case m.CameraTest && m.MicTest:
-		return "Test pattern and tone — no camera or microphone found"
+		return lang.L("Test pattern and tone — no camera or microphone found")
 	case m.CameraTest:
-		return "Test pattern — no camera found"
+		return lang.L("Test pattern — no camera found")
 	case m.MicTest:
-		return "Test tone — no microphone found"
+		return lang.L("Test tone — no microphone found")
 	}
 	return ""
 }
@@ -229,7 +230,7 @@ func (m *Model) SourceNote() string {
 // the user ID; "You" for the signed-in user.
 func (m *Model) Name(id signaling.UserID) string {
 	if id == m.Self && id != "" {
-		return "You"
+		return lang.L("You")
 	}
 	return m.Contacts.Name(id)
 }
@@ -319,11 +320,11 @@ func (m *Model) Login(p call.LoginParams) {
 	p.UserID = signaling.UserID(strings.TrimSpace(string(p.UserID)))
 	switch {
 	case !m.Local && !strings.HasPrefix(p.Server, "ws://") && !strings.HasPrefix(p.Server, "wss://"):
-		m.LoginStatus = "Enter the server's address, e.g. ws://192.168.1.10:8443/ws"
+		m.LoginStatus = lang.L("Enter the server's address, e.g. ws://192.168.1.10:8443/ws")
 		m.changed(PartLogin)
 		return
 	case !validUserID(string(p.UserID)):
-		m.LoginStatus = "A user ID is 1 to 32 letters, digits, '_' or '-'."
+		m.LoginStatus = lang.L("A user ID is 1 to 32 letters, digits, '_' or '-'.")
 		m.changed(PartLogin)
 		return
 	}
@@ -332,7 +333,7 @@ func (m *Model) Login(p call.LoginParams) {
 		m.settings.SetUser(string(p.UserID))
 	}
 	m.LoginBusy = true
-	m.LoginStatus = "Signing in…"
+	m.LoginStatus = lang.L("Signing in…")
 	m.scene = problemScene{Server: p.Server, User: p.UserID}
 	m.Contacts.self = p.UserID
 	m.changed(PartLogin)
@@ -447,7 +448,7 @@ func (m *Model) TogglePick(id signaling.UserID) {
 		}
 	}
 	if len(c.picked) >= maxGroupMembers-1 {
-		m.toast("A call can have at most 9 people, you included.")
+		m.toast(tooMany())
 		m.changed(PartContacts) // the check box snaps back
 		return
 	}

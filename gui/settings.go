@@ -13,6 +13,7 @@ const (
 	prefEchoCancel = "echoCancellation"
 	prefRingtone   = "ringtone"
 	prefTheme      = "theme"
+	prefLanguage   = "language"
 )
 
 // ThemeChoice is the theme the user picked.
@@ -29,7 +30,7 @@ func (t ThemeChoice) String() string { return string(t) }
 
 // Settings are the user's settings kept with Fyne preferences: the server
 // and user to sign in with, the devices, whether echo is cancelled,
-// whether the ringtone plays, and the theme.
+// whether the ringtone plays, the theme and the language.
 type Settings struct {
 	p fyne.Preferences
 }
@@ -68,3 +69,17 @@ func (s *Settings) Theme() ThemeChoice {
 }
 
 func (s *Settings) SetTheme(t ThemeChoice) { s.p.SetString(prefTheme, string(t)) }
+
+// Language is the language chosen in Settings; LanguageSystem (follow the
+// desktop) by default or when the stored value is not one Calla speaks.
+func (s *Settings) Language() Language {
+	l := Language(s.p.String(prefLanguage))
+	for _, known := range languages {
+		if l == known {
+			return l
+		}
+	}
+	return LanguageSystem
+}
+
+func (s *Settings) SetLanguage(l Language) { s.p.SetString(prefLanguage, string(l)) }

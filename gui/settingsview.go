@@ -3,17 +3,28 @@ package gui
 import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/calla-rtc/calla/call"
 )
 
-// Theme choices as the settings screen words them.
-var themeLabels = map[ThemeChoice]string{ThemeSystem: "System", ThemeLight: "Light", ThemeDark: "Dark"}
+// themeLabel is a theme choice as the settings screen words it.
+func themeLabel(t ThemeChoice) string {
+	switch t {
+	case ThemeLight:
+		return lang.L("Light")
+	case ThemeDark:
+		return lang.L("Dark")
+	}
+	return lang.L("System")
+}
+
+var themeChoices = []ThemeChoice{ThemeSystem, ThemeLight, ThemeDark}
 
 // settingsView is the settings screen: server and user for the next
-// sign-in, the devices and echo cancellation, the ringtone, the theme. Every change is kept at
-// once in Fyne's preferences.
+// sign-in, the devices and echo cancellation, the ringtone, the theme and
+// the language. Every change is kept at once in Fyne's preferences.
 type settingsView struct {
 	u        *ui
 	obj      fyne.CanvasObject
@@ -22,6 +33,7 @@ type settingsView struct {
 	echo     *widget.Check
 	ringtone *widget.Check
 	theme    *widget.RadioGroup
+	language *widget.Select
 	// pickers are the device selects of each devicesForm made: the
 	// settings screen's and the call's Devices dialog's.
 	pickers []map[string]*deviceSelect
@@ -46,14 +58,18 @@ func newSettingsView(u *ui) *settingsView {
 	v.user.SetText(s.User())
 	v.user.OnChanged = s.SetUser
 	// Ticked before OnChanged is set: opening the screen calls nothing.
-	v.echo = widget.NewCheck("Cancel echo", nil)
+	v.echo = widget.NewCheck(lang.L("Cancel echo"), nil)
 	v.echo.SetChecked(s.EchoCancellation())
 	v.echo.OnChanged = u.m.SetEchoCancellation
-	v.ringtone = widget.NewCheck("Ring for incoming calls", s.SetRingtone)
+	v.ringtone = widget.NewCheck(lang.L("Ring for incoming calls"), s.SetRingtone)
 	v.ringtone.SetChecked(s.Ringtone())
-	v.theme = widget.NewRadioGroup([]string{"System", "Light", "Dark"}, func(label string) {
-		for t, l := range themeLabels {
-			if l == label {
+	var themeLabels []string
+	for _, t := range themeChoices {
+		themeLabels = append(themeLabels, themeLabel(t))
+	}
+	v.theme = widget.NewRadioGroup(themeLabels, func(label string) {
+		for _, t := range themeChoices {
+			if themeLabel(t) == label {
 				s.SetTheme(t)
 				u.applyTheme(t)
 			}
@@ -61,24 +77,42 @@ func newSettingsView(u *ui) *settingsView {
 	})
 	v.theme.Horizontal = true
 	v.theme.Required = true
-	v.theme.SetSelected(themeLabels[s.Theme()])
+	v.theme.SetSelected(themeLabel(s.Theme()))
+	var langLabels []string
+	for _, l := range languages {
+		langLabels = append(langLabels, l.label())
+	}
+	v.language = widget.NewSelect(langLabels, nil)
+	v.language.SetSelected(s.Language().label())
+	v.language.OnChanged = func(string) {
+		i := v.language.SelectedIndex()
+		if i < 0 || languages[i] == s.Language() {
+			return
+		}
+		s.SetLanguage(languages[i])
+		u.relocalize(languages[i])
+	}
 
 	form := widget.NewForm(
-		widget.NewFormItem("Server", v.server),
-		widget.NewFormItem("User ID", v.user),
+		widget.NewFormItem(lang.L("Server"), v.server),
+		widget.NewFormItem(lang.L("User ID"), v.user),
 	)
-	form.Items[0].HintText = "Used at the next sign-in"
+	form.Items[0].HintText = lang.L("Used at the next sign-in")
 	devices := v.devicesForm()
-	devices.AppendItem(&widget.FormItem{Text: "Echo", Widget: v.echo, HintText: "Turn off with a headset; applies from the next call"})
+	devices.AppendItem(&widget.FormItem{Text: lang.L("Echo"), Widget: v.echo, HintText: lang.L("Turn off with a headset; applies from the next call")})
 	sections := container.NewVBox(
-		widget.NewLabelWithStyle("Account", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), form,
+		widget.NewLabelWithStyle(lang.L("Account"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), form,
 		widget.NewSeparator(),
-		widget.NewLabelWithStyle("Devices", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), devices,
+		widget.NewLabelWithStyle(lang.L("Devices"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), devices,
 		widget.NewSeparator(),
-		widget.NewLabelWithStyle("Sounds and look", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		widget.NewForm(widget.NewFormItem("Ringtone", v.ringtone), widget.NewFormItem("Theme", v.theme)),
+		widget.NewLabelWithStyle(lang.L("Sounds and look"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		widget.NewForm(
+			widget.NewFormItem(lang.L("Ringtone"), v.ringtone),
+			widget.NewFormItem(lang.L("Theme"), v.theme),
+			widget.NewFormItem(lang.L("Language"), v.language),
+		),
 	)
-	v.obj = container.NewBorder(header("Settings", u.m.Back), nil, nil, nil,
+	v.obj = container.NewBorder(header(lang.L("Settings"), u.m.Back), nil, nil, nil,
 		container.NewVScroll(container.NewCenter(container.New(widthLayout{520}, container.NewPadded(sections)))))
 	return v
 }
@@ -86,7 +120,7 @@ func newSettingsView(u *ui) *settingsView {
 // devicesForm is a form with a select per device kind, bound to the
 // model's device list and the settings.
 func (v *settingsView) devicesForm() *widget.Form {
-	labels := map[string]string{"camera": "Camera", "microphone": "Microphone", "speaker": "Speaker"}
+	labels := map[string]string{"camera": lang.L("Camera"), "microphone": lang.L("Microphone"), "speaker": lang.L("Speaker")}
 	form := widget.NewForm()
 	set := map[string]*deviceSelect{}
 	v.pickers = append(v.pickers, set)
@@ -101,7 +135,7 @@ func (v *settingsView) devicesForm() *widget.Form {
 				v.u.m.SelectDevice(kind, id)
 			}
 		})
-		p.sel.PlaceHolder = "Default"
+		p.sel.PlaceHolder = lang.L("Default")
 		set[kind] = p
 		form.Append(labels[kind], p.sel)
 	}
@@ -117,9 +151,9 @@ func deviceLabel(d call.Device) string {
 	if d.IsTestSource {
 		switch d.Kind {
 		case "camera":
-			l += " (test pattern)"
+			l = lang.L("{{.Device}} (test pattern)", map[string]any{"Device": l})
 		case "microphone":
-			l += " (test tone)"
+			l = lang.L("{{.Device}} (test tone)", map[string]any{"Device": l})
 		}
 	}
 	return l

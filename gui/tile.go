@@ -1,6 +1,7 @@
 package gui
 
 import (
+	"fyne.io/fyne/v2/lang"
 	"image/color"
 
 	"fyne.io/fyne/v2"
@@ -201,9 +202,9 @@ func (r *tileRenderer) Refresh() {
 	}
 	if waiting {
 		if m.State == TileInviting {
-			r.status.Text = "Calling…"
+			r.status.Text = lang.L("Calling…")
 		} else {
-			r.status.Text = "Connecting…"
+			r.status.Text = lang.L("Connecting…")
 		}
 	} else {
 		r.status.Text = ""

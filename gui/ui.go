@@ -61,6 +61,9 @@ type ui struct {
 	preview *videoView
 
 	shown Screen
+	// rebuilt, when set, is told of the ui that replaced this one (a new
+	// language).
+	rebuilt func(*ui)
 }
 
 func newUI(a fyne.App, w fyne.Window, m *Model, eng Engine, do func(func())) *ui {
@@ -200,6 +203,32 @@ func (u *ui) refreshToasts() {
 	}
 	u.toastBox.Objects = objs
 	u.toastBox.Refresh()
+}
+
+// relocalize shows the window in language l. The texts are set when the
+// views are made, so the views are made again from the model; the old
+// ones let go of the engine's sinks and their dialogs first.
+func (u *ui) relocalize(l Language) {
+	useLanguage(l)
+	if u.ringing != nil {
+		u.ringing.Hide()
+		u.ringing = nil
+	}
+	if u.alert != nil {
+		u.alert.SetOnClosed(nil) // not dismissed: the new ui shows it again
+		u.alert.Hide()
+		u.alert = nil
+	}
+	if u.preview != nil {
+		u.eng.StopLocalPreview()
+		u.preview = nil
+	}
+	n := newUI(u.app, u.win, u.m, u.eng, u.do)
+	n.login.prefill(u.login.server.Text, u.login.user.Text, u.login.usersig.Text)
+	n.rebuilt = u.rebuilt
+	if n.rebuilt != nil {
+		n.rebuilt(n)
+	}
 }
 
 // floatingTile is where the small tile of a 1v1 call floats over the big

@@ -2,7 +2,6 @@ package gui
 
 import (
 	"context"
-	"fyne.io/fyne/v2/lang"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/lang"
 
 	"github.com/calla-rtc/calla/assets"
 	"github.com/calla-rtc/calla/call"

@@ -149,6 +149,12 @@ func (m *Model) showProblem(err error) {
 		attrs = append(attrs, "cause", cause)
 	}
 	m.log.Warn("error", attrs...)
+	m.showProblemText(p)
+}
+
+// showProblemText shows a problem the app found itself, as showProblem
+// does the engine's.
+func (m *Model) showProblemText(p problem) {
 	if m.Screen == ScreenLogin {
 		m.LoginStatus = p.What + " " + p.Do
 		m.changed(PartLogin)

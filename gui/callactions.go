@@ -3,8 +3,9 @@ package gui
 import (
 	"context"
 	"errors"
-	"fyne.io/fyne/v2/lang"
 	"time"
+
+	"fyne.io/fyne/v2/lang"
 
 	"github.com/calla-rtc/calla/call"
 	"github.com/calla-rtc/calla/signaling"

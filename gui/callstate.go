@@ -1,8 +1,9 @@
 package gui
 
 import (
-	"fyne.io/fyne/v2/lang"
 	"time"
+
+	"fyne.io/fyne/v2/lang"
 
 	"github.com/calla-rtc/calla/media"
 	"github.com/calla-rtc/calla/signaling"

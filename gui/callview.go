@@ -2,13 +2,13 @@ package gui
 
 import (
 	"fmt"
-	"fyne.io/fyne/v2/lang"
 	"strconv"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -145,7 +145,7 @@ func (v *callView) syncTiles(video bool) {
 			v.tiles[id] = t
 			v.u.eng.StartRemoteView(id, t.vid)
 		}
-		t.update(m.Name(mb.ID), *mb, video)
+		t.update(m.Name(mb.ID), m.Avatar(mb.ID), *mb, video)
 	}
 	for id, t := range v.tiles {
 		if !keep[id] {
@@ -157,7 +157,7 @@ func (v *callView) syncTiles(video bool) {
 	local := c.Local
 	local.ID = m.Self
 	v.local.id = m.Self
-	v.local.update(lang.L("You"), local, video)
+	v.local.update(lang.L("You"), m.Avatar(m.Self), local, video)
 
 	ordered := make([]fyne.CanvasObject, 0, len(c.Members)+1)
 	var lay fyne.Layout

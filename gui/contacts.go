@@ -1,9 +1,10 @@
 package gui
 
 import (
-	"fyne.io/fyne/v2/lang"
 	"sort"
 	"strings"
+
+	"fyne.io/fyne/v2/lang"
 
 	"github.com/calla-rtc/calla/call"
 	"github.com/calla-rtc/calla/signaling"
@@ -23,8 +24,8 @@ type Contact struct {
 
 // Name is what the UI calls the contact: the nickname, else the user ID.
 func (c Contact) Name() string {
-	if c.IsEcho && c.Nickname == "" {
-		return lang.L("Echo Test")
+	if c.IsEcho {
+		return lang.L("Echo Test") // in the user's language, whatever the bot calls itself
 	}
 	if c.Nickname != "" {
 		return c.Nickname

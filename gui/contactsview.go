@@ -1,12 +1,12 @@
 package gui
 
 import (
-	"fyne.io/fyne/v2/lang"
 	"image/color"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -166,7 +166,7 @@ func (r *contactRow) set(c Contact, picked bool) {
 	r.updating = true
 	r.pick.SetChecked(picked)
 	r.updating = false
-	r.avatar.set(string(c.ID), c.Name())
+	r.avatar.set(string(c.ID), c.Name(), c.AvatarURL)
 	r.name.SetText(c.Name())
 	r.presence.SetText(c.PresenceText())
 	switch c.Presence {

@@ -53,7 +53,7 @@ func (v *incomingView) refresh() {
 	m := v.u.m
 	c := &m.Call
 	v.title.SetText(m.IncomingTitle())
-	v.avatar.set(string(c.Caller), m.Name(c.Caller))
+	v.avatar.set(string(c.Caller), m.Name(c.Caller), m.Avatar(c.Caller))
 	v.caller.SetText(m.Name(c.Caller))
 	v.text.SetText(m.IncomingText())
 	also := m.AlsoOnCall()

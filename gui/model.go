@@ -1,13 +1,18 @@
 package gui
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"fyne.io/fyne/v2/lang"
+	"fmt"
+	"image"
+	"io"
 	"log/slog"
 	"strings"
 	"time"
+
+	"fyne.io/fyne/v2/lang"
 
 	"github.com/calla-rtc/calla/call"
 	"github.com/calla-rtc/calla/signaling"
@@ -29,6 +34,7 @@ const (
 	PartAlert                     // the session-ended dialog
 	PartHistory                   // the call history
 	PartDevices                   // the device lists
+	PartProfile                   // the user's own nickname and avatar
 )
 
 // Alert is a dialog that ends the session and leads back to login.
@@ -235,6 +241,16 @@ func (m *Model) Name(id signaling.UserID) string {
 	return m.Contacts.Name(id)
 }
 
+// Avatar is the URL of id's avatar: one's own from the settings, the
+// others' from the directory; empty when they have none.
+func (m *Model) Avatar(id signaling.UserID) string {
+	if id == m.Self && id != "" {
+		return m.settings.Avatar()
+	}
+	ct, _ := m.Contacts.Get(id)
+	return ct.AvatarURL
+}
+
 func (m *Model) names(ids []signaling.UserID) string {
 	parts := make([]string, len(ids))
 	for i, id := range ids {
@@ -331,6 +347,9 @@ func (m *Model) Login(p call.LoginParams) {
 	if !m.Local {
 		m.settings.SetServer(p.Server)
 		m.settings.SetUser(string(p.UserID))
+	}
+	if p.Nickname == "" && p.AvatarURL == "" {
+		p.Nickname, p.AvatarURL = m.settings.Nickname(), m.settings.Avatar()
 	}
 	m.LoginBusy = true
 	m.LoginStatus = lang.L("Signing in…")
@@ -462,3 +481,75 @@ func (m *Model) ClearPicks() {
 	m.Contacts.picked = nil
 	m.changed(PartContacts)
 }
+
+// ---- profile ---------------------------------------------------------------
+
+// maxNickname is the protocol's limit for a nickname (docs/protocol.md,
+// setProfile: 500 bytes).
+const maxNickname = 500
+
+// maxPictureSide bounds a picture file picked for the avatar: a file that
+// claims more pixels is refused before it is decoded.
+const maxPictureSide = 12000
+
+// SetProfile keeps the user's nickname and avatar (a data URL, see
+// avatarDataURL) and, when signed in, sends them: the others see them in
+// their contact lists, tiles and ringing dialogs. Signing in sends them
+// too.
+func (m *Model) SetProfile(nickname, avatarURL string) {
+	defer m.flush()
+	nickname = strings.TrimSpace(nickname)
+	if len(nickname) > maxNickname || len(avatarURL) > maxAvatarURL {
+		m.showProblemText(problem{
+			lang.L("That nickname is too long."),
+			lang.L("A nickname can have at most {{.Count}} bytes; shorten it.", map[string]any{"Count": maxNickname}),
+		})
+		return
+	}
+	m.settings.SetNickname(nickname)
+	m.settings.SetAvatar(avatarURL)
+	m.changed(PartProfile | PartCall)
+	if m.LoggedIn {
+		m.engineAction("set profile", func(ctx context.Context) error { return m.eng.SetSelfInfo(ctx, nickname, avatarURL) })
+	}
+}
+
+// SetAvatarPicture makes the picture in r (a PNG, JPEG or GIF file) the
+// avatar: read and scaled off the UI goroutine, then SetProfile.
+func (m *Model) SetAvatarPicture(r io.ReadCloser) {
+	var url string
+	m.run.Go("read avatar picture", func(context.Context) error {
+		defer r.Close()
+		b, err := io.ReadAll(io.LimitReader(r, maxPictureFile))
+		if err != nil {
+			return err
+		}
+		cfg, _, err := image.DecodeConfig(bytes.NewReader(b))
+		if err != nil {
+			return err
+		}
+		if cfg.Width > maxPictureSide || cfg.Height > maxPictureSide {
+			return fmt.Errorf("gui: a picture of %dx%d pixels", cfg.Width, cfg.Height)
+		}
+		img, _, err := image.Decode(bytes.NewReader(b))
+		if err != nil {
+			return err
+		}
+		url, err = avatarDataURL(img)
+		return err
+	}, func(err error) {
+		defer m.flush()
+		if err != nil {
+			m.log.Warn("avatar picture not used", "err", err)
+			m.showProblemText(problem{
+				lang.L("Calla cannot use that file as your picture."),
+				lang.L("Pick a PNG, JPEG or GIF picture."),
+			})
+			return
+		}
+		m.SetProfile(m.settings.Nickname(), url)
+	})
+}
+
+// maxPictureFile bounds the picture file read for the avatar.
+const maxPictureFile = 64 << 20

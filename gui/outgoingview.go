@@ -1,12 +1,12 @@
 package gui
 
 import (
-	"fyne.io/fyne/v2/lang"
 	"image/color"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -77,7 +77,7 @@ func (v *outgoingView) refresh(p Part) {
 	c := &m.Call
 	if len(c.Members) > 0 {
 		first := c.Members[0].ID
-		v.avatar.set(string(first), m.Name(first))
+		v.avatar.set(string(first), m.Name(first), m.Avatar(first))
 	}
 	if c.IsGroup {
 		v.name.Text = lang.L("Group call")

@@ -14,6 +14,8 @@ const (
 	prefRingtone   = "ringtone"
 	prefTheme      = "theme"
 	prefLanguage   = "language"
+	prefNickname   = "nickname"
+	prefAvatar     = "avatar"
 )
 
 // ThemeChoice is the theme the user picked.
@@ -69,6 +71,13 @@ func (s *Settings) Theme() ThemeChoice {
 }
 
 func (s *Settings) SetTheme(t ThemeChoice) { s.p.SetString(prefTheme, string(t)) }
+
+// Nickname and Avatar are the user's profile: the name others see, and
+// a picture as a data URL (avatarDataURL), each sent with SetSelfInfo.
+func (s *Settings) Nickname() string     { return s.p.String(prefNickname) }
+func (s *Settings) SetNickname(v string) { s.p.SetString(prefNickname, v) }
+func (s *Settings) Avatar() string       { return s.p.String(prefAvatar) }
+func (s *Settings) SetAvatar(url string) { s.p.SetString(prefAvatar, url) }
 
 // Language is the language chosen in Settings; LanguageSystem (follow the
 // desktop) by default or when the stored value is not one Calla speaks.

@@ -3,7 +3,10 @@ package gui
 import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/calla-rtc/calla/call"
@@ -34,6 +37,12 @@ type settingsView struct {
 	ringtone *widget.Check
 	theme    *widget.RadioGroup
 	language *widget.Select
+	// The profile: nickname, and the avatar with its buttons.
+	nickname  *widget.Entry
+	saveName  *widget.Button
+	picture   *avatar
+	choosePic *widget.Button
+	removePic *widget.Button
 	// pickers are the device selects of each devicesForm made: the
 	// settings screen's and the call's Devices dialog's.
 	pickers []map[string]*deviceSelect
@@ -93,6 +102,23 @@ func newSettingsView(u *ui) *settingsView {
 		u.relocalize(languages[i])
 	}
 
+	v.nickname = widget.NewEntry()
+	v.nickname.SetText(s.Nickname())
+	v.nickname.SetPlaceHolder(lang.L("The name others see"))
+	v.nickname.OnSubmitted = func(string) { v.saveNickname() }
+	v.saveName = widget.NewButton(lang.L("Save"), v.saveNickname)
+	v.picture = newAvatar("", "", 56)
+	v.choosePic = widget.NewButtonWithIcon(lang.L("Choose picture…"), theme.FolderOpenIcon(), v.choosePicture)
+	v.removePic = widget.NewButtonWithIcon(lang.L("Remove"), theme.DeleteIcon(), func() {
+		u.m.SetProfile(s.Nickname(), "")
+	})
+	profile := widget.NewForm(
+		widget.NewFormItem(lang.L("Nickname"), container.NewBorder(nil, nil, nil, v.saveName, v.nickname)),
+		&widget.FormItem{Text: lang.L("Picture"), Widget: container.NewHBox(v.picture, container.NewCenter(container.NewHBox(v.choosePic, v.removePic))),
+			HintText: lang.L("Sent as a tiny picture: the server keeps 500 bytes for it")},
+	)
+	v.refreshProfile()
+
 	form := widget.NewForm(
 		widget.NewFormItem(lang.L("Server"), v.server),
 		widget.NewFormItem(lang.L("User ID"), v.user),
@@ -101,6 +127,8 @@ func newSettingsView(u *ui) *settingsView {
 	devices := v.devicesForm()
 	devices.AppendItem(&widget.FormItem{Text: lang.L("Echo"), Widget: v.echo, HintText: lang.L("Turn off with a headset; applies from the next call")})
 	sections := container.NewVBox(
+		widget.NewLabelWithStyle(lang.L("Profile"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), profile,
+		widget.NewSeparator(),
 		widget.NewLabelWithStyle(lang.L("Account"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), form,
 		widget.NewSeparator(),
 		widget.NewLabelWithStyle(lang.L("Devices"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), devices,
@@ -115,6 +143,37 @@ func newSettingsView(u *ui) *settingsView {
 	v.obj = container.NewBorder(header(lang.L("Settings"), u.m.Back), nil, nil, nil,
 		container.NewVScroll(container.NewCenter(container.New(widthLayout{520}, container.NewPadded(sections)))))
 	return v
+}
+
+func (v *settingsView) saveNickname() {
+	v.u.m.SetProfile(v.nickname.Text, v.u.m.settings.Avatar())
+}
+
+// choosePicture opens a file dialog for the avatar's picture.
+func (v *settingsView) choosePicture() {
+	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil || r == nil {
+			return // cancelled, or the dialog could not list the folder
+		}
+		v.u.m.SetAvatarPicture(r)
+	}, v.u.win)
+	d.SetFilter(storage.NewExtensionFileFilter([]string{".png", ".jpg", ".jpeg", ".gif"}))
+	d.Show()
+}
+
+// refreshProfile shows the stored nickname and avatar.
+func (v *settingsView) refreshProfile() {
+	s := v.u.m.settings
+	name := s.Nickname()
+	if name == "" {
+		name = s.User()
+	}
+	v.picture.set(s.User(), name, s.Avatar())
+	if s.Avatar() == "" {
+		v.removePic.Disable()
+	} else {
+		v.removePic.Enable()
+	}
 }
 
 // devicesForm is a form with a select per device kind, bound to the
@@ -212,5 +271,9 @@ func (v *settingsView) refresh(p Part) {
 		s := v.u.m.settings
 		v.server.SetText(s.Server())
 		v.user.SetText(s.User())
+		v.nickname.SetText(s.Nickname())
+	}
+	if p&(PartScreen|PartProfile) != 0 {
+		v.refreshProfile()
 	}
 }

@@ -187,7 +187,11 @@ func (f *FakeEngine) record(method string, args ...any) error {
 
 func (f *FakeEngine) Events() <-chan call.Event { return f.events }
 
+// Login records the server and user, and the profile when there is one.
 func (f *FakeEngine) Login(_ context.Context, p call.LoginParams) error {
+	if p.Nickname != "" || p.AvatarURL != "" {
+		return f.record("Login", p.Server, p.UserID, p.Nickname, p.AvatarURL)
+	}
 	return f.record("Login", p.Server, p.UserID)
 }
 func (f *FakeEngine) Logout(context.Context) error { return f.record("Logout") }

@@ -126,10 +126,12 @@ func startSession(a fyne.App, w fyne.Window, opts Options, do func(func())) *ses
 	var history []HistoryEntry
 	var save func([]HistoryEntry) error
 	var historyErr error
+	var ringtone string
 	if dir != "" {
 		store := newHistoryStore(dir)
 		history, historyErr = store.load()
 		save = store.save
+		ringtone = filepath.Join(dir, ringtoneFileName)
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -140,8 +142,9 @@ func startSession(a fyne.App, w fyne.Window, opts Options, do func(func())) *ses
 		Notify: func(title, body string) { a.SendNotification(fyne.NewNotification(title, body)) },
 		Log:    log, Local: opts.Local, EchoUser: opts.EchoUser,
 		LocalLogin: call.LoginParams{Server: opts.Server, UserID: signaling.UserID(opts.User), UserSig: opts.UserSig},
-		AutoLogin:  opts.AutoLogin,
+		AutoLogin:  opts.AutoLogin, RingtoneFile: ringtone,
 	})
+	s.m.loadRingtone()
 	s.ui = newUI(a, w, s.m, eng, do)
 	s.ui.rebuilt = func(n *ui) { s.ui = n }
 	s.ui.login.prefill(opts.Server, opts.User, opts.UserSig)

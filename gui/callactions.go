@@ -13,6 +13,10 @@ import (
 
 // beginCall resets the call state for a new call.
 func (m *Model) beginCall(phase CallPhase, mt signaling.MediaType) {
+	if m.Previewing {
+		m.Previewing = false // the call's sound takes the speaker
+		m.changed(PartRingtone)
+	}
 	attempt := m.Call.attempt + 1
 	m.Call = CallState{Phase: phase, MediaType: mt, attempt: attempt}
 	m.Call.Local = Member{ID: m.Self, State: TileJoined, AudioOn: true, VideoOn: mt == signaling.Video}

@@ -35,6 +35,7 @@ const (
 	PartHistory                   // the call history
 	PartDevices                   // the device lists
 	PartProfile                   // the user's own nickname and avatar
+	PartRingtone                  // the ringtone's name and its preview
 )
 
 // Alert is a dialog that ends the session and leads back to login.
@@ -70,6 +71,9 @@ type modelConfig struct {
 	EchoUser  signaling.UserID
 	// NewGroupID names a new group call; nil draws a random ID.
 	NewGroupID func() signaling.GroupID
+	// RingtoneFile is where the user's ringtone is kept; empty keeps a
+	// chosen one for this session only.
+	RingtoneFile string
 }
 
 // Model is the app's view model: plain Go over the Engine. Its exported
@@ -89,6 +93,8 @@ type Model struct {
 	now      func() time.Time
 	log      *slog.Logger
 	newGroup func() signaling.GroupID
+	// ringtoneFile is where the user's ringtone is kept, or empty.
+	ringtoneFile string
 
 	// Local is local mode (login skipped, Echo Test contact).
 	Local      bool
@@ -114,6 +120,8 @@ type Model struct {
 	// Focused is whether the window has the focus; an incoming call
 	// sends a desktop notification when it has not.
 	Focused bool
+	// Previewing is true while Settings plays the ringtone.
+	Previewing bool
 
 	// scene is the server and user of the last sign-in, for the words
 	// of a problem.
@@ -128,7 +136,7 @@ func newModel(cfg modelConfig) *Model {
 	m := &Model{
 		eng: cfg.Engine, run: cfg.Runner, sounds: cfg.Sounds, settings: cfg.Settings,
 		save: cfg.Save, notify: cfg.Notify, now: cfg.Now, log: cfg.Log, newGroup: cfg.NewGroupID,
-		Local: cfg.Local, localLogin: cfg.LocalLogin, autoLogin: cfg.AutoLogin,
+		Local: cfg.Local, localLogin: cfg.LocalLogin, autoLogin: cfg.AutoLogin, ringtoneFile: cfg.RingtoneFile,
 		Screen:     ScreenLogin,
 		Connection: call.Disconnected,
 		Contacts:   newContacts(cfg.EchoUser),
@@ -277,6 +285,9 @@ func (m *Model) ShowScreen(s Screen) {
 	if m.Call.Phase == PhaseDialing || m.Call.Phase == PhaseConnecting || m.Call.Phase == PhaseConnected {
 		return // the call's screen stays until the call ends
 	}
+	if s != ScreenSettings {
+		m.stopPreview()
+	}
 	if s == ScreenSettings {
 		m.LoadDevices()
 	}
@@ -290,6 +301,7 @@ func (m *Model) Back() {
 		return
 	}
 	defer m.flush()
+	m.stopPreview()
 	m.setScreen(ScreenLogin)
 }
 

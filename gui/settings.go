@@ -16,6 +16,7 @@ const (
 	prefLanguage   = "language"
 	prefNickname   = "nickname"
 	prefAvatar     = "avatar"
+	prefRingFile   = "ringtoneFile"
 )
 
 // ThemeChoice is the theme the user picked.
@@ -71,6 +72,11 @@ func (s *Settings) Theme() ThemeChoice {
 }
 
 func (s *Settings) SetTheme(t ThemeChoice) { s.p.SetString(prefTheme, string(t)) }
+
+// RingtoneName is the name of the WAV file the user chose as the
+// ringtone (kept in the data directory), empty for the built-in one.
+func (s *Settings) RingtoneName() string     { return s.p.String(prefRingFile) }
+func (s *Settings) SetRingtoneName(n string) { s.p.SetString(prefRingFile, n) }
 
 // Nickname and Avatar are the user's profile: the name others see, and
 // a picture as a data URL (avatarDataURL), each sent with SetSelfInfo.

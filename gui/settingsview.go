@@ -43,6 +43,11 @@ type settingsView struct {
 	picture   *avatar
 	choosePic *widget.Button
 	removePic *widget.Button
+	// The ringtone: its name, preview, file and built-in buttons.
+	ringName    *widget.Label
+	ringPlay    *widget.Button
+	ringChoose  *widget.Button
+	ringBuiltIn *widget.Button
 	// pickers are the device selects of each devicesForm made: the
 	// settings screen's and the call's Devices dialog's.
 	pickers []map[string]*deviceSelect
@@ -119,6 +124,15 @@ func newSettingsView(u *ui) *settingsView {
 	)
 	v.refreshProfile()
 
+	v.ringName = widget.NewLabel("")
+	v.ringName.Truncation = fyne.TextTruncateEllipsis
+	v.ringPlay = widget.NewButtonWithIcon(lang.L("Play"), theme.MediaPlayIcon(), u.m.ToggleRingtonePreview)
+	v.ringChoose = widget.NewButtonWithIcon(lang.L("Choose WAV…"), theme.FolderOpenIcon(), v.chooseRingtone)
+	v.ringBuiltIn = widget.NewButton(lang.L("Built-in"), u.m.UseBuiltInRingtone)
+	ringtone := container.NewVBox(v.ringtone,
+		container.NewBorder(nil, nil, nil, container.NewHBox(v.ringPlay, v.ringChoose, v.ringBuiltIn), v.ringName))
+	v.refreshRingtone()
+
 	form := widget.NewForm(
 		widget.NewFormItem(lang.L("Server"), v.server),
 		widget.NewFormItem(lang.L("User ID"), v.user),
@@ -135,7 +149,8 @@ func newSettingsView(u *ui) *settingsView {
 		widget.NewSeparator(),
 		widget.NewLabelWithStyle(lang.L("Sounds and look"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		widget.NewForm(
-			widget.NewFormItem(lang.L("Ringtone"), v.ringtone),
+			&widget.FormItem{Text: lang.L("Ringtone"), Widget: ringtone,
+				HintText: lang.L("A WAV file; Calla plays its first 30 seconds")},
 			widget.NewFormItem(lang.L("Theme"), v.theme),
 			widget.NewFormItem(lang.L("Language"), v.language),
 		),
@@ -159,6 +174,38 @@ func (v *settingsView) choosePicture() {
 	}, v.u.win)
 	d.SetFilter(storage.NewExtensionFileFilter([]string{".png", ".jpg", ".jpeg", ".gif"}))
 	d.Show()
+}
+
+// chooseRingtone opens a file dialog for a WAV ringtone.
+func (v *settingsView) chooseRingtone() {
+	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil || r == nil {
+			return
+		}
+		v.u.m.ChooseRingtone(r.URI().Name(), r)
+	}, v.u.win)
+	d.SetFilter(storage.NewExtensionFileFilter([]string{".wav", ".WAV"}))
+	d.Show()
+}
+
+// refreshRingtone shows the ringtone's name and whether it plays.
+func (v *settingsView) refreshRingtone() {
+	m := v.u.m
+	name := m.settings.RingtoneName()
+	if name == "" {
+		v.ringName.SetText(lang.L("Calla's own"))
+		v.ringBuiltIn.Disable()
+	} else {
+		v.ringName.SetText(name)
+		v.ringBuiltIn.Enable()
+	}
+	if m.Previewing {
+		v.ringPlay.SetText(lang.L("Stop"))
+		v.ringPlay.SetIcon(theme.MediaStopIcon())
+	} else {
+		v.ringPlay.SetText(lang.L("Play"))
+		v.ringPlay.SetIcon(theme.MediaPlayIcon())
+	}
 }
 
 // refreshProfile shows the stored nickname and avatar.
@@ -275,5 +322,8 @@ func (v *settingsView) refresh(p Part) {
 	}
 	if p&(PartScreen|PartProfile) != 0 {
 		v.refreshProfile()
+	}
+	if p&(PartScreen|PartRingtone) != 0 {
+		v.refreshRingtone()
 	}
 }

@@ -27,6 +27,7 @@ const (
 	Camera DeviceKind = iota + 1
 	Microphone
 	Speaker
+	Screen // a screen to share (X11)
 )
 
 func (k DeviceKind) String() string {
@@ -37,6 +38,8 @@ func (k DeviceKind) String() string {
 		return "microphone"
 	case Speaker:
 		return "speaker"
+	case Screen:
+		return "screen"
 	}
 	return "DeviceKind(" + strconv.Itoa(int(k)) + ")"
 }
@@ -109,6 +112,12 @@ func deviceOf(d driver.Driver) Device {
 		}
 		if info.Name != "" && !dev.IsNull {
 			dev.Label = info.Name
+		}
+	case driver.Screen:
+		dev.Kind = Screen
+		// mediadevices labels X screens X11Screen0, X11Screen1, ...
+		if n, err := strconv.Atoi(strings.TrimPrefix(info.Label, "X11Screen")); err == nil {
+			dev.Label = "Screen " + strconv.Itoa(n+1)
 		}
 	}
 	return dev
@@ -207,8 +216,11 @@ func freeTestSource(kind DeviceKind) Device {
 // failure.
 func deviceError(kind DeviceKind, dev Device, err error) error {
 	k := ErrCameraFailed
-	if kind == Microphone {
+	switch kind {
+	case Microphone:
 		k = ErrMicrophoneFailed
+	case Screen:
+		k = ErrScreenFailed
 	}
 	if errors.Is(err, syscall.EACCES) || errors.Is(err, syscall.EPERM) ||
 		strings.Contains(strings.ToLower(err.Error()), "permission denied") {

@@ -35,6 +35,11 @@ var (
 	ErrUnknownDevice = errors.New("media: unknown device")
 	// ErrEchoMode indicates a capture call on a session that echoes a peer.
 	ErrEchoMode = errors.New("media: not available in echo mode")
+	// ErrScreenFailed indicates that a screen could not be captured.
+	ErrScreenFailed = errors.New("media: the screen could not be captured")
+	// ErrNoVideo indicates a video-only operation (sharing a screen) in an
+	// audio call.
+	ErrNoVideo = errors.New("media: the call has no video")
 )
 
 // DeviceError is a failure to open or run a capture device. Its Kind is

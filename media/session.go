@@ -55,8 +55,10 @@ type Session struct {
 	// audioFECPct what the microphone's FEC is sized for (0: not set yet).
 	uplinkLoss  float64
 	audioFECPct int
-	videoCap    *capture
+	videoCap    *capture // the camera's, or while screenOn the screen's
 	bitrate     int
+	screenOn    bool   // a screen is shared instead of the camera
+	screenID    string // the screen shared
 	selfQ       qualityScorer
 }
 
@@ -294,6 +296,15 @@ func (s *Session) captureEnded(c *capture, err error) {
 	switch c {
 	case s.videoCap:
 		s.closeCamera()
+		if s.screenOn {
+			// The shared screen went (its X server did): back to the
+			// camera, as after StopScreenShare.
+			s.stoppedSharing()
+			if !s.camOn {
+				s.setSenders(false)
+			}
+			s.reopenCamera()
+		}
 	case s.audioCap:
 		s.audioCap.close()
 		s.audioCap = nil
@@ -379,6 +390,9 @@ func (s *Session) setVideo(on bool) error {
 		return nil
 	}
 	s.closeCamera()
+	if s.screenOn {
+		s.stoppedSharing() // a voice call shares nothing
+	}
 	s.videoOn = false
 	for _, p := range s.peers {
 		if p.videoSender != nil {
@@ -405,7 +419,9 @@ func (s *Session) SetCamera(on bool) error {
 		if on == s.camOn {
 			return nil
 		}
-		if s.videoOn && s.echo.Load() == nil {
+		// While a screen is shared the camera's state only waits for the
+		// share to end.
+		if s.videoOn && s.echo.Load() == nil && !s.screenOn {
 			if on {
 				if err := s.openCamera(); err != nil {
 					return err
@@ -413,18 +429,7 @@ func (s *Session) SetCamera(on bool) error {
 			} else {
 				s.closeCamera()
 			}
-			for _, p := range s.peers {
-				if p.videoSender == nil {
-					continue
-				}
-				var t webrtc.TrackLocal
-				if on {
-					t = s.videoOut
-				}
-				if err := p.videoSender.ReplaceTrack(t); err != nil {
-					s.emit(PeerError{Peer: p.id, Err: fmt.Errorf("media: camera %v: %w", on, err)})
-				}
-			}
+			s.setSenders(on)
 		}
 		s.camOn = on
 		s.sendMediaState()
@@ -458,9 +463,9 @@ func (s *Session) sendMediaState() {
 
 func (s *Session) sendMediaStateTo(p *peer) {
 	echo := s.echo.Load() != nil
-	cam := s.videoOn && s.camOn && (s.videoCap != nil || echo)
+	cam := s.videoOn && (s.camOn || s.screenOn) && (s.videoCap != nil || echo)
 	mic := s.micOn && (s.audioCap != nil || echo)
-	s.emit(SignalOut{Peer: p.id, Signal: Signal{Kind: SignalMediaState, Camera: cam, Microphone: mic}})
+	s.emit(SignalOut{Peer: p.id, Signal: Signal{Kind: SignalMediaState, Camera: cam, Microphone: mic, Screen: cam && s.screenOn}})
 }
 
 // SwitchCamera moves capture to another camera. The shared track and the
@@ -472,8 +477,8 @@ func (s *Session) SwitchCamera(deviceID string) error {
 		}
 		old := s.cfg.CameraID
 		s.cfg.CameraID = deviceID
-		if s.videoCap == nil {
-			return nil
+		if s.videoCap == nil || s.screenOn {
+			return nil // the next camera opens this one
 		}
 		s.closeCamera()
 		if err := s.openCamera(); err != nil {
@@ -531,10 +536,10 @@ func (s *Session) SetVideoParams(p VideoParams) error {
 	}
 	return s.call(func() error {
 		s.vp = p
-		s.bitrate = 0
-		if s.videoCap == nil {
-			return nil
+		if s.videoCap == nil || s.screenOn {
+			return nil // the camera opens with it
 		}
+		s.bitrate = 0
 		s.closeCamera()
 		return s.openCamera()
 	})
@@ -596,7 +601,11 @@ func (s *Session) adaptBitrate() {
 	if s.videoCap == nil {
 		return
 	}
-	target := s.vp.MaxBitrate
+	lo, hi := s.vp.MinBitrate, s.vp.MaxBitrate
+	if s.screenOn {
+		lo, hi = screenMinBitrate, screenMaxBitrate
+	}
+	target := hi
 	for _, p := range s.peers {
 		if p.bwe != nil && p.videoSender != nil {
 			if b := p.bwe.GetTargetBitrate(); b > 0 {
@@ -604,7 +613,7 @@ func (s *Session) adaptBitrate() {
 			}
 		}
 	}
-	target = max(target, s.vp.MinBitrate)
+	target = max(target, lo)
 	if target != s.bitrate && s.videoCap.setBitrate(target) {
 		s.bitrate = target
 	}

@@ -62,6 +62,8 @@ type Signal struct {
 	// mediaState signal: whether it sends video / audio.
 	Camera     bool `json:"camera,omitempty"`
 	Microphone bool `json:"microphone,omitempty"`
+	// Screen, with Camera, says the video is a shared screen.
+	Screen bool `json:"screen,omitempty"`
 }
 
 func (s Signal) validate() error {

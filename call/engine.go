@@ -226,7 +226,7 @@ func (e *Engine) request(f func(ctx context.Context, c *signaling.Client) error)
 func (e *Engine) emit(ev Event) {
 	switch ev := ev.(type) {
 	case *CallReceived, *CallBegin, *CallEnd, *CallCancelled, *UserJoin, *UserLeave,
-		*CallMediaTypeChanged, *KickedOffline, *UserSigExpired:
+		*CallMediaTypeChanged, *KickedOffline, *UserSigExpired, *UserScreenShareChanged:
 		e.log.Info(ev.EventName(), "call", callIDOf(ev))
 	case *Error:
 		e.log.Warn("onError", "code", ev.Code, "message", ev.Message)
@@ -250,6 +250,8 @@ func callIDOf(ev Event) signaling.CallID {
 	case *UserLeave:
 		return ev.CallID
 	case *CallMediaTypeChanged:
+		return ev.CallID
+	case *UserScreenShareChanged:
 		return ev.CallID
 	}
 	return ""

@@ -74,6 +74,8 @@ func codeOf(op string, err error) *Error {
 			return errorf(signaling.CodeCameraFailed, "the camera could not be started (%v): check that it is connected and not used by another program", de)
 		case errors.Is(de, media.ErrMicrophoneFailed):
 			return errorf(signaling.CodeMicrophoneFailed, "the microphone could not be started (%v): check that it is connected and not used by another program", de)
+		case errors.Is(de, media.ErrScreenFailed):
+			return errorf(signaling.CodeScreenFailed, "the screen could not be captured (%v): screens are shared from an X11 session", de)
 		}
 	}
 	switch {
@@ -85,6 +87,8 @@ func codeOf(op string, err error) *Error {
 		return errorf(signaling.CodeInvalidParam, "could not %s: no such device (%v)", op, err)
 	case errors.Is(err, media.ErrBadConfig):
 		return errorf(signaling.CodeInvalidParam, "could not %s: %v", op, err)
+	case errors.Is(err, media.ErrNoVideo):
+		return errorf(signaling.CodeSceneNotSupported, "could not %s: the call has no video", op)
 	case errors.Is(err, media.ErrBadSignal):
 		return errorf(signaling.CodeMediaNegotiation, "media negotiation failed: %v", err)
 	}

@@ -188,6 +188,15 @@ type MediaSourceChanged struct {
 	IsTestSource bool   `json:"isTestSource"`
 }
 
+// UserScreenShareChanged is Calla's own: a member (the local user
+// included) started or stopped showing a screen instead of their camera.
+// Their video stays available (onUserVideoAvailable) throughout.
+type UserScreenShareChanged struct {
+	CallID    signaling.CallID `json:"callId"`
+	UserID    signaling.UserID `json:"userId"`
+	IsSharing bool             `json:"isSharing"`
+}
+
 func (*Error) EventName() string                     { return "onError" }
 func (*CallReceived) EventName() string              { return "onCallReceived" }
 func (*CallCancelled) EventName() string             { return "onCallCancelled" }
@@ -209,6 +218,7 @@ func (*UserNetworkQualityChanged) EventName() string { return "onUserNetworkQual
 func (*PresenceChanged) EventName() string           { return "onPresenceChanged" }
 func (*ConnectionChanged) EventName() string         { return "onConnectionChanged" }
 func (*MediaSourceChanged) EventName() string        { return "onMediaSourceChanged" }
+func (*UserScreenShareChanged) EventName() string    { return "onUserScreenShareChanged" }
 
 func (*Error) isEvent()                     {}
 func (*CallReceived) isEvent()              {}
@@ -231,6 +241,7 @@ func (*UserNetworkQualityChanged) isEvent() {}
 func (*PresenceChanged) isEvent()           {}
 func (*ConnectionChanged) isEvent()         {}
 func (*MediaSourceChanged) isEvent()        {}
+func (*UserScreenShareChanged) isEvent()    {}
 
 // MarshalEvent returns ev's JSON form: its fields with the seed's names,
 // led by "event": the seed's event name, e.g.

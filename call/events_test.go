@@ -48,6 +48,8 @@ func TestEventsMarshalWithTheSeedsNames(t *testing.T) {
 			`{"event":"onConnectionChanged","state":"reconnecting","reason":"read: connection reset"}`},
 		{&MediaSourceChanged{Kind: "camera", DeviceID: "calla-test-pattern", Label: "Test pattern", IsTestSource: true},
 			`{"event":"onMediaSourceChanged","kind":"camera","deviceId":"calla-test-pattern","label":"Test pattern","isTestSource":true}`},
+		{&UserScreenShareChanged{CallID: "c1", UserID: "alice", IsSharing: true},
+			`{"event":"onUserScreenShareChanged","callId":"c1","userId":"alice","isSharing":true}`},
 	} {
 		t.Run(tc.ev.EventName(), func(t *testing.T) {
 			got, err := MarshalEvent(tc.ev)

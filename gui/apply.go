@@ -90,6 +90,16 @@ func (m *Model) apply(ev call.Event) {
 			mb.AudioOn = e.IsAudioAvailable
 			m.changed(PartCall)
 		}
+	case *call.UserScreenShareChanged:
+		if !m.ongoing(e.CallID) {
+			return
+		}
+		if e.UserID == m.Self {
+			m.Call.Local.Sharing = e.IsSharing
+		} else if mb := m.member(e.CallID, e.UserID); mb != nil {
+			mb.Sharing = e.IsSharing
+		}
+		m.changed(PartCall)
 	case *call.UserVoiceVolumeChanged:
 		if !m.ongoing(e.CallID) {
 			return

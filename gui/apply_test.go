@@ -299,6 +299,22 @@ func TestEventsToScreen(t *testing.T) {
 			},
 		},
 		{
+			name:  "onUserScreenShareChanged marks the member's tile as their screen, and one's own",
+			setup: func(r *rig) { r.login().connected(video, false) },
+			evs: []call.Event{
+				&call.UserScreenShareChanged{CallID: "c1", UserID: "bob", IsSharing: true},
+				&call.UserScreenShareChanged{CallID: "c1", UserID: "alice", IsSharing: true},
+			},
+			check: func(t *testing.T, r *rig) {
+				want(t, "bob sharing", r.m.Call.Member("bob").Sharing, true)
+				want(t, "own share", r.m.Call.Local.Sharing, true)
+				r.apply(&call.UserScreenShareChanged{CallID: "c1", UserID: "bob", IsSharing: false})
+				want(t, "bob's share over", r.m.Call.Member("bob").Sharing, false)
+				r.apply(&call.UserScreenShareChanged{CallID: "c0", UserID: "carol", IsSharing: true})
+				want(t, "another call's event", r.m.Call.Member("carol") == nil, true)
+			},
+		},
+		{
 			name:  "onKickedOffline ends the call and opens a dialog that leads back to login",
 			setup: func(r *rig) { r.login().connected(video, false) },
 			evs:   []call.Event{&call.KickedOffline{}},
@@ -453,6 +469,7 @@ func TestEveryEventHasARow(t *testing.T) {
 		&call.UserInviting{}, &call.CallMediaTypeChanged{}, &call.KickedOffline{}, &call.UserSigExpired{},
 		&call.UserVideoAvailable{}, &call.UserAudioAvailable{}, &call.UserVoiceVolumeChanged{},
 		&call.UserNetworkQualityChanged{}, &call.PresenceChanged{}, &call.ConnectionChanged{}, &call.MediaSourceChanged{},
+		&call.UserScreenShareChanged{},
 	}
 	for _, ev := range all {
 		if !strings.Contains(src, `name: "`+ev.EventName()+" ") && !strings.Contains(src, `name:  "`+ev.EventName()+" ") {

@@ -222,6 +222,7 @@ func (m *Model) finishCall(o Outcome, toast string) {
 	}
 	attempt := m.Call.attempt
 	m.Call = CallState{attempt: attempt}
+	m.ScreenChoices = nil
 	// The call's devices close with it; the next call says again what
 	// it captures from.
 	m.CameraTest, m.MicTest = false, false
@@ -313,6 +314,70 @@ func (m *Model) VideoKey() {
 		return
 	}
 	m.ToggleCamera()
+}
+
+// ShareScreen shares the screen the user picks: with one screen, that
+// one; with several, ScreenChoices lists them for ShareScreenID. Where
+// there is none (no X11 session), it says so.
+func (m *Model) ShareScreen() {
+	defer m.flush()
+	if m.Call.Phase != PhaseConnected || m.Call.MediaType != signaling.Video {
+		return
+	}
+	if m.Call.Local.Sharing {
+		m.engineAction("stop sharing", m.eng.StopScreenShare)
+		return
+	}
+	var ds []call.Device
+	attempt := m.Call.attempt
+	m.run.Go("list screens", func(context.Context) error {
+		var err error
+		ds, err = m.eng.Devices()
+		return err
+	}, func(err error) {
+		defer m.flush()
+		if m.Call.attempt != attempt || err != nil {
+			return
+		}
+		var screens []call.Device
+		for _, d := range ds {
+			if d.Kind == "screen" {
+				screens = append(screens, d)
+			}
+		}
+		switch len(screens) {
+		case 0:
+			m.showProblemText(problem{
+				lang.L("There is no screen Calla can share."),
+				lang.L("Calla shares the screens of an X11 session; under Wayland, start Calla in an X11 session."),
+			})
+		case 1:
+			m.ShareScreenID(screens[0].ID)
+		default:
+			m.ScreenChoices = screens
+			m.changed(PartCall)
+		}
+	})
+}
+
+// CancelScreenChoice closes the screen picker without a share.
+func (m *Model) CancelScreenChoice() {
+	defer m.flush()
+	if m.ScreenChoices != nil {
+		m.ScreenChoices = nil
+		m.changed(PartCall)
+	}
+}
+
+// ShareScreenID shares the screen id (one of ScreenChoices).
+func (m *Model) ShareScreenID(id string) {
+	defer m.flush()
+	m.ScreenChoices = nil
+	m.changed(PartCall)
+	if m.Call.Phase != PhaseConnected {
+		return
+	}
+	m.engineAction("share screen", func(ctx context.Context) error { return m.eng.StartScreenShare(ctx, id) })
 }
 
 // Invitable are the contacts that can be invited into the running call:

@@ -19,6 +19,7 @@ type Member struct {
 	State   TileState
 	VideoOn bool // camera on: video, else the avatar
 	AudioOn bool // microphone on, else the mic-off icon
+	Sharing bool // their video is a screen they share
 	Volume  int  // 0..100
 	Quality media.Quality
 }

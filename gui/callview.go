@@ -2,6 +2,7 @@ package gui
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 
 	"fyne.io/fyne/v2"
@@ -35,10 +36,12 @@ type callView struct {
 	devices *widget.Button
 	toAudio *widget.Button
 	toVideo *widget.Button
+	share   *widget.Button
 	invite  *widget.Button
 	hangup  *widget.Button
 
 	devicesForm fyne.CanvasObject // made on first use, kept for the next
+	picker      dialog.Dialog     // the screen picker while it shows
 	stageSig    string            // what the stage shows now: layout and tiles
 	shown       bool
 	top         *fyne.Container
@@ -62,6 +65,7 @@ func newCallView(u *ui) *callView {
 	v.devices = widget.NewButtonWithIcon(lang.L("Devices"), theme.SettingsIcon(), v.showDevices)
 	v.toAudio = widget.NewButtonWithIcon(lang.L("Voice only"), iconPhone, u.m.SwitchToAudio)
 	v.toVideo = widget.NewButtonWithIcon(lang.L("Video"), iconCamera, u.m.SwitchToVideo)
+	v.share = widget.NewButtonWithIcon(lang.L("Share screen"), theme.ComputerIcon(), u.m.ShareScreen)
 	v.invite = widget.NewButtonWithIcon(lang.L("Invite"), theme.ContentAddIcon(), v.showInvite)
 	v.hangup = widget.NewButtonWithIcon(lang.L("Hang up"), iconHangup, u.m.Hangup)
 	v.hangup.Importance = widget.DangerImportance
@@ -70,7 +74,7 @@ func newCallView(u *ui) *callView {
 		container.NewGridWithColumns(3, v.title, v.timer, layout.NewSpacer()),
 		v.banner,
 	)
-	v.controls = container.NewHBox(layout.NewSpacer(), v.mic, v.camera, v.devices, v.toAudio, v.toVideo, v.invite, v.hangup, layout.NewSpacer())
+	v.controls = container.NewHBox(layout.NewSpacer(), v.mic, v.camera, v.devices, v.share, v.toAudio, v.toVideo, v.invite, v.hangup, layout.NewSpacer())
 	v.obj = container.NewBorder(container.NewPadded(v.top), container.NewPadded(v.controls), nil, nil, container.NewPadded(v.stage))
 	return v
 }
@@ -121,6 +125,9 @@ func (v *callView) refresh(p Part) {
 	changed = setVisible(v.camera, video) || changed
 	changed = setVisible(v.toAudio, video && c.Phase == PhaseConnected) || changed
 	changed = setVisible(v.toVideo, !video && c.Phase == PhaseConnected) || changed
+	changed = setVisible(v.share, video && c.Phase == PhaseConnected) || changed
+	shareButton(v.share, c.Local.Sharing)
+	v.refreshScreenPicker()
 	changed = setVisible(v.invite, c.IsGroup && c.Phase == PhaseConnected) || changed
 	if changed {
 		relayout(v.top, v.controls, v.obj)
@@ -145,7 +152,11 @@ func (v *callView) syncTiles(video bool) {
 			v.tiles[id] = t
 			v.u.eng.StartRemoteView(id, t.vid)
 		}
-		t.update(m.Name(mb.ID), m.Avatar(mb.ID), *mb, video)
+		name := m.Name(mb.ID)
+		if mb.Sharing {
+			name = lang.L("{{.Name}}'s screen", named(name))
+		}
+		t.update(name, m.Avatar(mb.ID), *mb, video)
 	}
 	for id, t := range v.tiles {
 		if !keep[id] {
@@ -156,8 +167,13 @@ func (v *callView) syncTiles(video bool) {
 	}
 	local := c.Local
 	local.ID = m.Self
+	local.VideoOn = local.VideoOn || local.Sharing // the preview shows the shared screen
 	v.local.id = m.Self
-	v.local.update(lang.L("You"), m.Avatar(m.Self), local, video)
+	you := lang.L("You")
+	if local.Sharing {
+		you = lang.L("Your screen")
+	}
+	v.local.update(you, m.Avatar(m.Self), local, video)
 
 	ordered := make([]fyne.CanvasObject, 0, len(c.Members)+1)
 	var lay fyne.Layout
@@ -224,6 +240,53 @@ func (v *callView) floating() *tileView {
 	}
 	t, _ := v.stage.Objects[1].(*tileView)
 	return t
+}
+
+// shareButton shows whether a screen is shared on its toggle.
+func shareButton(b *widget.Button, sharing bool) {
+	text, imp := lang.L("Share screen"), widget.MediumImportance
+	if sharing {
+		text, imp = lang.L("Stop sharing"), widget.WarningImportance
+	}
+	if b.Text != text {
+		b.SetText(text)
+		b.Importance = imp
+		b.Refresh()
+	}
+}
+
+// refreshScreenPicker shows the screens to pick from while the model
+// offers a choice, and closes the picker when it no longer does.
+func (v *callView) refreshScreenPicker() {
+	choices := v.u.m.ScreenChoices
+	if choices == nil {
+		if v.picker != nil {
+			v.picker.Hide()
+			v.picker = nil
+		}
+		return
+	}
+	if v.picker != nil {
+		return
+	}
+	labels := make([]string, len(choices))
+	for i, d := range choices {
+		labels[i] = d.Label
+	}
+	radio := widget.NewRadioGroup(labels, nil)
+	radio.Required = true
+	radio.SetSelected(labels[0])
+	d := dialog.NewCustomConfirm(lang.L("Share which screen?"), lang.L("Share"), lang.L("Cancel"), radio, func(ok bool) {
+		v.picker = nil
+		i := slices.Index(labels, radio.Selected)
+		if !ok || i < 0 {
+			v.u.m.CancelScreenChoice()
+			return
+		}
+		v.u.m.ShareScreenID(choices[i].ID)
+	}, v.u.win)
+	v.picker = d
+	d.Show()
 }
 
 // showDevices opens the device pickers over the call.

@@ -46,6 +46,10 @@ type Engine interface {
 	// SetEchoCancellation applies from the next call.
 	SetEchoCancellation(ctx context.Context, on bool) error
 	SetVideoEncoderParams(ctx context.Context, p call.VideoEncoderParams) error
+	// StartScreenShare shows a screen (a Device of kind "screen") instead
+	// of the camera; StopScreenShare goes back to the camera.
+	StartScreenShare(ctx context.Context, screenID string) error
+	StopScreenShare(ctx context.Context) error
 	Devices() ([]call.Device, error)
 	StartRemoteView(user signaling.UserID, sink call.VideoSink)
 	StopRemoteView(user signaling.UserID)

@@ -122,6 +122,9 @@ type Model struct {
 	Focused bool
 	// Previewing is true while Settings plays the ringtone.
 	Previewing bool
+	// ScreenChoices are the screens to pick from for a share, while the
+	// picker shows.
+	ScreenChoices []call.Device
 
 	// scene is the server and user of the last sign-in, for the words
 	// of a problem.

@@ -51,3 +51,5 @@ func (noEngine) InviteUser(context.Context, []signaling.UserID, call.Params) err
 	return ErrNoEngine
 }
 func (noEngine) SwitchCallMediaType(context.Context, signaling.MediaType) error { return ErrNoEngine }
+func (noEngine) StartScreenShare(context.Context, string) error                 { return ErrNoEngine }
+func (noEngine) StopScreenShare(context.Context) error                          { return ErrNoEngine }

@@ -9,6 +9,8 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/calla-rtc/calla/signaling"
 )
 
 // view is one screen: its canvas object and how it shows the model.
@@ -174,7 +176,7 @@ func (u *ui) refreshRinging() {
 func (u *ui) syncPreview() {
 	var want *videoView
 	c := &u.m.Call
-	if c.MediaType.String() == "video" && c.Local.VideoOn {
+	if c.MediaType == signaling.Video && (c.Local.VideoOn || c.Local.Sharing) {
 		switch c.Phase {
 		case PhaseDialing:
 			want = u.out.preview
@@ -270,7 +272,7 @@ func (u *ui) refreshAlert() {
 }
 
 // typedKey is the keyboard shortcuts: M mute, V camera (or video, in a
-// voice call), Enter accept,
+// voice call), S share the screen or stop, Enter accept,
 // Esc decline or hang up. Keys typed into a text field go to the field,
 // not here.
 func (u *ui) typedKey(ev *fyne.KeyEvent) {
@@ -279,6 +281,8 @@ func (u *ui) typedKey(ev *fyne.KeyEvent) {
 		u.m.ToggleMic()
 	case fyne.KeyV:
 		u.m.VideoKey()
+	case fyne.KeyS:
+		u.m.ShareScreen()
 	case fyne.KeyReturn, fyne.KeyEnter:
 		if u.m.Call.Phase == PhaseRinging {
 			u.m.Accept()

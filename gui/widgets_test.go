@@ -140,6 +140,29 @@ func TestTaps(t *testing.T) {
 		{"typing V in a voice call asks to switch to video",
 			func(r *uiRig) { r.screenContacts(); r.connected(signaling.Audio, false) },
 			func(t *testing.T, r *uiRig) { typeKey(r, fyne.KeyV) }, "SwitchCallMediaType"},
+		{"tapping Share screen with one screen shares it",
+			func(r *uiRig) { r.screenCall1v1(); r.eng.SetDevices(screens(1)) },
+			func(t *testing.T, r *uiRig) { test.Tap(button(t, r.win.Canvas(), "Share screen")) }, "StartScreenShare"},
+		{"typing S in a video call shares the screen",
+			func(r *uiRig) { r.screenCall1v1(); r.eng.SetDevices(screens(1)) },
+			func(t *testing.T, r *uiRig) { typeKey(r, fyne.KeyS) }, "StartScreenShare"},
+		{"picking the second of two screens shares that one",
+			func(r *uiRig) { r.screenCall1v1(); r.eng.SetDevices(screens(2)) },
+			func(t *testing.T, r *uiRig) {
+				test.Tap(button(t, r.win.Canvas(), "Share screen"))
+				c := r.win.Canvas()
+				find(t, c, func(g *widget.RadioGroup) bool { return len(g.Options) == 2 }).SetSelected("Screen 2")
+				test.Tap(dialogButton(t, c, "Share"))
+				if call, _ := r.eng.Last("StartScreenShare"); call.Args != "scr2" {
+					t.Errorf("shared %q, want scr2", call.Args)
+				}
+			}, "StartScreenShare"},
+		{"tapping Stop sharing while sharing stops",
+			func(r *uiRig) {
+				r.screenCall1v1()
+				r.apply(&call.UserScreenShareChanged{CallID: "c1", UserID: "alice", IsSharing: true})
+			},
+			func(t *testing.T, r *uiRig) { test.Tap(button(t, r.win.Canvas(), "Stop sharing")) }, "StopScreenShare"},
 		{"typing Enter while ringing accepts",
 			func(r *uiRig) { r.screenContacts(); r.ringing(video, false) },
 			func(t *testing.T, r *uiRig) { typeKey(r, fyne.KeyReturn) }, "Accept"},
@@ -447,4 +470,35 @@ func TestVoiceToVideoAndBack(t *testing.T) {
 	want(t, "voice call's buttons again", shown(), "Video")
 	want(t, "preview stopped", r.eng.LocalSink() == nil, true)
 	want(t, "bob's tile shows his avatar", v.tiles["bob"].showsVideo(), false)
+}
+
+// screens are n screens to share, as Devices lists them.
+func screens(n int) []call.Device {
+	var ds []call.Device
+	for i := 1; i <= n; i++ {
+		ds = append(ds, call.Device{ID: fmt.Sprintf("scr%d", i), Label: fmt.Sprintf("Screen %d", i), Kind: "screen"})
+	}
+	return ds
+}
+
+// TestScreenShareOnScreen: a member's shared screen shows in their tile,
+// named as their screen; one's own share names one's tile and shows the
+// preview even with the camera off; no screen to share says why.
+func TestScreenShareOnScreen(t *testing.T) {
+	r := newUIRig(t)
+	r.screenCall1v1()
+	r.apply(&call.UserScreenShareChanged{CallID: "c1", UserID: "bob", IsSharing: true})
+	want(t, "bob's tile", r.ui.inCall.tiles["bob"].name, "Bob's screen")
+	r.m.ToggleCamera() // camera off
+	r.apply(&call.UserScreenShareChanged{CallID: "c1", UserID: "alice", IsSharing: true})
+	want(t, "own tile", r.ui.inCall.local.name, "Your screen")
+	if r.eng.LocalSink() == nil {
+		t.Error("no preview of the shared screen with the camera off")
+	}
+	r.apply(&call.UserScreenShareChanged{CallID: "c1", UserID: "alice", IsSharing: false})
+	want(t, "own tile after", r.ui.inCall.local.name, "You")
+
+	r.eng.SetDevices(nil)
+	r.m.ShareScreen()
+	want(t, "toast", r.lastToast(), "There is no screen Calla can share.")
 }

@@ -218,8 +218,12 @@ func (f *FakeEngine) InviteUser(_ context.Context, users []signaling.UserID, _ c
 func (f *FakeEngine) SwitchCallMediaType(_ context.Context, mt signaling.MediaType) error {
 	return f.record("SwitchCallMediaType", mt)
 }
-func (f *FakeEngine) OpenCamera(context.Context) error  { return f.record("OpenCamera") }
-func (f *FakeEngine) CloseCamera(context.Context) error { return f.record("CloseCamera") }
+func (f *FakeEngine) StartScreenShare(_ context.Context, screenID string) error {
+	return f.record("StartScreenShare", screenID)
+}
+func (f *FakeEngine) StopScreenShare(context.Context) error { return f.record("StopScreenShare") }
+func (f *FakeEngine) OpenCamera(context.Context) error      { return f.record("OpenCamera") }
+func (f *FakeEngine) CloseCamera(context.Context) error     { return f.record("CloseCamera") }
 func (f *FakeEngine) SwitchCamera(_ context.Context, id string) error {
 	return f.record("SwitchCamera", id)
 }

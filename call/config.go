@@ -4,6 +4,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/pion/transport/v5"
+
 	"github.com/calla-rtc/calla/media"
 )
 
@@ -36,9 +38,11 @@ type Config struct {
 	// ConnectTimeout is how long a member who entered the room has to get
 	// media flowing before the engine gives up on it (default 20 s).
 	ConnectTimeout time.Duration
-	// RestoreTimeout is how long a member whose media connection failed
-	// mid-call has to come back (the media session restarts ICE) before
-	// the engine gives up on it (default 15 s).
+	// RestoreTimeout is how long a member whose media connection was lost
+	// mid-call (3 s without a packet) has to come back before the engine
+	// gives up on it (default 40 s). Meanwhile the media session restarts
+	// ICE every 1 to 3 s, so media returns within about 2 s of the
+	// network; the default lets a 30 s outage pass with room to spare.
 	RestoreTimeout time.Duration
 	// RequestTimeout bounds each request to the server (default 10 s).
 	RequestTimeout time.Duration
@@ -53,11 +57,14 @@ type Config struct {
 	// testDropSignal, when set, drops the outgoing media signals it
 	// returns true for: tests make media fail to connect with it.
 	testDropSignal func(media.Signal) bool
+	// testNet, when set, is the network under the media sessions' ICE
+	// (media.Config.Net): outage tests cut it.
+	testNet transport.Net
 }
 
 const (
 	defaultConnectTimeout = 20 * time.Second
-	defaultRestoreTimeout = 15 * time.Second
+	defaultRestoreTimeout = 40 * time.Second
 	defaultRequestTimeout = 10 * time.Second
 	defaultEchoDelay      = time.Second
 )

@@ -51,7 +51,10 @@
 //     off is everyone's state until said otherwise, and an off that lasts
 //     less than 300 ms (renegotiation) is not reported;
 //   - volume and quality come from the media session every 300 ms and 2 s,
-//     with the local user's id in the maps.
+//     with the local user's id in the maps; none after Hangup, and a
+//     member whose media connection the other side closed (it hung up)
+//     is left out of quality, which is not told at all when nobody is
+//     left to rate.
 //
 // When the server cannot end a call for us (kicked, session lost, logged
 // out), the engine emits the call's one terminal event itself, so every
@@ -63,10 +66,11 @@
 // the WebRTC offer (the server says who), so offers never cross. Signals
 // are relayed through the server in order per member, batched while a
 // relay is on its way. A member whose media does not connect within
-// Config.ConnectTimeout, or whose connection fails and does not come back
-// (by the media session's ICE restart) within Config.RestoreTimeout, is
-// reported with onError (-1409); a 1v1 call, or a group call left with
-// nobody to talk to, then ends for everyone.
+// Config.ConnectTimeout, or whose connection is lost and does not come
+// back within Config.RestoreTimeout (40 s; the media session restarts ICE
+// every 1 to 3 s meanwhile, and quality says Down), is reported with
+// onError (-1409); a 1v1 call, or a group call left with nobody to talk
+// to, then ends for everyone.
 //
 // # Concurrency
 //

@@ -86,6 +86,7 @@ type tengine struct {
 
 	mu     sync.Mutex
 	events []Event
+	at     []time.Time // when each event was read
 	notify chan struct{}
 	done   chan struct{}
 }
@@ -124,6 +125,7 @@ func (te *tengine) record() {
 	for ev := range te.Events() {
 		te.mu.Lock()
 		te.events = append(te.events, ev)
+		te.at = append(te.at, time.Now())
 		te.mu.Unlock()
 		select {
 		case te.notify <- struct{}{}:

@@ -36,15 +36,15 @@ func (e *Engine) onMedia(ev media.Event) {
 				m.stopRestore = nil
 			}
 			e.memberConnected(c, m)
-		case media.PeerFailed:
-			// The media session restarts ICE by itself; give it the
-			// restore timeout before giving up on the member.
+		case media.PeerDisconnected, media.PeerFailed:
+			// The media session restarts ICE until the link is back;
+			// give it the restore timeout before giving up on the member.
 			if m.stopRestore == nil && !m.failed {
 				m.stopRestore = e.after(e.cfg.RestoreTimeout, func() {
 					if e.call == c && c.members[m.id] == m && m.stopRestore != nil {
 						m.stopRestore = nil
 						e.memberFailed(c, m, errorf(signaling.CodeMediaNegotiation,
-							"the media connection with %s failed and could not be restored in %v", m.id, e.cfg.RestoreTimeout))
+							"the media connection with %s was lost and could not be restored in %v", m.id, e.cfg.RestoreTimeout))
 					}
 				})
 			}
@@ -67,7 +67,7 @@ func (e *Engine) onMedia(ev media.Event) {
 	case media.ScreenShare:
 		e.emit(&UserScreenShareChanged{CallID: c.id, UserID: e.self, IsSharing: ev.On})
 	case media.Volumes:
-		if c.status != statusConnected {
+		if c.status != statusConnected || c.ending {
 			return
 		}
 		vm := map[signaling.UserID]int{e.self: ev.Self}
@@ -78,14 +78,26 @@ func (e *Engine) onMedia(ev media.Event) {
 		}
 		e.emit(&UserVoiceVolumeChanged{CallID: c.id, VolumeMap: vm})
 	case media.Qualities:
-		if c.status != statusConnected {
+		if c.status != statusConnected || c.ending {
 			return
 		}
+		// A member whose connection the other side closed is not rated
+		// (it hung up, and the server's event saying so is on its way):
+		// with nobody left to rate, there is no quality to tell.
 		qm := map[signaling.UserID]media.Quality{e.self: ev.Self}
+		gone := 0
 		for _, m := range c.members {
-			if m.joined {
-				qm[m.id] = ev.Peers[media.PeerID(m.id)]
+			if !m.joined {
+				continue
 			}
+			if q, ok := ev.Peers[media.PeerID(m.id)]; ok {
+				qm[m.id] = q
+			} else {
+				gone++
+			}
+		}
+		if gone > 0 && len(qm) == 1 {
+			return
 		}
 		e.emit(&UserNetworkQualityChanged{CallID: c.id, NetworkQuality: qm})
 	case media.LocalSource:

@@ -40,6 +40,9 @@ type callState struct {
 	callerID  signaling.UserID
 	status    callStatus
 	begun     time.Time
+	// ending: the local user left (Hangup); the server's event that ends
+	// the call is on its way, and volume and quality are no longer told.
+	ending bool
 
 	session *media.Session
 	// started is closed when session.Start has finished; startErr is then
@@ -65,7 +68,7 @@ type member struct {
 	videoShown  shown
 	audioShown  shown
 	stopTimeout func()
-	stopRestore func() // set while a failed connection has time to come back
+	stopRestore func() // set while a lost connection has time to come back
 }
 
 func newCallState(role signaling.CallRole, status callStatus) *callState {
@@ -106,6 +109,7 @@ func (e *Engine) newSession() (*media.Session, error) {
 		NoPlayback:         e.cfg.NoPlayback || e.cfg.Echo,
 		NoEchoCancellation: e.dev.noEchoCancellation,
 		Logger:             e.cfg.Logger,
+		Net:                e.cfg.testNet,
 	}
 	s, err := media.NewSession(cfg)
 	if err != nil {
@@ -282,6 +286,7 @@ func (e *Engine) leaveCall(reason signaling.EndReason) {
 	if c == nil {
 		return
 	}
+	c.ending = true
 	var err error
 	switch {
 	case c.id == "":

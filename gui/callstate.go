@@ -27,6 +27,13 @@ type Member struct {
 // Speaking reports whether the tile shows the speaking indicator.
 func (m *Member) Speaking() bool { return m.Volume > speakingVolume }
 
+// Reconnecting reports whether the tile says "Reconnecting…": the member
+// joined and their quality is Down, which is what the engine reports
+// while their media connection is lost and being restored (the media
+// session restarts ICE until it is back, or until the engine gives up
+// and the member leaves).
+func (m *Member) Reconnecting() bool { return m.State == TileJoined && m.Quality == media.QualityDown }
+
 // QualityBars is how many of the five network bars are lit: five for
 // Excellent down to one for Vbad; none for Down and for Unknown (the
 // view draws Down's empty bars red).

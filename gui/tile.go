@@ -17,7 +17,8 @@ import (
 // tileView is one person's tile in a call: their video, or their avatar
 // when the camera is off or the call is a voice call, with the name, a
 // mic-off icon, a speaking outline (volume above 10), network-quality bars
-// and, while they are still being invited or connecting, a spinner.
+// and, while they are still being invited or connecting, or while their
+// lost connection is being restored, a spinner and what is going on.
 // Tapping it calls onTap (swap or enlarge).
 type tileView struct {
 	widget.BaseWidget
@@ -194,20 +195,23 @@ func (r *tileRenderer) Refresh() {
 	r.avatar.set(string(t.id), t.name, t.avatar)
 
 	waiting := !t.local && m.State != TileJoined && !t.vid.HasFrame()
-	setVisible(r.spinnerBox, waiting)
-	setVisible(r.status, waiting)
-	if waiting && t.animated {
+	reconnecting := !t.local && m.Reconnecting()
+	busy := waiting || reconnecting
+	setVisible(r.spinnerBox, busy)
+	setVisible(r.status, busy)
+	if busy && t.animated {
 		r.spinner.Start()
 	} else {
 		r.spinner.Stop()
 	}
-	if waiting {
-		if m.State == TileInviting {
-			r.status.Text = lang.L("Calling…")
-		} else {
-			r.status.Text = lang.L("Connecting…")
-		}
-	} else {
+	switch {
+	case reconnecting:
+		r.status.Text = lang.L("Reconnecting…")
+	case waiting && m.State == TileInviting:
+		r.status.Text = lang.L("Calling…")
+	case waiting:
+		r.status.Text = lang.L("Connecting…")
+	default:
 		r.status.Text = ""
 	}
 

@@ -6,10 +6,12 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/calla-rtc/calla/call"
+	"github.com/calla-rtc/calla/media"
 	"github.com/calla-rtc/calla/signaling"
 )
 
@@ -312,6 +314,34 @@ func TestTileShowsTheMember(t *testing.T) {
 	want(t, "banner", r.ui.inCall.bannerText.Text, "The other party's network connection is poor")
 	want(t, "timer", r.ui.inCall.timer.Text, "05:07")
 	want(t, "title", r.ui.inCall.title.Text, "Group call · 4 people")
+}
+
+// While a member's media connection is lost, the engine rates them (and
+// us) Down until it is restored: their tile says so, with a spinner,
+// over the last frame, and stops saying so when the link is back.
+func TestTileSaysReconnectingWhileTheLinkIsRestored(t *testing.T) {
+	r := newUIRig(t)
+	r.screenCall1v1()
+	bob := test.WidgetRenderer(r.ui.inCall.tiles["bob"]).(*tileRenderer)
+	local := test.WidgetRenderer(r.ui.inCall.local).(*tileRenderer)
+	want(t, "bob's status before", bob.status.Visible(), false)
+	want(t, "bob's spinner before", bob.spinnerBox.Visible(), false)
+
+	r.apply(&call.UserNetworkQualityChanged{CallID: "c1", NetworkQuality: map[signaling.UserID]media.Quality{
+		"alice": media.QualityDown, "bob": media.QualityDown,
+	}})
+	want(t, "bob's spinner while down", bob.spinnerBox.Visible(), true)
+	want(t, "bob's status while down", bob.status.Visible(), true)
+	want(t, "bob's status text while down", bob.status.Text, "Reconnecting…")
+	want(t, "bob's last frame while down", bob.t.vid.Image.Visible(), true)
+	want(t, "our own tile while down", local.status.Visible(), false)
+	find(t, r.win.Canvas(), func(x *canvas.Text) bool { return x.Text == "Reconnecting…" })
+
+	r.apply(&call.UserNetworkQualityChanged{CallID: "c1", NetworkQuality: map[signaling.UserID]media.Quality{
+		"alice": media.QualityGood, "bob": media.QualityGood,
+	}})
+	want(t, "bob's spinner once back", bob.spinnerBox.Visible(), false)
+	want(t, "bob's status once back", bob.status.Visible(), false)
 }
 
 func TestSessionEndedDialogLeadsToLogin(t *testing.T) {

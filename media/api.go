@@ -17,11 +17,13 @@ import (
 )
 
 // ICE timing: a link is "disconnected" after iceDisconnectedAfter
-// without traffic, "failed" after iceFailedAfter; keep-alives every
+// without traffic, and never "failed" (iceFailedAfter zero: a failed
+// pion agent stops checking, and the session restarts a lost link until
+// the engine gives up: see icerestart.go); keep-alives every
 // iceKeepAlive keep a quiet (audio-muted) link alive.
 const (
 	iceDisconnectedAfter = 3 * time.Second
-	iceFailedAfter       = 10 * time.Second
+	iceFailedAfter       = 0
 	iceKeepAlive         = time.Second
 )
 
@@ -103,8 +105,9 @@ func (s *Session) newPeerAPI(id PeerID) (*peerAPI, error) {
 		to = s.cfg.testICE
 	}
 	se.SetICETimeouts(to.disconnected, to.failed, to.keepAlive)
-	if s.cfg.testTransport != nil {
-		se.SetNet(s.cfg.testTransport)
+	se.SetICEMaxBindingRequests(iceMaxBindingRequests)
+	if s.cfg.Net != nil {
+		se.SetNet(s.cfg.Net)
 	}
 	if s.cfg.LoopbackOnly {
 		se.SetInterfaceFilter(func(name string) bool { return strings.HasPrefix(name, "lo") })

@@ -69,6 +69,12 @@ type Config struct {
 	NoEchoCancellation bool
 	// Logger receives the session's logs; nil means slog.Default().
 	Logger *slog.Logger
+	// Net is the network the ICE agents open their sockets on (pion's
+	// SettingEngine.SetNet); nil is the operating system's. A userspace
+	// network stack goes here, and so does internal/netfault, through
+	// which the outage tests and `calla bench outage` cut a link below
+	// ICE's own connectivity checks, which interceptors never see.
+	Net transport.Net
 
 	// testInterceptor, when set, adds an interceptor closest to the
 	// network on the peer connection to that peer (loss injection).
@@ -77,10 +83,6 @@ type Config struct {
 	testPCM func(PeerID, []int16)
 	// testNoMediaAfter overrides how long without media means Down.
 	testNoMediaAfter time.Duration
-	// testTransport, when set, is the network under ICE (every socket
-	// the agents open), so a test can cut a link below ICE's own
-	// connectivity checks, which interceptors never see.
-	testTransport transport.Net
 	// testICE, when not zero, replaces the ICE timeouts, so an outage
 	// test reaches Disconnected and Failed in seconds.
 	testICE iceTimeouts

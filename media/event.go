@@ -19,12 +19,15 @@ type PeerState int
 
 // Peer connection states.
 const (
-	PeerNew PeerState = iota
-	PeerConnecting
+	PeerNew        PeerState = iota
+	PeerConnecting           // setting up, or restarting ICE after a loss
 	PeerConnected
-	PeerDisconnected // temporarily lost; ICE restarts if it lasts iceRestartAfter (2 s)
-	PeerFailed       // ICE failed; the session restarts it at once, the engine decides how long to wait
-	PeerClosed
+	// PeerDisconnected: lost (3 s without a packet). The session restarts
+	// ICE until the link is back (icerestart.go), going through
+	// PeerConnecting; the engine decides how long to wait.
+	PeerDisconnected
+	PeerFailed // the connection failed (DTLS); restarted like a lost link
+	PeerClosed // closed, here or by the other side (which left)
 )
 
 var peerStateNames = [...]string{"new", "connecting", "connected", "disconnected", "failed", "closed"}
@@ -73,7 +76,8 @@ type Volumes struct {
 }
 
 // Qualities is every network-quality level: Self is the local uplink (the
-// worst of what the peers see of our stream), Peers each link as we see it.
+// worst of what the peers see of our stream), Peers each link as we see it,
+// leaving out a link the other side closed (that peer left).
 type Qualities struct {
 	Self  Quality
 	Peers map[PeerID]Quality

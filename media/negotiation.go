@@ -13,17 +13,17 @@ import (
 // offer when the answer is in, so rounds never overlap (no glare).
 //
 // One outage makes both sides' restart timers fire at about the same
-// time (at once on Failed), so an offerer asked to restart while its
-// own restart offer is out ignores the request: the offer in flight
-// already gives both sides new credentials, and queueing a second
-// restart behind it would discard the first one's connectivity checks
-// just as they start.
+// time, so an offerer asked to restart while its own restart offer is
+// out ignores the request: the request crossed that offer, which gives
+// both sides new credentials, and queueing a second restart behind it
+// would discard the first one's connectivity checks just as they start.
+// (Only a failed agent queues one: see onConnectionState.)
 func (s *Session) negotiate(p *peer, iceRestart bool) {
-	if iceRestart {
-		p.cancelRestart() // this is the restart its timer would ask for
-	}
 	if !p.offerer {
 		s.emit(SignalOut{Peer: p.id, Signal: Signal{Kind: SignalRenegotiate, ICERestart: iceRestart}})
+		if iceRestart {
+			s.restartStarted(p)
+		}
 		return
 	}
 	if iceRestart && p.awaitingAnswer && p.restarting {
@@ -43,6 +43,9 @@ func (s *Session) negotiate(p *peer, iceRestart bool) {
 		return
 	}
 	p.awaitingAnswer, p.restarting = true, iceRestart
+	if iceRestart {
+		s.restartStarted(p)
+	}
 	s.emit(SignalOut{Peer: p.id, Signal: Signal{Kind: SignalOffer, SDP: offer.SDP}})
 }
 
@@ -53,9 +56,9 @@ func (s *Session) handleSignal(p *peer, sig Signal) error {
 			return fmt.Errorf("%w: offer from %q, which is the answerer", ErrBadSignal, p.id)
 		}
 		if old := p.pc.RemoteDescription(); old != nil && iceUfrag(old.SDP) != iceUfrag(sig.SDP) {
-			// The offerer restarts ICE: our own pending request for
-			// that (its timer may have fired already) is answered.
-			p.cancelRestart()
+			// The offerer restarts ICE: that answers our own request
+			// (sent, or due), and our next one waits an interval.
+			s.restartStarted(p)
 		}
 		if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: sig.SDP}); err != nil {
 			return fmt.Errorf("%w: offer from %q: %w", ErrBadSignal, p.id, err)

@@ -30,7 +30,11 @@ type peer struct {
 	needRestart    bool
 	restarting     bool // the offer awaiting its answer restarts ICE
 	state          PeerState
-	restartTimer   *time.Timer // pending restart of a bad link; nil once under way
+	// Restoring the link (icerestart.go): down from the moment it is lost
+	// or restarts until it is connected again.
+	down         bool
+	restartWait  time.Duration // the wait after the next restart
+	restartTimer *time.Timer   // the next restart; nil when none is set
 
 	// What the peer sends: tracks negotiated and its mediaState flags.
 	videoTracks, audioTracks int
@@ -183,10 +187,6 @@ func (s *Session) readReceiverRTCP(r *webrtc.RTPReceiver) {
 	}()
 }
 
-// iceRestartAfter is how long a link may stay disconnected before the
-// offerer restarts ICE; a failed link restarts at once.
-const iceRestartAfter = 2 * time.Second
-
 func (s *Session) onConnectionState(p *peer, st webrtc.PeerConnectionState) {
 	if s.peers[p.id] != p {
 		return
@@ -211,42 +211,37 @@ func (s *Session) onConnectionState(p *peer, st webrtc.PeerConnectionState) {
 	if ps == p.state {
 		return
 	}
-	old := p.state
 	p.state = ps
 	s.emit(PeerStateChanged{Peer: p.id, State: ps})
-	p.cancelRestart()
 	switch ps {
+	case PeerConnecting:
+		if p.connectedAt.IsZero() && !p.down {
+			s.linkDown(p, iceSetupRestartAfter)
+		}
 	case PeerConnected:
-		p.connectedAt = time.Now()
-		if old != PeerDisconnected && old != PeerFailed {
+		p.linkUp()
+		if p.connectedAt.IsZero() {
 			s.sendMediaStateTo(p)
 		}
+		p.connectedAt = time.Now()
 		if p.videoSender != nil {
 			// A new receiver needs a keyframe; ask before its PLI does.
 			s.keys.request()
 		}
-	case PeerDisconnected, PeerFailed:
-		delay := iceRestartAfter
-		if ps == PeerFailed {
-			delay = 0
+	case PeerDisconnected:
+		s.linkDown(p, iceRestartFirst)
+	case PeerFailed:
+		// A failed agent checks nothing more, not even the candidates of
+		// a restart we offered before it failed: that restart is lost,
+		// so another follows as soon as its answer is in.
+		if p.offerer && p.awaitingAnswer && p.restarting {
+			p.needOffer, p.needRestart = true, true
 		}
-		// The timer only posts, so a restart may already be under way
-		// when its closure runs: the link changed state, or the other
-		// side's restart reached us. Either clears or replaces
-		// p.restartTimer, and the closure then does nothing; acting on
-		// it would restart ICE a second time and throw away the
-		// connectivity checks of the first.
-		var t *time.Timer
-		t = time.AfterFunc(delay, func() {
-			s.post(func() {
-				if s.peers[p.id] == p && p.restartTimer == t {
-					p.restartTimer = nil
-					s.log.Info("ICE restart", "peer", p.id, "state", p.state)
-					s.negotiate(p, true)
-				}
-			})
-		})
-		p.restartTimer = t
+		s.linkDown(p, 0)
+	case PeerClosed:
+		// The other side closed the connection (DTLS close_notify): it
+		// left the call, and signaling will say so.
+		p.linkUp()
 	}
 	if ps != PeerConnecting && ps != PeerNew {
 		s.emitQualities() // quality changes with the link at once
@@ -302,14 +297,6 @@ func (s *Session) reportRemoteMedia(p *peer) {
 	}
 	p.reportedVideo, p.reportedAudio, p.reportedScreen = v, a, sc
 	s.emit(RemoteMedia{Peer: p.id, Video: v, Audio: a, Screen: sc})
-}
-
-// cancelRestart drops a pending restart timer (see onConnectionState).
-func (p *peer) cancelRestart() {
-	if p.restartTimer != nil {
-		p.restartTimer.Stop()
-		p.restartTimer = nil
-	}
 }
 
 // close ends the connection; receive and RTCP goroutines then see EOF.

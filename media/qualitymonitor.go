@@ -122,13 +122,18 @@ func (p *peer) sendSSRCs() []uint32 {
 // emitQualities updates every link's level and emits Qualities. Self is
 // the local uplink: the worst of what the peers report about the stream
 // we send them (loss in their receiver reports, RTT). It is Unknown until
-// some peer reported, and Down when every link is down.
+// some peer reported, and Down when every link is down. A link the other
+// side closed is not rated at all: that peer left the call (it hung up),
+// which is no network trouble of anyone's.
 func (s *Session) emitQualities() {
 	now := time.Now()
 	q := Qualities{Self: QualityUnknown, Peers: make(map[PeerID]Quality, len(s.peers))}
 	var worst linkSample
 	reported, down, seen := false, 0, 0
 	for id, p := range s.peers {
+		if p.state == PeerClosed {
+			continue
+		}
 		if p.state == PeerNew || (p.state == PeerConnecting && !p.linkQ.seen) {
 			q.Peers[id] = QualityUnknown
 			continue

@@ -6,17 +6,17 @@
 #
 #   scripts/bench.sh                all of them
 #   scripts/bench.sh signaling ...  only the named ones (signaling, media,
-#                                   call, gui, app)
+#                                   call, outage, gui, app)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export LANG=C.UTF-8
 kinds=("$@")
-[ ${#kinds[@]} -gt 0 ] || kinds=(signaling media call gui app)
+[ ${#kinds[@]} -gt 0 ] || kinds=(signaling media call outage gui app)
 
 for k in "${kinds[@]}"; do
 	echo "== bench $k" >&2
 	case "$k" in
-	signaling | media | call)
+	signaling | media | call | outage)
 		bin/calla bench "$k"
 		;;
 	gui)

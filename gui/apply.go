@@ -217,7 +217,7 @@ func (m *Model) onCallReceived(e *call.CallReceived) {
 	}
 	m.History.start(HistoryEntry{
 		At: m.now(), Kind: HistoryIncoming, Peers: c.Peers(),
-		Group: c.Group, IsGroup: c.IsGroup, MediaType: c.MediaType,
+		Group: c.Group, CallID: c.ID, IsGroup: c.IsGroup, MediaType: c.MediaType,
 	})
 	if m.settings.Ringtone() {
 		m.sounds.StartRinging()

@@ -19,6 +19,7 @@ func (m *Model) beginCall(phase CallPhase, mt signaling.MediaType) {
 	}
 	attempt := m.Call.attempt + 1
 	m.Call = CallState{Phase: phase, MediaType: mt, attempt: attempt}
+	m.scene.Joining = false
 	m.Call.Local = Member{ID: m.Self, State: TileJoined, AudioOn: true, VideoOn: mt == signaling.Video}
 	m.changed(PartCall | PartTimer | PartBanner)
 }
@@ -214,7 +215,7 @@ func (m *Model) finishCall(o Outcome, toast string) {
 	case m.Call.Phase == PhaseConnected:
 		d = m.now().Sub(m.Call.BeganAt)
 	}
-	if m.History.finish(o, missed, d) {
+	if m.History.finish(m.Call.ID, o, missed, d) {
 		m.saveHistory()
 	}
 	if toast != "" && !m.Call.endSaid {

@@ -30,6 +30,9 @@ type contactsView struct {
 	picked  *widget.Label
 	shown   []Contact
 	history *widget.Button
+	// running lists the group calls the user can go back to.
+	running *fyne.Container
+	joinSig string
 }
 
 func newContactsView(u *ui) *contactsView {
@@ -76,9 +79,12 @@ func newContactsView(u *ui) *contactsView {
 	if u.m.Local {
 		logout.Hide() // local mode has nobody else to sign in as
 	}
+	v.running = container.NewVBox()
+	v.running.Hide()
 	v.top = container.NewVBox(
 		container.NewBorder(nil, nil, container.NewHBox(widget.NewIcon(theme.AccountIcon()), v.me), container.NewHBox(v.history, settings, logout)),
 		widget.NewSeparator(),
+		v.running,
 		v.hint,
 		v.search,
 	)
@@ -94,6 +100,9 @@ func (v *contactsView) refresh(p Part) {
 	m := v.u.m
 	if p&PartLogin != 0 || p&PartContacts != 0 {
 		v.me.SetText(string(m.Self))
+	}
+	if p&(PartContacts|PartHistory|PartCall) != 0 && v.refreshRunning() {
+		relayout(v.top, v.obj)
 	}
 	if p&PartContacts == 0 {
 		return
@@ -117,6 +126,38 @@ func (v *contactsView) refresh(p Part) {
 	if changed {
 		relayout(v.top, v.obj)
 	}
+}
+
+// refreshRunning shows a card per group call the user can join (at most
+// two) and reports whether the cards changed.
+func (v *contactsView) refreshRunning() bool {
+	m := v.u.m
+	js := m.Joinable()
+	if len(js) > 2 {
+		js = js[:2]
+	}
+	sig := ""
+	for _, e := range js {
+		sig += string(e.Group) + e.At.String() + m.names(e.Peers) + "|"
+	}
+	if sig == v.joinSig {
+		return false
+	}
+	v.joinSig = sig
+	v.running.Objects = nil
+	for _, e := range js {
+		e := e
+		join := widget.NewButtonWithIcon(lang.L("Join"), iconPhone, func() { m.JoinCall(e) })
+		if e.MediaType == signaling.Video {
+			join.SetIcon(iconCamera)
+		}
+		join.Importance = widget.SuccessImportance
+		text := widget.NewLabel(lang.L("A group call with {{.Names}} is going on", map[string]any{"Names": m.names(e.Peers)}))
+		text.Truncation = fyne.TextTruncateEllipsis
+		v.running.Add(container.NewBorder(nil, nil, widget.NewIcon(theme.InfoIcon()), join, text))
+	}
+	setVisible(v.running, len(js) > 0)
+	return true
 }
 
 // contactRow is one line of the contact list.

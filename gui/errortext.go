@@ -31,6 +31,9 @@ type problem struct {
 type problemScene struct {
 	Server string // the server's websocket URL as the user typed it
 	User   signaling.UserID
+	// Joining is true from a JoinCall to the next call: a refusal then
+	// means the call is over or not the user's.
+	Joining bool
 }
 
 // problemOf turns any failure the engine reports (an onError, a returned
@@ -52,6 +55,10 @@ func problemOf(err error, sc problemScene) problem {
 		code = se.Code
 	}
 	data["Code"] = int(code)
+	if sc.Joining && (code == signaling.CodeRequestRefused || code == signaling.CodeInvalidParam) {
+		return problem{lang.L("That call has ended, or you cannot join it."),
+			lang.L("Ask someone in the call to invite you.")}
+	}
 	switch code {
 	case signaling.CodeUserSigExpired:
 		return problem{lang.L("Your sign-in (UserSig) for {{.User}} has expired.", data),

@@ -146,6 +146,8 @@ type historyRow struct {
 	what    *widget.Label
 	when    *widget.Label
 	redial  *widget.Button
+	join    *widget.Button
+	joinBox *fyne.Container // the join button, shown for a call going on
 	content *fyne.Container
 }
 
@@ -159,7 +161,11 @@ func newHistoryRow(u *ui) *historyRow {
 	r.when = widget.NewLabel("")
 	r.when.SizeName = theme.SizeNameCaptionText
 	r.redial = widget.NewButtonWithIcon("", iconPhone, func() { u.m.Redial(r.e) })
-	r.content = container.NewBorder(nil, nil, r.icon, container.NewHBox(container.NewCenter(r.when), container.NewCenter(r.redial)),
+	r.join = widget.NewButton(lang.L("Join"), func() { u.m.JoinCall(r.e) })
+	r.join.Importance = widget.SuccessImportance
+	r.joinBox = container.NewCenter(r.join)
+	r.joinBox.Hide()
+	r.content = container.NewBorder(nil, nil, r.icon, container.NewHBox(container.NewCenter(r.when), r.joinBox, container.NewCenter(r.redial)),
 		container.NewVBox(r.who, r.what))
 	r.ExtendBaseWidget(r)
 	return r
@@ -187,6 +193,11 @@ func (r *historyRow) set(e HistoryEntry) {
 	} else {
 		r.redial.SetIcon(iconPhone)
 	}
+	joinable := false
+	for _, j := range r.u.m.Joinable() {
+		joinable = joinable || j.Group == e.Group && j.At.Equal(e.At)
+	}
+	setVisible(r.joinBox, joinable)
 	r.content.Refresh() // the texts' widths changed: lay the row out again
 }
 

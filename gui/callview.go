@@ -270,8 +270,8 @@ func (v *callView) refreshScreenPicker() {
 		return
 	}
 	labels := make([]string, len(choices))
-	for i, d := range choices {
-		labels[i] = d.Label
+	for i := range choices {
+		labels[i] = lang.L("Screen {{.Number}}", map[string]any{"Number": i + 1})
 	}
 	radio := widget.NewRadioGroup(labels, nil)
 	radio.Required = true

@@ -75,6 +75,9 @@ func problemOf(err error, sc problemScene) problem {
 	case signaling.CodeMicrophoneFailed:
 		return problem{lang.L("Your microphone could not be started.", data),
 			lang.L("Check that it is connected and that no other program uses it, or pick another microphone in Devices.", data)}
+	case signaling.CodeScreenFailed:
+		return problem{lang.L("Your screen could not be captured.", data),
+			lang.L("Calla shares the screens of an X11 session; check that it runs in one.", data)}
 	case signaling.CodeNotLoggedIn:
 		return problem{lang.L("You are not signed in.", data),
 			lang.L("Sign in, then try again.", data)}

@@ -214,7 +214,7 @@ func TestEveryCodeHasItsOwnProblem(t *testing.T) {
 		signaling.CodePermissionDenied, signaling.CodeNotLoggedIn, signaling.CodeInvalidParam, signaling.CodeRequestRefused,
 		signaling.CodeRequestRepeated, signaling.CodeSceneNotSupported, signaling.CodeCameraFailed, signaling.CodeMicrophoneFailed,
 		signaling.CodeSignalingSendFail, signaling.CodeUserSigExpired, signaling.CodeUserSigInvalid, signaling.CodeRateLimited,
-		signaling.CodeServerUnavailable, signaling.CodeMediaNegotiation, signaling.CodeInternal,
+		signaling.CodeServerUnavailable, signaling.CodeMediaNegotiation, signaling.CodeScreenFailed, signaling.CodeInternal,
 	}
 	seen := map[string]signaling.Code{}
 	for _, c := range codes {

@@ -249,20 +249,21 @@ func (v *settingsView) devicesForm() *widget.Form {
 	return form
 }
 
+// deviceLabel is a device as the pickers name it: its own label, or
+// for the test sources, what they are in the user's language.
 func deviceLabel(d call.Device) string {
-	l := d.Label
-	if l == "" {
-		l = d.ID
-	}
 	if d.IsTestSource {
 		switch d.Kind {
 		case "camera":
-			l = lang.L("{{.Device}} (test pattern)", map[string]any{"Device": l})
+			return lang.L("Test pattern (no camera)")
 		case "microphone":
-			l = lang.L("{{.Device}} (test tone)", map[string]any{"Device": l})
+			return lang.L("Test tone (no microphone)")
 		}
 	}
-	return l
+	if d.Label == "" {
+		return d.ID
+	}
+	return d.Label
 }
 
 func (v *settingsView) refreshDevices() {

@@ -27,6 +27,9 @@ func main() {
 }
 
 func runDesktop(ctx context.Context, o cli.DesktopOptions) error {
+	if err := checkDisplay(); err != nil {
+		return err
+	}
 	sounds, err := gui.NewSounds(o.Sounds)
 	if err != nil {
 		return err

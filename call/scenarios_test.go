@@ -276,13 +276,20 @@ var scenarios = []scenario{
 		},
 	},
 	{
-		name:  "group: a user joins the running group call",
+		// Only a user who belongs to the call (or a member of its
+		// server-side group) may join it: here one invited who declined.
+		name:  "group: an invitee who declined joins the running group call later",
 		users: []signaling.UserID{"alice", "bob", "carol"},
 		act: func(t *testing.T, e map[signaling.UserID]*tengine) {
-			must(t, "group call", e["alice"].GroupCall(ctxT(t), "team", []signaling.UserID{"bob"}, signaling.Video, Params{}))
+			must(t, "group call", e["alice"].GroupCall(ctxT(t), "team", []signaling.UserID{"bob", "carol"}, signaling.Video, Params{}))
 			e["bob"].waitEvent("onCallReceived", nil)
+			e["carol"].waitEvent("onCallReceived", nil)
 			must(t, "accept", e["bob"].Accept(ctxT(t)))
 			e["alice"].waitEvent("onUserJoin", isUser("bob"))
+			must(t, "reject", e["carol"].Reject(ctxT(t)))
+			e["carol"].waitEvent("onCallCancelled", nil)
+			e["alice"].waitEvent("onUserReject", nil)
+			e["bob"].waitEvent("onUserReject", nil)
 			must(t, "join", e["carol"].JoinInGroupCall(ctxT(t), "team", signaling.Video))
 			e["carol"].waitEvent("onUserJoin", isUser("alice"))
 			e["carol"].waitEvent("onUserJoin", isUser("bob"))
@@ -290,9 +297,9 @@ var scenarios = []scenario{
 			e["bob"].waitEvent("onUserJoin", isUser("carol"))
 		},
 		want: map[signaling.UserID][]string{
-			"alice": {"onCallBegin", "onUserJoin(bob)", "onUserJoin(carol)"},
-			"bob":   {"onCallReceived", "onCallBegin", "onUserJoin(alice)", "onUserJoin(carol)"},
-			"carol": {"onCallBegin", "onUserJoin(alice)", "onUserJoin(bob)"},
+			"alice": {"onCallBegin", "onUserJoin(bob)", "onUserReject(carol)", "onUserJoin(carol)"},
+			"bob":   {"onCallReceived", "onCallBegin", "onUserJoin(alice)", "onUserReject(carol)", "onUserJoin(carol)"},
+			"carol": {"onCallReceived", "onCallCancelled(carol,reject)", "onCallBegin", "onUserJoin(alice)", "onUserJoin(bob)"},
 		},
 	},
 	{

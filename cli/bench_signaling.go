@@ -41,6 +41,14 @@ func runBenchSignaling(ctx context.Context, env *Env, args []string) int {
 	if code := parse(env, fs, args); code >= 0 {
 		return code
 	}
+	if *clients < 2 || *rate < 1 || *duration <= 0 || fs.NArg() > 0 {
+		fmt.Fprintln(env.Stderr, "calla bench signaling: --clients >= 2, --rate >= 1, --duration > 0 and no arguments please")
+		return ExitUsage
+	}
+	if msg := checkAccount(url, ""); msg != "" {
+		fmt.Fprintf(env.Stderr, "calla bench signaling: %s\n", msg)
+		return ExitUsage
+	}
 	log := slog.New(slog.NewTextHandler(env.Stderr, nil))
 	// The bench process holds thousands of clients; with the default GOGC
 	// its own garbage collection (hundreds of ms of marking with assists)

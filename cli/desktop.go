@@ -44,6 +44,10 @@ func runDesktop(ctx context.Context, env *Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "calla: --log-level %q: want debug, info, warn or error\n", level)
 		return ExitUsage
 	}
+	if msg := checkAccount(opts.Server, opts.User); msg != "" {
+		fmt.Fprintf(env.Stderr, "calla: %s\n", msg)
+		return ExitUsage
+	}
 	if env.Desktop == nil {
 		fmt.Fprintln(env.Stderr, "calla: this build has no desktop app")
 		return ExitFailure
@@ -74,7 +78,7 @@ func runDesktop(ctx context.Context, env *Env, args []string) int {
 		}
 		if opts.UserSig, err = local.UserSig(signaling.UserID(opts.User)); err != nil {
 			fmt.Fprintf(env.Stderr, "calla: %v\n", err)
-			return ExitUsage
+			return ExitFailure // --user is checked above
 		}
 		opts.Server, opts.Local, opts.EchoUser = local.URL, true, call.EchoUserID
 		cfg.LoopbackOnly = true // every peer of a local server is on this machine

@@ -60,6 +60,20 @@ func (a *account) check() string {
 	if _, err := strconv.ParseUint(a.appID, 10, 32); err != nil {
 		return fmt.Sprintf("--app-id %q is not a number", a.appID)
 	}
+	return checkAccount(a.server, a.user)
+}
+
+// checkAccount checks a --server URL and a --user id (either may be
+// empty); it returns a usage message or "".
+func checkAccount(serverURL, user string) string {
+	if serverURL != "" {
+		if err := signaling.CheckServerURL(serverURL); err != nil {
+			return "--server: " + err.Error()
+		}
+	}
+	if user != "" && !signaling.UserID(user).Valid() {
+		return fmt.Sprintf("--user %q: want %s", user, signaling.IDRule)
+	}
 	return ""
 }
 
@@ -219,7 +233,7 @@ func runCall(ctx context.Context, env *Env, args []string) int {
 	envString(env, fs, &timeout, "timeout", "CALLA_TIMEOUT", "30s", "how long callees ring")
 	envString(env, fs, &userData, "user-data", "CALLA_USER_DATA", "", "text every callee receives with the call")
 	envString(env, fs, &hangupAfter, "hangup-after", "CALLA_HANGUP_AFTER", "", "hang up this long after the call connects (default: wait for the others)")
-	envString(env, fs, &group, "group", "CALLA_GROUP", "", "group `ID`: make a group call")
+	envString(env, fs, &group, "group", "CALLA_GROUP", "", "group `ID`: make a group call (a server-side group's id, whose members may join it, or any label)")
 	envString(env, fs, &who, "users", "CALLA_USERS", "", "comma-separated callees (or give them as arguments)")
 	if code := parse(env, fs, args); code >= 0 {
 		return code
@@ -251,6 +265,14 @@ func runCall(ctx context.Context, env *Env, args []string) int {
 	ids := make([]signaling.UserID, len(callees))
 	for i, c := range callees {
 		ids[i] = signaling.UserID(strings.TrimSpace(c))
+		if !ids[i].Valid() {
+			fmt.Fprintf(env.Stderr, "calla call: callee %q: want %s\n", c, signaling.IDRule)
+			return ExitUsage
+		}
+	}
+	if group != "" && !signaling.GroupID(group).Valid() {
+		fmt.Fprintf(env.Stderr, "calla call: --group %q: want %s\n", group, signaling.IDRule)
+		return ExitUsage
 	}
 	mt := signaling.Video
 	if audio {

@@ -28,6 +28,9 @@ type serveFlags struct {
 	appID, grace, inviteTimeout, maxConns   string
 	iceServers, turnUser, turnPass, level   string
 	gcPercent                               string
+	check                                   bool
+	// The limits docs/protocol.md's connection rules call configurable.
+	maxMessageBytes, messageRate, messageBurst, sendQueue, loginTimeout string
 }
 
 func (f *serveFlags) declare(env *Env, fs *flag.FlagSet) {
@@ -40,11 +43,17 @@ func (f *serveFlags) declare(env *Env, fs *flag.FlagSet) {
 	envString(env, fs, &f.grace, "grace", "CALLA_GRACE", server.DefaultGrace.String(), "how long a dropped session waits for a resume")
 	envString(env, fs, &f.inviteTimeout, "invite-timeout", "CALLA_INVITE_TIMEOUT", server.DefaultInviteTimeout.String(), "default invite timeout")
 	envString(env, fs, &f.maxConns, "max-conns", "CALLA_MAX_CONNS", strconv.Itoa(server.DefaultMaxConnections), "most websockets at once")
+	envString(env, fs, &f.loginTimeout, "login-timeout", "CALLA_LOGIN_TIMEOUT", server.DefaultLoginTimeout.String(), "how long a new connection may take to log in; then it is closed (4005)")
+	envString(env, fs, &f.maxMessageBytes, "max-message-bytes", "CALLA_MAX_MESSAGE_BYTES", strconv.Itoa(server.DefaultMaxMessageBytes), "largest client message in `BYTES`; a larger one is refused, one over 4 times as large closes the connection (1009)")
+	envString(env, fs, &f.messageRate, "message-rate", "CALLA_MESSAGE_RATE", strconv.Itoa(server.DefaultMessageRate), "messages (and pings) per second each connection may send")
+	envString(env, fs, &f.messageBurst, "message-burst", "CALLA_MESSAGE_BURST", strconv.Itoa(server.DefaultMessageBurst), "burst above --message-rate; more refusals in a row close the connection (1008)")
+	envString(env, fs, &f.sendQueue, "send-queue", "CALLA_SEND_QUEUE", strconv.Itoa(server.DefaultSendQueue), "messages a slow client may fall behind before it is cut off (4004; it can resume)")
 	envString(env, fs, &f.iceServers, "ice-servers", "CALLA_ICE_SERVERS", "", "comma-separated STUN/TURN `URLs` handed to clients")
 	envString(env, fs, &f.turnUser, "turn-username", "CALLA_TURN_USERNAME", "", "username for the TURN URLs")
 	envString(env, fs, &f.turnPass, "turn-credential", "CALLA_TURN_CREDENTIAL", "", "credential for the TURN URLs")
 	envString(env, fs, &f.level, "log-level", "CALLA_LOG_LEVEL", "info", "debug, info, warn or error")
 	envString(env, fs, &f.gcPercent, "gc-percent", "CALLA_GC_PERCENT", strconv.Itoa(defaultServeGCPercent), "Go's GOGC for the server (ignored when GOGC is set)")
+	fs.BoolVar(&f.check, "check", false, "check the data dir (the secret, directory.db, free space) without starting, and exit: 0 if it is fine, 3 if not")
 }
 
 // defaultServeGCPercent is the server's GOGC. Every collection scans the
@@ -55,7 +64,8 @@ func (f *serveFlags) declare(env *Env, fs *flag.FlagSet) {
 // 24 KiB per idle connection instead of 16.
 const defaultServeGCPercent = 400
 
-// config turns the flags into a server.Config.
+// config turns the flags into a server.Config, without the secret. Its
+// errors are usage errors.
 func (f *serveFlags) config(log *slog.Logger) (server.Config, error) {
 	cfg := server.Config{Logger: log, DataDir: f.data}
 	app, err := strconv.ParseUint(f.appID, 10, 32)
@@ -72,18 +82,23 @@ func (f *serveFlags) config(log *slog.Logger) (server.Config, error) {
 	if cfg.MaxConnections, err = strconv.Atoi(f.maxConns); err != nil {
 		return cfg, fmt.Errorf("--max-conns: %w", err)
 	}
-	switch {
-	case f.secretFile != "":
-		cfg.Secret, err = server.LoadSecret(f.secretFile)
-	case f.data != "":
-		path := filepath.Join(f.data, server.LocalSecretFile)
-		cfg.Secret, err = server.LoadOrCreateSecret(path)
-		log.Info("using the secret in the data dir", "file", path)
-	default:
-		err = errors.New("need --secret-file FILE or --data DIR (which then holds the secret)")
-	}
-	if err != nil {
+	if cfg.LoginTimeout, err = positiveDuration("--login-timeout", f.loginTimeout); err != nil {
 		return cfg, err
+	}
+	if cfg.MaxMessageBytes, err = positiveInt("--max-message-bytes", f.maxMessageBytes); err != nil {
+		return cfg, err
+	}
+	if cfg.MessageBurst, err = positiveInt("--message-burst", f.messageBurst); err != nil {
+		return cfg, err
+	}
+	if cfg.SendQueue, err = positiveInt("--send-queue", f.sendQueue); err != nil {
+		return cfg, err
+	}
+	if cfg.MessageRate, err = strconv.ParseFloat(f.messageRate, 64); err != nil || cfg.MessageRate <= 0 {
+		return cfg, fmt.Errorf("--message-rate %q: need a number above 0", f.messageRate)
+	}
+	if f.secretFile == "" && f.data == "" {
+		return cfg, errors.New("need --secret-file FILE or --data DIR (which then holds the secret)")
 	}
 	if f.iceServers != "" {
 		for _, u := range strings.Split(f.iceServers, ",") {
@@ -97,12 +112,45 @@ func (f *serveFlags) config(log *slog.Logger) (server.Config, error) {
 	if (f.tlsCert == "") != (f.tlsKey == "") {
 		return cfg, errors.New("--tls-cert and --tls-key go together")
 	}
+	if _, err := strconv.Atoi(f.gcPercent); err != nil {
+		return cfg, fmt.Errorf("--gc-percent: %w", err)
+	}
 	return cfg, nil
+}
+
+// secret reads --secret-file, or the data dir's secret (made on the first
+// start). Its errors are runtime failures.
+func (f *serveFlags) secret(log *slog.Logger) ([]byte, error) {
+	if f.secretFile != "" {
+		return server.LoadSecret(f.secretFile)
+	}
+	path := filepath.Join(f.data, server.LocalSecretFile)
+	log.Info("using the secret in the data dir", "file", path)
+	return server.LoadOrCreateSecret(path, log)
+}
+
+// positiveInt parses a flag that must be a whole number above 0 (a
+// server.Config zero would silently mean the default).
+func positiveInt(flag, v string) (int, error) {
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("%s %q: need a whole number above 0", flag, v)
+	}
+	return n, nil
+}
+
+// positiveDuration parses a flag that must be a duration above 0.
+func positiveDuration(flag, v string) (time.Duration, error) {
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%s %q: need a duration above 0, such as 10s", flag, v)
+	}
+	return d, nil
 }
 
 func runServe(ctx context.Context, env *Env, args []string) int {
 	var f serveFlags
-	fs := newFlags(env, "serve", "calla serve --addr HOST:PORT [--data DIR] [--secret-file FILE] [--tls-cert F --tls-key F]")
+	fs := newFlags(env, "serve", "calla serve --addr HOST:PORT [--data DIR] [--secret-file FILE] [--tls-cert F --tls-key F] | calla serve --check --data DIR")
 	f.declare(env, fs)
 	if code := parse(env, fs, args); code >= 0 {
 		return code
@@ -122,12 +170,11 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "calla serve: %v\n", err)
 		return ExitUsage
 	}
+	if f.check {
+		return checkDataDir(env, f.data, f.secretFile, log)
+	}
 	if env.Getenv("GOGC") == "" {
-		pct, err := strconv.Atoi(f.gcPercent)
-		if err != nil {
-			fmt.Fprintf(env.Stderr, "calla serve: --gc-percent: %v\n", err)
-			return ExitUsage
-		}
+		pct, _ := strconv.Atoi(f.gcPercent) // checked by config
 		debug.SetGCPercent(pct)
 	}
 	if n, err := raiseFileLimit(); err != nil {
@@ -135,18 +182,25 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 	} else {
 		log.Debug("open-file limit", "n", n)
 	}
-	srv, err := server.New(cfg)
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "calla serve: %v\n", err)
-		return ExitFailure
-	}
+	// The port first: a second server started by mistake is told that
+	// the port is taken, not that the data dir is.
 	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "calla serve: %v\n", err)
-		_ = srv.Shutdown(context.Background())
 		return ExitFailure
 	}
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	if cfg.Secret, err = f.secret(log); err != nil {
+		_ = ln.Close()
+		fmt.Fprintf(env.Stderr, "calla serve: %v\n", err)
+		return ExitFailure
+	}
+	srv, err := server.New(cfg)
+	if err != nil {
+		_ = ln.Close()
+		fmt.Fprintf(env.Stderr, "calla serve: %v\n", err)
+		return ExitFailure
+	}
+	hs := srv.HTTPServer()
 	scheme := "ws"
 	done := make(chan error, 1)
 	if f.tlsCert != "" {
@@ -157,25 +211,45 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "url", scheme+"://"+ln.Addr().String()+"/ws", "app", cfg.AppID)
 	status := ExitOK
+	served := false // hs.Serve has returned
 	select {
 	case err := <-done:
 		fmt.Fprintf(env.Stderr, "calla serve: %v\n", err)
-		status = ExitFailure
+		status, served = ExitFailure, true
 	case <-ctx.Done():
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	// Our Shutdown first: it tells the clients and closes their websockets
-	// (hijacked, so http.Server.Shutdown would not wait for them).
-	if err := srv.Shutdown(sctx); err != nil {
+	// (hijacked, so http.Server.Shutdown would not wait for them). Entries
+	// of the directory it could not write are a failure, not a warning.
+	if err := srv.Shutdown(sctx); errors.Is(err, server.ErrStoreWrite) {
+		fmt.Fprintf(env.Stderr, "calla serve: %v\n", err)
+		status = ExitFailure
+	} else if err != nil {
 		log.Warn("shutdown", "err", err)
 	}
 	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		log.Warn("shutdown", "err", err)
 	}
-	if status == ExitOK {
+	if !served {
 		<-done
 	}
 	log.Info("stopped")
+	return status
+}
+
+// checkDataDir is `calla serve --check`: one line per finding on stdout,
+// and status 3 if any is a problem.
+func checkDataDir(env *Env, dir, secretFile string, log *slog.Logger) int {
+	status := ExitOK
+	for _, f := range server.CheckDataDir(dir, secretFile, log) {
+		if f.Err != nil {
+			fmt.Fprintf(env.Stdout, "%-9s  PROBLEM  %v\n", f.What, f.Err)
+			status = ExitFailure
+			continue
+		}
+		fmt.Fprintf(env.Stdout, "%-9s  ok       %s: %s\n", f.What, f.Path, f.Note)
+	}
 	return status
 }

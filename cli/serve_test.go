@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -184,5 +185,66 @@ func TestUserSigCommandVerifies(t *testing.T) {
 	}
 	if d := time.Until(info.Expires); d < 167*time.Hour || d > 169*time.Hour {
 		t.Errorf("default expiry %v, want 168h", d)
+	}
+}
+
+// TestServeLimitFlags: every limit docs/protocol.md calls configurable has
+// a flag whose --help quotes the server's default, and the flag reaches
+// the server's config (issue 11: the doc promised flags that did not
+// exist).
+func TestServeLimitFlags(t *testing.T) {
+	code, out, _ := run(t, nil, nil, "serve", "--help")
+	if code != ExitOK {
+		t.Fatalf("serve --help exited %d", code)
+	}
+	defaults := map[string]string{
+		"login-timeout":     server.DefaultLoginTimeout.String(),
+		"max-message-bytes": strconv.Itoa(server.DefaultMaxMessageBytes),
+		"message-rate":      strconv.Itoa(server.DefaultMessageRate),
+		"message-burst":     strconv.Itoa(server.DefaultMessageBurst),
+		"send-queue":        strconv.Itoa(server.DefaultSendQueue),
+		"max-conns":         strconv.Itoa(server.DefaultMaxConnections),
+		"grace":             server.DefaultGrace.String(),
+		"invite-timeout":    server.DefaultInviteTimeout.String(),
+	}
+	for flag, def := range defaults {
+		i := strings.Index(out, "  -"+flag+" ")
+		if i < 0 {
+			t.Errorf("serve --help has no --%s", flag)
+			continue
+		}
+		entry, _, _ := strings.Cut(out[i+3:], "\n  -")
+		if !strings.Contains(entry, `(default "`+def+`")`) {
+			t.Errorf("--%s: help %q does not quote the default %s", flag, entry, def)
+		}
+	}
+
+	var f serveFlags
+	env := &Env{Stdout: &bytes.Buffer{}, Stderr: &bytes.Buffer{}, Getenv: func(k string) string {
+		return map[string]string{"CALLA_SEND_QUEUE": "77"}[k]
+	}}
+	fs := newFlags(env, "serve", "")
+	f.declare(env, fs)
+	dir := t.TempDir()
+	if err := fs.Parse([]string{"--data", dir, "--login-timeout", "3s", "--max-message-bytes", "2048", "--message-rate", "7.5", "--message-burst", "9"}); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := f.config(quietLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.LoginTimeout != 3*time.Second || cfg.MaxMessageBytes != 2048 || cfg.MessageRate != 7.5 || cfg.MessageBurst != 9 || cfg.SendQueue != 77 {
+		t.Fatalf("config %+v", cfg)
+	}
+	for _, bad := range [][]string{{"--send-queue", "0"}, {"--message-rate", "-1"}, {"--login-timeout", "soon"}, {"--max-message-bytes", "1k"}} {
+		f = serveFlags{}
+		fs := newFlags(env, "serve", "")
+		f.declare(env, fs)
+		if err := fs.Parse(append([]string{"--data", dir}, bad...)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.config(quietLog()); err == nil || !strings.Contains(err.Error(), bad[0]) {
+			t.Errorf("%v: got %v, want an error naming the flag", bad, err)
+		}
 	}
 }

@@ -42,15 +42,19 @@ func runUserSig(_ context.Context, env *Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "calla usersig: --app-id %q: %v\n", appID, err)
 		return ExitUsage
 	}
+	if msg := checkAccount("", user); msg != "" {
+		fmt.Fprintf(env.Stderr, "calla usersig: %s\n", msg)
+		return ExitUsage
+	}
 	secret, err := server.LoadSecret(secretFile)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "calla usersig: %v\n", err)
 		return ExitFailure
 	}
 	sig, err := signaling.GenUserSig(secret, uint32(app), signaling.UserID(user), d, time.Now())
-	if err != nil {
+	if err != nil { // the arguments are checked: this is the secret's fault
 		fmt.Fprintf(env.Stderr, "calla usersig: %v\n", err)
-		return ExitUsage
+		return ExitFailure
 	}
 	fmt.Fprintln(env.Stdout, sig)
 	return ExitOK

@@ -164,9 +164,10 @@ const closeGrace = 500 * time.Millisecond
 
 // close stops the pump, then the device, then frees the encoder. The pump
 // stops first, after the read in progress (a live device delivers within
-// a frame or a chunk): mediadevices' microphone driver races (and can
-// block a later read forever) when it is closed while being read. Only a
-// device that stalled is closed under its reader, after closeGrace.
+// a frame or a chunk): a driver closed while being read may race (the
+// mediadevices microphone driver Calla once used could then block a later
+// read forever). Only a device that stalled is closed under its reader,
+// after closeGrace.
 func (c *capture) close() {
 	c.closing.Store(true)
 	select {

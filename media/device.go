@@ -13,10 +13,10 @@ import (
 	"github.com/gen2brain/malgo"
 	"github.com/pion/mediadevices/pkg/driver"
 
-	// Real devices: v4l2/AVFoundation/DirectShow cameras and miniaudio
-	// microphones register themselves with the driver manager.
+	// Real cameras (v4l2/AVFoundation/DirectShow) register themselves with
+	// the driver manager; on Linux that init only lists /dev/video*.
+	// Microphones register on first use (microphone.go).
 	_ "github.com/pion/mediadevices/pkg/driver/camera"
-	_ "github.com/pion/mediadevices/pkg/driver/microphone"
 )
 
 // DeviceKind is what a device does.
@@ -46,7 +46,7 @@ func (k DeviceKind) String() string {
 
 // Device is a camera, microphone or speaker. IDs of cameras and
 // microphones are valid for the life of the process (mediadevices assigns
-// them at start); Label is stable across runs.
+// them when the devices are first listed); Label is stable across runs.
 type Device struct {
 	ID           string     `json:"id"`
 	Label        string     `json:"label"`
@@ -132,8 +132,10 @@ func isPrintable(s string) bool {
 	return true
 }
 
-// allDrivers lists the registered drivers in a stable order.
+// allDrivers lists the registered drivers in a stable order, registering
+// the microphones first if this is the first look.
 func allDrivers() []driver.Driver {
+	registerMicrophones()
 	ds := driver.GetManager().Query(func(driver.Driver) bool { return true })
 	sort.Slice(ds, func(i, j int) bool { return ds[i].ID() < ds[j].ID() })
 	return ds

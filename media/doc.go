@@ -31,7 +31,9 @@
 // peers' jitter buffers, which their receive goroutines fill, and writes
 // what it plays into a ring that the echo canceller, on the microphone's
 // pump goroutine, reads; none of them waits for another, and the audio
-// thread never enters Go. Close stops the loop, which
+// thread never enters Go. A microphone's capture thread does (its
+// callback, microphone.go, copies each period into a bounded queue the
+// pump reads, dropping periods rather than waiting for a slow pump). Close stops the loop, which
 // closes every peer connection and device; that ends every other
 // goroutine, and Close waits for all of them before it closes the Events
 // channel (after the events still queued are read). Events is one ordered

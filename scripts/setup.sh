@@ -11,10 +11,12 @@ set -euo pipefail
 # acoustic echo cancellation. Tests: Xvfb, a
 # screenshot tool (ImageMagick's import), xdotool to drive the real window,
 # x11-utils for xwininfo. libasound2 lets miniaudio open ALSA's null device.
-# A font with Chinese and Japanese glyphs (Fyne falls back to the system's;
-# its own has none) for the translated screens and their tests.
+# nodejs and node-ws (Node.js's ws, a third-party RFC 6455 implementation)
+# check the signaling server's websocket close behaviour. A font with
+# Chinese and Japanese glyphs (Fyne falls back to the system's; its own
+# has none) for the translated screens and their tests.
 DEB_PKGS=(gcc libc6-dev pkg-config libgl1-mesa-dev xorg-dev libvpx-dev libopus-dev libspeexdsp-dev
-	xvfb imagemagick xdotool x11-utils libasound2 xz-utils git make file fonts-wqy-microhei)
+	xvfb imagemagick xdotool x11-utils libasound2 xz-utils git make file nodejs node-ws fonts-wqy-microhei)
 RPM_PKGS=(gcc pkgconf-pkg-config mesa-libGL-devel libXcursor-devel libXrandr-devel
 	libXinerama-devel libXi-devel libXxf86vm-devel libvpx-devel opus-devel speexdsp-devel
 	xorg-x11-server-Xvfb ImageMagick xdotool xorg-x11-utils alsa-lib xz git make wqy-microhei-fonts)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -115,15 +116,28 @@ type clientConn struct {
 	terminal  error // a kick or UserSig expiry was seen
 }
 
+// CheckServerURL says what is wrong with a server URL Dial could not
+// use: it must be ws:// or wss:// with a host.
+func CheckServerURL(s string) error {
+	if s == "" {
+		return errors.New("no server URL")
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "ws" && u.Scheme != "wss") || u.Host == "" {
+		return fmt.Errorf("server URL %q: want ws://HOST:PORT/ws or wss://HOST:PORT/ws", s)
+	}
+	return nil
+}
+
 // Dial connects to the server and logs in. A refused login returns an
 // *Error with the server's code (e.g. CodeUserSigExpired); a server that
 // is full or shutting down, CodeServerUnavailable.
 func Dial(ctx context.Context, cfg ClientConfig) (*Client, error) {
-	if cfg.URL == "" {
-		return nil, Errorf(CodeInvalidParam, "no server URL")
+	if err := CheckServerURL(cfg.URL); err != nil {
+		return nil, Errorf(CodeInvalidParam, "%v", err)
 	}
 	if !cfg.UserID.Valid() {
-		return nil, Errorf(CodeInvalidParam, "user id %q must be 1 to 32 characters of a-z, A-Z, 0-9, _ and -", cfg.UserID)
+		return nil, Errorf(CodeInvalidParam, "user id %q must be %s", cfg.UserID, IDRule)
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -644,6 +658,42 @@ func (c *Client) Directory(ctx context.Context) ([]DirectoryEntry, error) {
 // SetProfile sets the user's nickname and avatar URL.
 func (c *Client) SetProfile(ctx context.Context, nickname, avatarURL string) error {
 	return c.do(ctx, ReqSetProfile, SetProfileRequest{Nickname: nickname, AvatarURL: avatarURL}, nil)
+}
+
+// CreateGroup creates a server-side group with the user as its owner and
+// a member, and returns it with the id the server chose.
+func (c *Client) CreateGroup(ctx context.Context, req CreateGroupRequest) (GroupInfo, error) {
+	var rep GroupInfo
+	err := c.do(ctx, ReqCreateGroup, req, &rep)
+	return rep, err
+}
+
+// Groups lists the server-side groups the user is a member of.
+func (c *Client) Groups(ctx context.Context) ([]GroupInfo, error) {
+	var rep GroupsReply
+	err := c.do(ctx, ReqGroups, nil, &rep)
+	return rep.Groups, err
+}
+
+// AddGroupMembers adds users to group g (its owner, or the administrator).
+func (c *Client) AddGroupMembers(ctx context.Context, g GroupID, users []UserID) (GroupInfo, error) {
+	var rep GroupInfo
+	err := c.do(ctx, ReqAddGroupMembers, GroupMembersRequest{GroupID: g, UserIDList: users}, &rep)
+	return rep, err
+}
+
+// RemoveGroupMembers removes users from group g (its owner or the
+// administrator; any member may remove itself).
+func (c *Client) RemoveGroupMembers(ctx context.Context, g GroupID, users []UserID) (GroupInfo, error) {
+	var rep GroupInfo
+	err := c.do(ctx, ReqRemoveGroupMembers, GroupMembersRequest{GroupID: g, UserIDList: users}, &rep)
+	return rep, err
+}
+
+// DeleteGroup deletes group g (its owner, or the administrator). A call
+// running on it goes on; from then on only its own members may join it.
+func (c *Client) DeleteGroup(ctx context.Context, g GroupID) error {
+	return c.do(ctx, ReqDeleteGroup, GroupRef{GroupID: g}, nil)
 }
 
 // Logout ends the session (hanging up any call); the client then stops

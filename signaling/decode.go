@@ -25,18 +25,28 @@ var requestPayloads = map[RequestType]func() any{
 	ReqMediaState:      func() any { return new(MediaStateRequest) },
 	ReqDirectory:       nil,
 	ReqSetProfile:      func() any { return new(SetProfileRequest) },
+
+	ReqCreateGroup:        func() any { return new(CreateGroupRequest) },
+	ReqGroups:             nil,
+	ReqAddGroupMembers:    func() any { return new(GroupMembersRequest) },
+	ReqRemoveGroupMembers: func() any { return new(GroupMembersRequest) },
+	ReqDeleteGroup:        func() any { return new(GroupRef) },
 }
 
 // DecodeRequest parses one client message: the envelope, then its data
 // into the payload type of its request type (a *LoginRequest, *CallRef,
 // ...; nil for requests without data). It checks the shape only (JSON,
-// version, id, type, field types); the server checks the values.
+// version, id, type, field types, keys in their exact case and each at
+// most once); the server checks the values. Unknown keys are ignored.
 //
 // On failure it returns an *Error with CodeInvalidParam and a message
 // saying what is wrong, and the request's id when it could be read, so
 // the refusal can still answer that id.
 func DecodeRequest(data []byte) (Request, any, *Error) {
 	var req Request
+	if err := checkKeys(data, envelopeKeys, ""); err != nil {
+		return req, nil, err
+	}
 	if err := json.Unmarshal(data, &req); err != nil {
 		var ute *json.UnmarshalTypeError
 		if errors.As(err, &ute) {
@@ -59,6 +69,9 @@ func DecodeRequest(data []byte) (Request, any, *Error) {
 	}
 	if len(req.Data) == 0 || string(req.Data) == "null" {
 		return req, nil, Errorf(CodeInvalidParam, "%s needs a \"data\" object", req.Type)
+	}
+	if err := checkKeys(req.Data, payloadKeys[req.Type], string(req.Type)); err != nil {
+		return req, nil, err
 	}
 	p := mk()
 	if err := json.Unmarshal(req.Data, p); err != nil {

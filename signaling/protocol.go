@@ -30,6 +30,12 @@ const (
 	ReqMediaState      RequestType = "mediaState"
 	ReqDirectory       RequestType = "directory"
 	ReqSetProfile      RequestType = "setProfile"
+
+	ReqCreateGroup        RequestType = "createGroup"
+	ReqGroups             RequestType = "groups"
+	ReqAddGroupMembers    RequestType = "addGroupMembers"
+	ReqRemoveGroupMembers RequestType = "removeGroupMembers"
+	ReqDeleteGroup        RequestType = "deleteGroup"
 )
 
 func (t RequestType) String() string { return string(t) }
@@ -259,6 +265,42 @@ type MediaStateRequest struct {
 type SetProfileRequest struct {
 	Nickname  string `json:"nickname"`
 	AvatarURL string `json:"avatarUrl"`
+}
+
+// CreateGroupRequest creates a server-side group: a named set of users
+// whose members may join the group's running call. The creator is its
+// owner and a member. The server picks the GroupID; only the server's
+// administrator may choose one.
+type CreateGroupRequest struct {
+	GroupID      GroupID  `json:"groupId,omitempty"`
+	Name         string   `json:"name"`
+	MemberIDList []UserID `json:"memberIdList"`
+}
+
+// GroupInfo is a server-side group: the reply to createGroup and to the
+// member changes, and an entry of GroupsReply. Members are sorted.
+type GroupInfo struct {
+	GroupID GroupID  `json:"groupId"`
+	Name    string   `json:"name"`
+	Owner   UserID   `json:"owner"`
+	Members []UserID `json:"members"`
+}
+
+// GroupsReply answers groups: the groups the user is a member of (the
+// administrator: every group), sorted by id.
+type GroupsReply struct {
+	Groups []GroupInfo `json:"groups"`
+}
+
+// GroupMembersRequest adds users to a group or removes them.
+type GroupMembersRequest struct {
+	GroupID    GroupID  `json:"groupId"`
+	UserIDList []UserID `json:"userIdList"`
+}
+
+// GroupRef names the group of deleteGroup.
+type GroupRef struct {
+	GroupID GroupID `json:"groupId"`
 }
 
 // DirectoryReply answers directory.

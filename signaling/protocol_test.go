@@ -1,6 +1,7 @@
 package signaling
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"reflect"
@@ -73,6 +74,16 @@ func TestDecodeRequest(t *testing.T) {
 		{"an unknown type", `{"v":1,"id":1,"type":"x"}`, nil, `unknown request type "x"`},
 		{"missing data", `{"v":1,"id":1,"type":"accept"}`, nil, `needs a "data" object`},
 		{"a field of the wrong type", `{"v":1,"id":1,"type":"accept","data":{"callId":5}}`, nil, `field "callId" must be a JSON string`},
+		{"an envelope key in another case", `{"V":1,"ID":5,"TYPE":"directory"}`, nil, `key "V" is not "v": keys are case-sensitive`},
+		{"a data key in another case", `{"v":1,"id":1,"type":"accept","data":{"CallId":"c"}}`, nil, `accept: key "CallId" is not "callId"`},
+		{"a key that folds to another only by Unicode (the Kelvin sign)", "{\"v\":1,\"id\":1,\"type\":\"setProfile\",\"data\":{\"nic\u212aname\":\"x\"}}", nil, "case-sensitive"},
+		{"a nested key in another case", `{"v":1,"id":1,"type":"call","data":{"calleeIdList":["b"],"roomId":{"IntRoomId":5}}}`, nil, `call: roomId: key "IntRoomId"`},
+		{"an escaped key is the key it spells", `{"v":1,"id":1,"type":"accept","data":{"\u0043allId":"c"}}`, nil, `key "CallId"`},
+		{"an envelope key twice", `{"v":1,"id":1,"id":2,"type":"directory"}`, nil, `key "id" twice`},
+		{"a data key twice", `{"v":1,"id":1,"type":"accept","data":{"callId":"a","callId":"b"}}`, nil, `accept: key "callId" twice`},
+		{"unknown keys are ignored", `{"v":1,"id":1,"type":"accept","data":{"callId":"c","extra":{"X":1}},"more":true}`, &CallRef{CallID: "c"}, ""},
+		{"the relay payload is opaque: any case, any repeats", `{"v":1,"id":3,"type":"relay","data":{"callId":"c","to":"b","payload":{"SDP":1,"SDP":2}}}`,
+			&RelayRequest{CallID: "c", To: "b", Payload: json.RawMessage(`{"SDP":1,"SDP":2}`)}, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -129,6 +140,88 @@ func FuzzDecodeRequest(f *testing.F) {
 		req2, p2, err2 := DecodeRequest(b)
 		if err2 != nil || req2.Type != req.Type || req2.ID != req.ID || !reflect.DeepEqual(p, p2) {
 			t.Fatalf("round trip: %v %+v %#v vs %#v", err2, req2, p2, p)
+		}
+	})
+}
+
+// BenchmarkDecodeRequest decodes a typical call request and a relay with
+// an SDP payload: the decoder's share of a request's cost in the hub's
+// read pumps.
+func BenchmarkDecodeRequest(b *testing.B) {
+	for _, tc := range []struct{ name, msg string }{
+		{"call", `{"v":1,"id":2,"type":"call","data":{"calleeIdList":["bob","carol"],"groupId":"team","callMediaType":1,"timeout":30,"userData":"weekly sync"}}`},
+		{"relay", `{"v":1,"id":8,"type":"relay","data":{"callId":"c7d1f0a93b2e4c58a6f1e09b3d2c7a4e5","to":"bob","payload":{"type":"offer","sdp":"` + strings.Repeat(`a=candidate:1 1 udp 2130706431 192.0.2.1 5000 typ host\r\n`, 40) + `"}}}`},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			data := []byte(tc.msg)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, _, err := DecodeRequest(data); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// checkKeysReference is checkKeys written with json.Decoder, the obvious
+// way, kept as the fuzz oracle of the hand-written scan.
+func checkKeysReference(data []byte, ks *objectKeys, where string) *Error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil
+	}
+	var seen uint64
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil
+		}
+		key, _ := tok.(string)
+		var raw json.RawMessage
+		if dec.Decode(&raw) != nil {
+			return nil
+		}
+		n, known := ks.index[key]
+		if !known {
+			for _, name := range ks.names {
+				if strings.EqualFold(key, string(name)) {
+					return Errorf(CodeInvalidParam, "%skey %q is not %q: keys are case-sensitive", prefix(where), key, name)
+				}
+			}
+			continue
+		}
+		if seen&(1<<n) != 0 {
+			return Errorf(CodeInvalidParam, "%skey %q twice in one object", prefix(where), key)
+		}
+		seen |= 1 << n
+		if sub := ks.subs[n]; sub != nil {
+			if err := checkKeysReference(raw, sub, prefix(where)+key); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// FuzzCheckKeys compares the key scan with checkKeysReference on valid
+// JSON: the same refusal, or none.
+func FuzzCheckKeys(f *testing.F) {
+	for _, s := range []string{
+		`{"calleeIdList":["b"],"roomId":{"IntRoomId":5},"x":{"CalleeIdList":1}}`,
+		`{"callMediaType":1,"callMediaType":0}`, `{"\u0063alleeIdList":[],"GROUPID":"g"}`,
+		`{"userData":"}\"{","groupId":"g","roomId":{"intRoomId":1,"intRoomId":2}}`, `{}`, `[]`, `{"a":[{"b":"]"}],"timeout":1e3}`,
+	} {
+		f.Add([]byte(s))
+	}
+	ks := payloadKeys[ReqCall]
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if !json.Valid(data) {
+			return
+		}
+		got, want := checkKeys(data, ks, "call"), checkKeysReference(data, ks, "call")
+		if (got == nil) != (want == nil) || got != nil && got.Message != want.Message {
+			t.Fatalf("%s: scan %v, reference %v", data, got, want)
 		}
 	})
 }

@@ -145,6 +145,9 @@ func Errorf(c Code, format string, args ...any) *Error {
 // maxIDLen is the longest UserID or GroupID.
 const maxIDLen = 32
 
+// IDRule says what Valid accepts, for messages.
+const IDRule = "1 to 32 characters of a-z, A-Z, 0-9, _ and -"
+
 // Valid reports whether u is 1 to 32 characters of [a-zA-Z0-9_-].
 func (u UserID) Valid() bool { return validID(string(u)) }
 

@@ -54,7 +54,8 @@ type member struct {
 // touches it.
 type call struct {
 	id        signaling.CallID
-	group     signaling.GroupID
+	group     signaling.GroupID // its groupId: a server-side group's id, or a free label
+	onGroup   bool              // group named a server-side group when the call started
 	isGroup   bool
 	caller    signaling.UserID
 	media     signaling.MediaType

@@ -1,7 +1,10 @@
 package server
 
 import (
+	crand "crypto/rand"
+	"encoding/hex"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -13,20 +16,23 @@ import (
 // scenario table). Requests return an "after" func with the events they
 // cause, which handle runs after the reply.
 
+// errNoCall is the answer to a request about call id from a user who has
+// no part in it: the same whether the call does not exist or is another's,
+// so that guessing ids tells nothing.
+func errNoCall(id signaling.CallID) error {
+	return fmt.Errorf("%w: call %q has ended, never existed, or is not yours", ErrRefused, id)
+}
+
 // memberOf finds u's part in call id.
 func (m *machine) memberOf(u signaling.UserID, id signaling.CallID) (*call, *member, error) {
 	if id == "" {
 		return nil, nil, fmt.Errorf("%w: callId is missing", ErrInvalidParam)
 	}
 	c := m.calls[id]
-	if c == nil {
-		return nil, nil, fmt.Errorf("%w: call %q has ended or never existed", ErrRefused, id)
+	if c == nil || c.byUser[u] == nil {
+		return nil, nil, errNoCall(id)
 	}
-	mb := c.byUser[u]
-	if mb == nil {
-		return nil, nil, fmt.Errorf("%w: you are not a member of call %q", ErrInvalidParam, id)
-	}
-	return c, mb, nil
+	return c, c.byUser[u], nil
 }
 
 // checkInvitees validates the users of a call or invite request.
@@ -95,15 +101,22 @@ func (m *machine) startCall(caller signaling.UserID, req *signaling.CallRequest)
 	if c := m.userCall[caller]; c != nil {
 		return nil, nil, fmt.Errorf("%w: you are already in call %q; hang up first", ErrRefused, c.id)
 	}
+	g := m.groups[req.GroupID]
+	if g != nil && !g.has(caller) {
+		return nil, nil, fmt.Errorf("%w: group %q is a server group and you are not a member of it; use another groupId", ErrInvalidParam, req.GroupID)
+	}
 	if req.GroupID != "" {
-		if c := m.groupCalls[req.GroupID]; c != nil {
+		// A running call the caller may join is joined, not doubled. A
+		// running call labelled alike that is not the caller's stays
+		// unseen: the new call is a call of its own.
+		if c := m.joinableCall(caller, req.GroupID); c != nil {
 			return nil, nil, fmt.Errorf("%w: group %q already has a running call %q; join it instead", ErrRefused, req.GroupID, c.id)
 		}
 	}
-	m.nextCall++
 	c := &call{
-		id:       signaling.CallID(m.callPrefix() + strconv.FormatUint(m.nextCall, 10)),
+		id:       m.newCallID(),
 		group:    req.GroupID,
+		onGroup:  g != nil,
 		isGroup:  isGroup,
 		caller:   caller,
 		media:    req.CallMediaType,
@@ -114,7 +127,7 @@ func (m *machine) startCall(caller signaling.UserID, req *signaling.CallRequest)
 	}
 	m.calls[c.id] = c
 	if c.group != "" {
-		m.groupCalls[c.group] = c
+		m.groupCalls[c.group] = append(m.groupCalls[c.group], c)
 	}
 	m.metrics.callStarted()
 	cm := c.add(caller, stInRoom, signaling.RoleCaller)
@@ -126,6 +139,7 @@ func (m *machine) startCall(caller signaling.UserID, req *signaling.CallRequest)
 	for _, u := range req.CalleeIDList {
 		if m.userCall[u] != nil {
 			busy = append(busy, u)
+			c.add(u, stGone, signaling.RoleCallee) // invited all the same: it may join later
 			continue
 		}
 		ringing = append(ringing, m.ring(c, u))
@@ -142,11 +156,17 @@ func (m *machine) startCall(caller signaling.UserID, req *signaling.CallRequest)
 	return after, signaling.CallReply{CallID: c.id, RoomID: c.room, CallMediaType: c.media, Members: []signaling.UserID{}}, nil
 }
 
-// callPrefix starts every call id: "c", the run tag, "-". The run tag
-// (random per server start) keeps ids of a restarted server from
-// repeating the last run's, so call history keyed by id stays unique.
-func (m *machine) callPrefix() string {
-	return "c" + m.runTag + "-"
+// newCallID returns a fresh call id: "c" and 128 random bits in hex, so
+// that ids can be neither guessed nor enumerated (and a restarted server
+// does not repeat the last run's, which call history keys on).
+func (m *machine) newCallID() signaling.CallID {
+	for {
+		var b [16]byte
+		_, _ = crand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
+		if id := signaling.CallID("c" + hex.EncodeToString(b[:])); m.calls[id] == nil {
+			return id
+		}
+	}
 }
 
 // roomFor returns the requested room or a fresh one.
@@ -497,8 +517,13 @@ func (m *machine) terminate(c *call, roomReason, ringReason signaling.EndReason)
 		}
 	}
 	delete(m.calls, c.id)
-	if c.group != "" && m.groupCalls[c.group] == c {
-		delete(m.groupCalls, c.group)
+	if c.group != "" {
+		cs := slices.DeleteFunc(m.groupCalls[c.group], func(x *call) bool { return x == c })
+		if len(cs) == 0 {
+			delete(m.groupCalls, c.group)
+		} else {
+			m.groupCalls[c.group] = cs
+		}
 	}
 	m.metrics.callEnded(c.begun)
 }
@@ -553,6 +578,7 @@ func (m *machine) invite(u signaling.UserID, req *signaling.InviteRequest) (func
 	for _, v := range req.UserIDList {
 		if m.userCall[v] != nil {
 			busy = append(busy, v)
+			c.add(v, stGone, signaling.RoleCallee) // invited all the same: it may join later
 			continue
 		}
 		saved := c.timeout
@@ -573,14 +599,15 @@ func (m *machine) invite(u signaling.UserID, req *signaling.InviteRequest) (func
 	}, rep, nil
 }
 
-// join handles join: enter a running group call uninvited.
+// join handles join: enter a running group call. Who may is mayJoin's
+// rule; to anyone else the call does not exist.
 func (m *machine) join(u signaling.UserID, req *signaling.JoinRequest) (func(), any, error) {
 	var c *call
 	switch {
 	case req.CallID != "":
 		c = m.calls[req.CallID]
-		if c == nil {
-			return nil, nil, fmt.Errorf("%w: call %q has ended or never existed", ErrRefused, req.CallID)
+		if c == nil || !m.mayJoin(u, c) {
+			return nil, nil, errNoCall(req.CallID)
 		}
 		if req.GroupID != "" && req.GroupID != c.group {
 			return nil, nil, fmt.Errorf("%w: call %q is not the call of group %q", ErrInvalidParam, req.CallID, req.GroupID)
@@ -589,9 +616,8 @@ func (m *machine) join(u signaling.UserID, req *signaling.JoinRequest) (func(), 
 		if !req.GroupID.Valid() {
 			return nil, nil, fmt.Errorf("%w: groupId %q must be 1 to 32 characters of a-z, A-Z, 0-9, _ and -", ErrInvalidParam, req.GroupID)
 		}
-		c = m.groupCalls[req.GroupID]
-		if c == nil {
-			return nil, nil, fmt.Errorf("%w: group %q has no running call", ErrRefused, req.GroupID)
+		if c = m.joinableCall(u, req.GroupID); c == nil {
+			return nil, nil, fmt.Errorf("%w: group %q has no running call that you may join", ErrRefused, req.GroupID)
 		}
 	default:
 		return nil, nil, fmt.Errorf("%w: join needs a callId or a groupId", ErrInvalidParam)

@@ -19,11 +19,15 @@ const (
 	DefaultLoginTimeout     = 10 * time.Second
 	DefaultPresenceInterval = 100 * time.Millisecond
 	DefaultReplayLimit      = 1024
+	DefaultSendQueue        = 1024
 	// MaxInviteTimeout is the longest per-call invite timeout a client may ask for.
 	MaxInviteTimeout = 10 * time.Minute
 	// MaxGroupMembers is TUICallKit's limit: a group call has at most 9
 	// members including the caller.
 	MaxGroupMembers = 9
+	// MaxGroupSize caps the members of a server-side group (a group call
+	// on it still takes at most MaxGroupMembers of them at once).
+	MaxGroupSize = 1000
 	// maxUserData caps a call's userData.
 	maxUserData = 1024
 	// maxProfileField caps nickname and avatar URL (TUICallKit's 500 bytes).
@@ -57,12 +61,20 @@ type Config struct {
 	// MessageRate and MessageBurst are each connection's token bucket.
 	MessageRate  float64
 	MessageBurst int
-	// LoginTimeout is how long a new connection may take to log in.
+	// LoginTimeout is how long a new connection may take to log in (or
+	// resume); nothing else it sends extends it.
 	LoginTimeout time.Duration
+	// SendQueue is how many messages may wait for a connection's writer;
+	// a client that falls that far behind is cut off (close 4004) and may
+	// resume. The queue grows only while a client is behind, so a large
+	// limit costs an idle connection nothing.
+	SendQueue int
 	// PresenceInterval batches presence pushes.
 	PresenceInterval time.Duration
 	// ReplayLimit is how many recent events a session keeps for a resume
-	// (events older than a few minutes are dropped anyway).
+	// (events older than a few minutes are dropped anyway). Its default is
+	// DefaultReplayLimit or SendQueue, whichever is larger, so that a
+	// client cut off for being slow can get all it missed.
 	ReplayLimit int
 	// Logger gets structured logs; nil means slog.Default().
 	Logger *slog.Logger
@@ -100,8 +112,11 @@ func (c Config) withDefaults() (Config, error) {
 	if c.PresenceInterval <= 0 {
 		c.PresenceInterval = DefaultPresenceInterval
 	}
+	if c.SendQueue <= 0 {
+		c.SendQueue = DefaultSendQueue
+	}
 	if c.ReplayLimit <= 0 {
-		c.ReplayLimit = DefaultReplayLimit
+		c.ReplayLimit = max(DefaultReplayLimit, c.SendQueue)
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
 
@@ -22,12 +23,6 @@ const (
 	pongWait = 60 * time.Second
 	// pingPeriod must be shorter than pongWait so a pong can arrive in time.
 	pingPeriod = (pongWait * 9) / 10
-	// sendQueue is how many messages may wait for a connection's writer;
-	// a client that falls that far behind is cut off (it can resume, and
-	// gets what it missed replayed: DefaultReplayLimit is as large). The
-	// queue is a slice that grows only while the client is behind, so the
-	// limit costs an idle connection nothing.
-	sendQueue = 1024
 	// hardLimitFactor: a message more than this many times MaxMessageBytes
 	// closes the connection instead of being refused.
 	hardLimitFactor = 4
@@ -36,6 +31,14 @@ const (
 	// Closing at once could reset the connection (unread data) and lose
 	// the close frame and the replies before it.
 	closeWait = time.Second
+	// maxBeforeLogin is how many messages a connection may send before it
+	// logs in: a login (or resume) and a few retries. It bounds what an
+	// anonymous connection can make the server read, decode and answer
+	// within the login deadline; rate and burst alone allow hundreds.
+	maxBeforeLogin = 10
+	// maxCloseText is the longest close reason: a control frame carries
+	// at most 125 bytes, two of them the code.
+	maxCloseText = 123
 )
 
 // conn is one websocket. Its read pump decodes requests and posts them to
@@ -65,14 +68,14 @@ func newConn(srv *Server, ws *websocket.Conn) *conn {
 	return &conn{srv: srv, ws: ws, readDone: make(chan struct{}), writerDone: make(chan struct{})}
 }
 
-// enqueue queues b; false means the client is sendQueue messages behind.
+// enqueue queues b; false means the client is Config.SendQueue messages behind.
 func (c *conn) enqueue(b []byte) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.isShut {
 		return true // closing: nothing more goes out, and that is not a slow reader
 	}
-	if len(c.queue) >= sendQueue {
+	if len(c.queue) >= c.srv.cfg.SendQueue {
 		return false
 	}
 	c.queue = append(c.queue, b)
@@ -84,13 +87,21 @@ func (c *conn) enqueue(b []byte) bool {
 func (c *conn) ping() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.isShut && len(c.queue) < sendQueue {
+	if !c.isShut && len(c.queue) < c.srv.cfg.SendQueue {
 		c.queue = append(c.queue, nil)
 		c.startFlusher()
 	}
 }
 
+// shut closes the connection after what is queued. text is cut to fit
+// a close frame (RFC 6455 §5.5: 125 bytes with the code).
 func (c *conn) shut(code int, text string) {
+	if len(text) > maxCloseText {
+		text = text[:maxCloseText]
+		for !utf8.ValidString(text) {
+			text = text[:len(text)-1]
+		}
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.isShut {
@@ -171,16 +182,44 @@ func (c *conn) finish() {
 	close(c.writerDone)
 }
 
-// loggedIn lifts the login deadline: from now on the connection lives as
-// long as it answers pings.
+// loggedIn starts the keepalive: from now on the connection lives as long
+// as it answers pings. Before login there is no read deadline at all: the
+// hub's login timer (machine.opened) closes a connection that does not log
+// in, whatever else it sends.
 func (c *conn) loggedIn() {
 	c.logged.Store(true)
 	_ = c.ws.SetReadDeadline(time.Now().Add(pongWait))
 }
 
+// errControlFlood ends the read of a connection that sends control frames
+// (pings, pongs) faster than its message rate allows, for longer than its
+// burst.
+var errControlFlood = errors.New("server: too many control frames")
+
+// limiter is one connection's rate limit: a token bucket over every frame
+// the client sends (messages, pings and pongs alike) and the count of
+// refusals in a row. Only the read pump uses it.
+type limiter struct {
+	bucket  *tokenBucket
+	burst   int
+	strikes int
+}
+
+// take spends a token. ok false: over the rate; fatal: and more refusals
+// in a row than the burst, so the connection must close (1008).
+func (l *limiter) take(now time.Time) (ok, fatal bool) {
+	if l.bucket.allow(now) {
+		l.strikes = 0
+		return true, false
+	}
+	l.strikes++
+	return false, l.strikes > l.burst
+}
+
 // readPump reads until the connection fails, then tells the hub. After a
-// fatal refusal (login timeout, rate-limit strikes) it only drains what the
-// client still sends, until the close handshake ends the connection.
+// fatal refusal (rate-limit strikes, a binary frame, invalid UTF-8) it
+// only drains what the client still sends, until the close handshake ends
+// the connection.
 func (c *conn) readPump() {
 	defer func() {
 		close(c.readDone)
@@ -191,32 +230,48 @@ func (c *conn) readPump() {
 		<-c.writerDone
 	}()
 	draining := false
+	beforeLogin := 0
 	cfg := &c.srv.cfg
 	limit := cfg.MaxMessageBytes
-	start := time.Now()
 	c.ws.SetReadLimit(int64(limit * hardLimitFactor))
-	_ = c.ws.SetReadDeadline(start.Add(cfg.LoginTimeout))
+	lim := &limiter{bucket: newTokenBucket(cfg.MessageRate, cfg.MessageBurst, time.Now()), burst: cfg.MessageBurst}
+	// Control frames count against the rate like messages, so a ping
+	// flood cannot make the server write pongs without limit. A ping over
+	// the rate gets no pong (RFC 6455 §5.5.3 lets an endpoint answer only
+	// the latest ping); a pong extends the deadline only after login.
+	control := func() (answer bool, err error) {
+		ok, fatal := lim.take(time.Now())
+		if fatal {
+			return false, errControlFlood
+		}
+		return ok, nil
+	}
 	c.ws.SetPongHandler(func(string) error {
-		return c.ws.SetReadDeadline(time.Now().Add(pongWait))
+		ok, err := control()
+		if ok && c.logged.Load() {
+			return c.ws.SetReadDeadline(time.Now().Add(pongWait))
+		}
+		return err
 	})
-	bucket := newTokenBucket(cfg.MessageRate, cfg.MessageBurst, start)
-	strikes := 0
+	c.ws.SetPingHandler(func(data string) error {
+		if ok, err := control(); !ok {
+			return err
+		}
+		err := c.ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(writeWait))
+		if errors.Is(err, websocket.ErrCloseSent) {
+			return nil
+		}
+		return err
+	})
 	for {
-		_, r, err := c.ws.NextReader()
+		typ, r, err := c.ws.NextReader()
 		if err != nil {
-			if errors.Is(err, websocket.ErrReadLimit) {
-				// gorilla has sent close 1009; read the rest of the
-				// oversized message off the socket so that closing it
-				// does not reset the connection before the client reads
-				// the close frame.
-				nc := c.ws.UnderlyingConn()
-				_ = nc.SetReadDeadline(time.Now().Add(closeWait))
-				_, _ = io.Copy(io.Discard, nc)
-			}
+			c.readFailed(err)
 			return
 		}
 		data, err := io.ReadAll(io.LimitReader(r, int64(limit)+1))
 		if err != nil {
+			c.readFailed(err)
 			return
 		}
 		c.srv.metrics.msgsIn.Inc()
@@ -226,27 +281,40 @@ func (c *conn) readPump() {
 		now := time.Now()
 		if c.logged.Load() {
 			_ = c.ws.SetReadDeadline(now.Add(pongWait))
-		} else if now.Sub(start) > cfg.LoginTimeout {
-			c.srv.hub.post(input{kind: inRefuse, c: c, err: fmt.Errorf("%w: log in within %v of connecting", ErrNotLoggedIn, cfg.LoginTimeout), shutCode: signaling.CloseLoginTimeout})
+		}
+		// Faults of the websocket layer fail the connection (RFC 6455
+		// §7.1.7) with the close code §7.4.1 gives them, and no reply.
+		if typ != websocket.TextMessage {
+			c.srv.hub.post(input{kind: inClose, c: c, shutCode: websocket.CloseUnsupportedData, text: "binary messages are not part of the protocol: send JSON text"})
 			draining = true
 			continue
+		}
+		if len(data) <= limit && !utf8.Valid(data) {
+			c.srv.hub.post(input{kind: inClose, c: c, shutCode: websocket.CloseInvalidFramePayloadData, text: "a text message must be valid UTF-8"})
+			draining = true
+			continue
+		}
+		if !c.logged.Load() {
+			if beforeLogin++; beforeLogin > maxBeforeLogin {
+				c.srv.hub.post(input{kind: inClose, c: c, shutCode: websocket.ClosePolicyViolation, text: fmt.Sprintf("%d messages without a login", maxBeforeLogin)})
+				draining = true
+				continue
+			}
 		}
 		if len(data) > limit {
 			c.srv.hub.post(input{kind: inRefuse, c: c, err: fmt.Errorf("%w: message is larger than the limit of %d bytes", ErrInvalidParam, limit)})
 			continue
 		}
-		if !bucket.allow(now) {
-			strikes++
+		if ok, fatal := lim.take(now); !ok {
 			req, _, _ := signaling.DecodeRequest(data)
 			in := input{kind: inRefuse, c: c, id: req.ID, err: fmt.Errorf("%w: more than %g messages per second (burst %d); slow down", ErrRateLimited, cfg.MessageRate, cfg.MessageBurst)}
-			if strikes > cfg.MessageBurst {
+			if fatal {
 				in.shutCode = websocket.ClosePolicyViolation
 			}
 			c.srv.hub.post(in)
-			draining = in.shutCode != 0
+			draining = fatal
 			continue
 		}
-		strikes = 0
 		req, payload, derr := signaling.DecodeRequest(data)
 		if derr != nil {
 			c.srv.hub.post(input{kind: inRefuse, c: c, id: req.ID, err: derr})
@@ -254,4 +322,25 @@ func (c *conn) readPump() {
 		}
 		c.srv.hub.post(input{kind: inRequest, c: c, req: req, payload: payload, at: now})
 	}
+}
+
+// readFailed handles the error that ended the read pump. gorilla has
+// already sent close 1009 for a message over the hard limit; a control
+// flood is closed with 1008 here. In both cases the client may still be
+// sending: the rest is read off the socket (for at most closeWait) so that
+// closing it does not reset the connection before the client reads the
+// close frame.
+func (c *conn) readFailed(err error) {
+	switch {
+	case errors.Is(err, errControlFlood):
+		cfg := &c.srv.cfg
+		c.srv.hub.post(input{kind: inClose, c: c, shutCode: websocket.ClosePolicyViolation,
+			text: fmt.Sprintf("more than %g frames per second (burst %d)", cfg.MessageRate, cfg.MessageBurst)})
+	case errors.Is(err, websocket.ErrReadLimit):
+	default:
+		return
+	}
+	nc := c.ws.UnderlyingConn()
+	_ = nc.SetReadDeadline(time.Now().Add(closeWait))
+	_, _ = io.Copy(io.Discard, nc)
 }

@@ -1,6 +1,12 @@
 package server
 
 import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"testing"
 	"time"
 
@@ -110,5 +116,84 @@ func TestDirectoryPersists(t *testing.T) {
 	}
 	if len(got) != 2 || got[0].UserID != "alice" || got[0].Nickname != "Alice L." || got[0].AvatarURL != "https://example.org/a.png" || got[0].Presence != signaling.Offline {
 		t.Fatalf("directory after restart: %+v", got)
+	}
+}
+
+// TestHTTPServerLimits: the http.Server of HTTPServer closes an HTTP
+// connection kept alive with no next request (net/http's default keeps it
+// forever, outside MaxConnections), while its read timeout does not
+// reach a websocket, which lives as long as it logs in and answers pings.
+func TestHTTPServerLimits(t *testing.T) {
+	srv, err := New(Config{AppID: testAppID, Secret: testSecret, Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := srv.HTTPServer()
+	if hs.ReadHeaderTimeout <= 0 || hs.ReadTimeout <= 0 || hs.WriteTimeout <= 0 || hs.IdleTimeout <= 0 || hs.MaxHeaderBytes <= 0 {
+		t.Fatalf("limits %v %v %v %v %d", hs.ReadHeaderTimeout, hs.ReadTimeout, hs.WriteTimeout, hs.IdleTimeout, hs.MaxHeaderBytes)
+	}
+	// Shortened so that the test is quick; the mechanism is the same.
+	hs.IdleTimeout, hs.ReadTimeout = 300*time.Millisecond, 300*time.Millisecond
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { defer close(done); _ = hs.Serve(ln) }()
+	defer func() {
+		ctx, cancel := bg()
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+		_ = hs.Shutdown(ctx)
+		<-done
+	}()
+
+	nc, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	fmt.Fprintf(nc, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+	br := bufio.NewReader(nc)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("healthz: %v %v", resp, err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	_ = nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := br.ReadByte(); err != io.EOF {
+		t.Fatalf("an idle kept-alive connection was not closed: %v", err)
+	}
+
+	c, err := signaling.Dial(context.Background(), signaling.ClientConfig{URL: "ws://" + ln.Addr().String() + "/ws", UserID: "alice",
+		UserSig: sig(t, "alice", time.Hour), Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	time.Sleep(3 * hs.ReadTimeout)
+	ctx, cancel := bg()
+	defer cancel()
+	if _, err := c.Directory(ctx); err != nil {
+		t.Fatalf("the websocket did not outlive the HTTP read timeout: %v", err)
+	}
+	for ev := range drain(c) {
+		if _, ok := ev.(*signaling.Reconnecting); ok {
+			t.Fatal("the websocket dropped and reconnected")
+		}
+	}
+}
+
+// drain returns the events c has so far.
+func drain(c *signaling.Client) chan signaling.Event {
+	out := make(chan signaling.Event, 64)
+	for {
+		select {
+		case ev := <-c.Events():
+			out <- ev
+		default:
+			close(out)
+			return out
+		}
 	}
 }

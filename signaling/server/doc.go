@@ -1,25 +1,42 @@
 // Package server is Calla's signaling server: it authenticates users by
-// UserSig, keeps the user directory (persisted with bbolt) and presence,
-// runs the authoritative call state machine of TUICallKit's semantics
-// (1v1 and group calls, busy, timeouts, invite and join, media switch,
-// reconnect with session resume), and relays WebRTC offers, answers, ICE
-// candidates and media-state notices between members of the same call.
+// UserSig, keeps the user directory and the server-side groups (persisted
+// with bbolt) and presence, runs the authoritative call state machine of
+// TUICallKit's semantics (1v1 and group calls, busy, timeouts, invite and
+// join, who may join, media switch, reconnect with session resume), and
+// relays WebRTC offers, answers, ICE candidates and media-state notices
+// between members of the same call.
 //
-// Embed it with New and Handler (serving /ws, /healthz and /metrics), stop
-// it with Shutdown; NewLocal is the app's in-process local mode.
+// Embed it with New and Handler (serving /ws, /healthz and /metrics) or
+// HTTPServer (the same, with limits on HTTP connections), stop it with
+// Shutdown; NewLocal is the app's in-process local mode.
+//
+// Files: the data dir holds the secret (signaling.secret, unless the
+// operator gives one) and the directory (directory.db). Both are created
+// atomically (a temporary file, synced, then renamed or linked into place,
+// and the directory synced), so running out of space never leaves half a
+// file. Before bbolt maps directory.db into memory, its meta pages, length,
+// root page and freelist are checked with plain reads; then every page is
+// read (with memory faults turned into panics and recovered) and bbolt's
+// consistency check run. A damaged file is refused with a
+// *DamagedStoreError that says what to do (local mode moves it aside
+// instead); a file whose creation was cut short held nothing and is made
+// anew. A directory write that fails is kept and retried (50 ms doubling to
+// 2 s) until it works; meanwhile /healthz answers 503 and /metrics counts
+// the failures. CheckDataDir verifies a data dir without changing it.
 //
 // Concurrency: one hub goroutine owns all state - sessions, calls, the
 // directory, timers, the set of connections - through the machine type,
 // so the state machine needs no lock. Each websocket has a read pump
 // goroutine that decodes and rate-limits requests and posts them to the
-// hub. Writes have no standing goroutine: the hub queues messages on a
+// hub. A connection's login deadline is a timer of the machine, not a read
+// deadline: only the hub decides that a connection logged in in time. Writes have no standing goroutine: the hub queues messages on a
 // connection (under the connection's mutex) and, if no flusher runs,
 // starts one that writes until the queue is empty and ends; the hub's one
 // ping ticker queues pings the same way. A connection that falls
-// sendQueue messages behind is cut off (gorilla's chat hub does the same)
+// Config.SendQueue messages behind is cut off (gorilla's chat hub does the same)
 // and may resume its session, which replays what it missed. Directory
 // writes go to one store goroutine through a coalescing map, so disk
-// speed never blocks the hub. Shutdown stops every goroutine the server
+// speed (or a full disk) never blocks the hub. Shutdown stops every goroutine the server
 // started: it waits for the read pumps, each of which waits for its
 // connection's final write and close.
 package server

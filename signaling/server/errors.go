@@ -26,6 +26,16 @@ var (
 	ErrSessionGone = errors.New("server: session is gone")
 	// ErrClosed indicates a Server that has been shut down.
 	ErrClosed = errors.New("server: closed")
+	// ErrDamagedStore indicates a directory database that cannot be read
+	// back safely (a *DamagedStoreError says which and why).
+	ErrDamagedStore = errors.New("server: directory database is damaged")
+	// ErrStoreBusy indicates a directory database that another process
+	// (another calla serve on the same data dir) holds (a *StoreBusyError
+	// names it).
+	ErrStoreBusy = errors.New("server: directory database is in use")
+	// ErrStoreWrite indicates directory entries that could not be written
+	// to disk (yet).
+	ErrStoreWrite = errors.New("server: directory writes are failing")
 )
 
 // wireError maps any error a request can fail with to its code on the

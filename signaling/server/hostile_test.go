@@ -1,6 +1,8 @@
 package server
 
 import (
+	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -89,6 +91,24 @@ func (r *raw) expect(code signaling.Code, sub string) {
 	wantErr(r.t, m.Error, code, sub)
 }
 
+// The findings of issue 11 and their regression tests, each of which
+// failed on the code before its fix:
+//   - pongs kept an unauthenticated socket alive: TestHostileConnection
+//     (pongs, pings) and TestCloseCodesWithNodeWS;
+//   - a silent socket, or half a frame, was closed with 1000, not 4005:
+//     TestHostileConnection, TestCloseCodesWithNodeWS;
+//   - anyone could join any group call, ids were sequential and answers
+//     told live calls from dead ones: TestCallPrivacy;
+//   - case-insensitive keys: the key rows of TestHostileInput; invalid
+//     UTF-8 and binary frames: TestHostileConnection,
+//     TestCloseCodesWithNodeWS;
+//   - the docs' numbers (64 vs 1024): TestProtocolDocLimits (docs_test.go);
+//     the missing flags: cli's TestServeLimitFlags; "directory": null:
+//     TestReplyDirectoryIsAnArray;
+//   - found in the audit: a ping flood and unlimited messages before login
+//     (TestHostileConnection), idle HTTP keep-alive connections
+//     (TestHTTPServerLimits in conn_test.go).
+
 func TestHostileInput(t *testing.T) {
 	e := newEnv(t, func(c *Config) {
 		c.MaxMessageBytes = 4096
@@ -162,6 +182,9 @@ func TestHostileInput(t *testing.T) {
 		{"resume of an unknown session", false, `{"v":1,"id":1,"type":"resume","data":{"userId":"alice","token":"guess","lastSeq":0}}`, signaling.CodeNotLoggedIn, "no session"},
 		{"a second login on one connection", true, `{"v":1,"id":2,"type":"login","data":{"userId":"eve","userSig":"x"}}`, signaling.CodeRequestRepeated, "already logged in"},
 		{"a data field of the wrong type", true, `{"v":1,"id":2,"type":"call","data":{"calleeIdList":"bob"}}`, signaling.CodeInvalidParam, `field "calleeIdList"`},
+		{"envelope keys in the wrong case", true, `{"V":1,"ID":5,"TYPE":"directory"}`, signaling.CodeInvalidParam, "case-sensitive"},
+		{"a data key in the wrong case", true, `{"v":1,"id":2,"type":"call","data":{"CalleeIdList":["bob"]}}`, signaling.CodeInvalidParam, `"CalleeIdList"`},
+		{"a key given twice", true, `{"v":1,"id":2,"type":"setProfile","data":{"nickname":"a","nickname":"b","avatarUrl":""}}`, signaling.CodeInvalidParam, `"nickname" twice`},
 		{"a relay with a forged sender", true, `{"v":1,"id":2,"type":"relay","data":{"callId":"` + string(by.CallID) + `","to":"bob","from":"alice","payload":{}}}`, signaling.CodeInvalidParam, `from "alice" is not you`},
 	}
 	for _, tc := range rawCases {
@@ -234,18 +257,18 @@ func TestHostileInput(t *testing.T) {
 		{"accepting someone else's call", func() error {
 			_, err := mallory.Accept(ctx, by.CallID)
 			return err
-		}, signaling.CodeInvalidParam, "not a member"},
-		{"hanging up someone else's call", func() error { return mallory.Hangup(ctx, by.CallID) }, signaling.CodeInvalidParam, "not a member"},
-		{"rejecting someone else's call", func() error { return u(e, "u1").Reject(ctx, by.CallID) }, signaling.CodeInvalidParam, "not a member"},
+		}, signaling.CodeRequestRefused, "is not yours"},
+		{"hanging up someone else's call", func() error { return mallory.Hangup(ctx, by.CallID) }, signaling.CodeRequestRefused, "is not yours"},
+		{"rejecting someone else's call", func() error { return u(e, "u1").Reject(ctx, by.CallID) }, signaling.CodeRequestRefused, "is not yours"},
 		{"relaying into someone else's call", func() error {
 			return mallory.Relay(ctx, by.CallID, "bob", json.RawMessage(`{"sdp":"evil"}`))
-		}, signaling.CodeInvalidParam, "not a member"},
+		}, signaling.CodeRequestRefused, "is not yours"},
 		{"relaying to a non-member of one's own call", func() error {
 			return mallory.Relay(ctx, own.CallID, "bob", json.RawMessage(`{"sdp":"evil"}`))
 		}, signaling.CodeInvalidParam, `"bob" is not in the room`},
 		{"relaying without a payload", func() error { return mallory.Relay(ctx, own.CallID, "trent", nil) }, signaling.CodeInvalidParam, "needs a payload"},
-		{"media state into someone else's call", func() error { return mallory.MediaState(ctx, by.CallID, false, false) }, signaling.CodeInvalidParam, "not a member"},
-		{"switching someone else's call", func() error { return mallory.SwitchMediaType(ctx, by.CallID, signaling.Audio) }, signaling.CodeInvalidParam, "not a member"},
+		{"media state into someone else's call", func() error { return mallory.MediaState(ctx, by.CallID, false, false) }, signaling.CodeRequestRefused, "is not yours"},
+		{"switching someone else's call", func() error { return mallory.SwitchMediaType(ctx, by.CallID, signaling.Audio) }, signaling.CodeRequestRefused, "is not yours"},
 		{"accepting a call that does not exist", func() error {
 			_, err := mallory.Accept(ctx, "c-nope")
 			return err
@@ -258,14 +281,18 @@ func TestHostileInput(t *testing.T) {
 			_, err := mallory.Invite(ctx, own.CallID, users("u1"), 0)
 			return err
 		}, signaling.CodeSceneNotSupported, "group calls"},
-		{"joining a 1v1 call", func() error {
+		{"joining someone else's 1v1 call", func() error {
 			_, err := u(e, "u1").Join(ctx, signaling.JoinRequest{CallID: by.CallID})
 			return err
-		}, signaling.CodeSceneNotSupported, "only group calls"},
+		}, signaling.CodeRequestRefused, "is not yours"},
 		{"joining a group with no call", func() error {
 			_, err := u(e, "u1").Join(ctx, signaling.JoinRequest{GroupID: "empty"})
 			return err
-		}, signaling.CodeRequestRefused, "no running call"},
+		}, signaling.CodeRequestRefused, "no running call that you may join"},
+		{"rejoining one's own 1v1 call", func() error {
+			_, err := trent.Join(ctx, signaling.JoinRequest{CallID: own.CallID})
+			return err
+		}, signaling.CodeSceneNotSupported, "only group calls"},
 		{"switching to the media type the call has", func() error {
 			return mallory.SwitchMediaType(ctx, own.CallID, signaling.Audio)
 		}, signaling.CodeRequestRepeated, "already audio"},
@@ -278,7 +305,11 @@ func TestHostileInput(t *testing.T) {
 	}
 
 	t.Run("a 10th member joining a full group call", func(t *testing.T) {
-		id, err := u(e, "u1").Call(ctx, signaling.CallRequest{CalleeIDList: users("u2", "u3", "u4", "u5", "u6", "u7", "u8", "u9"), GroupID: "full"})
+		g, err := u(e, "u1").CreateGroup(ctx, signaling.CreateGroupRequest{Name: "full", MemberIDList: users("u2", "u3", "u4", "u5", "u6", "u7", "u8", "u9", "eve2")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, err := u(e, "u1").Call(ctx, signaling.CallRequest{CalleeIDList: users("u2", "u3", "u4", "u5", "u6", "u7", "u8", "u9"), GroupID: g.GroupID})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -350,4 +381,260 @@ func u(e *env, id signaling.UserID) *tclient {
 	c := e.login(id)
 	m[id] = c
 	return c
+}
+
+// TestHostileConnection: what a client that never logs in, or speaks
+// websocket wrongly, may do, through a client written from RFC 6455 alone
+// (rfc6455_test.go). Each case is a finding of issue 11 and failed on the
+// code before its fix.
+func TestHostileConnection(t *testing.T) {
+	const loginTimeout = 500 * time.Millisecond
+	e := newEnv(t, func(c *Config) { c.LoginTimeout = loginTimeout })
+	login := func(w *wire, u signaling.UserID) {
+		t.Helper()
+		w.send(opText, fmt.Appendf(nil, `{"v":1,"id":1,"type":"login","data":{"userId":%q,"userSig":%q}}`, u, sig(t, u, time.Hour)))
+		op, p, err := w.readFrame(time.Now().Add(5 * time.Second))
+		if err != nil || op != opText || !strings.Contains(string(p), `"token"`) {
+			t.Fatalf("login: %v %#x %s", err, op, p)
+		}
+	}
+	wantClose := func(t *testing.T, w *wire, code int) {
+		t.Helper()
+		got, reason, err := w.closeCode(5 * time.Second)
+		if err != nil || got != code {
+			t.Fatalf("got close %d %q (%v), want %d", got, reason, err, code)
+		}
+	}
+
+	t.Run("pongs do not extend the login deadline", func(t *testing.T) {
+		w := e.dialWire()
+		stop, done := make(chan struct{}), make(chan struct{})
+		go func() {
+			defer close(done)
+			tick := time.NewTicker(50 * time.Millisecond)
+			defer tick.Stop()
+			for {
+				select {
+				case <-stop:
+					return
+				case <-tick.C:
+					if w.write(frame(opPong, nil)) != nil {
+						return
+					}
+				}
+			}
+		}()
+		defer func() { close(stop); <-done }()
+		wantClose(t, w, 4005)
+	})
+	t.Run("pings do not extend the login deadline", func(t *testing.T) {
+		w := e.dialWire()
+		pongs := 0
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			if w.write(frame(opPing, []byte("hi"))) != nil {
+				break
+			}
+			op, p, err := w.readFrame(deadline)
+			if err != nil {
+				t.Fatalf("after %d pongs: %v", pongs, err)
+			}
+			if op == opClose {
+				if code := int(binary.BigEndian.Uint16(p)); code != 4005 || pongs == 0 {
+					t.Fatalf("close %d after %d pongs, want 4005 after at least one", code, pongs)
+				}
+				return
+			}
+			if op != opPong || string(p) != "hi" {
+				t.Fatalf("got %#x %q, want the pong RFC 6455 §5.5.3 asks for", op, p)
+			}
+			pongs++
+			time.Sleep(loginTimeout / 10)
+		}
+		wantClose(t, w, 4005)
+	})
+	t.Run("a silent socket is closed with 4005", func(t *testing.T) {
+		wantClose(t, e.dialWire(), 4005)
+	})
+	t.Run("half a frame is closed with 4005", func(t *testing.T) {
+		w := e.dialWire()
+		f := frame(opText, []byte(`{"v":1,"id":1,"type":"login","data":{}}`))
+		if err := w.write(f[:len(f)/2]); err != nil {
+			t.Fatal(err)
+		}
+		wantClose(t, w, 4005)
+	})
+	t.Run("a binary frame is closed with 1003", func(t *testing.T) {
+		w := e.dialWire()
+		login(w, "binary")
+		w.send(opBinary, []byte(`{"v":1,"id":2,"type":"directory"}`))
+		wantClose(t, w, 1003)
+	})
+	t.Run("invalid UTF-8 in a text frame is closed with 1007", func(t *testing.T) {
+		w := e.dialWire()
+		login(w, "utf8")
+		w.send(opText, []byte("{\"v\":1,\"id\":2,\"type\":\"setProfile\",\"data\":{\"nickname\":\"\xc3\x28\",\"avatarUrl\":\"\"}}"))
+		wantClose(t, w, 1007)
+	})
+	t.Run("a connection that does not log in may send only a few messages", func(t *testing.T) {
+		e := newEnv(t, nil) // the default login deadline: this case is not about time
+		w := e.dialWire()
+		for i := 0; i <= maxBeforeLogin; i++ {
+			w.send(opText, fmt.Appendf(nil, `{"v":1,"id":%d,"type":"directory"}`, i+1))
+		}
+		wantClose(t, w, 1008)
+	})
+	t.Run("a ping flood is rate limited like messages", func(t *testing.T) {
+		w := e.dialWire()
+		login(w, "pinger")
+		for i := 0; i < 3*DefaultMessageBurst; i++ {
+			if w.write(frame(opPing, nil)) != nil {
+				break // the server closed us: checked below
+			}
+		}
+		wantClose(t, w, 1008)
+	})
+}
+
+// TestCallPrivacy: an uninvited user can neither join nor probe another
+// user's call (issue 11, finding 3).
+func TestCallPrivacy(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.InviteTimeout = 30 * time.Second })
+	ctx, cancel := bg()
+	defer cancel()
+	alice, bob, carol, mallory := e.login("alice"), e.login("bob"), e.login("carol"), e.login("mallory")
+	rep, err := alice.Call(ctx, signaling.CallRequest{CalleeIDList: users("bob", "carol"), GroupID: "team", CallMediaType: signaling.Audio})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := rep.CallID
+	bob.waitFor(signaling.EvCallReceived)
+	if _, err := bob.Accept(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	carol.waitFor(signaling.EvCallReceived)
+	if err := carol.Reject(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("call ids carry 128 random bits", func(t *testing.T) {
+		second, err := mallory.Call(ctx, signaling.CallRequest{CalleeIDList: users("alice"), CallMediaType: signaling.Audio})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = mallory.Hangup(ctx, second.CallID) }()
+		for _, c := range []signaling.CallID{id, second.CallID} {
+			b, err := hex.DecodeString(strings.TrimPrefix(string(c), "c"))
+			if err != nil || len(b) < 16 {
+				t.Fatalf("call id %q is not c and 32 hex digits", c)
+			}
+		}
+		if strings.TrimPrefix(string(id), "c")[:8] == strings.TrimPrefix(string(second.CallID), "c")[:8] {
+			t.Fatalf("call ids %q and %q share a prefix", id, second.CallID)
+		}
+	})
+
+	// Every request that names a call answers an outsider exactly as it
+	// answers a call id that does not exist.
+	ghost := signaling.CallID("c" + strings.Repeat("0", 32))
+	probes := []struct {
+		name string
+		do   func(signaling.CallID) error
+	}{
+		{"accept", func(c signaling.CallID) error { _, err := mallory.Accept(ctx, c); return err }},
+		{"reject", func(c signaling.CallID) error { return mallory.Reject(ctx, c) }},
+		{"ignore", func(c signaling.CallID) error { return mallory.Ignore(ctx, c) }},
+		{"fail", func(c signaling.CallID) error { return mallory.Fail(ctx, c, "x") }},
+		{"hangup", func(c signaling.CallID) error { return mallory.Hangup(ctx, c) }},
+		{"invite", func(c signaling.CallID) error { _, err := mallory.Invite(ctx, c, users("alice"), 0); return err }},
+		{"join", func(c signaling.CallID) error {
+			_, err := mallory.Join(ctx, signaling.JoinRequest{CallID: c})
+			return err
+		}},
+		{"join with the group", func(c signaling.CallID) error {
+			_, err := mallory.Join(ctx, signaling.JoinRequest{CallID: c, GroupID: "team"})
+			return err
+		}},
+		{"switchMediaType", func(c signaling.CallID) error { return mallory.SwitchMediaType(ctx, c, signaling.Video) }},
+		{"relay", func(c signaling.CallID) error { return mallory.Relay(ctx, c, "bob", json.RawMessage(`{"sdp":"x"}`)) }},
+		{"mediaState", func(c signaling.CallID) error { return mallory.MediaState(ctx, c, true, true) }},
+	}
+	for _, p := range probes {
+		t.Run("an outsider's "+p.name+" looks like one on a call that does not exist", func(t *testing.T) {
+			live, none := p.do(id), p.do(ghost)
+			var a, b *signaling.Error
+			if !errors.As(live, &a) || !errors.As(none, &b) {
+				t.Fatalf("live call: %v; no call: %v", live, none)
+			}
+			if a.Code != b.Code || strings.ReplaceAll(a.Message, string(id), "ID") != strings.ReplaceAll(b.Message, string(ghost), "ID") {
+				t.Fatalf("the answers differ:\n  live call: %d %s\n  no call:   %d %s", a.Code, a.Message, b.Code, b.Message)
+			}
+		})
+	}
+	t.Run("an outsider cannot join by group id, and learns nothing", func(t *testing.T) {
+		_, live := mallory.Join(ctx, signaling.JoinRequest{GroupID: "team"})
+		_, none := mallory.Join(ctx, signaling.JoinRequest{GroupID: "nothing"})
+		var a, b *signaling.Error
+		if !errors.As(live, &a) || !errors.As(none, &b) || a.Code != b.Code ||
+			strings.ReplaceAll(a.Message, "team", "G") != strings.ReplaceAll(b.Message, "nothing", "G") {
+			t.Fatalf("live group call: %v; none: %v", live, none)
+		}
+	})
+	t.Run("an outsider cannot start a second call on the group and so learn of the first", func(t *testing.T) {
+		rep, err := mallory.Call(ctx, signaling.CallRequest{CalleeIDList: users("carol"), GroupID: "team", CallMediaType: signaling.Audio})
+		if err != nil {
+			t.Fatalf("mallory's own call labelled team: %v", err)
+		}
+		if rep.CallID == id {
+			t.Fatal("mallory got the running call's id")
+		}
+		if err := mallory.Hangup(ctx, rep.CallID); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("an invitee who declined may join", func(t *testing.T) {
+		if _, err := carol.Join(ctx, signaling.JoinRequest{GroupID: "team"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := carol.Hangup(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := carol.Join(ctx, signaling.JoinRequest{CallID: id}); err != nil {
+			t.Fatalf("a member who left joins again: %v", err)
+		}
+	})
+	// The call went on undisturbed: mallory never got an event of it.
+	mallory.sync()
+	mallory.mu.Lock()
+	defer mallory.mu.Unlock()
+	for _, ev := range mallory.evs {
+		if b, _ := json.Marshal(ev); strings.Contains(string(b), string(id)) {
+			t.Fatalf("mallory saw %s", describe(ev))
+		}
+	}
+}
+
+// TestReplyDirectoryIsAnArray: a login or resume without presence carries
+// "directory":[] as docs/protocol.md shows, never null (issue 11, finding 5).
+func TestReplyDirectoryIsAnArray(t *testing.T) {
+	e := newEnv(t, nil)
+	r := e.raw()
+	r.send(fmt.Sprintf(`{"v":1,"id":1,"type":"login","data":{"userId":"alice","userSig":%q}}`, sig(t, "alice", time.Hour)))
+	m, err := r.reply()
+	if err != nil || m.Error != nil {
+		t.Fatal(err, m.Error)
+	}
+	var login struct {
+		Token     string
+		Directory json.RawMessage
+	}
+	if err := json.Unmarshal(m.Data, &login); err != nil || string(login.Directory) != "[]" {
+		t.Fatalf("login reply %s", m.Data)
+	}
+	_ = r.ws.Close()
+	r = e.raw()
+	r.send(fmt.Sprintf(`{"v":1,"id":1,"type":"resume","data":{"userId":"alice","token":%q,"lastSeq":0}}`, login.Token))
+	if m, err = r.reply(); err != nil || m.Error != nil || !strings.Contains(string(m.Data), `"directory":[]`) {
+		t.Fatalf("resume reply %s %v %v", m.Data, err, m.Error)
+	}
 }

@@ -14,6 +14,7 @@ const (
 	inRequest                      // a decoded request
 	inRefuse                       // a message refused before the state machine (bad JSON, too big, rate)
 	inGone                         // a connection's read pump ended
+	inClose                        // close a connection without a reply (a websocket-level fault)
 )
 
 // input is one thing for the hub to do.
@@ -24,7 +25,8 @@ type input struct {
 	payload  any
 	id       uint64
 	err      error
-	shutCode int       // inRefuse: close the connection after the refusal
+	shutCode int       // inRefuse: close the connection after the refusal; inClose: the close code
+	text     string    // inClose: the close reason
 	at       time.Time // inRequest: when the read pump had it
 }
 
@@ -112,6 +114,8 @@ func (h *hub) apply(in input) {
 		h.m.metrics.conns.Inc()
 		if h.m.closing {
 			in.c.shut(websocketCloseGoingAway, "server shutting down")
+		} else {
+			h.m.opened(in.c)
 		}
 	case inRequest:
 		h.m.handle(in.c, in.req, in.payload)
@@ -122,6 +126,9 @@ func (h *hub) apply(in input) {
 			h.m.detach(in.c)
 			in.c.shut(in.shutCode, wireError(in.err).Message)
 		}
+	case inClose:
+		h.m.detach(in.c)
+		in.c.shut(in.shutCode, in.text)
 	case inGone:
 		if _, ok := h.all[in.c]; ok {
 			delete(h.all, in.c)

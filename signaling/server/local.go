@@ -1,7 +1,10 @@
 package server
 
 import (
+	"errors"
 	"fmt"
+	"log/slog"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -31,8 +34,17 @@ func (l LocalCredentials) UserSig(user signaling.UserID) (string, error) {
 // The caller serves Handler on a loopback listener and calls Shutdown.
 // Extra config (ICE servers, logger) may be given in cfg; its Secret,
 // AppID and DataDir are set here.
+//
+// Unlike `calla serve`, which refuses a damaged directory database and
+// leaves the choice to its operator, local mode moves it aside (to
+// directory.db.damaged-TIME, with a warning) and starts a new one: its
+// directory only holds the app's own user and the echo bot, both back at
+// the next login, and a desktop user should not have to repair files.
 func NewLocal(dataDir string, cfg Config) (*Server, LocalCredentials, error) {
-	secret, err := LoadOrCreateSecret(filepath.Join(dataDir, LocalSecretFile))
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	secret, err := LoadOrCreateSecret(filepath.Join(dataDir, LocalSecretFile), cfg.Logger)
 	if err != nil {
 		return nil, LocalCredentials{}, fmt.Errorf("server: local mode: %w", err)
 	}
@@ -40,6 +52,15 @@ func NewLocal(dataDir string, cfg Config) (*Server, LocalCredentials, error) {
 	cfg.AppID = DefaultAppID
 	cfg.DataDir = dataDir
 	s, err := New(cfg)
+	var damaged *DamagedStoreError
+	if errors.As(err, &damaged) {
+		aside := damaged.Path + ".damaged-" + time.Now().Format("20060102-150405")
+		if rerr := os.Rename(damaged.Path, aside); rerr != nil {
+			return nil, LocalCredentials{}, fmt.Errorf("%w (moving it aside failed: %v)", err, rerr)
+		}
+		cfg.Logger.Warn("the local directory database was damaged: it was moved aside and a new one started", "moved to", aside, "damage", damaged.Err)
+		s, err = New(cfg)
+	}
 	if err != nil {
 		return nil, LocalCredentials{}, err
 	}

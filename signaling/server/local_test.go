@@ -71,3 +71,27 @@ func TestLoadSecretRefusesShortOrMissing(t *testing.T) {
 		t.Error("New with a short secret")
 	}
 }
+
+// TestLocalModeMovesADamagedDirectoryAside: local mode starts on a
+// damaged directory.db by moving it aside, not deleting it.
+func TestLocalModeMovesADamagedDirectoryAside(t *testing.T) {
+	dir := t.TempDir()
+	junk := []byte(strings.Repeat("not a database ", 2000))
+	if err := os.WriteFile(filepath.Join(dir, StoreFile), junk, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv, _, err := NewLocal(dir, Config{Logger: quietLogger()})
+	if err != nil {
+		t.Fatalf("local mode on a damaged directory: %v", err)
+	}
+	if err := srv.Shutdown(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	aside, _ := filepath.Glob(filepath.Join(dir, StoreFile+".damaged-*"))
+	if len(aside) != 1 {
+		t.Fatalf("moved aside: %v, want one file", aside)
+	}
+	if b, err := os.ReadFile(aside[0]); err != nil || string(b) != string(junk) {
+		t.Errorf("the damaged file was not kept as it was (%v)", err)
+	}
+}

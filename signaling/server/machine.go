@@ -24,15 +24,16 @@ type machine struct {
 	sessions   map[signaling.UserID]*session // the current session of each user
 	tokens     map[string]*session
 	peers      map[peer]*session // logged-in connections
+	pending    map[peer]*timer   // connections not logged in yet, with their login deadline
 	calls      map[signaling.CallID]*call
-	groupCalls map[signaling.GroupID]*call
-	userCall   map[signaling.UserID]*call // the call a user is ringing or in the room of
+	groupCalls map[signaling.GroupID][]*call // the running calls labelled with each groupId, oldest first
+	userCall   map[signaling.UserID]*call    // the call a user is ringing or in the room of
 	dir        map[signaling.UserID]dirEntry
+	groups     map[signaling.GroupID]*group // server-side groups (group.go)
+	owned      map[signaling.UserID]int     // how many groups each user owns
 	timers     timerHeap
 
 	nextSession uint64
-	nextCall    uint64
-	runTag      string // random per server start, in every call id
 	nextRoom    int32
 
 	presenceDirty map[signaling.UserID]struct{}
@@ -45,11 +46,11 @@ type machine struct {
 	onEvent func(s *session, t signaling.MessageType, data []byte)
 }
 
-func newMachine(cfg Config, store dirStore, met *metrics, dir map[signaling.UserID]dirEntry) *machine {
+func newMachine(cfg Config, store dirStore, met *metrics, dir map[signaling.UserID]dirEntry, groups map[signaling.GroupID]groupRecord) *machine {
 	if dir == nil {
 		dir = map[signaling.UserID]dirEntry{}
 	}
-	return &machine{
+	m := &machine{
 		cfg:           cfg,
 		log:           cfg.Logger,
 		metrics:       met,
@@ -57,19 +58,49 @@ func newMachine(cfg Config, store dirStore, met *metrics, dir map[signaling.User
 		sessions:      map[signaling.UserID]*session{},
 		tokens:        map[string]*session{},
 		peers:         map[peer]*session{},
+		pending:       map[peer]*timer{},
 		calls:         map[signaling.CallID]*call{},
-		groupCalls:    map[signaling.GroupID]*call{},
+		groupCalls:    map[signaling.GroupID][]*call{},
 		userCall:      map[signaling.UserID]*call{},
 		dir:           dir,
+		groups:        map[signaling.GroupID]*group{},
+		owned:         map[signaling.UserID]int{},
 		presenceDirty: map[signaling.UserID]struct{}{},
 	}
+	for id, r := range groups {
+		m.groups[id] = groupFromRecord(id, r)
+		m.owned[r.Owner]++
+	}
+	return m
 }
 
 func (m *machine) now() time.Time { return m.cfg.Now() }
 
+// opened starts the login deadline of a new connection. Only a login or
+// a resume lifts it (see login, resume): nothing else a connection sends,
+// a pong least of all, buys it time.
+func (m *machine) opened(p peer) {
+	m.pending[p] = m.timers.add(&timer{at: m.now().Add(m.cfg.LoginTimeout), kind: timerLogin, peer: p})
+}
+
+// authenticated lifts p's login deadline.
+func (m *machine) authenticated(p peer) {
+	if t := m.pending[p]; t != nil {
+		t.stop()
+		delete(m.pending, p)
+	}
+	p.loggedIn()
+}
+
 // handle runs one decoded request from p.
 func (m *machine) handle(p peer, req signaling.Request, payload any) {
 	s := m.peers[p]
+	if _, waiting := m.pending[p]; s == nil && !waiting {
+		// The connection is closing (logged out, kicked, replaced, cut
+		// off, or out of time to log in); its close frame is queued and
+		// nothing more goes out on it, so there is no one to answer.
+		return
+	}
 	if m.closing {
 		m.replyErr(p, req.ID, fmt.Errorf("%w: the server is shutting down; reconnect in a moment", ErrUnavailable))
 		return
@@ -83,6 +114,10 @@ func (m *machine) handle(p peer, req signaling.Request, payload any) {
 		err   error
 		after func()
 	)
+	if s != nil && s.user == AdminUser && inCall[req.Type] {
+		m.replyErr(p, req.ID, fmt.Errorf("%w: %q is the server's administrator account: it manages groups and takes no part in calls", ErrSceneNotSupported, AdminUser))
+		return
+	}
 	switch req.Type {
 	case signaling.ReqLogin:
 		after, err = m.login(p, s, req.ID, payload.(*signaling.LoginRequest))
@@ -126,6 +161,16 @@ func (m *machine) handle(p peer, req signaling.Request, payload any) {
 		after, err = m.relay(s.user, payload.(*signaling.RelayRequest))
 	case signaling.ReqMediaState:
 		after, err = m.mediaState(s.user, payload.(*signaling.MediaStateRequest))
+	case signaling.ReqCreateGroup:
+		reply, err = m.createGroup(s.user, payload.(*signaling.CreateGroupRequest))
+	case signaling.ReqGroups:
+		reply = m.groupsOf(s.user)
+	case signaling.ReqAddGroupMembers:
+		reply, err = m.changeGroupMembers(s.user, payload.(*signaling.GroupMembersRequest), true)
+	case signaling.ReqRemoveGroupMembers:
+		reply, err = m.changeGroupMembers(s.user, payload.(*signaling.GroupMembersRequest), false)
+	case signaling.ReqDeleteGroup:
+		err = m.deleteGroup(s.user, payload.(*signaling.GroupRef).GroupID)
 	default:
 		err = fmt.Errorf("%w: unknown request type %q", ErrInvalidParam, req.Type)
 	}
@@ -139,6 +184,14 @@ func (m *machine) handle(p peer, req signaling.Request, payload any) {
 	if after != nil {
 		after()
 	}
+}
+
+// inCall lists the requests about calls, which the administrator account
+// may not make.
+var inCall = map[signaling.RequestType]bool{
+	signaling.ReqCall: true, signaling.ReqAccept: true, signaling.ReqReject: true, signaling.ReqIgnore: true,
+	signaling.ReqFail: true, signaling.ReqHangup: true, signaling.ReqInvite: true, signaling.ReqJoin: true,
+	signaling.ReqSwitchMediaType: true, signaling.ReqRelay: true, signaling.ReqMediaState: true,
 }
 
 // reply answers request id on p.
@@ -251,11 +304,12 @@ func (m *machine) login(p peer, cur *session, id uint64, req *signaling.LoginReq
 	m.sessions[s.user] = s
 	m.tokens[s.token] = s
 	m.peers[p] = s
-	p.loggedIn()
+	m.authenticated(p)
 	m.metrics.sessionAttached(1)
 
 	e, known := m.dir[s.user]
-	if req.Nickname != "" || req.AvatarURL != "" || !known {
+	// The administrator is no user: it stays out of the directory.
+	if s.user != AdminUser && (req.Nickname != "" || req.AvatarURL != "" || !known) {
 		if req.Nickname != "" {
 			e.Nickname = req.Nickname
 		}
@@ -265,7 +319,7 @@ func (m *machine) login(p peer, cur *session, id uint64, req *signaling.LoginReq
 		m.setDir(s.user, e)
 	}
 	m.touchPresence(s.user)
-	rep := signaling.LoginReply{Token: s.token, Seq: s.seq, GraceMs: m.cfg.Grace.Milliseconds(), ICEServers: m.cfg.ICEServers}
+	rep := signaling.LoginReply{Token: s.token, Seq: s.seq, GraceMs: m.cfg.Grace.Milliseconds(), ICEServers: m.cfg.ICEServers, Directory: []signaling.DirectoryEntry{}}
 	if rep.ICEServers == nil {
 		rep.ICEServers = []signaling.ICEServer{}
 	}
@@ -323,8 +377,8 @@ func (m *machine) resume(p peer, cur *session, id uint64, req *signaling.ResumeR
 	s.graceTimer = nil
 	s.peer = p
 	m.peers[p] = s
-	p.loggedIn()
-	rep := signaling.ResumeReply{Seq: s.seq}
+	m.authenticated(p)
+	rep := signaling.ResumeReply{Seq: s.seq, Directory: []signaling.DirectoryEntry{}}
 	if s.wantPresence {
 		rep.Directory = m.directory()
 	}
@@ -349,6 +403,10 @@ func (m *machine) logout(s *session) {
 
 // detach notes that p is gone. Its session, if any, waits for a resume.
 func (m *machine) detach(p peer) {
+	if t := m.pending[p]; t != nil {
+		t.stop()
+		delete(m.pending, p)
+	}
 	s := m.peers[p]
 	if s == nil {
 		return
@@ -410,6 +468,11 @@ func (m *machine) fire(now time.Time) {
 		case timerPresence:
 			m.presenceTimer = nil
 			m.flushPresence()
+		case timerLogin:
+			if m.pending[t.peer] == t {
+				delete(m.pending, t.peer)
+				t.peer.shut(signaling.CloseLoginTimeout, fmt.Sprintf("no login within %v of connecting", m.cfg.LoginTimeout))
+			}
 		}
 	}
 }

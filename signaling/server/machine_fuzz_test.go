@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -48,6 +49,35 @@ type harness struct {
 	calls  []signaling.CallID
 	views  map[uint64]map[signaling.CallID]outcome // session id -> call -> outcome
 	nextID uint64
+	strays []stray // connections that never log in
+
+	// The harness's own model of who may join which call, kept from the
+	// requests that succeeded, not from the machine's state: the users
+	// each call was started with or invited, or that joined it; the calls
+	// started on server-side group g; g's members (nil: no group g).
+	belongs  map[signaling.CallID]map[signaling.UserID]bool
+	onGroup  map[signaling.CallID]bool
+	gMembers map[signaling.UserID]bool
+}
+
+// mayJoin is the rule of issue 11, from the harness's model.
+func (h *harness) mayJoin(u signaling.UserID, id signaling.CallID) bool {
+	return h.belongs[id][u] || h.onGroup[id] && h.gMembers != nil && h.gMembers[u]
+}
+
+func (h *harness) belong(id signaling.CallID, us ...signaling.UserID) {
+	if h.belongs[id] == nil {
+		h.belongs[id] = map[signaling.UserID]bool{}
+	}
+	for _, u := range us {
+		h.belongs[id][u] = true
+	}
+}
+
+// stray is a connection that never logs in, and when it was opened.
+type stray struct {
+	p  *fakePeer
+	at time.Time
 }
 
 var fuzzSigs = map[signaling.UserID]string{}
@@ -59,6 +89,9 @@ func newHarness(t testing.TB) *harness {
 		users: users("u0", "u1", "u2", "u3", "u4"),
 		peers: map[signaling.UserID]*fakePeer{},
 		views: map[uint64]map[signaling.CallID]outcome{},
+
+		belongs: map[signaling.CallID]map[signaling.UserID]bool{},
+		onGroup: map[signaling.CallID]bool{},
 	}
 	cfg, err := Config{AppID: testAppID, Secret: testSecret, Logger: quietLogger(), Now: func() time.Time { return h.now }}.withDefaults()
 	if err != nil {
@@ -76,7 +109,7 @@ func newHarness(t testing.TB) *harness {
 		}
 	}
 	h.sigs = fuzzSigs
-	h.m = newMachine(cfg, nil, nil, dir)
+	h.m = newMachine(cfg, nil, nil, dir, nil)
 	h.m.onEvent = h.check
 	return h
 }
@@ -161,6 +194,18 @@ func (h *harness) invariants() {
 			h.fail("call %s still running with %d in the room and %d invited", id, r, i)
 		}
 	}
+	for _, st := range h.strays {
+		if !h.now.Before(st.at.Add(h.m.cfg.LoginTimeout)) {
+			if _, ok := h.m.pending[st.p]; ok || !st.p.closed {
+				h.fail("a connection opened at %v is still open at %v without a login", st.at, h.now)
+			}
+		}
+	}
+	for p := range h.m.pending {
+		if h.m.peers[p] != nil {
+			h.fail("a logged-in connection still has a login deadline")
+		}
+	}
 	for u, c := range h.m.userCall {
 		if h.m.calls[c.id] != c {
 			h.fail("%s is in ended call %s", u, c.id)
@@ -171,6 +216,13 @@ func (h *harness) invariants() {
 	}
 }
 
+// open is a new connection: the hub's inOpen.
+func (h *harness) open() *fakePeer {
+	p := &fakePeer{}
+	h.m.opened(p)
+	return p
+}
+
 func (h *harness) do(u signaling.UserID, t signaling.RequestType, payload any) *signaling.Error {
 	p := h.peers[u]
 	if p == nil {
@@ -178,6 +230,12 @@ func (h *harness) do(u signaling.UserID, t signaling.RequestType, payload any) *
 	}
 	h.nextID++
 	n := len(p.msgs)
+	// An outsider of a call (no part in it, and for join no right to join
+	// it) must learn nothing: it never succeeds, and the answer that names
+	// the call is the one for a call that does not exist.
+	id := callOf(payload)
+	c := h.m.calls[id]
+	outsider := id != "" && (c == nil || !h.belongs[id][u] && (t != signaling.ReqJoin || !h.mayJoin(u, id)))
 	h.m.handle(p, signaling.Request{V: 1, ID: h.nextID, Type: t}, payload)
 	for _, b := range p.msgs[n:] {
 		var msg signaling.Message
@@ -191,7 +249,23 @@ func (h *harness) do(u signaling.UserID, t signaling.RequestType, payload any) *
 			if msg.Error.Code == signaling.CodeInternal {
 				h.fail("internal error for %s: %s", t, msg.Error.Message)
 			}
+			if want := wireError(errNoCall(id)); outsider && strings.Contains(msg.Error.Message, string(id)) && *msg.Error != *want {
+				h.fail("%s by outsider %s of %s answered %+v, not %+v", t, u, id, msg.Error, want)
+			}
 			return msg.Error
+		}
+		if outsider {
+			h.fail("%s by outsider %s of call %s succeeded", t, u, id)
+		}
+		switch r := payload.(type) {
+		case *signaling.InviteRequest:
+			h.belong(r.CallID, r.UserIDList...)
+		case *signaling.CallRequest:
+			var rep signaling.CallReply
+			_ = json.Unmarshal(msg.Data, &rep)
+			h.belong(rep.CallID, u)
+			h.belong(rep.CallID, r.CalleeIDList...)
+			h.onGroup[rep.CallID] = r.GroupID == "g" && h.gMembers != nil
 		}
 		if t == signaling.ReqCall || t == signaling.ReqJoin {
 			var rep signaling.CallReply
@@ -211,6 +285,27 @@ func (h *harness) do(u signaling.UserID, t signaling.RequestType, payload any) *
 		h.fail("no reply to %s", t)
 	}
 	return nil
+}
+
+// callOf is the call a request payload names, if any.
+func callOf(payload any) signaling.CallID {
+	switch r := payload.(type) {
+	case *signaling.CallRef:
+		return r.CallID
+	case *signaling.FailRequest:
+		return r.CallID
+	case *signaling.InviteRequest:
+		return r.CallID
+	case *signaling.JoinRequest:
+		return r.CallID
+	case *signaling.SwitchMediaTypeRequest:
+		return r.CallID
+	case *signaling.RelayRequest:
+		return r.CallID
+	case *signaling.MediaStateRequest:
+		return r.CallID
+	}
+	return ""
 }
 
 func (h *harness) pick(b byte) signaling.CallID {
@@ -235,7 +330,7 @@ func (h *harness) step(op, a, b byte) {
 	u := h.users[int(a)%len(h.users)]
 	switch op % 16 {
 	case 0: // log in (kicking an existing session)
-		p := &fakePeer{}
+		p := h.open()
 		old := h.peers[u]
 		h.peers[u] = p
 		if err := h.do(u, signaling.ReqLogin, &signaling.LoginRequest{UserID: u, UserSig: h.sigs[u]}); err != nil {
@@ -268,10 +363,54 @@ func (h *harness) step(op, a, b byte) {
 			h.do(u, signaling.ReqInvite, &signaling.InviteRequest{CallID: c.id, UserIDList: h.usersOf(b, u)})
 		}
 	case 8:
-		if b&1 == 0 {
-			h.do(u, signaling.ReqJoin, &signaling.JoinRequest{GroupID: "g"})
-		} else {
-			h.do(u, signaling.ReqJoin, &signaling.JoinRequest{CallID: h.pick(b)})
+		switch b % 4 {
+		case 0, 1:
+			// Whoever joins had the right to before the request.
+			may := map[signaling.CallID]bool{}
+			for id := range h.m.calls {
+				may[id] = h.mayJoin(u, id)
+			}
+			req := &signaling.JoinRequest{GroupID: "g"}
+			if b%4 == 1 {
+				req = &signaling.JoinRequest{CallID: h.pick(b >> 2)}
+			}
+			if h.do(u, signaling.ReqJoin, req) == nil && h.peers[u] != nil {
+				c := h.m.userCall[u]
+				if c == nil || !may[c.id] {
+					h.fail("%s joined call %v without the right to", u, c)
+				}
+				h.belong(c.id, u)
+			}
+		case 2: // the administrator creates group g, or adds or removes u
+			switch {
+			case h.gMembers == nil:
+				members := h.usersOf(b>>2|1, "")
+				if _, err := h.m.createGroup(AdminUser, &signaling.CreateGroupRequest{GroupID: "g", MemberIDList: members}); err != nil {
+					h.fail("create g: %v", err)
+				}
+				h.gMembers = map[signaling.UserID]bool{}
+				for _, v := range members {
+					h.gMembers[v] = true
+				}
+			default:
+				add := !h.gMembers[u]
+				if _, err := h.m.changeGroupMembers(AdminUser, &signaling.GroupMembersRequest{GroupID: "g", UserIDList: []signaling.UserID{u}}, add); err != nil {
+					h.fail("change g: %v", err)
+				}
+				h.gMembers[u] = add
+			}
+		case 3:
+			if b&4 != 0 {
+				if err := h.m.deleteGroup(AdminUser, "g"); (err == nil) != (h.gMembers != nil) {
+					h.fail("delete g: %v", err)
+				}
+				h.gMembers = nil
+				break
+			}
+			// A connection that never logs in, and asks for something.
+			p := h.open()
+			h.strays = append(h.strays, stray{p: p, at: h.now})
+			h.m.handle(p, signaling.Request{V: 1, ID: 1, Type: signaling.ReqJoin}, &signaling.JoinRequest{GroupID: "g"})
 		}
 	case 9:
 		h.do(u, signaling.ReqSwitchMediaType, &signaling.SwitchMediaTypeRequest{CallID: h.pick(b), CallMediaType: signaling.MediaType(b & 1)})
@@ -294,7 +433,7 @@ func (h *harness) step(op, a, b byte) {
 		if d := uint64(b % 4); d <= last {
 			last -= d
 		}
-		p := &fakePeer{}
+		p := h.open()
 		h.peers[u] = p
 		if err := h.do(u, signaling.ReqResume, &signaling.ResumeRequest{UserID: u, Token: s.token, LastSeq: last}); err != nil {
 			h.fail("resume %s within grace: %v", u, err)

@@ -25,6 +25,9 @@ type metrics struct {
 	msgsOut   prometheus.Counter
 	ringing   prometheus.Gauge
 	connected prometheus.Gauge
+	// The directory's writes: failed attempts, and entries not on disk yet.
+	storeFailures prometheus.Counter
+	storeWaiting  prometheus.Gauge
 }
 
 func newMetrics() *metrics {
@@ -40,6 +43,10 @@ func newMetrics() *metrics {
 			Name: "calla_errors_total", Help: "Refused requests by TUICallKit error code."}, []string{"code"}),
 		conns: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "calla_connections", Help: "Open websocket connections, logged in or not."}),
+		storeFailures: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "calla_directory_write_failures_total", Help: "Failed attempts to write directory entries to disk (each is retried until it works)."}),
+		storeWaiting: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "calla_directory_unsaved_entries", Help: "Directory entries waiting to be written to disk after a failed write."}),
 	}
 	m.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "calla_request_duration_seconds",
@@ -50,7 +57,7 @@ func newMetrics() *metrics {
 	m.msgsOut = m.messages.WithLabelValues("out")
 	m.ringing = m.calls.WithLabelValues("ringing")
 	m.connected = m.calls.WithLabelValues("connected")
-	m.reg.MustRegister(m.users, m.calls, m.messages, m.errors, m.conns, m.latency,
+	m.reg.MustRegister(m.users, m.calls, m.messages, m.errors, m.conns, m.latency, m.storeFailures, m.storeWaiting,
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewGoCollector())
 	return m
@@ -95,5 +102,18 @@ func (m *metrics) refused(c signaling.Code) {
 func (m *metrics) handled(t signaling.RequestType, d time.Duration) {
 	if m != nil {
 		m.latency.WithLabelValues(string(t)).Observe(d.Seconds())
+	}
+}
+
+func (m *metrics) storeWriteFailed(unsaved int) {
+	if m != nil {
+		m.storeFailures.Inc()
+		m.storeWaiting.Set(float64(unsaved))
+	}
+}
+
+func (m *metrics) storeUnsaved(n int) {
+	if m != nil {
+		m.storeWaiting.Set(float64(n))
 	}
 }

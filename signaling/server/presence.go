@@ -14,10 +14,12 @@ type dirEntry struct {
 	AvatarURL string `json:"avatarUrl"`
 }
 
-// dirStore persists directory entries. save must not block: the hub
-// calls it.
+// dirStore persists directory entries and groups. Its methods must not
+// block: the hub calls them.
 type dirStore interface {
 	save(u signaling.UserID, e dirEntry)
+	// saveGroup stores group id; a nil record deletes it.
+	saveGroup(id signaling.GroupID, r *groupRecord)
 }
 
 // presenceOf is u's presence now.
@@ -59,6 +61,9 @@ func (m *machine) setDir(u signaling.UserID, e dirEntry) {
 
 // setProfile handles setProfile.
 func (m *machine) setProfile(s *session, req *signaling.SetProfileRequest) error {
+	if s.user == AdminUser {
+		return fmt.Errorf("%w: the administrator account has no profile", ErrSceneNotSupported)
+	}
 	if len(req.Nickname) > maxProfileField || len(req.AvatarURL) > maxProfileField {
 		return fmt.Errorf("%w: nickname and avatarUrl may have at most %d bytes each", ErrInvalidParam, maxProfileField)
 	}

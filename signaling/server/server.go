@@ -4,13 +4,14 @@ import (
 	"context"
 	crand "crypto/rand"
 	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/gorilla/websocket"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -47,21 +48,20 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, metrics: newMetrics()}
 	var dir map[signaling.UserID]dirEntry
+	var groups map[signaling.GroupID]groupRecord
 	var store dirStore
 	if cfg.DataDir != "" {
-		if s.store, dir, err = openStore(cfg.DataDir, cfg.Logger); err != nil {
+		if s.store, dir, groups, err = openStore(cfg.DataDir, cfg.Logger, s.metrics); err != nil {
 			return nil, err
 		}
 		store = s.store
 	}
-	m := newMachine(cfg, store, s.metrics, dir)
+	m := newMachine(cfg, store, s.metrics, dir, groups)
 	// Start room numbers at a random place so that rooms of a restarted
 	// server do not repeat the last run's.
 	var b [4]byte
 	_, _ = crand.Read(b[:])
 	m.nextRoom = int32(binary.BigEndian.Uint32(b[:]) % (1<<31 - 2))
-	_, _ = crand.Read(b[:])
-	m.runTag = hex.EncodeToString(b[:3])
 	s.hub = newHub(m)
 	s.upgrader = websocket.Upgrader{
 		ReadBufferSize:  1024,
@@ -84,6 +84,36 @@ func New(cfg Config) (*Server, error) {
 // Handler serves /ws (the websocket), /healthz and /metrics.
 func (s *Server) Handler() http.Handler { return s.mux }
 
+// HTTP limits of HTTPServer: what an HTTP connection may cost before it
+// becomes a websocket (gorilla clears these deadlines on the upgrade).
+const (
+	// httpReadTimeout bounds reading one request, headers and body.
+	httpReadTimeout = 10 * time.Second
+	// httpWriteTimeout bounds writing one response (/metrics the largest).
+	httpWriteTimeout = 10 * time.Second
+	// httpIdleTimeout closes a kept-alive connection with no next
+	// request. Without it net/http keeps one forever, and such
+	// connections are not counted by MaxConnections.
+	httpIdleTimeout = pongWait
+	// httpMaxHeaderBytes caps a request's headers (net/http allows 1 MiB).
+	httpMaxHeaderBytes = 64 << 10
+)
+
+// HTTPServer returns an http.Server for Handler with limits on what a
+// connection may cost before it is a websocket. Serve it, and shut it
+// down after Shutdown.
+func (s *Server) HTTPServer() *http.Server {
+	return &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: httpReadTimeout,
+		ReadTimeout:       httpReadTimeout,
+		WriteTimeout:      httpWriteTimeout,
+		IdleTimeout:       httpIdleTimeout,
+		MaxHeaderBytes:    httpMaxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	}
+}
+
 // Config returns the server's configuration with defaults filled in.
 func (s *Server) Config() Config { return s.cfg }
 
@@ -94,6 +124,12 @@ func (s *Server) serveHealth(w http.ResponseWriter, _ *http.Request) {
 	if closing {
 		http.Error(w, "shutting down", http.StatusServiceUnavailable)
 		return
+	}
+	if s.store != nil {
+		if err := s.store.health(); err != nil {
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+			return
+		}
 	}
 	_, _ = fmt.Fprintln(w, "ok")
 }
@@ -143,7 +179,9 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 // Shutdown tells every client that the server is going away, closes every
 // websocket, waits for their goroutines, then stops the hub and writes the
 // directory. If ctx ends first, it closes the remaining sockets at once
-// and returns ctx's error after they are gone.
+// and returns ctx's error after they are gone. Directory entries that
+// still cannot be written when ctx ends (a full disk) make it return an
+// error wrapping ErrStoreWrite that says how many.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.shutOnce.Do(func() { s.shutErr = s.shutdown(ctx) })
 	return s.shutErr
@@ -170,8 +208,10 @@ func (s *Server) shutdown(ctx context.Context) error {
 	close(s.hub.quit)
 	<-s.hub.done
 	if s.store != nil {
-		if cerr := s.store.close(); cerr != nil && err == nil {
-			err = cerr
+		// The directory's last writes get what is left of ctx (and one
+		// attempt if nothing is).
+		if cerr := s.store.close(ctx); cerr != nil {
+			err = errors.Join(err, cerr)
 		}
 	}
 	return err

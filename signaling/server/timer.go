@@ -13,6 +13,7 @@ const (
 	timerGrace                         // a detached session's grace period
 	timerUserSig                       // a session's UserSig expiry
 	timerPresence                      // the next presence batch
+	timerLogin                         // a new connection's login deadline
 )
 
 // timer is one deadline of the state machine. Stopping it marks it dead;
@@ -23,6 +24,7 @@ type timer struct {
 	sess  *session
 	call  *call
 	memb  *member
+	peer  peer
 	dead  bool
 	index int
 }

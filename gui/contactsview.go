@@ -137,22 +137,26 @@ func (v *contactsView) refreshRunning() bool {
 		js = js[:2]
 	}
 	sig := ""
-	for _, e := range js {
-		sig += string(e.Group) + e.At.String() + m.names(e.Peers) + "|"
+	for _, o := range js {
+		sig += string(o.Entry.Group) + o.Entry.At.String() + m.names(o.Entry.Peers) + o.GroupName + "|"
 	}
 	if sig == v.joinSig {
 		return false
 	}
 	v.joinSig = sig
 	v.running.Objects = nil
-	for _, e := range js {
-		e := e
+	for _, o := range js {
+		e := o.Entry
 		join := widget.NewButtonWithIcon(lang.L("Join"), iconPhone, func() { m.JoinCall(e) })
 		if e.MediaType == signaling.Video {
 			join.SetIcon(iconCamera)
 		}
 		join.Importance = widget.SuccessImportance
-		text := widget.NewLabel(lang.L("A group call with {{.Names}} is going on", map[string]any{"Names": m.names(e.Peers)}))
+		what := lang.L("A group call with {{.Names}} is going on", map[string]any{"Names": m.names(e.Peers)})
+		if o.GroupName != "" {
+			what = lang.L("{{.Group}} has a call going on", map[string]any{"Group": o.GroupName})
+		}
+		text := widget.NewLabel(what)
 		text.Truncation = fyne.TextTruncateEllipsis
 		v.running.Add(container.NewBorder(nil, nil, widget.NewIcon(theme.InfoIcon()), join, text))
 	}

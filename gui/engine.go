@@ -27,6 +27,8 @@ type Engine interface {
 	Call(ctx context.Context, user signaling.UserID, mt signaling.MediaType, p call.Params) error
 	GroupCall(ctx context.Context, group signaling.GroupID, users []signaling.UserID, mt signaling.MediaType, p call.Params) error
 	JoinInGroupCall(ctx context.Context, group signaling.GroupID, mt signaling.MediaType) error
+	// Groups lists the server-side groups the user is a member of.
+	Groups(ctx context.Context) ([]signaling.GroupInfo, error)
 	Accept(ctx context.Context) error
 	// AcceptAsAudio accepts a video call as an audio call.
 	AcceptAsAudio(ctx context.Context) error

@@ -195,7 +195,7 @@ func (r *historyRow) set(e HistoryEntry) {
 	}
 	joinable := false
 	for _, j := range r.u.m.Joinable() {
-		joinable = joinable || j.Group == e.Group && j.At.Equal(e.At)
+		joinable = joinable || j.GroupName == "" && j.Entry.Group == e.Group && j.Entry.At.Equal(e.At)
 	}
 	setVisible(r.joinBox, joinable)
 	r.content.Refresh() // the texts' widths changed: lay the row out again

@@ -12,33 +12,86 @@ import (
 // entry is more likely a new call of the same people.
 const joinableFor = 12 * time.Hour
 
-// Joinable are the group calls the user can go back to, newest first, at
-// most one per group: calls of a group they were invited to (and
-// declined, missed, or left) or placed, that rang in the last
-// joinableFor, while one of the call's other people is in a call. The
-// server says no when the call has in fact ended (JoinCall then says so).
+// JoinOffer is a running group call the user can go back to: a history
+// entry's, or a server-side group's (Entry then has the group's other
+// members and no time).
+type JoinOffer struct {
+	Entry     HistoryEntry
+	GroupName string // a server-side group's name; empty for a history entry
+}
+
+// Joinable are the group calls the user can go back to: calls of a group
+// they were invited to (declined, missed, or left) or placed in the last
+// joinableFor, newest first, then their server-side groups'; at most one
+// per group, and only while one of the call's other people is in a call.
+// The server says no when the call has in fact ended (JoinCall then says
+// so).
 //
-// Calla's protocol tells a client of a call only while it is in it, so
-// "still running" is read from the others' presence; see docs/gui.md.
-func (m *Model) Joinable() []HistoryEntry {
+// Calla's protocol tells a client of a call only while it is in it, and
+// of a group's call not at all, so "going on" is read from the others'
+// presence; see docs/gui.md.
+func (m *Model) Joinable() []JoinOffer {
 	if !m.LoggedIn || m.Call.Phase != PhaseIdle {
 		return nil
 	}
-	var out []HistoryEntry
+	var out []JoinOffer
 	seen := map[signaling.GroupID]bool{}
+	anyInCall := func(ids []signaling.UserID) bool {
+		for _, p := range ids {
+			if ct, ok := m.Contacts.Get(p); ok && p != m.Self && ct.Presence == signaling.InCall {
+				return true
+			}
+		}
+		return false
+	}
 	for _, e := range m.History.Entries() {
 		if !e.IsGroup || e.Group == "" || seen[e.Group] || m.now().Sub(e.At) > joinableFor {
 			continue
 		}
 		seen[e.Group] = true
-		for _, p := range e.Peers {
-			if ct, ok := m.Contacts.Get(p); ok && ct.Presence == signaling.InCall {
-				out = append(out, e)
-				break
-			}
+		if anyInCall(e.Peers) {
+			out = append(out, JoinOffer{Entry: e})
 		}
 	}
+	for _, g := range m.Groups {
+		if seen[g.GroupID] || !anyInCall(g.Members) {
+			continue
+		}
+		seen[g.GroupID] = true
+		var peers []signaling.UserID
+		for _, u := range g.Members {
+			if u != m.Self {
+				peers = append(peers, u)
+			}
+		}
+		out = append(out, JoinOffer{
+			Entry:     HistoryEntry{Group: g.GroupID, IsGroup: true, Peers: peers, MediaType: signaling.Video},
+			GroupName: g.Name,
+		})
+	}
 	return out
+}
+
+// LoadGroups asks the engine for the user's server-side groups; Groups
+// fills in when it answers. A server without groups (an older one)
+// leaves them empty.
+func (m *Model) LoadGroups() {
+	if !m.LoggedIn {
+		return
+	}
+	var gs []signaling.GroupInfo
+	m.run.Go("list groups", func(ctx context.Context) error {
+		var err error
+		gs, err = m.eng.Groups(ctx)
+		return err
+	}, func(err error) {
+		defer m.flush()
+		if err != nil || !m.LoggedIn {
+			return
+		}
+		m.Groups = gs
+		m.changed(PartContacts)
+	})
 }
 
 // JoinCall joins the running group call of a history entry: the call

@@ -29,7 +29,7 @@ func TestJoinable(t *testing.T) {
 		r := newRig(t).login()
 		declinedGroupCall(r)
 		js := r.m.Joinable()
-		if len(js) != 1 || js[0].Group != "g1" || js[0].CallID != "c1" || js[0].MediaType != signaling.Video {
+		if len(js) != 1 || js[0].Entry.Group != "g1" || js[0].Entry.CallID != "c1" || js[0].Entry.MediaType != signaling.Video {
 			t.Fatalf("joinable = %+v", js)
 		}
 	})
@@ -68,7 +68,7 @@ func TestJoinCall(t *testing.T) {
 		r := newRig(t).login()
 		declinedGroupCall(r)
 		r.eng.Reset()
-		r.m.JoinCall(r.m.Joinable()[0])
+		r.m.JoinCall(r.m.Joinable()[0].Entry)
 		c, _ := r.eng.Last("JoinInGroupCall")
 		want(t, "join", c.Args, "g1, video")
 		want(t, "screen", r.m.Screen, ScreenInCall)
@@ -87,7 +87,7 @@ func TestJoinCall(t *testing.T) {
 		declinedGroupCall(r)
 		refused := &call.Error{Code: signaling.CodeRequestRefused, Message: "no such call"}
 		r.eng.Fail("JoinInGroupCall", refused)
-		r.m.JoinCall(r.m.Joinable()[0])
+		r.m.JoinCall(r.m.Joinable()[0].Entry)
 		r.apply(refused)
 		want(t, "screen", r.m.Screen, ScreenContacts)
 		want(t, "toast", r.lastToast(), "That call has ended, or you cannot join it.")
@@ -115,87 +115,156 @@ func TestJoinOnScreen(t *testing.T) {
 	want(t, "engine calls", strings.Join(r.eng.Methods(), " "), "JoinInGroupCall")
 }
 
+// realServer is an embedded server and real engines on it, with Carol's
+// app (a Model and views) over her real engine.
+type realServer struct {
+	t     *testing.T
+	ctx   context.Context
+	local *call.Local
+	r     *uiRig // Carol's app
+	carol *call.Engine
+}
+
+func newRealServer(t *testing.T) *realServer {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	local, err := call.StartLocal(ctx, t.TempDir(), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { local.Close() })
+	s := &realServer{t: t, ctx: ctx, local: local}
+	var sig string
+	s.carol, sig = s.engine("carol")
+	s.r = newUIRig(t, func(c *modelConfig) { c.Engine = s.carol })
+	s.r.m.Login(call.LoginParams{Server: local.URL, UserID: "carol", UserSig: sig})
+	if !s.r.m.LoggedIn {
+		t.Fatalf("carol did not sign in: %s", s.r.m.LoginStatus)
+	}
+	return s
+}
+
+// engine is a real engine for user, not signed in, and its UserSig.
+func (s *realServer) engine(user signaling.UserID) (*call.Engine, string) {
+	sig, err := s.local.UserSig(user)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	e := call.New(call.Config{Presence: true, NoPlayback: true, LoopbackOnly: true, Logger: slog.New(slog.DiscardHandler)})
+	s.t.Cleanup(func() { e.Close() })
+	return e, sig
+}
+
+// login signs user in with a real engine that accepts every call.
+func (s *realServer) login(user signaling.UserID) *call.Engine {
+	e, sig := s.engine(user)
+	if err := e.Login(s.ctx, call.LoginParams{Server: s.local.URL, UserID: user, UserSig: sig}); err != nil {
+		s.t.Fatal(err)
+	}
+	go func() {
+		for ev := range e.Events() {
+			if _, ok := ev.(*call.CallReceived); ok {
+				e.Accept(s.ctx)
+			}
+		}
+	}()
+	return e
+}
+
+// until applies Carol's engine's events to her app until cond holds.
+func (s *realServer) until(what string, cond func() bool) {
+	s.t.Helper()
+	deadline := time.After(30 * time.Second)
+	for !cond() {
+		select {
+		case ev := <-s.carol.Events():
+			s.r.apply(ev)
+		case <-deadline:
+			s.t.Fatalf("carol's app never %s", what)
+		}
+	}
+}
+
+func (s *realServer) inCallWith(ids ...signaling.UserID) func() bool {
+	return func() bool {
+		if s.r.m.Call.Phase != PhaseConnected {
+			return false
+		}
+		for _, id := range ids {
+			if mb := s.r.m.Call.Member(id); mb == nil || mb.State != TileJoined {
+				return false
+			}
+		}
+		return true
+	}
+}
+
 // TestRejoinADeclinedGroupCall: through a real server, Alice calls Bob
 // and Carol in a group; Carol's app declines, then joins from the
 // contact list's card, and is in the call with both.
 func TestRejoinADeclinedGroupCall(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	log := slog.New(slog.DiscardHandler)
-	local, err := call.StartLocal(ctx, t.TempDir(), log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer local.Close()
-	engine := func(user signaling.UserID) (*call.Engine, string) {
-		sig, err := local.UserSig(user)
-		if err != nil {
-			t.Fatal(err)
-		}
-		e := call.New(call.Config{Presence: true, NoPlayback: true, LoopbackOnly: true, Logger: log})
-		t.Cleanup(func() { e.Close() })
-		return e, sig
-	}
-	drain := func(e *call.Engine) {
-		go func() {
-			for range e.Events() {
-			}
-		}()
-	}
-	alice, asig := engine("alice")
-	bob, bsig := engine("bob")
-	carol, csig := engine("carol")
-	for _, x := range []struct {
-		e   *call.Engine
-		id  signaling.UserID
-		sig string
-	}{{alice, "alice", asig}, {bob, "bob", bsig}} {
-		if err := x.e.Login(ctx, call.LoginParams{Server: local.URL, UserID: x.id, UserSig: x.sig}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	drain(alice)
-
-	// Carol's app: a Model and views over her real engine.
-	r := newUIRig(t, func(c *modelConfig) { c.Engine = carol })
-	r.m.Login(call.LoginParams{Server: local.URL, UserID: "carol", UserSig: csig})
-	if !r.m.LoggedIn {
-		t.Fatalf("carol did not sign in: %s", r.m.LoginStatus)
-	}
-	until := func(what string, cond func() bool) {
-		t.Helper()
-		deadline := time.After(30 * time.Second)
-		for !cond() {
-			select {
-			case ev := <-carol.Events():
-				r.apply(ev)
-			case <-deadline:
-				t.Fatalf("carol's app never %s", what)
-			}
-		}
-	}
-
-	if err := alice.GroupCall(ctx, "team", []signaling.UserID{"bob", "carol"}, signaling.Audio, call.Params{}); err != nil {
+	s := newRealServer(t)
+	alice, _ := s.engine("alice")
+	asig, _ := s.local.UserSig("alice")
+	if err := alice.Login(s.ctx, call.LoginParams{Server: s.local.URL, UserID: "alice", UserSig: asig}); err != nil {
 		t.Fatal(err)
 	}
 	go func() {
-		for ev := range bob.Events() {
-			if _, ok := ev.(*call.CallReceived); ok {
-				bob.Accept(ctx)
-			}
+		for range alice.Events() {
 		}
 	}()
-	until("rang", func() bool { return r.m.Call.Phase == PhaseRinging })
-	r.m.Decline()
-	until("offered to join", func() bool { return len(r.m.Joinable()) == 1 })
-	if !r.ui.list.running.Visible() {
+	s.login("bob")
+	if err := alice.GroupCall(s.ctx, "team", []signaling.UserID{"bob", "carol"}, signaling.Audio, call.Params{}); err != nil {
+		t.Fatal(err)
+	}
+	s.until("rang", func() bool { return s.r.m.Call.Phase == PhaseRinging })
+	s.r.m.Decline()
+	s.until("offered to join", func() bool { return len(s.r.m.Joinable()) == 1 })
+	if !s.r.ui.list.running.Visible() {
 		t.Fatal("the contact list shows no card for the call going on")
 	}
-	test.Tap(button(t, r.win.Canvas(), "Join"))
-	until("joined alice and bob", func() bool {
-		a, b := r.m.Call.Member("alice"), r.m.Call.Member("bob")
-		return r.m.Call.Phase == PhaseConnected && a != nil && b != nil && a.State == TileJoined && b.State == TileJoined
+	test.Tap(button(t, s.r.win.Canvas(), "Join"))
+	s.until("joined alice and bob", s.inCallWith("alice", "bob"))
+	want(t, "screen", s.r.m.Screen, ScreenInCall)
+	s.r.m.Hangup()
+}
+
+// TestJoinAGroupsCall: Carol belongs to the server-side group Team but
+// was not invited to its call; while Alice and Bob are in it, her contact
+// list offers "Team has a call going on" and Join takes her in.
+func TestJoinAGroupsCall(t *testing.T) {
+	s := newRealServer(t)
+	s.login("bob") // a group's members are users the server knows
+	alice, asig := s.engine("alice")
+	// Alice makes the group with her signaling client: the engine has no
+	// call for it, the app neither (groups are made with calla group or
+	// another client).
+	cl, err := signaling.Dial(s.ctx, signaling.ClientConfig{URL: s.local.URL, UserID: "alice", UserSig: asig})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := cl.CreateGroup(s.ctx, signaling.CreateGroupRequest{Name: "Team", MemberIDList: []signaling.UserID{"bob", "carol"}})
+	cl.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := alice.Login(s.ctx, call.LoginParams{Server: s.local.URL, UserID: "alice", UserSig: asig}); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for range alice.Events() {
+		}
+	}()
+	s.r.m.ShowScreen(ScreenContacts) // the app reads the groups again
+	s.until("knew the group", func() bool { return len(s.r.m.Groups) == 1 })
+	if err := alice.GroupCall(s.ctx, g.GroupID, []signaling.UserID{"bob"}, signaling.Video, call.Params{}); err != nil {
+		t.Fatal(err)
+	}
+	s.until("offered to join Team's call", func() bool {
+		js := s.r.m.Joinable()
+		return len(js) == 1 && js[0].GroupName == "Team"
 	})
-	want(t, "screen", r.m.Screen, ScreenInCall)
-	r.m.Hangup()
+	test.Tap(button(t, s.r.win.Canvas(), "Join"))
+	s.until("joined alice and bob", s.inCallWith("alice", "bob"))
+	s.r.m.Hangup()
 }

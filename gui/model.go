@@ -125,6 +125,8 @@ type Model struct {
 	// ScreenChoices are the screens to pick from for a share, while the
 	// picker shows.
 	ScreenChoices []call.Device
+	// Groups are the user's server-side groups (LoadGroups).
+	Groups []signaling.GroupInfo
 
 	// scene is the server and user of the last sign-in, for the words
 	// of a problem.
@@ -291,8 +293,11 @@ func (m *Model) ShowScreen(s Screen) {
 	if s != ScreenSettings {
 		m.stopPreview()
 	}
-	if s == ScreenSettings {
+	switch s {
+	case ScreenSettings:
 		m.LoadDevices()
+	case ScreenContacts:
+		m.LoadGroups() // they change on the server; nothing says so
 	}
 	m.setScreen(s)
 }
@@ -392,6 +397,7 @@ func (m *Model) Login(p call.LoginParams) {
 		m.setScreen(ScreenContacts)
 		m.changed(PartBanner | PartContacts)
 		m.applyDevicePrefs()
+		m.LoadGroups()
 	})
 }
 
@@ -432,6 +438,7 @@ func (m *Model) endSession() {
 	m.Self = ""
 	m.Contacts.self = ""
 	m.Contacts.reset()
+	m.Groups = nil
 	m.Connection = call.Disconnected
 	m.setScreen(ScreenLogin)
 	m.changed(PartContacts | PartBanner | PartLogin)

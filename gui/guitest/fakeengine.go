@@ -37,6 +37,7 @@ type FakeEngine struct {
 	calls     []Call
 	fail      map[string]error
 	devices   []call.Device
+	groups    []signaling.GroupInfo
 	remote    map[signaling.UserID]call.VideoSink
 	local     call.VideoSink
 	closeOnce sync.Once
@@ -218,6 +219,22 @@ func (f *FakeEngine) InviteUser(_ context.Context, users []signaling.UserID, _ c
 func (f *FakeEngine) SwitchCallMediaType(_ context.Context, mt signaling.MediaType) error {
 	return f.record("SwitchCallMediaType", mt)
 }
+
+// SetGroups sets what Groups returns.
+func (f *FakeEngine) SetGroups(gs []signaling.GroupInfo) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.groups = gs
+}
+
+// Groups returns what SetGroups set; it is not recorded (the app asks at
+// every visit of the contact list).
+func (f *FakeEngine) Groups(context.Context) ([]signaling.GroupInfo, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.groups, f.fail["Groups"]
+}
+
 func (f *FakeEngine) StartScreenShare(_ context.Context, screenID string) error {
 	return f.record("StartScreenShare", screenID)
 }

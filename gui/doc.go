@@ -27,6 +27,7 @@
 // call timer and the toasts up to date once a second. Video frames arrive
 // on the engine's media goroutines: a videoView keeps only the newest
 // frame and schedules at most one redraw at a time, so a slow UI drops
-// frames and never blocks the engine. Nothing else runs off the UI
-// goroutine.
+// frames and never blocks the engine. Reading a picture or ringtone file
+// runs as an action too. Decoded avatars are cached behind a mutex
+// (avatarImages). Nothing else runs off the UI goroutine.
 package gui

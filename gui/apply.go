@@ -36,10 +36,12 @@ func (m *Model) apply(ev call.Event) {
 	case *call.CallReceived:
 		m.onCallReceived(e)
 	case *call.CallCancelled:
+		m.closed(e.CallID)
 		m.onCallCancelled(e)
 	case *call.CallBegin:
 		m.onCallBegin(e)
 	case *call.CallEnd:
+		m.closed(e.CallID)
 		m.onCallEnd(e)
 	case *call.UserReject:
 		m.onUserGone(e.CallID, e.UserID, OutcomeDeclined, lang.L("{{.Name}} declined", named(m.Name(e.UserID))))

@@ -171,6 +171,7 @@ func (m *Model) Decline() {
 		return
 	}
 	m.engineAction("reject", m.eng.Reject)
+	m.closing(m.Call.ID)
 	m.finishCall(OutcomeDeclined, "")
 }
 
@@ -190,12 +191,15 @@ func (m *Model) Hangup() {
 			return
 		}
 		m.engineAction("hangup", m.eng.Hangup)
+		m.closing(m.Call.ID)
 		m.finishCall(OutcomeCancelled, lang.L("Call cancelled"))
 	case PhaseConnecting:
 		m.engineAction("hangup", m.eng.Hangup)
+		m.closing(m.Call.ID)
 		m.finishCall(OutcomeFailed, lang.L("Call ended"))
 	case PhaseConnected:
 		m.engineAction("hangup", m.eng.Hangup)
+		m.closing(m.Call.ID)
 		m.finishCall(OutcomeAnswered, lang.L("Call ended · {{.Duration}}", map[string]any{"Duration": formatCallDuration(m.now().Sub(m.Call.BeganAt))}))
 	}
 }

@@ -31,7 +31,7 @@ type JoinOffer struct {
 // of a group's call not at all, so "going on" is read from the others'
 // presence; see docs/gui.md.
 func (m *Model) Joinable() []JoinOffer {
-	if !m.LoggedIn || m.Call.Phase != PhaseIdle {
+	if !m.LoggedIn || m.Call.Phase != PhaseIdle || m.engineClosing() {
 		return nil
 	}
 	var out []JoinOffer
@@ -70,6 +70,37 @@ func (m *Model) Joinable() []JoinOffer {
 		})
 	}
 	return out
+}
+
+// closingWait bounds how long Join waits for the engine to end a call the
+// user left: its terminal event may be lost with the connection.
+const closingWait = 10 * time.Second
+
+// closing notes that the user left call id (declined, cancelled, hung
+// up): the UI is back at once, but the engine is still in that call
+// until its terminal event, and would refuse a join as busy.
+func (m *Model) closing(id signaling.CallID) {
+	m.leaving = &leaving{id: id, since: m.now()}
+}
+
+// closed notes a terminal event of call id: the engine is out of it.
+func (m *Model) closed(id signaling.CallID) {
+	if l := m.leaving; l != nil && (l.id == "" || id == "" || l.id == id) {
+		m.leaving = nil
+		m.changed(PartContacts | PartHistory) // Join may show now
+	}
+}
+
+// engineClosing reports whether the engine may still be in a call the
+// user left.
+func (m *Model) engineClosing() bool {
+	return m.leaving != nil && m.now().Sub(m.leaving.since) < closingWait
+}
+
+// leaving is a call the user left whose end the engine has not said.
+type leaving struct {
+	id    signaling.CallID
+	since time.Time
 }
 
 // LoadGroups asks the engine for the user's server-side groups; Groups

@@ -18,6 +18,7 @@ import (
 func declinedGroupCall(r *rig) {
 	r.ringing(signaling.Video, true)
 	r.m.Decline()
+	r.apply(&call.CallCancelled{CallID: "c1", CallerID: "alice", Reason: signaling.ReasonReject}) // the engine is out of it
 	r.apply(
 		&call.PresenceChanged{UserID: "bob", Nickname: "Bob", Presence: signaling.InCall},
 		&call.PresenceChanged{UserID: "carol", Presence: signaling.InCall},
@@ -54,6 +55,15 @@ func TestJoinable(t *testing.T) {
 		r.apply(&call.CallCancelled{CallID: "c1", CallerID: "bob", Reason: signaling.ReasonNoResponse},
 			&call.PresenceChanged{UserID: "bob", Presence: signaling.InCall})
 		want(t, "joinable", len(r.m.Joinable()), 0)
+	})
+	t.Run("not before the engine has left the declined call", func(t *testing.T) {
+		r := newRig(t).login()
+		r.ringing(signaling.Video, true)
+		r.m.Decline()
+		r.apply(&call.PresenceChanged{UserID: "bob", Nickname: "Bob", Presence: signaling.InCall})
+		want(t, "joinable while the engine declines", len(r.m.Joinable()), 0)
+		r.apply(&call.CallCancelled{CallID: "c1", CallerID: "alice", Reason: signaling.ReasonReject})
+		want(t, "joinable once it has", len(r.m.Joinable()), 1)
 	})
 	t.Run("not during a call", func(t *testing.T) {
 		r := newRig(t).login()
@@ -107,6 +117,7 @@ func TestJoinOnScreen(t *testing.T) {
 	c, _ := r.eng.Last("JoinInGroupCall")
 	want(t, "join", c.Args, "g1, video")
 	r.m.Hangup()
+	r.apply(&call.CallEnd{CallID: "c1", Reason: signaling.ReasonHangup}) // the engine is out of it
 
 	r.m.ShowScreen(ScreenHistory)
 	row := find(t, r.win.Canvas(), func(h *historyRow) bool { return h.e.Group == "g1" && h.joinBox.Visible() })

@@ -128,6 +128,9 @@ type Model struct {
 	// Groups are the user's server-side groups (LoadGroups).
 	Groups []signaling.GroupInfo
 
+	// leaving is the call the user left while the engine still ends it
+	// (see closing); nil otherwise.
+	leaving *leaving
 	// scene is the server and user of the last sign-in, for the words
 	// of a problem.
 	scene    problemScene

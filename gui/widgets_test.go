@@ -406,45 +406,45 @@ func TestSpinnersTurnOnlyOnScreen(t *testing.T) {
 func TestToastsKeepClearOfTheFloatingTile(t *testing.T) {
 	long := "Switched to a voice call, and this toast is long enough to wrap onto a second line at the narrowest width"
 	for _, size := range []fyne.Size{windowSize, fyne.NewSize(1280, 800), fyne.NewSize(700, 500), fyne.NewSize(560, 420)} {
-		for _, setup := range []struct {
-			name string
-			do   func(r *uiRig)
-		}{
-			{"video", func(r *uiRig) {}},
-			{"swapped", func(r *uiRig) { r.m.FocusTile("bob") }},
-			{"voice", func(r *uiRig) {
-				r.apply(&call.CallMediaTypeChanged{CallID: "c1", OldCallMediaType: signaling.Video, NewCallMediaType: signaling.Audio})
-			}},
-		} {
-			t.Run(fmt.Sprintf("%vx%v %s", size.Width, size.Height, setup.name), func(t *testing.T) {
-				r := newUIRig(t)
-				r.win.Resize(size)
-				r.screenCall1v1()
-				setup.do(r)
-				r.m.toast("Bob is busy")
-				r.m.toast("Carol left")
-				r.m.toast(long)
-				r.m.flush()
+		t.Run(fmt.Sprintf("%vx%v", size.Width, size.Height), func(t *testing.T) {
+			r := newUIRig(t)
+			r.win.Resize(size)
+			r.screenCall1v1()
+			r.m.toast("Bob is busy")
+			r.m.toast("Carol left")
+			r.m.toast(long)
+			r.m.flush()
+			for _, step := range []struct {
+				name string
+				do   func()
+			}{
+				{"video", func() {}},
+				{"swapped", func() { r.m.FocusTile("bob") }},
+				{"voice", func() {
+					r.apply(&call.CallMediaTypeChanged{CallID: "c1", OldCallMediaType: signaling.Video, NewCallMediaType: signaling.Audio})
+				}},
+			} {
+				step.do()
 				tile := r.ui.inCall.floating()
 				if tile == nil {
-					t.Fatal("no floating tile in a 1v1 call")
+					t.Fatalf("%s: no floating tile in a 1v1 call", step.name)
 				}
 				d := r.app.Driver()
 				tp, ts := d.AbsolutePositionForObject(tile), tile.Size()
 				if len(r.ui.toastBox.Objects) != 3 {
-					t.Fatalf("%d toasts shown, want 3", len(r.ui.toastBox.Objects))
+					t.Fatalf("%s: %d toasts shown, want 3", step.name, len(r.ui.toastBox.Objects))
 				}
 				for i, o := range r.ui.toastBox.Objects {
 					op := d.AbsolutePositionForObject(o)
 					if overlaps(op.X, op.Y, o.Size().Width, o.Size().Height, tp, ts) {
-						t.Errorf("toast %d at %v size %v overlaps the floating tile at %v size %v", i, op, o.Size(), tp, ts)
+						t.Errorf("%s: toast %d at %v size %v overlaps the floating tile at %v size %v", step.name, i, op, o.Size(), tp, ts)
 					}
 					if op.X < 0 || op.Y < 0 || op.X+o.Size().Width > size.Width {
-						t.Errorf("toast %d at %v size %v is outside the %v window", i, op, o.Size(), size)
+						t.Errorf("%s: toast %d at %v size %v is outside the %v window", step.name, i, op, o.Size(), size)
 					}
 				}
-			})
-		}
+			}
+		})
 	}
 }
 

@@ -12,11 +12,13 @@ group=${1:-}
 # acoustic echo cancellation. Tests: Xvfb, a
 # screenshot tool (ImageMagick's import), xdotool to drive the real window,
 # x11-utils for xwininfo. libasound2 lets miniaudio open ALSA's null device.
-# nodejs and node-ws (Node.js's ws, a third-party RFC 6455 implementation)
-# check the signaling server's websocket close behaviour. A font with
-# Chinese and Japanese glyphs (Fyne falls back to the system's; its own
-# has none) for the translated screens and their tests. The .deb's
-# checks: dpkg-dev (dpkg-shlibdeps), appstream (appstreamcli),
+# chromium: the interop tests drive the browser client with it (headless,
+# fake devices), so that a standard WebRTC stack judges Calla's. nodejs and
+# node-ws (Node.js's ws, a third-party RFC 6455 implementation) check the
+# signaling server's websocket close behaviour. A font with Chinese and
+# Japanese glyphs (Fyne falls back to the system's; its own has none) for
+# the translated screens and their tests.
+# The .deb's checks: dpkg-dev (dpkg-shlibdeps), appstream (appstreamcli),
 # desktop-file-utils.
 #
 # `setup.sh package` adds what `make package-check` needs (debootstrap);
@@ -25,7 +27,7 @@ group=${1:-}
 # dpkg-dev for apt-get source).
 DEB_PKGS=(gcc libc6-dev pkg-config libgl1-mesa-dev xorg-dev libvpx-dev libopus-dev libspeexdsp-dev
 	xvfb imagemagick xdotool x11-utils libasound2 xz-utils git make file nodejs node-ws
-	dpkg-dev appstream desktop-file-utils fonts-wqy-microhei)
+	dpkg-dev appstream desktop-file-utils chromium fonts-wqy-microhei)
 case "$group" in
 "") ;;
 package) DEB_PKGS+=(debootstrap) ;;
@@ -37,7 +39,7 @@ windows) DEB_PKGS+=(gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 nasm dpkg-dev) ;;
 esac
 RPM_PKGS=(gcc pkgconf-pkg-config mesa-libGL-devel libXcursor-devel libXrandr-devel
 	libXinerama-devel libXi-devel libXxf86vm-devel libvpx-devel opus-devel speexdsp-devel
-	xorg-x11-server-Xvfb ImageMagick xdotool xorg-x11-utils alsa-lib xz git make wqy-microhei-fonts)
+	xorg-x11-server-Xvfb ImageMagick xdotool xorg-x11-utils alsa-lib xz git make chromium wqy-microhei-fonts)
 BREW_PKGS=(pkg-config libvpx opus speexdsp)
 
 as_root() {

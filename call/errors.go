@@ -45,6 +45,10 @@ var (
 	// errCallEnded tells work that waited for the media session that the
 	// call is over.
 	errCallEnded = errorf(signaling.CodeRequestRefused, "the call has ended")
+	// errHungUpEarly is what Call and JoinInGroupCall return when the user
+	// hung up before the server answered: the call ended on this side
+	// already, so it is not reported as onError.
+	errHungUpEarly = errorf(signaling.CodeRequestRefused, "the call was hung up before the server placed it")
 )
 
 // errorOf maps any failure to the code and message onError carries. It is
@@ -89,6 +93,8 @@ func codeOf(op string, err error) *Error {
 		return errorf(signaling.CodeInvalidParam, "could not %s: %v", op, err)
 	case errors.Is(err, media.ErrNoVideo):
 		return errorf(signaling.CodeSceneNotSupported, "could not %s: the call has no video", op)
+	case errors.Is(err, media.ErrCustomSource):
+		return errorf(signaling.CodeSceneNotSupported, "could not %s: a custom source sends its own video", op)
 	case errors.Is(err, media.ErrBadSignal):
 		return errorf(signaling.CodeMediaNegotiation, "media negotiation failed: %v", err)
 	}

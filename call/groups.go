@@ -10,16 +10,18 @@ import (
 // docs/protocol.md, "Groups and who may join a call"): their members may
 // join the group's running call with JoinInGroupCall.
 func (e *Engine) Groups(ctx context.Context) ([]signaling.GroupInfo, error) {
-	got := make(chan []signaling.GroupInfo, 1) // sent before done(nil)
+	var rep signaling.GroupsReply // written on the loop before done
 	err := e.do(ctx, "list your groups", func(done func(error)) {
-		done(e.request(func(ctx context.Context, cl *signaling.Client) error {
-			gs, err := cl.Groups(ctx)
-			got <- gs
-			return err
-		}))
+		e.send(signaling.ReqGroups, nil, func(r *signaling.Reply) {
+			err := r.Err
+			if err == nil {
+				err = r.Decode(&rep)
+			}
+			done(err)
+		})
 	})
 	if err != nil {
 		return nil, err
 	}
-	return <-got, nil
+	return rep.Groups, nil
 }

@@ -22,8 +22,8 @@ func (e *Engine) StartScreenShare(ctx context.Context, screenID string) error {
 			done(errNoCall("share a screen in"))
 		case c.mediaType != signaling.Video:
 			done(errorf(signaling.CodeSceneNotSupported, "a screen is shared in a video call: switch to video first"))
-		case e.cfg.Echo:
-			done(errorf(signaling.CodeSceneNotSupported, "the echo bot shares no screen"))
+		case c.media != nil && c.media.custom.Load() != nil:
+			done(errorf(signaling.CodeSceneNotSupported, "a custom source sends its own video: it shares no screen"))
 		default:
 			e.withSession(done, func(s *media.Session) error { return s.ShareScreen(screenID) })
 		}

@@ -75,7 +75,7 @@ func TestScreenShare(t *testing.T) {
 	alice := h.engine("alice", nil)
 	bob := h.engine("bob", nil)
 	id := ownScreen(t, alice)
-	if err := alice.Call(ctxT(t), "bob", signaling.Video, Params{}); err != nil {
+	if _, err := alice.Call(ctxT(t), "bob", signaling.Video, Params{}); err != nil {
 		t.Fatal(err)
 	}
 	bob.waitEvent("onCallReceived", nil)

@@ -143,14 +143,21 @@ func (m *Model) JoinCall(e HistoryEntry) {
 	m.changed(PartContacts | PartHistory) // the Join offers go while in a call
 	attempt := c.attempt
 	group, mt := e.Group, e.MediaType
+	var id signaling.CallID // written by the runner before done runs
 	m.run.Go("join", func(ctx context.Context) error {
-		return m.eng.JoinInGroupCall(ctx, group, mt)
+		var err error
+		id, err = m.eng.JoinInGroupCall(ctx, group, mt)
+		return err
 	}, func(err error) {
 		defer m.flush()
-		if err == nil || m.Call.attempt != attempt || m.Call.Phase == PhaseIdle {
+		if m.Call.attempt != attempt || m.Call.Phase == PhaseIdle {
 			return
 		}
-		m.finishCall(OutcomeFailed, "") // the engine's onError says why
+		if err != nil {
+			m.finishCall(OutcomeFailed, "") // the engine's onError says why
+			return
+		}
+		m.placed(id) // the events held until the call's ID was known
 	})
 	m.scene.Joining = true // after beginCall, which clears it
 }

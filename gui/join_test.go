@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/calla-rtc/calla/call"
+	"github.com/calla-rtc/calla/local"
 	"github.com/calla-rtc/calla/signaling"
 )
 
@@ -131,7 +132,7 @@ func TestJoinOnScreen(t *testing.T) {
 type realServer struct {
 	t     *testing.T
 	ctx   context.Context
-	local *call.Local
+	local *local.Server
 	r     *uiRig // Carol's app
 	carol *call.Engine
 }
@@ -139,16 +140,16 @@ type realServer struct {
 func newRealServer(t *testing.T) *realServer {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
-	local, err := call.StartLocal(ctx, t.TempDir(), slog.New(slog.DiscardHandler))
+	srv, err := local.Start(ctx, t.TempDir(), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { local.Close() })
-	s := &realServer{t: t, ctx: ctx, local: local}
+	t.Cleanup(func() { srv.Close() })
+	s := &realServer{t: t, ctx: ctx, local: srv}
 	var sig string
 	s.carol, sig = s.engine("carol")
 	s.r = newUIRig(t, func(c *modelConfig) { c.Engine = s.carol })
-	s.r.m.Login(call.LoginParams{Server: local.URL, UserID: "carol", UserSig: sig})
+	s.r.m.Login(call.LoginParams{Server: srv.URL, UserID: "carol", UserSig: sig})
 	if !s.r.m.LoggedIn {
 		t.Fatalf("carol did not sign in: %s", s.r.m.LoginStatus)
 	}
@@ -225,7 +226,7 @@ func TestRejoinADeclinedGroupCall(t *testing.T) {
 		}
 	}()
 	s.login("bob")
-	if err := alice.GroupCall(s.ctx, "team", []signaling.UserID{"bob", "carol"}, signaling.Audio, call.Params{}); err != nil {
+	if _, err := alice.GroupCall(s.ctx, "team", []signaling.UserID{"bob", "carol"}, signaling.Audio, call.Params{}); err != nil {
 		t.Fatal(err)
 	}
 	s.until("rang", func() bool { return s.r.m.Call.Phase == PhaseRinging })
@@ -268,7 +269,7 @@ func TestJoinAGroupsCall(t *testing.T) {
 	}()
 	s.r.m.ShowScreen(ScreenContacts) // the app reads the groups again
 	s.until("knew the group", func() bool { return len(s.r.m.Groups) == 1 })
-	if err := alice.GroupCall(s.ctx, g.GroupID, []signaling.UserID{"bob"}, signaling.Video, call.Params{}); err != nil {
+	if _, err := alice.GroupCall(s.ctx, g.GroupID, []signaling.UserID{"bob"}, signaling.Video, call.Params{}); err != nil {
 		t.Fatal(err)
 	}
 	s.until("offered to join Team's call", func() bool {

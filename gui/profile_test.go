@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/calla-rtc/calla/call"
+	"github.com/calla-rtc/calla/local"
 	"github.com/calla-rtc/calla/signaling"
 )
 
@@ -192,18 +193,18 @@ func TestProfileReachesOthers(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	log := slog.New(slog.DiscardHandler)
-	local, err := call.StartLocal(ctx, t.TempDir(), log)
+	srv, err := local.Start(ctx, t.TempDir(), log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer local.Close()
+	defer srv.Close()
 	login := func(user signaling.UserID) *call.Engine {
-		sig, err := local.UserSig(user)
+		sig, err := srv.UserSig(user)
 		if err != nil {
 			t.Fatal(err)
 		}
 		e := call.New(call.Config{Presence: true, NoPlayback: true, LoopbackOnly: true, Logger: log})
-		if err := e.Login(ctx, call.LoginParams{Server: local.URL, UserID: user, UserSig: sig}); err != nil {
+		if err := e.Login(ctx, call.LoginParams{Server: srv.URL, UserID: user, UserSig: sig}); err != nil {
 			t.Fatal(err)
 		}
 		return e
@@ -224,7 +225,7 @@ func TestProfileReachesOthers(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := newUIRig(t) // Bob's app, fed by his engine's events
-	r.m.Login(call.LoginParams{Server: local.URL, UserID: "bob"})
+	r.m.Login(call.LoginParams{Server: srv.URL, UserID: "bob"})
 	deadline := time.After(20 * time.Second)
 	for got := false; !got; {
 		select {

@@ -35,8 +35,10 @@ type settingsView struct {
 	user     *widget.Entry
 	echo     *widget.Check
 	ringtone *widget.Check
-	theme    *widget.RadioGroup
-	language *widget.Select
+	// ringCamera: the incoming dialog shows the camera's preview
+	ringCamera *widget.Check
+	theme      *widget.RadioGroup
+	language   *widget.Select
 	// The profile: nickname, and the avatar with its buttons.
 	nickname  *widget.Entry
 	saveName  *widget.Button
@@ -77,6 +79,8 @@ func newSettingsView(u *ui) *settingsView {
 	v.echo.OnChanged = u.m.SetEchoCancellation
 	v.ringtone = widget.NewCheck(lang.L("Ring for incoming calls"), s.SetRingtone)
 	v.ringtone.SetChecked(s.Ringtone())
+	v.ringCamera = widget.NewCheck(lang.L("Show my camera while a video call rings"), s.SetRingPreview)
+	v.ringCamera.SetChecked(s.RingPreview())
 	var themeLabels []string
 	for _, t := range themeChoices {
 		themeLabels = append(themeLabels, themeLabel(t))
@@ -140,6 +144,7 @@ func newSettingsView(u *ui) *settingsView {
 	form.Items[0].HintText = lang.L("Used at the next sign-in")
 	devices := v.devicesForm()
 	devices.AppendItem(&widget.FormItem{Text: lang.L("Echo"), Widget: v.echo, HintText: lang.L("Turn off with a headset; applies from the next call")})
+	devices.AppendItem(&widget.FormItem{Text: lang.L("Preview"), Widget: v.ringCamera, HintText: lang.L("Off: the camera stays off until you answer")})
 	sections := container.NewVBox(
 		widget.NewLabelWithStyle(lang.L("Profile"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), profile,
 		widget.NewSeparator(),

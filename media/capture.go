@@ -46,7 +46,7 @@ func openCapture(kind DeviceKind, dev Device, vp VideoParams, sel *mediadevices.
 	switch kind {
 	case Camera:
 		cons.Video = func(m *mediadevices.MediaTrackConstraints) {
-			m.DeviceID = prop.StringExact(dev.ID)
+			m.DeviceID = prop.StringExact(dev.driverID)
 			m.Width = prop.Int(vp.Width)
 			m.Height = prop.Int(vp.Height)
 			m.FrameRate = prop.Float(vp.FrameRate)
@@ -60,7 +60,7 @@ func openCapture(kind DeviceKind, dev Device, vp VideoParams, sel *mediadevices.
 		getMedia = mediadevices.GetDisplayMedia
 	default:
 		cons.Audio = func(m *mediadevices.MediaTrackConstraints) {
-			m.DeviceID = prop.StringExact(dev.ID)
+			m.DeviceID = prop.StringExact(dev.driverID)
 			m.ChannelCount = prop.Int(1)
 			m.SampleRate = prop.Int(48000)
 		}

@@ -33,8 +33,9 @@ var (
 	ErrBadConfig = errors.New("media: bad configuration")
 	// ErrUnknownDevice indicates a device ID that ListDevices does not know.
 	ErrUnknownDevice = errors.New("media: unknown device")
-	// ErrEchoMode indicates a capture call on a session that echoes a peer.
-	ErrEchoMode = errors.New("media: not available in echo mode")
+	// ErrCustomSource indicates a capture call (sharing a screen) on a
+	// session whose app writes what it sends (StartCustom).
+	ErrCustomSource = errors.New("media: the session sends a custom source")
 	// ErrScreenFailed indicates that a screen could not be captured.
 	ErrScreenFailed = errors.New("media: the screen could not be captured")
 	// ErrNoVideo indicates a video-only operation (sharing a screen) in an

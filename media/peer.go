@@ -55,6 +55,9 @@ type peer struct {
 	closed bool
 	meter  levelMeter
 	sink   atomic.Pointer[sinkBox]
+	// encoded, when set, takes the peer's media as it arrives instead of
+	// the decoders (SetRemoteEncodedSink).
+	encoded atomic.Pointer[encodedBox]
 }
 
 type inboundSnap struct {
@@ -140,7 +143,7 @@ func (s *Session) attachVideo(p *peer) error {
 		return fmt.Errorf("media: add video: %w", err)
 	}
 	p.videoSender = sender
-	if !s.camOn && s.echo.Load() == nil {
+	if !s.camOn && !s.custom {
 		if err := sender.ReplaceTrack(nil); err != nil {
 			return fmt.Errorf("media: camera off: %w", err)
 		}
@@ -297,9 +300,6 @@ func (s *Session) reportRemoteMedia(p *peer) {
 	}
 	p.reportedVideo, p.reportedAudio, p.reportedScreen = v, a, sc
 	s.emit(RemoteMedia{Peer: p.id, Video: v, Audio: a, Screen: sc})
-	if e := s.echo.Load(); e != nil && e.peer == p.id {
-		s.sendMediaState() // what the echo sends follows what p sends
-	}
 }
 
 // close ends the connection; receive and RTCP goroutines then see EOF.

@@ -54,8 +54,8 @@ func (s *Session) ShareScreen(screenID string) error {
 		switch {
 		case !s.started:
 			return ErrNotStarted
-		case s.echo.Load() != nil:
-			return ErrEchoMode
+		case s.custom:
+			return ErrCustomSource
 		case !s.videoOn:
 			return fmt.Errorf("%w: screen sharing needs a video call", ErrNoVideo)
 		case s.screenOn && s.screenID == screenID:

@@ -34,7 +34,7 @@ func TestProtocolDocLimits(t *testing.T) {
 		"resume grace period": secs(DefaultGrace),
 		"invite timeout":      secs(DefaultInviteTimeout),
 		"longest invite timeout a call may ask for":    secs(MaxInviteTimeout),
-		"members of a group call, the caller included": strconv.Itoa(MaxGroupMembers),
+		"members of a group call, the caller included": strconv.Itoa(signaling.MaxCallMembers),
 		"members of a group":                           strconv.Itoa(MaxGroupSize),
 		"nickname, avatarUrl":                          strconv.Itoa(maxProfileField) + " bytes",
 		"userData":                                     strconv.Itoa(maxUserData) + " bytes",

@@ -54,7 +54,7 @@ func openCapture(kind DeviceKind, dev Device, vp VideoParams, sel *mediadevices.
 	case Screen:
 		// A screen comes at its own size (fitScreenFrames scales it).
 		cons.Video = func(m *mediadevices.MediaTrackConstraints) {
-			m.DeviceID = prop.StringExact(dev.ID)
+			m.DeviceID = prop.StringExact(dev.driverID)
 			m.FrameRate = prop.Float(vp.FrameRate)
 		}
 		getMedia = mediadevices.GetDisplayMedia

@@ -93,6 +93,27 @@ func TestJoinCall(t *testing.T) {
 		want(t, "members", peers(r), "bob,carol")
 		want(t, "joinable in the call", len(r.m.Joinable()), 0)
 	})
+	t.Run("events that come before the join returns the call's ID wait for it", func(t *testing.T) {
+		h := &heldRunner{}
+		r := newRig(t, withRunner(h))
+		r.m.Login(call.LoginParams{Server: "ws://127.0.0.1:9/ws", UserID: "alice"})
+		h.release()
+		declinedGroupCall(r)
+		r.eng.SetCallID("c1")
+		r.m.JoinCall(r.m.Joinable()[0].Entry)
+		// Before JoinInGroupCall returns: an older call's end, then the
+		// joined call's begin and a member.
+		r.apply(
+			&call.CallEnd{CallID: "c0", TotalTime: 3, Reason: signaling.ReasonHangup},
+			&call.CallBegin{CallID: "c1", CallMediaType: signaling.Video, CallRole: signaling.RoleCallee},
+			&call.UserJoin{CallID: "c1", UserID: "bob"},
+		)
+		want(t, "phase while the ID is unknown", r.m.Call.Phase, PhaseConnecting)
+		h.release()
+		want(t, "call ID", r.m.Call.ID, signaling.CallID("c1"))
+		want(t, "phase once the ID is known", r.m.Call.Phase, PhaseConnected)
+		want(t, "members", peers(r), "bob")
+	})
 	t.Run("a call that has ended says so", func(t *testing.T) {
 		r := newRig(t).login()
 		declinedGroupCall(r)

@@ -1,6 +1,7 @@
 package gui
 
 import (
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2/lang"
@@ -23,6 +24,9 @@ type Member struct {
 	Sharing bool // their video is a screen they share
 	Volume  int  // 0..100
 	Quality media.Quality
+	// Path is how media with the member is carried (onNetworkPathChanged);
+	// nil until the engine has said.
+	Path *call.NetworkPath
 }
 
 // Speaking reports whether the tile shows the speaking indicator.
@@ -145,4 +149,45 @@ func (c *CallState) updateBanner() {
 // named is held until its ID is known: see Model.apply).
 func (c *CallState) matches(id signaling.CallID) bool {
 	return c.ID != "" && c.ID == id
+}
+
+// NetworkText is the call's network panel: how media is carried, from
+// the candidate pairs the engine reports (pion's stats), and the
+// round-trip time. 1v1: "Direct · 23 ms", "Via relay (TCP) · 80 ms". A
+// group says how many members are reached each way and the longest round
+// trip. Empty until the engine has said anything.
+func (c *CallState) NetworkText() string {
+	var direct, relay, rtt int64
+	var proto string
+	for _, m := range c.Members {
+		if m.Path == nil || m.State != TileJoined {
+			continue
+		}
+		if m.Path.Via == call.ViaRelay {
+			relay++
+			if m.Path.Protocol != "" && m.Path.Protocol != "udp" {
+				proto = strings.ToUpper(m.Path.Protocol)
+			}
+		} else {
+			direct++
+		}
+		rtt = max(rtt, m.Path.RTTMs)
+	}
+	var via string
+	switch {
+	case direct+relay == 0:
+		return ""
+	case relay == 0:
+		via = lang.L("Direct")
+	case direct == 0 && proto != "":
+		via = lang.L("Via relay ({{.Protocol}})", map[string]any{"Protocol": proto})
+	case direct == 0:
+		via = lang.L("Via relay")
+	default:
+		via = lang.L("{{.Direct}} direct, {{.Relay}} via relay", map[string]any{"Direct": direct, "Relay": relay})
+	}
+	if rtt > 0 {
+		return lang.L("{{.Path}} · {{.RTT}} ms", map[string]any{"Path": via, "RTT": rtt})
+	}
+	return via
 }

@@ -272,3 +272,45 @@ func TestScreenShareNeedsVideo(t *testing.T) {
 	}
 	alice.wait(t, m, 10*time.Second, "the share ending with the video", func(ev Event) bool { e, ok := ev.(ScreenShare); return ok && !e.On })
 }
+
+// TestAVideoStepKeepsTheSharedScreen: a change of the video ladder's step
+// (peers joining, the bandwidth falling) reopens the camera at the new
+// size, but never while a screen is shared: the share goes on, and the
+// camera opens at the new step when it ends.
+func TestAVideoStepKeepsTheSharedScreen(t *testing.T) {
+	ownXServer(t, "320x240x24")
+	id := screenDevice(t)
+	n := newTestNet(t)
+	defer n.close()
+	alice := n.add("alice", testConfig())
+	start(t, true, alice)
+	m := alice.mark()
+	if err := alice.s.ShareScreen(id); err != nil {
+		t.Fatal(err)
+	}
+	alice.wait(t, m, 10*time.Second, "the share", func(ev Event) bool { e, ok := ev.(ScreenShare); return ok && e.On })
+	var kind DeviceKind
+	var sharing bool
+	_ = alice.s.call(func() error {
+		alice.s.cur.Width, alice.s.cur.Height = 2, 2 // any step but the ladder's
+		alice.s.applyVideoStep(0)
+		kind, sharing = alice.s.videoCap.kind, alice.s.screenOn
+		return nil
+	})
+	if kind != Screen || !sharing {
+		t.Fatalf("after a step change the video is the %v (sharing %v), want the screen", kind, sharing)
+	}
+	if alice.has(m, func(ev Event) bool { e, ok := ev.(ScreenShare); return ok && !e.On }) {
+		t.Error("the step change ended the share")
+	}
+	if err := alice.s.StopScreenShare(); err != nil {
+		t.Fatal(err)
+	}
+	_ = alice.s.call(func() error {
+		kind = alice.s.videoCap.kind
+		return nil
+	})
+	if kind != Camera {
+		t.Errorf("after the share the video is the %v, want the camera", kind)
+	}
+}

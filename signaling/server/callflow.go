@@ -32,6 +32,8 @@ func (m *machine) memberOf(u signaling.UserID, id signaling.CallID) (*call, *mem
 	if c == nil || c.byUser[u] == nil {
 		return nil, nil, errNoCall(id)
 	}
+	// Whatever the request does to c is written with this input.
+	m.touchCall(c)
 	return c, c.byUser[u], nil
 }
 
@@ -113,8 +115,10 @@ func (m *machine) startCall(caller signaling.UserID, req *signaling.CallRequest)
 			return nil, nil, fmt.Errorf("%w: group %q already has a running call %q; join it instead", ErrRefused, req.GroupID, c.id)
 		}
 	}
+	m.callSerial++
 	c := &call{
 		id:       m.newCallID(),
+		serial:   m.callSerial,
 		group:    req.GroupID,
 		onGroup:  g != nil,
 		isGroup:  isGroup,
@@ -126,6 +130,7 @@ func (m *machine) startCall(caller signaling.UserID, req *signaling.CallRequest)
 		byUser:   map[signaling.UserID]*member{},
 	}
 	m.calls[c.id] = c
+	m.touchCall(c)
 	if c.group != "" {
 		m.groupCalls[c.group] = append(m.groupCalls[c.group], c)
 	}
@@ -415,6 +420,7 @@ func (m *machine) inviteTimedOut(c *call, mb *member) {
 	if c.ended || (mb.state != stRinging && mb.state != stFailed) {
 		return
 	}
+	m.touchCall(c)
 	wasRinging := mb.state == stRinging
 	m.leaveRinging(c, mb, stGone)
 	if wasRinging {
@@ -496,6 +502,7 @@ func (m *machine) terminate(c *call, roomReason, ringReason signaling.EndReason)
 		return
 	}
 	c.ended = true
+	m.touchCall(c)
 	for _, mb := range c.members {
 		mb.timer.stop()
 		switch mb.state {
@@ -541,6 +548,7 @@ func (m *machine) dropUser(u signaling.UserID) {
 	if mb == nil || mb.state != stInRoom {
 		return
 	}
+	m.touchCall(c)
 	if !mb.begun {
 		m.terminate(c, signaling.ReasonOffline, signaling.ReasonOffline)
 		return
@@ -639,6 +647,7 @@ func (m *machine) join(u signaling.UserID, req *signaling.JoinRequest) (func(), 
 	if n := c.pending() + 1; n > MaxGroupMembers {
 		return nil, nil, fmt.Errorf("%w: a group call has at most %d members including the caller; call %q is full", ErrInvalidParam, MaxGroupMembers, c.id)
 	}
+	m.touchCall(c)
 	mb := c.add(u, stRinging, signaling.RoleCallee)
 	prior := c.inRoom()
 	return m.enterRoom(c, mb), m.callReply(c, prior), nil

@@ -10,8 +10,12 @@ import (
 
 // Defaults for Config's zero fields.
 const (
-	DefaultInviteTimeout    = 30 * time.Second
-	DefaultGrace            = 10 * time.Second
+	DefaultInviteTimeout = 30 * time.Second
+	DefaultGrace         = 10 * time.Second
+	// DefaultCallGrace is the clients' default media restore window
+	// (call.Config.RestoreTimeout): as long as they keep trying to bring
+	// a call's media back, the server keeps their sessions.
+	DefaultCallGrace        = 40 * time.Second
 	DefaultMaxConnections   = 20000
 	DefaultMaxMessageBytes  = 64 << 10
 	DefaultMessageRate      = 50
@@ -53,6 +57,11 @@ type Config struct {
 	// Grace is how long a session whose connection dropped is kept for a
 	// resume.
 	Grace time.Duration
+	// CallGrace replaces Grace for a session whose user is connected in a
+	// call when its connection drops (never shorter than Grace): the call's
+	// media may still flow peer to peer, and the clients try to restore
+	// lost media for about as long.
+	CallGrace time.Duration
 	// MaxConnections caps open websockets; more are refused with 503.
 	MaxConnections int
 	// MaxMessageBytes caps one client message; a larger one is refused
@@ -93,6 +102,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Grace <= 0 {
 		c.Grace = DefaultGrace
+	}
+	if c.CallGrace <= 0 {
+		c.CallGrace = DefaultCallGrace
 	}
 	if c.MaxConnections <= 0 {
 		c.MaxConnections = DefaultMaxConnections

@@ -541,8 +541,38 @@ var scenarios = []scenario{
 		},
 	},
 	{
-		name:  "a member's connection drops for longer than the grace period: the 1v1 call ends and the client logs in afresh",
+		name:  "a connected member's connection drops for longer than the grace period but within the call grace: the call goes on",
 		users: users("bob"),
+		cfg:   func(c *Config) { c.Grace, c.CallGrace = 200*time.Millisecond, 20*time.Second },
+		run: func(s *stage) {
+			p := newProxy(s.t, strings.TrimPrefix(s.e.hs.URL, "http://"))
+			s.t.Cleanup(p.close)
+			al := s.e.loginWith(signaling.ClientConfig{UserID: "alice", UserSig: sig(s.t, "alice", time.Hour)}, p)
+			s.c["alice"] = al
+			id := s.call("alice", signaling.CallRequest{CalleeIDList: users("bob"), CallMediaType: signaling.Video})
+			s.ring("bob")
+			_, err := s.c["bob"].Accept(s.ctx, id)
+			s.ok(err)
+			al.waitFor(signaling.EvUserJoin)
+			p.cut(true)
+			time.Sleep(600 * time.Millisecond) // three grace periods
+			s.ok(s.c["bob"].MediaState(s.ctx, id, false, true))
+			p.resume()
+			al.waitFor(signaling.EvResumed)
+			al.waitFor(signaling.EvUserAudioAvailable)
+			s.ok(al.Hangup(s.ctx, id))
+		},
+		want: map[signaling.UserID][]string{
+			"alice": {"onCallBegin role=1 members=[bob] entry=0 media=1", "onUserJoin bob entry=1 offer=false",
+				"onUserVideoAvailable bob false", "onUserAudioAvailable bob true", "onCallEnd role=1 reason=hangup media=1"},
+			"bob": {"onCallReceived caller=alice callees=[bob] group= media=1 data=", "onCallBegin role=2 members=[alice] entry=1 media=1",
+				"onUserJoin alice entry=0 offer=true", "onUserLeave alice", "onCallEnd role=2 reason=hangup media=1"},
+		},
+	},
+	{
+		name:  "a connected member's connection drops for longer than the call grace: the 1v1 call ends and the client logs in afresh",
+		users: users("bob"),
+		cfg:   func(c *Config) { c.CallGrace = time.Second },
 		run: func(s *stage) {
 			p := newProxy(s.t, strings.TrimPrefix(s.e.hs.URL, "http://"))
 			s.t.Cleanup(p.close)

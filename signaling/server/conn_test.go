@@ -95,7 +95,8 @@ func TestPresence(t *testing.T) {
 	}
 }
 
-// TestDirectoryPersists: the directory survives a restart (bbolt).
+// TestDirectoryPersists: the directory survives a restart (bbolt), and so
+// does alice's session: she counts as online for its grace period.
 func TestDirectoryPersists(t *testing.T) {
 	dir := t.TempDir()
 	ctx, cancel := bg()
@@ -114,7 +115,7 @@ func TestDirectoryPersists(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 2 || got[0].UserID != "alice" || got[0].Nickname != "Alice L." || got[0].AvatarURL != "https://example.org/a.png" || got[0].Presence != signaling.Offline {
+	if len(got) != 2 || got[0].UserID != "alice" || got[0].Nickname != "Alice L." || got[0].AvatarURL != "https://example.org/a.png" || got[0].Presence != signaling.Online {
 		t.Fatalf("directory after restart: %+v", got)
 	}
 }

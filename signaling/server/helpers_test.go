@@ -326,3 +326,8 @@ func (p *proxy) close() {
 func bg() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), 5*time.Second)
 }
+
+// saveUser stages one directory entry on s, as a login would.
+func saveUser(s *store, u signaling.UserID, e dirEntry) {
+	s.stage(changes{{bucketUsers, string(u)}: mustJSON(e)})
+}

@@ -35,6 +35,8 @@ type input struct {
 // order, fires timers, and queues the resulting messages.
 type hub struct {
 	m      *machine
+	store  *store // nil: nothing is persisted and the machine sends at once
+	gen    uint64 // the last generation staged
 	inbox  chan input
 	closer chan string
 	force  chan struct{}
@@ -43,9 +45,10 @@ type hub struct {
 	all    map[*conn]struct{} // every open connection, logged in or not
 }
 
-func newHub(m *machine) *hub {
+func newHub(m *machine, st *store) *hub {
 	return &hub{
 		m:      m,
+		store:  st,
 		inbox:  make(chan input, 4096),
 		closer: make(chan string),
 		force:  make(chan struct{}),
@@ -72,6 +75,10 @@ func (h *hub) run() {
 	pings := time.NewTicker(pingPeriod)
 	defer pings.Stop()
 	var armed time.Time
+	var stored chan struct{} // the store's wake-ups; nil without a store
+	if h.store != nil {
+		stored = h.store.notify
+	}
 	for {
 		if next, ok := h.m.timers.next(); ok {
 			if !next.Equal(armed) {
@@ -85,18 +92,27 @@ func (h *hub) run() {
 		select {
 		case in := <-h.inbox:
 			h.apply(in)
+			h.commit()
 		case <-t.C:
 			armed = time.Time{}
 			h.m.fire(h.m.now())
+			h.commit()
+		case <-stored:
+			h.release()
 		case <-pings.C:
 			for c := range h.all {
 				c.ping()
 			}
 		case msg := <-h.closer:
 			h.m.shutdown(msg)
+			// Connections not logged in yet; the others the machine has
+			// shut, after what it still had for them.
 			for c := range h.all {
-				c.shut(websocketCloseGoingAway, "server shutting down")
+				if h.m.peers[c] == nil {
+					h.m.shut(c, websocketCloseGoingAway, "server shutting down")
+				}
 			}
+			h.commit()
 		case <-h.force:
 			for c := range h.all {
 				_ = c.ws.Close()
@@ -124,16 +140,49 @@ func (h *hub) apply(in input) {
 		h.m.replyErr(in.c, in.id, in.err)
 		if in.shutCode != 0 {
 			h.m.detach(in.c)
-			in.c.shut(in.shutCode, wireError(in.err).Message)
+			h.m.shut(in.c, in.shutCode, wireError(in.err).Message)
 		}
 	case inClose:
 		h.m.detach(in.c)
-		in.c.shut(in.shutCode, in.text)
+		h.m.shut(in.c, in.shutCode, in.text)
 	case inGone:
 		if _, ok := h.all[in.c]; ok {
 			delete(h.all, in.c)
 			h.m.metrics.conns.Dec()
 		}
 		h.m.disconnected(in.c)
+	}
+}
+
+// commit hands what the last input changed to the store and seals what
+// it made the machine send with that generation; then it delivers what
+// may go.
+func (h *hub) commit() {
+	if h.store == nil {
+		return
+	}
+	if ch := h.m.takeChanges(); ch != nil {
+		h.gen = h.store.stage(ch)
+	}
+	h.m.out.seal(h.gen)
+	h.release()
+}
+
+// release delivers the held messages whose state is stored. Delivering
+// can cut off a slow connection, which detaches its session: that change
+// is committed like any other.
+func (h *hub) release() {
+	for {
+		msgs := h.m.out.take(h.store.releasable())
+		if len(msgs) == 0 {
+			return
+		}
+		for _, o := range msgs {
+			h.m.deliver(o)
+		}
+		if ch := h.m.takeChanges(); ch != nil {
+			h.gen = h.store.stage(ch)
+			h.m.out.seal(h.gen)
+		}
 	}
 }

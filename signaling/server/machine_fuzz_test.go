@@ -109,7 +109,7 @@ func newHarness(t testing.TB) *harness {
 		}
 	}
 	h.sigs = fuzzSigs
-	h.m = newMachine(cfg, nil, nil, dir, nil)
+	h.m = newMachine(cfg, nil, dir, nil)
 	h.m.onEvent = h.check
 	return h
 }

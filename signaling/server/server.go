@@ -15,8 +15,6 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-
-	"github.com/calla-rtc/calla/signaling"
 )
 
 // Server is Calla's signaling server: embeddable (Handler) and stoppable
@@ -26,7 +24,7 @@ type Server struct {
 	log      *slog.Logger
 	metrics  *metrics
 	hub      *hub
-	store    *boltStore
+	store    *store
 	upgrader websocket.Upgrader
 	mux      *http.ServeMux
 
@@ -47,22 +45,14 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, metrics: newMetrics()}
-	var dir map[signaling.UserID]dirEntry
-	var groups map[signaling.GroupID]groupRecord
-	var store dirStore
+	ls := &loadedState{}
 	if cfg.DataDir != "" {
-		if s.store, dir, groups, err = openStore(cfg.DataDir, cfg.Logger, s.metrics); err != nil {
+		if s.store, ls, err = openStore(cfg.DataDir, cfg.Logger, s.metrics); err != nil {
 			return nil, err
 		}
-		store = s.store
 	}
-	m := newMachine(cfg, store, s.metrics, dir, groups)
-	// Start room numbers at a random place so that rooms of a restarted
-	// server do not repeat the last run's.
-	var b [4]byte
-	_, _ = crand.Read(b[:])
-	m.nextRoom = int32(binary.BigEndian.Uint32(b[:]) % (1<<31 - 2))
-	s.hub = newHub(m)
+	m := s.newMachine(ls)
+	s.hub = newHub(m, s.store)
 	s.upgrader = websocket.Upgrader{
 		ReadBufferSize:  1024,
 		WriteBufferSize: 1024,
@@ -79,6 +69,24 @@ func New(cfg Config) (*Server, error) {
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
 	go s.hub.run()
 	return s, nil
+}
+
+// newMachine makes the state machine from what a store held.
+func (s *Server) newMachine(ls *loadedState) *machine {
+	m := newMachine(s.cfg, s.metrics, ls.dir, ls.groups)
+	// Start room numbers at a random place so that new rooms do not
+	// repeat the last run's.
+	var b [4]byte
+	_, _ = crand.Read(b[:])
+	m.nextRoom = int32(binary.BigEndian.Uint32(b[:]) % (1<<31 - 2))
+	if s.store != nil {
+		m.persist()
+		m.out = &outbox{}
+		if ns, nc := m.restore(ls.state); ns+nc > 0 {
+			s.log.Info("restored the state of the last run", "sessions", ns, "calls", nc)
+		}
+	}
+	return m
 }
 
 // Handler serves /ws (the websocket), /healthz and /metrics.

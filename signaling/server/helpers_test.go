@@ -278,8 +278,9 @@ func (p *proxy) accept() {
 			_ = c.Close()
 			continue
 		}
+		target := p.target
 		p.mu.Unlock()
-		up, err := net.Dial("tcp", p.target)
+		up, err := net.Dial("tcp", target)
 		if err != nil {
 			_ = c.Close()
 			continue
@@ -308,6 +309,13 @@ func (p *proxy) cut(pause bool) {
 		_ = c.Close()
 		delete(p.conns, c)
 	}
+	p.mu.Unlock()
+}
+
+// retarget sends new connections to target (a restarted server).
+func (p *proxy) retarget(target string) {
+	p.mu.Lock()
+	p.target = target
 	p.mu.Unlock()
 }
 

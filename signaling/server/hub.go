@@ -78,6 +78,7 @@ func (h *hub) run() {
 	var stored chan struct{} // the store's wake-ups; nil without a store
 	if h.store != nil {
 		stored = h.store.notify
+		h.commit() // what restoring the last run's state changed
 	}
 	for {
 		if next, ok := h.m.timers.next(); ok {

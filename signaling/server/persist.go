@@ -365,7 +365,8 @@ func (m *machine) restore(st stored) (nsess, ncalls int) {
 		ncalls++
 	}
 	// Every session is detached now. One that a connection held when the
-	// state was written gets its grace period from now.
+	// state was written gets its grace period from now; the first commit
+	// writes that deadline, so that another restart does not extend it.
 	for _, s := range m.sessions {
 		var r sessionRecord
 		_ = json.Unmarshal(st[bucketSessions][string(s.user)], &r)
@@ -374,6 +375,7 @@ func (m *machine) restore(st stored) (nsess, ncalls int) {
 			at = now.Add(m.graceFor(s.user))
 		}
 		s.graceTimer = m.timers.add(&timer{at: at, kind: timerGrace, sess: s})
+		m.touchSession(s)
 	}
 	return nsess, ncalls
 }

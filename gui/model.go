@@ -309,8 +309,8 @@ func (m *Model) Login(p call.LoginParams) {
 	p.Server = strings.TrimSpace(p.Server)
 	p.UserID = signaling.UserID(strings.TrimSpace(string(p.UserID)))
 	switch {
-	case !m.Local && !strings.HasPrefix(p.Server, "ws://") && !strings.HasPrefix(p.Server, "wss://"):
-		m.LoginStatus = "Enter the server's address, e.g. ws://192.168.1.10:8443/ws"
+	case !m.Local && signaling.CheckServerURL(p.Server) != nil:
+		m.LoginStatus = "Enter the server's address, e.g. ws://192.168.1.10:8443/ws (a cluster's nodes separated by commas)"
 		m.changed(PartLogin)
 		return
 	case !validUserID(string(p.UserID)):

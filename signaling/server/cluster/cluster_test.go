@@ -26,8 +26,16 @@ type recorder struct {
 	gone    []string
 }
 
-func (r *recorder) Input(d []byte)  { r.mu.Lock(); r.inputs = append(r.inputs, string(d)); r.mu.Unlock() }
-func (r *recorder) Output(d []byte) { r.mu.Lock(); r.outputs = append(r.outputs, string(d)); r.mu.Unlock() }
+func (r *recorder) Input(d []byte) {
+	r.mu.Lock()
+	r.inputs = append(r.inputs, string(d))
+	r.mu.Unlock()
+}
+func (r *recorder) Output(d []byte) {
+	r.mu.Lock()
+	r.outputs = append(r.outputs, string(d))
+	r.mu.Unlock()
+}
 func (r *recorder) Leader(t uint64, _ string) {
 	r.mu.Lock()
 	r.leaders = append(r.leaders, t)
@@ -101,7 +109,9 @@ func TestLeadJournalAndFencing(t *testing.T) {
 		t.Fatal(err)
 	}
 	// b hears who leads, and a's inputs arrive only at the leader.
-	waitUntil(t, "b to hear a lead", func() bool { return rb.has(func() bool { return len(rb.leaders) > 0 && rb.leaders[len(rb.leaders)-1] == ta.Number }) })
+	waitUntil(t, "b to hear a lead", func() bool {
+		return rb.has(func() bool { return len(rb.leaders) > 0 && rb.leaders[len(rb.leaders)-1] == ta.Number })
+	})
 	if err := b.ToLeader([]byte("hello")); err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/calla-rtc/calla/signaling"
+	"github.com/calla-rtc/calla/signaling/server/cluster"
 )
 
 // Defaults for Config's zero fields.
@@ -85,6 +86,10 @@ type Config struct {
 	// DefaultReplayLimit or SendQueue, whichever is larger, so that a
 	// client cut off for being slow can get all it missed.
 	ReplayLimit int
+	// Cluster, when set, makes the server one node of a cluster on NATS
+	// (see package cluster): the state lives in the cluster, so DataDir
+	// must be empty, and every node needs the same Secret.
+	Cluster *cluster.Config
 	// Logger gets structured logs; nil means slog.Default().
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now. Tests set it.
@@ -99,6 +104,16 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.InviteTimeout <= 0 {
 		c.InviteTimeout = DefaultInviteTimeout
+	}
+	if c.Cluster != nil && c.DataDir != "" {
+		return c, fmt.Errorf("server: a cluster node keeps its state in NATS; DataDir is for a single server")
+	}
+	if c.Cluster != nil {
+		cc := *c.Cluster
+		if cc.LeaseTTL <= 0 {
+			cc.LeaseTTL = cluster.DefaultLeaseTTL
+		}
+		c.Cluster = &cc
 	}
 	if c.Grace <= 0 {
 		c.Grace = DefaultGrace

@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -10,10 +12,19 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/calla-rtc/calla/signaling"
+	"github.com/calla-rtc/calla/signaling/server/cluster/clustertest"
 )
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	code := m.Run()
+	clustertest.StopShared()
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, "goleak:", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
 }
 
 // stage runs one scenario: its clients and the calls it made.
@@ -606,30 +617,33 @@ func TestConformance(t *testing.T) {
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
 			t.Parallel()
-			e := newEnv(t, sc.cfg)
-			s := &stage{t: t, e: e, c: map[signaling.UserID]*tclient{}, calls: map[signaling.CallID]bool{}}
-			var cancel context.CancelFunc
-			s.ctx, cancel = context.WithTimeout(context.Background(), 20*time.Second)
-			defer cancel()
-			for _, u := range sc.users {
-				s.c[u] = e.login(u)
-			}
-			sc.run(s)
-			for u, c := range s.c {
-				if c.Client != nil {
-					c.sync()
-				}
-				_ = u
-			}
-			for u, want := range sc.want {
-				c := s.c[u]
-				got := c.callEvents(sc.conn)
-				if !slices.Equal(got, want) {
-					t.Errorf("%s saw:\n\t%s\nwant:\n\t%s", u, strings.Join(got, "\n\t"), strings.Join(want, "\n\t"))
-				}
-				checkCallIDs(t, u, c, s.calls)
-			}
+			runScenario(t, sc, newEnv(t, sc.cfg))
 		})
+	}
+}
+
+// runScenario runs one row of the table on e (one server, or a cluster).
+func runScenario(t *testing.T, sc scenario, e *env) {
+	s := &stage{t: t, e: e, c: map[signaling.UserID]*tclient{}, calls: map[signaling.CallID]bool{}}
+	var cancel context.CancelFunc
+	s.ctx, cancel = context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for _, u := range sc.users {
+		s.c[u] = e.login(u)
+	}
+	sc.run(s)
+	for _, c := range s.c {
+		if c.Client != nil {
+			c.sync()
+		}
+	}
+	for u, want := range sc.want {
+		c := s.c[u]
+		got := c.callEvents(sc.conn)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s saw:\n\t%s\nwant:\n\t%s", u, strings.Join(got, "\n\t"), strings.Join(want, "\n\t"))
+		}
+		checkCallIDs(t, u, c, s.calls)
 	}
 }
 

@@ -40,8 +40,9 @@ func TestLoginTimeout(t *testing.T) {
 
 // TestPresence: a client that asked for presence hears others come online,
 // go into a call, and go offline; the directory has them all.
-func TestPresence(t *testing.T) {
-	e := newEnv(t, nil)
+func TestPresence(t *testing.T) { testPresence(t, newEnv(t, nil)) }
+
+func testPresence(t *testing.T, e *env) {
 	a := e.login("alice")
 	b := e.loginWith(signaling.ClientConfig{UserID: "bob", UserSig: sig(t, "bob", time.Hour), Nickname: "Bob"})
 	ctx, cancel := bg()

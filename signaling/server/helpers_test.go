@@ -22,13 +22,40 @@ var testSecret = []byte("0123456789abcdef0123456789abcdef")
 const testAppID = 1400000001
 
 // env is a real server on a loopback httptest listener, with a TCP proxy
-// in front of it that can cut every connection (a network drop).
+// in front of it that can cut every connection (a network drop); or, made
+// by newClusterEnv, the nodes of a cluster, each so, with srv, hs, proxy
+// and url naming the first.
 type env struct {
 	t     *testing.T
 	srv   *Server
 	hs    *httptest.Server
 	proxy *proxy
 	url   string
+
+	nodes []*envNode // a cluster's; nil for a single server
+	// placed says which node each user logs in to: users go round the
+	// nodes in the order they first log in.
+	placed map[signaling.UserID]int
+}
+
+// urlFor is the URL user u logs in with: on a cluster, its node's first
+// and then the others', so that it fails over when its node dies.
+func (e *env) urlFor(u signaling.UserID) string {
+	if e.nodes == nil {
+		return e.url
+	}
+	i, ok := e.placed[u]
+	if !ok {
+		i = len(e.placed) % len(e.nodes)
+		e.placed[u] = i
+	}
+	url := e.nodes[i].url
+	for j, n := range e.nodes {
+		if j != i {
+			url += "," + n.url
+		}
+	}
+	return url
 }
 
 func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
@@ -96,7 +123,7 @@ func (e *env) login(u signaling.UserID) *tclient {
 // loginWith logs in with cfg, through p if given (else the env's proxy).
 func (e *env) loginWith(cfg signaling.ClientConfig, p ...*proxy) *tclient {
 	e.t.Helper()
-	cfg.URL = e.url
+	cfg.URL = e.urlFor(cfg.UserID)
 	if len(p) > 0 {
 		cfg.URL = "ws://" + p[0].addr() + "/ws"
 	}

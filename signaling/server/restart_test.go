@@ -31,10 +31,10 @@ func (s *Server) crash() {
 		c.shut(websocketCloseAbnormal, "")
 	}
 	s.wg.Wait()
-	if s.store != nil {
+	if st := s.hub.store; st != nil {
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
-		_ = s.store.close(ctx)
+		_ = st.close(ctx)
 	}
 }
 

@@ -352,3 +352,14 @@ func (n *Node) Close() {
 	<-n.done
 	n.nc.Close()
 }
+
+// Leader returns the leader as this node knows it (term 0: none). A
+// leading node knows itself.
+func (n *Node) Leader() (term uint64, node string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.term != nil {
+		return n.term.Number, n.cfg.Node
+	}
+	return n.leader.term, n.leader.node
+}

@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -27,16 +29,34 @@ type NATS struct {
 }
 
 // Start starts n NATS servers with JetStream, routed into one cluster,
-// and waits until JetStream has a meta leader. They stop when the test
-// ends.
+// and waits until JetStream answers. They stop when the test ends.
 func Start(t testing.TB, n int) *NATS {
 	t.Helper()
-	ports := freePorts(t, n)
+	ns, stop, err := start(n, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+	return ns
+}
+
+// start starts n servers with their stores under dir.
+func start(n int, dir string) (*NATS, func(), error) {
+	ports, err := freePorts(n)
+	if err != nil {
+		return nil, nil, err
+	}
 	var routes []string
 	for _, p := range ports {
 		routes = append(routes, fmt.Sprintf("nats://127.0.0.1:%d", p))
 	}
 	c := &NATS{}
+	stop := func() {
+		for _, s := range c.Servers {
+			s.Shutdown()
+			s.WaitForShutdown()
+		}
+	}
 	for i := range n {
 		opts := &natsserver.Options{
 			ServerName: fmt.Sprintf("nats%d", i),
@@ -45,7 +65,7 @@ func Start(t testing.TB, n int) *NATS {
 			NoLog:      true,
 			NoSigs:     true,
 			JetStream:  true,
-			StoreDir:   t.TempDir(),
+			StoreDir:   filepath.Join(dir, fmt.Sprintf("nats%d", i)),
 		}
 		if n > 1 {
 			opts.Cluster = natsserver.ClusterOpts{Name: "calla-test", Host: "127.0.0.1", Port: ports[i]}
@@ -53,31 +73,31 @@ func Start(t testing.TB, n int) *NATS {
 		}
 		s, err := natsserver.NewServer(opts)
 		if err != nil {
-			t.Fatalf("nats server %d: %v", i, err)
+			stop()
+			return nil, nil, fmt.Errorf("nats server %d: %w", i, err)
 		}
 		go s.Start()
 		c.Servers = append(c.Servers, s)
-		t.Cleanup(func() {
-			s.Shutdown()
-			s.WaitForShutdown()
-		})
 	}
 	for i, s := range c.Servers {
 		if !s.ReadyForConnections(10 * time.Second) {
-			t.Fatalf("nats server %d did not start", i)
+			stop()
+			return nil, nil, fmt.Errorf("nats server %d did not start", i)
 		}
 		c.URLs = append(c.URLs, s.ClientURL())
 	}
-	c.waitForJetStream(t)
-	return c
+	if err := c.waitForJetStream(); err != nil {
+		stop()
+		return nil, nil, err
+	}
+	return c, stop, nil
 }
 
 // waitForJetStream waits until the cluster answers JetStream requests.
-func (c *NATS) waitForJetStream(t testing.TB) {
-	t.Helper()
+func (c *NATS) waitForJetStream() error {
 	nc, err := nats.Connect(strings.Join(c.URLs, ","))
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	defer nc.Close()
 	deadline := time.Now().Add(30 * time.Second)
@@ -89,11 +109,11 @@ func (c *NATS) waitForJetStream(t testing.TB) {
 		if leader {
 			// The meta leader is elected; wait for an answer through it.
 			if _, err := nc.Request("$JS.API.INFO", nil, 2*time.Second); err == nil {
-				return
+				return nil
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatal("the NATS cluster elected no JetStream leader in 30 s")
+			return errors.New("the NATS cluster elected no JetStream leader in 30 s")
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -101,22 +121,23 @@ func (c *NATS) waitForJetStream(t testing.TB) {
 
 // freePorts finds n free loopback ports for the cluster routes (which
 // must be known before the servers start).
-func freePorts(t testing.TB, n int) []int {
-	t.Helper()
+func freePorts(n int) ([]int, error) {
 	var ls []net.Listener
+	defer func() {
+		for _, l := range ls {
+			_ = l.Close()
+		}
+	}()
 	var ports []int
 	for range n {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		ls = append(ls, l)
 		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
 	}
-	for _, l := range ls {
-		_ = l.Close()
-	}
-	return ports
+	return ports, nil
 }
 
 // KeyValue opens bucket with a connection of its own.
@@ -181,4 +202,48 @@ func (d *Dialer) Kill() {
 		_ = c.Close()
 	}
 	d.conns = nil
+}
+
+// shared is the NATS cluster Shared starts.
+var shared struct {
+	mu   sync.Mutex
+	ns   *NATS
+	err  error
+	stop func()
+}
+
+// Shared returns a three-server NATS cluster for the whole test binary,
+// starting it on first use; StopShared (in TestMain, after m.Run) stops
+// it. Tests sharing it keep apart by their own prefixes.
+func Shared() (*NATS, error) {
+	shared.mu.Lock()
+	defer shared.mu.Unlock()
+	if shared.ns == nil && shared.err == nil {
+		dir, err := os.MkdirTemp("", "calla-nats-")
+		if err != nil {
+			return nil, err
+		}
+		ns, stop, err := start(3, dir)
+		if err != nil {
+			_ = os.RemoveAll(dir)
+			shared.err = err
+			return nil, err
+		}
+		shared.ns = ns
+		shared.stop = func() {
+			stop()
+			_ = os.RemoveAll(dir)
+		}
+	}
+	return shared.ns, shared.err
+}
+
+// StopShared stops the cluster Shared started, if any.
+func StopShared() {
+	shared.mu.Lock()
+	defer shared.mu.Unlock()
+	if shared.stop != nil {
+		shared.stop()
+		shared.stop, shared.ns = nil, nil
+	}
 }

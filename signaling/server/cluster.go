@@ -172,6 +172,7 @@ func (h *hub) lead(t *cluster.Term, st stored) {
 	h.gen = 0
 	h.srv.metrics.tookOver()
 	h.commit()
+	t.Serve()
 }
 
 // loseLead stops this node's machine: what it held unsent was never

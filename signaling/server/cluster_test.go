@@ -6,7 +6,6 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -27,12 +26,12 @@ type envNode struct {
 	dead   bool
 }
 
-var clusterPrefixes atomic.Int64
-
-// Short cluster timings for tests: a dead leader's lease lapses in 1 s.
+// Cluster timings for tests: the defaults (a dead leader's lease lapses
+// in 3 s). Shorter leases flap under the race detector on a loaded
+// 2-core machine.
 const (
-	testLeaseTTL  = time.Second
-	testHeartbeat = 100 * time.Millisecond
+	testLeaseTTL  = cluster.DefaultLeaseTTL
+	testHeartbeat = 250 * time.Millisecond
 )
 
 // newClusterEnv starts n Calla nodes on the NATS cluster ns (with a
@@ -40,7 +39,7 @@ const (
 // node knows the leader.
 func newClusterEnv(t *testing.T, ns *clustertest.NATS, n int, mod func(*Config)) *env {
 	t.Helper()
-	prefix := fmt.Sprintf("t%d", clusterPrefixes.Add(1))
+	prefix := ns.Prefix(t) // before the nodes: their cleanups run first
 	e := &env{t: t, placed: map[signaling.UserID]int{}}
 	for i := range n {
 		cfg := Config{
@@ -171,6 +170,7 @@ func TestConformanceAcrossNodes(t *testing.T) {
 	ns := natsFor(t)
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
+			t.Parallel()
 			runScenario(t, sc, newClusterEnv(t, ns, 3, sc.cfg))
 		})
 	}

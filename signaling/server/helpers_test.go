@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -58,7 +59,14 @@ func (e *env) urlFor(u signaling.UserID) string {
 	return url
 }
 
-func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+// quietLogger discards the servers' logs; CALLA_TEST_LOG=1 shows them
+// (debug level) on stderr.
+func quietLogger() *slog.Logger {
+	if os.Getenv("CALLA_TEST_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
 
 // newEnv starts a server with short timeouts; mod may change its config.
 func newEnv(t *testing.T, mod func(*Config)) *env {

@@ -96,6 +96,7 @@ func TestLeadJournalAndFencing(t *testing.T) {
 	if len(st["sessions"]) != 0 {
 		t.Fatalf("fresh state: %v", st)
 	}
+	ta.Serve()
 	commit := func(tm *cluster.Term, chs ...cluster.Change) error { return tm.Commit(ctx, chs) }
 	if err := commit(ta, cluster.Change{Bucket: "sessions", Key: "alice", Value: []byte(`{"seq":1}`)},
 		cluster.Change{Bucket: "events", Key: "tok.0000000000000001", Value: []byte("e1")},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -30,6 +31,8 @@ type Term struct {
 	stopOnce sync.Once
 	wg       sync.WaitGroup // the renewal and the materializer
 
+	ready atomic.Bool // Serve was called: heartbeats announce the term
+
 	mu   sync.Mutex
 	rev  uint64 // the lease key's revision
 	last uint64 // the journal's last sequence, as this term wrote it
@@ -41,7 +44,8 @@ type Term struct {
 func (n *Node) Campaign(ctx context.Context) (*Term, error) {
 	poll := n.cfg.LeaseTTL / 8
 	for {
-		cctx, cancel := context.WithTimeout(ctx, n.cfg.LeaseTTL)
+		cctx, cancel := context.WithTimeout(ctx, n.cfg.LeaseTTL/2)
+		sent := time.Now()
 		rev, err := n.lease.Create(cctx, leaseKey, []byte(n.cfg.Node))
 		cancel()
 		if err == nil {
@@ -58,7 +62,7 @@ func (n *Node) Campaign(ctx context.Context) (*Term, error) {
 			n.term, n.inSub = t, sub
 			n.mu.Unlock()
 			t.wg.Add(1)
-			go t.renew()
+			go t.renew(sent)
 			n.log.Info("leading the cluster", "term", rev)
 			return t, nil
 		}
@@ -73,19 +77,29 @@ func (n *Node) Campaign(ctx context.Context) (*Term, error) {
 	}
 }
 
+// Serve announces the term: the other nodes learn that this node leads,
+// and start sending it their inputs. Call it once the node can take them
+// (its state loaded and its machine running).
+func (t *Term) Serve() {
+	t.ready.Store(true)
+	t.n.beat()
+}
+
 // Lost is closed when the term ends. The owner then calls Resign, which
 // waits for the term's goroutines.
 func (t *Term) Lost() <-chan struct{} { return t.lost }
 
 // renew keeps the lease. It gives up - and the term is lost - when the
-// lease was taken or deleted, or when renewing failed for three quarters
-// of the lease, before it can expire for the others.
-func (t *Term) renew() {
+// lease was taken or deleted, or when no renewal worked for three
+// quarters of the lease: each attempt has until then, so the term ends
+// before the lease can expire for the others (measured from when the last
+// good renewal was sent, which is no later than the NATS server stamped it).
+func (t *Term) renew(won time.Time) {
 	defer t.wg.Done()
 	ttl := t.n.cfg.LeaseTTL
 	tick := time.NewTicker(ttl / 4)
 	defer tick.Stop()
-	ok := time.Now() // when the last successful renewal was sent
+	ok := won // when the last successful renewal (or the winning create) was sent
 	for {
 		select {
 		case <-t.stop:
@@ -93,14 +107,15 @@ func (t *Term) renew() {
 		case <-tick.C:
 		}
 		sent := time.Now()
-		ctx, cancel := context.WithTimeout(context.Background(), ttl/4)
+		deadline := ok.Add(ttl * 3 / 4)
+		ctx, cancel := context.WithDeadline(context.Background(), deadline)
 		t.mu.Lock()
 		rev := t.rev
 		t.mu.Unlock()
 		nrev, err := t.n.lease.Update(ctx, leaseKey, []byte(t.n.cfg.Node), rev)
 		cancel()
 		switch {
-		case err == nil:
+		case err == nil && time.Now().Before(deadline):
 			t.mu.Lock()
 			t.rev = nrev
 			t.mu.Unlock()
@@ -109,7 +124,7 @@ func (t *Term) renew() {
 			t.n.log.Warn("the lease was taken: no longer leading", "term", t.Number, "err", err)
 			t.end()
 			return
-		case time.Since(ok) > ttl*3/4:
+		case !time.Now().Before(deadline):
 			t.n.log.Warn("could not renew the lease in time: no longer leading", "term", t.Number, "err", err)
 			t.end()
 			return

@@ -234,6 +234,16 @@ func (n *Node) setup(ctx context.Context) error {
 	return nil
 }
 
+// StreamNames are the JetStream streams of the cluster named prefix: the
+// journal, and the streams under the lease bucket and the state's buckets.
+func StreamNames(prefix string) []string {
+	names := []string{prefix + "_journal", "KV_" + prefix + "_nodes"}
+	for _, b := range Buckets {
+		names = append(names, "KV_"+prefix+"_"+b)
+	}
+	return names
+}
+
 func (n *Node) subject(parts ...string) string {
 	s := n.cfg.Prefix
 	for _, p := range parts {
@@ -290,6 +300,18 @@ func (n *Node) onHeartbeat(m *nats.Msg) {
 	}
 }
 
+// beat says this node lives (and leads, once its term serves).
+func (n *Node) beat() {
+	n.mu.Lock()
+	hb := heartbeat{Node: n.cfg.Node}
+	if n.term != nil && n.term.ready.Load() {
+		hb.Term = n.term.Number
+	}
+	n.mu.Unlock()
+	b, _ := json.Marshal(hb)
+	_ = n.nc.Publish(n.subject("hb"), b)
+}
+
 // heartbeats says this node lives, and notices a leader or nodes gone
 // silent.
 func (n *Node) heartbeats() {
@@ -297,14 +319,7 @@ func (n *Node) heartbeats() {
 	t := time.NewTicker(n.cfg.Heartbeat)
 	defer t.Stop()
 	for {
-		n.mu.Lock()
-		hb := heartbeat{Node: n.cfg.Node}
-		if n.term != nil {
-			hb.Term = n.term.Number
-		}
-		n.mu.Unlock()
-		b, _ := json.Marshal(hb)
-		_ = n.nc.Publish(n.subject("hb"), b)
+		n.beat()
 		select {
 		case <-n.quit:
 			return

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/calla-rtc/calla/signaling/server/cluster"
 	natsserver "github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -26,6 +27,10 @@ type NATS struct {
 	Servers []*natsserver.Server
 	// URLs are the servers' client URLs.
 	URLs []string
+
+	mu   sync.Mutex
+	free []string // purged prefixes, for the next test
+	made int
 }
 
 // Start starts n NATS servers with JetStream, routed into one cluster,
@@ -246,4 +251,61 @@ func StopShared() {
 		shared.stop()
 		shared.stop, shared.ns = nil, nil
 	}
+}
+
+// Prefix returns a cluster prefix (see cluster.Config.Prefix) for one
+// test: its streams and buckets are empty. Creating a prefix's replicated
+// streams costs seconds on a loaded machine, so a prefix whose test has
+// ended is purged and handed to the next test instead. The purge runs
+// when t ends, after the cleanups registered later (the nodes using the
+// prefix must be stopped by then): call Prefix before starting them.
+func (c *NATS) Prefix(t testing.TB) string {
+	t.Helper()
+	c.mu.Lock()
+	var p string
+	if n := len(c.free); n > 0 {
+		p, c.free = c.free[n-1], c.free[:n-1]
+	} else {
+		c.made++
+		p = fmt.Sprintf("t%d", c.made)
+	}
+	c.mu.Unlock()
+	t.Cleanup(func() {
+		if err := c.purge(cluster.StreamNames(p)); err != nil {
+			t.Logf("clustertest: prefix %s not reused: %v", p, err)
+			return
+		}
+		c.mu.Lock()
+		c.free = append(c.free, p)
+		c.mu.Unlock()
+	})
+	return p
+}
+
+// purge empties the named streams (those that exist).
+func (c *NATS) purge(names []string) error {
+	nc, err := nats.Connect(strings.Join(c.URLs, ","))
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for _, name := range names {
+		s, err := js.Stream(ctx, name)
+		if errors.Is(err, jetstream.ErrStreamNotFound) {
+			continue
+		}
+		if err == nil {
+			err = s.Purge(ctx)
+		}
+		if err != nil {
+			return fmt.Errorf("purge %s: %w", name, err)
+		}
+	}
+	return nil
 }

@@ -22,11 +22,11 @@ type server struct {
 	done chan struct{}
 }
 
-// startServer starts `calla serve` on addr with data dir data (and
-// extra flags), and waits until it says it serves.
-func startServer(t *testing.T, addr, data string, extra ...string) *server {
+// startServer starts `calla serve` on addr with the flags in extra (a
+// data dir or a cluster's), and waits until it says it serves.
+func startServer(t *testing.T, addr string, extra ...string) *server {
 	t.Helper()
-	args := append([]string{"serve", "--addr", addr, "--data", data, "--log-level", "info"}, extra...)
+	args := append([]string{"serve", "--addr", addr, "--log-level", "info"}, extra...)
 	s := &server{t: t, cmd: exec.Command(callaBin(t), args...), done: make(chan struct{})}
 	stderr, err := s.cmd.StderrPipe()
 	if err != nil {
@@ -113,7 +113,7 @@ func freeAddr(t *testing.T) string {
 // calls ended offline (exit 3).
 func TestServerKilledMidCall(t *testing.T) {
 	addr, data := freeAddr(t), t.TempDir()
-	srv := startServer(t, addr, data)
+	srv := startServer(t, addr, "--data", data)
 	url := "ws://" + addr + "/ws"
 	secret := filepath.Join(data, "signaling.secret")
 	login := func(user string) []string {
@@ -130,7 +130,7 @@ func TestServerKilledMidCall(t *testing.T) {
 
 	srv.kill()
 	restarted := time.Now()
-	srv = startServer(t, addr, data)
+	srv = startServer(t, addr, "--data", data)
 	t.Logf("the server served again %v after the kill", time.Since(restarted).Round(time.Millisecond))
 
 	for _, p := range []*proc{alice, bob} {

@@ -35,6 +35,15 @@ const EventsBucket = "events"
 // token that is also valid in stream and bucket names.
 var nameRule = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
+// CheckName says whether s may name a node or a prefix: one NATS subject
+// token that is also valid in stream and bucket names.
+func CheckName(s string) error {
+	if !nameRule.MatchString(s) {
+		return fmt.Errorf("%q: use 1 to 64 letters, digits, '_' or '-'", s)
+	}
+	return nil
+}
+
 // Config configures Join.
 type Config struct {
 	// URLs are NATS servers of the cluster (nats://host:4222); the client
@@ -141,10 +150,12 @@ func Join(ctx context.Context, cfg Config, h Handler) (*Node, error) {
 	switch {
 	case len(cfg.URLs) == 0:
 		return nil, errors.New("cluster: no NATS URL")
-	case !nameRule.MatchString(cfg.Node):
-		return nil, fmt.Errorf("cluster: node name %q: use 1 to 64 letters, digits, '_' or '-'", cfg.Node)
-	case !nameRule.MatchString(cfg.Prefix):
-		return nil, fmt.Errorf("cluster: prefix %q: use 1 to 64 letters, digits, '_' or '-'", cfg.Prefix)
+	}
+	if err := CheckName(cfg.Node); err != nil {
+		return nil, fmt.Errorf("cluster: node name: %w", err)
+	}
+	if err := CheckName(cfg.Prefix); err != nil {
+		return nil, fmt.Errorf("cluster: prefix: %w", err)
 	}
 	n := &Node{cfg: cfg, log: cfg.Logger.With("node", cfg.Node), h: h, kv: map[string]jetstream.KeyValue{}, nodes: map[string]time.Time{},
 		quit: make(chan struct{}), done: make(chan struct{})}

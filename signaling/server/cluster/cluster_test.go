@@ -64,7 +64,10 @@ func join(t *testing.T, ns *clustertest.NATS, name string, h cluster.Handler, d 
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	n, err := cluster.Join(ctx, cluster.Config{URLs: ns.URLs, Node: name, Replicas: 3, LeaseTTL: time.Second, Heartbeat: 100 * time.Millisecond,
+	// The default lease (3 s): a shorter one lapses under the race
+	// detector on a loaded 2-core machine, and the test's leader loses
+	// its term before it is killed.
+	n, err := cluster.Join(ctx, cluster.Config{URLs: ns.URLs, Node: name, Replicas: 3, Heartbeat: 250 * time.Millisecond,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Options: d.Options()}, h)
 	if err != nil {
 		t.Fatal(err)

@@ -106,7 +106,8 @@ func freeAddr(t *testing.T) string {
 // TestServerKilledMidCall is issue 17's operator test, with the real
 // binary: `calla serve` is killed (SIGKILL) in the middle of a 1v1 video
 // call between two headless clients and started again on the same port
-// and data dir within 2 s. Both clients resume their sessions, the call
+// and data dir within 2 s; then it is stopped (SIGTERM) and started again,
+// as an upgrade does. Both clients resume their sessions each time, the call
 // goes on (bob's tone still reaches alice after the restart), alice hangs
 // up as planned, and each side sees every call event exactly once and
 // exits 0 (connected). Before issue 17 both resumes were refused and both
@@ -124,22 +125,30 @@ func TestServerKilledMidCall(t *testing.T) {
 
 	bob := startProc(t, ctx, append([]string{"answer"}, login("bob")...)...)
 	bob.waitFor("onConnectionChanged", "state", "connected", 20*time.Second)
-	alice := startProc(t, ctx, append(append([]string{"call"}, login("alice")...), "--hangup-after", "12s", "bob")...)
+	alice := startProc(t, ctx, append(append([]string{"call"}, login("alice")...), "--hangup-after", "15s", "bob")...)
 	alice.waitFor("onUserJoin", "userId", "bob", 30*time.Second)
 	bob.waitFor("onUserJoin", "userId", "alice", 30*time.Second)
 
+	resumed := func(how string) {
+		for _, p := range []*proc{alice, bob} {
+			p.waitFor("onConnectionChanged", "state", "reconnecting", 20*time.Second)
+			p.waitFor("onConnectionChanged", "state", "connected", 20*time.Second)
+			if r := p.evs[len(p.evs)-1]["reason"]; r != nil {
+				t.Errorf("%s, after %s: reconnected with a new session (%v), not a resume", p.name, how, r)
+			}
+		}
+	}
 	srv.kill()
 	restarted := time.Now()
 	srv = startServer(t, addr, "--data", data)
 	t.Logf("the server served again %v after the kill", time.Since(restarted).Round(time.Millisecond))
+	resumed("kill -9")
 
-	for _, p := range []*proc{alice, bob} {
-		p.waitFor("onConnectionChanged", "state", "reconnecting", 20*time.Second)
-		p.waitFor("onConnectionChanged", "state", "connected", 20*time.Second)
-		if r := p.evs[len(p.evs)-1]["reason"]; r != nil {
-			t.Errorf("%s: reconnected with a new session (%v), not a resume", p.name, r)
-		}
-	}
+	// An upgrade: SIGTERM, and a new process on the same data dir.
+	srv.stop()
+	srv = startServer(t, addr, "--data", data)
+	resumed("SIGTERM")
+
 	// The media went on: bob's tone reaches alice after the restart.
 	heard := false
 	for !heard {

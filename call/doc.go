@@ -60,12 +60,17 @@
 // For each pair of members the one who entered the call's room later sends
 // the WebRTC offer (the server says who), so offers never cross. Signals
 // are relayed through the server in order per member, batched while a
-// relay is on its way. A member whose media does not connect within
-// Config.ConnectTimeout, or whose connection is lost and does not come
-// back within Config.RestoreTimeout (40 s; the media session restarts ICE
-// every 1 to 3 s meanwhile, and quality says Down), is reported with
-// onError (-1409); a 1v1 call, or a group call left with nobody to talk
-// to, then ends for everyone.
+// relay is on its way, in the relay payload of docs/protocol.md
+// (signaling.RelayPayload; signalwire.go maps the media session's
+// signals to it). A signal the media session cannot use is logged and
+// refused back to its sender with an error signal; a member's refusal of
+// our offer, answer or renegotiation is reported with onError (-1409). A
+// member whose media does not connect within Config.ConnectTimeout, or
+// whose connection is lost and does not come back within
+// Config.RestoreTimeout (40 s; the media session restarts ICE every 1 to
+// 3 s meanwhile, and quality says Down), is reported with onError
+// (-1409); a 1v1 call, or a group call left with nobody to talk to, then
+// ends for everyone.
 //
 // # Concurrency
 //

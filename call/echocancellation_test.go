@@ -61,14 +61,18 @@ func (te *tengine) ring(callee *tengine) {
 	callee.waitFrom(from, "onCallReceived", func(ev Event) bool { return ev.EventName() == "onCallReceived" }, 20*time.Second)
 }
 
-// hangUp cancels the ringing call and waits until callee has seen it end.
+// hangUp cancels the ringing call and waits until both sides have seen
+// it end (the caller's next Call is refused while its own end is still
+// on its way).
 func (te *tengine) hangUp(callee *tengine) {
 	te.t.Helper()
-	from := callee.eventCount()
+	from, own := callee.eventCount(), te.eventCount()
 	if err := te.Hangup(ctxT(te.t)); err != nil {
 		te.t.Fatalf("%s: hang up: %v", te.user, err)
 	}
-	callee.waitFrom(from, "onCallCancelled", func(ev Event) bool { return ev.EventName() == "onCallCancelled" }, 20*time.Second)
+	cancelled := func(ev Event) bool { return ev.EventName() == "onCallCancelled" }
+	callee.waitFrom(from, "onCallCancelled", cancelled, 20*time.Second)
+	te.waitFrom(own, "its own onCallCancelled", cancelled, 20*time.Second)
 }
 
 func (te *tengine) eventCount() int {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/calla-rtc/calla/media"
 	"github.com/calla-rtc/calla/signaling"
 )
 
@@ -193,4 +194,41 @@ func expiredSig(t *testing.T, u signaling.UserID) string {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// TestEchoVoiceCallRatesTheNetworkWell: on loopback a voice call to the
+// echo bot rates the bot's link Good or Excellent, past the time after
+// which media the bot says it sends but never arrives would count as
+// Down (4 s).
+func TestEchoVoiceCallRatesTheNetworkWell(t *testing.T) {
+	h := newHarness(t, nil)
+	h.engine("echo", func(c *Config) { c.Echo, c.EchoDelay = true, 200*time.Millisecond })
+	alice := h.engine("alice", nil)
+	must(t, "call", alice.Call(ctxT(t), "echo", signaling.Audio, Params{}))
+	alice.waitEvent("onUserJoin", isUser("echo"))
+	joined := time.Now()
+	alice.waitEvent("onUserVoiceVolumeChanged", func(ev Event) bool {
+		return ev.(*UserVoiceVolumeChanged).VolumeMap["echo"] > 10 // our own tone, echoed
+	})
+	// Watch the ratings for 6 s past the join: the sleep is the time
+	// watched, not a wait for something.
+	time.Sleep(time.Until(joined.Add(6 * time.Second)))
+	var rated []media.Quality
+	alice.mu.Lock()
+	for _, ev := range alice.events {
+		if e, ok := ev.(*UserNetworkQualityChanged); ok {
+			if q, ok := e.NetworkQuality["echo"]; ok && q != media.QualityUnknown {
+				rated = append(rated, q)
+			}
+		}
+	}
+	alice.mu.Unlock()
+	if len(rated) == 0 {
+		t.Fatal("the bot's link was never rated")
+	}
+	for _, q := range rated {
+		if q != media.QualityExcellent && q != media.QualityGood {
+			t.Fatalf("the bot's link was rated %v on loopback (ratings: %v)", q, rated)
+		}
+	}
 }

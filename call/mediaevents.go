@@ -22,7 +22,7 @@ func (e *Engine) onMedia(ev media.Event) {
 			return
 		}
 		if c.id != "" {
-			e.relay.send(e.client, c.id, signaling.UserID(ev.Peer), ev.Signal)
+			e.relay.send(e.client, c.id, signaling.UserID(ev.Peer), wireSignal(ev.Signal))
 		}
 	case media.PeerStateChanged:
 		m := c.members[signaling.UserID(ev.Peer)]

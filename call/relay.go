@@ -2,12 +2,10 @@ package call
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"sync"
 	"time"
 
-	"github.com/calla-rtc/calla/media"
 	"github.com/calla-rtc/calla/signaling"
 )
 
@@ -37,7 +35,7 @@ type relayItem struct {
 	client *signaling.Client
 	call   signaling.CallID
 	to     signaling.UserID
-	sig    media.Signal
+	sig    signaling.Signal
 }
 
 type relayKey struct {
@@ -51,7 +49,7 @@ func newRelayer(e *Engine) *relayer {
 	return r
 }
 
-func (r *relayer) send(cl *signaling.Client, call signaling.CallID, to signaling.UserID, sig media.Signal) {
+func (r *relayer) send(cl *signaling.Client, call signaling.CallID, to signaling.UserID, sig signaling.Signal) {
 	if cl == nil {
 		return
 	}
@@ -119,11 +117,13 @@ func (r *relayer) sendBatch(batch []relayItem) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			p := relayPayload{Signals: make([]media.Signal, len(items))}
+			sigs := make([]signaling.Signal, len(items))
 			for i, it := range items {
-				p.Signals[i] = it.sig
+				sigs[i] = it.sig
 			}
-			b, err := json.Marshal(p)
+			// Checked against the schema the server checks with, so
+			// the server never refuses one of ours for its shape.
+			b, err := signaling.EncodeRelayPayload(sigs...)
 			r.e.log.Debug("relay", "to", k.to, "signals", len(items), "first", items[0].sig.Kind)
 			if err == nil {
 				ctx, cancel := context.WithTimeout(context.Background(), relayTimeout)

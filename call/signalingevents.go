@@ -2,7 +2,7 @@ package call
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/calla-rtc/calla/media"
@@ -53,10 +53,6 @@ func (e *Engine) onSignaling(ev signaling.Event) {
 		}
 	case *signaling.CallMediaTypeChanged:
 		e.onMediaTypeChanged(ev)
-	case *signaling.UserVideoAvailable, *signaling.UserAudioAvailable:
-		// The media session reports availability from what actually
-		// arrives (tracks and the peers' media-state signals); the
-		// server's notices would only repeat it.
 	case *signaling.Relay:
 		e.onRelay(ev)
 	case *signaling.PresenceChanged:
@@ -237,27 +233,36 @@ func (e *Engine) onMediaTypeChanged(ev *signaling.CallMediaTypeChanged) {
 	}
 }
 
-// relayPayload is what one relay message carries: the media signals for
-// one member, in order (the relayer batches what queued up meanwhile).
-type relayPayload struct {
-	Signals []media.Signal `json:"signals"`
-}
-
 func (e *Engine) onRelay(ev *signaling.Relay) {
 	c := e.current(ev.CallID)
 	if c == nil {
 		return
 	}
-	var p relayPayload
-	if err := json.Unmarshal(ev.Payload, &p); err != nil {
-		e.log.Warn("unreadable relay payload", "from", ev.From, "err", err)
+	// The server checked the payload against the same schema; this can
+	// only fail with a server that does not.
+	p, err := signaling.DecodeRelayPayload(ev.Payload)
+	if err != nil {
+		e.log.Warn("unusable relay payload", "from", ev.From, "err", err)
+		e.refuseSignal(c, ev.From, "", signaling.CodeInvalidParam, err.Error())
 		return
 	}
 	m := c.members[ev.From]
-	for _, sig := range p.Signals {
-		if m == nil || !m.peer {
-			// The signals can overtake onUserJoin or the session's start:
-			// keep them for the peer.
+	for _, w := range p.Signals {
+		sig, ok := mediaSignal(w)
+		if !ok {
+			e.onSignalError(c, ev.From, w)
+			continue
+		}
+		if m == nil {
+			// The server sends a member's onUserJoin before its relays:
+			// this one has left (or never was), and nothing can use it.
+			e.log.Warn("media signal from a user not in the call", "from", ev.From, "kind", sig.Kind)
+			e.refuseSignal(c, ev.From, w.Kind, signaling.CodeRequestRefused, "no media connection with you in this call")
+			continue
+		}
+		if !m.peer {
+			// The signals can overtake the media session's start: keep
+			// them for the peer.
 			c.held[ev.From] = append(c.held[ev.From], sig)
 			continue
 		}
@@ -265,10 +270,52 @@ func (e *Engine) onRelay(ev *signaling.Relay) {
 	}
 }
 
+// handleSignal gives a member's signal to the media session. One it
+// cannot use (an SDP pion refuses, an offer from the pair's answerer)
+// is logged and refused back to its sender, who would otherwise wait
+// for an answer that never comes.
 func (e *Engine) handleSignal(c *callState, m *member, sig media.Signal) {
-	if err := c.session.HandleSignal(media.PeerID(m.id), sig); err != nil {
-		e.log.Warn("media signal", "from", m.id, "kind", sig.Kind, "err", err)
+	err := c.session.HandleSignal(media.PeerID(m.id), sig)
+	switch {
+	case err == nil:
+	case errors.Is(err, media.ErrClosed), errors.Is(err, media.ErrUnknownPeer):
+		e.log.Debug("media signal for a peer that is gone", "from", m.id, "kind", sig.Kind, "err", err)
+	default:
+		e.log.Warn("media signal refused", "from", m.id, "kind", sig.Kind, "err", err)
+		e.refuseSignal(c, m.id, wireSignal(sig).Kind, signaling.CodeMediaNegotiation, err.Error())
 	}
+}
+
+// maxRefusal bounds the message of an error signal.
+const maxRefusal = 500
+
+// refuseSignal tells member to that a signal of kind refused (empty: the
+// whole payload) could not be used, with an error signal.
+func (e *Engine) refuseSignal(c *callState, to signaling.UserID, refused signaling.SignalKind, code signaling.Code, msg string) {
+	if len(msg) > maxRefusal {
+		msg = msg[:maxRefusal]
+	}
+	e.relay.send(e.client, c.id, to, signaling.Signal{Kind: signaling.SignalError, Code: code, Message: msg, Refused: refused})
+}
+
+// onSignalError handles a member's error signal: one of ours it could
+// not use. It is never answered with an error (no ping-pong). A refused
+// offer, answer or renegotiation means the media with that member will
+// not come up as things stand: onError says why at once, before the
+// connect timeout would.
+func (e *Engine) onSignalError(c *callState, from signaling.UserID, w signaling.Signal) {
+	e.log.Warn("a member could not use our signal", "from", from, "refused", w.Refused, "code", w.Code, "message", w.Message)
+	switch w.Refused {
+	case signaling.SignalOffer, signaling.SignalAnswer, signaling.SignalRenegotiate, "":
+		e.emit(errorf(signaling.CodeMediaNegotiation, "%s could not use our media setup (%s): %s", from, refusedName(w.Refused), w.Message))
+	}
+}
+
+func refusedName(k signaling.SignalKind) string {
+	if k == "" {
+		return "relay payload"
+	}
+	return string(k)
 }
 
 func presenceOf(u signaling.DirectoryEntry) *PresenceChanged {

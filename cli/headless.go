@@ -415,9 +415,14 @@ func runAnswer(ctx context.Context, env *Env, args []string) int {
 			return o.exit() // interrupted, kicked or disconnected while idle
 		}
 		if wait > 0 {
-			select {
-			case <-time.After(wait):
-			case <-ctx.Done():
+			// The call may end while it rings (the caller cancels, it
+			// times out): then there is nothing left to answer.
+			if o := ringFor(ctx, h, wait); o != outcomeNone {
+				status = max(status, o.exit())
+				if o == outcomeFailed || ctx.Err() != nil {
+					return status
+				}
+				continue
 			}
 		}
 		if err := act(); err != nil {
@@ -430,6 +435,30 @@ func runAnswer(ctx context.Context, env *Env, args []string) int {
 		}
 	}
 	return status
+}
+
+// ringFor lets the call ring for d. It returns outcomeNone when d passed
+// with the call still ringing, or the outcome of the event that ended it
+// (or the session) meanwhile; an interrupt leaves it ringing for the
+// caller to deal with.
+func ringFor(ctx context.Context, h *headless, d time.Duration) outcome {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	for {
+		select {
+		case ev, ok := <-h.events:
+			if !ok {
+				return outcomeFailed
+			}
+			if o := terminal(ev); o != outcomeNone {
+				return o
+			}
+		case <-timer.C:
+			return outcomeNone
+		case <-ctx.Done():
+			return outcomeNone
+		}
+	}
 }
 
 // waitForCall waits for the next onCallReceived; anything else that ends

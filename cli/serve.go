@@ -18,6 +18,7 @@ import (
 	"github.com/calla-rtc/calla/signaling"
 	"github.com/calla-rtc/calla/signaling/server"
 	"github.com/calla-rtc/calla/signaling/server/cluster"
+	"github.com/calla-rtc/calla/web"
 )
 
 func init() {
@@ -258,6 +259,8 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 		return ExitFailure
 	}
 	hs := srv.HTTPServer()
+	// The browser client at /, the server's own paths (/ws, ...) beside it.
+	hs.Handler = web.Handler(hs.Handler)
 	scheme := "ws"
 	done := make(chan error, 1)
 	if f.tlsCert != "" {
@@ -266,7 +269,12 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 	} else {
 		go func() { done <- hs.Serve(ln) }()
 	}
-	log.Info("serving", "addr", ln.Addr().String(), "url", scheme+"://"+ln.Addr().String()+"/ws", "app", cfg.AppID)
+	page := "http://"
+	if scheme == "wss" {
+		page = "https://"
+	}
+	log.Info("serving", "addr", ln.Addr().String(), "url", scheme+"://"+ln.Addr().String()+"/ws",
+		"web", page+ln.Addr().String()+"/", "app", cfg.AppID)
 	status := ExitOK
 	served := false // hs.Serve has returned
 	select {

@@ -47,6 +47,7 @@ func callaBin(t *testing.T) string {
 
 func TestMain(m *testing.M) {
 	code := m.Run()
+	stopChromium()
 	if builtBin != "" {
 		os.RemoveAll(filepath.Dir(builtBin))
 	}

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"os/exec"
@@ -16,10 +15,11 @@ import (
 
 // serveProc starts `calla serve` on a free loopback port and returns its
 // websocket URL and data dir (whose signaling.secret signs UserSigs).
-func serveProc(t *testing.T) (url, data string) {
+// extra are more flags for it.
+func serveProc(t *testing.T, extra ...string) (url, data string) {
 	t.Helper()
 	data = t.TempDir()
-	cmd := exec.Command(callaBin(t), "serve", "--addr", "127.0.0.1:0", "--data", data, "--log-level", "info")
+	cmd := exec.Command(callaBin(t), append([]string{"serve", "--addr", "127.0.0.1:0", "--data", data, "--log-level", "info"}, extra...)...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -69,7 +69,7 @@ type proc struct {
 	t     *testing.T
 	name  string
 	cmd   *exec.Cmd
-	errb  bytes.Buffer
+	errb  lockedBuffer // stderr, read while the process writes it
 	lines chan jsonEvent
 	done  chan struct{}
 	evs   []jsonEvent

@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -164,6 +166,24 @@ func TestWindowlessCommandsStayQuiet(t *testing.T) {
 	t.Run("the desktop app without a display", func(t *testing.T) {
 		code, _, errs := runCmd("--server", "ws://127.0.0.1:1/ws", "--user", "alice", "--usersig", "s", "--data", filepath.Join(dir, "app"), "--log-level", "error")
 		if code != 3 || !strings.Contains(errs, "calla: no display") || strings.Contains(errs, "panic") {
+			t.Errorf("exit %d, want 3 with a clear message; stderr:\n%s", code, errs)
+		}
+		audioLibs()
+	})
+	t.Run("the desktop app with a display that does not answer", func(t *testing.T) {
+		// A DISPLAY left over from another session (ssh -X, a stopped
+		// Xvfb): GLFW panicked after logging a platform error.
+		env := append(slices.Clone(environ), "DISPLAY=:"+strconv.Itoa(900+os.Getpid()%90))
+		cmd := exec.Command(bin, "--server", "ws://127.0.0.1:1/ws", "--user", "alice", "--usersig", "s", "--data", filepath.Join(dir, "app2"), "--log-level", "error")
+		cmd.Env = env
+		var errb bytes.Buffer
+		cmd.Stderr = &errb
+		err := cmd.Run()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		}
+		if errs := errb.String(); code != 3 || !strings.Contains(errs, "calla: no display: cannot open the X display") || strings.Contains(errs, "panic") {
 			t.Errorf("exit %d, want 3 with a clear message; stderr:\n%s", code, errs)
 		}
 		audioLibs()

@@ -31,8 +31,10 @@ import "sync"
 //     read takes nothing, and it reports a re-alignment, on which the
 //     canceller resets its filter (converging afresh is faster than
 //     unlearning a shifted echo path).
-//   - A backlog above refMaxBacklog (drift the other way, a stalled
-//     reader) is cut back to refResync, also a re-alignment.
+//   - A backlog above refMaxBacklog that lasts refLateReads reads
+//     (drift the other way), or above refMaxLate at once (a reader
+//     later than the microphone queues), is cut back to refResync, also
+//     a re-alignment. A late reader's burst of reads is no drift.
 //
 // Only the capture side (the microphone's pump goroutine) reads; the
 // mutex is for stats. The ring must outlive the reader: the session
@@ -47,6 +49,8 @@ type echoReference struct {
 	fresh bool
 	// owed: the last read was short and advanced past what was played.
 	owed bool
+	// late: reads running that found more than refMaxBacklog.
+	late int
 	// Counters, for tests and logs.
 	frames, underruns, resyncs uint64
 }
@@ -60,10 +64,22 @@ const (
 	// outlast: a backlog of refResync needs 10 ms of them, which one
 	// output period already is.
 	refResync = aecFrame + aecFrame/2
-	// refMaxBacklog is where drift (a speaker faster than the microphone)
-	// or a stalled reader triggers a resync: a frame above the most a
-	// read in step finds.
+	// refMaxBacklog is the most a read in step finds, and a frame more.
+	// A backlog above it that lasts means the far end reaches the
+	// canceller after its echo (drift: a speaker faster than the
+	// microphone; or a speaker that caught up after a stall): resync.
 	refMaxBacklog = 3 * aecFrame // 60 ms
+	// refLateReads is how many reads running may find more than
+	// refMaxBacklog before that counts as lasting. A capture goroutine
+	// that was descheduled (a busy machine) reads late, then catches up
+	// in a burst through the microphone's queued periods, which line up
+	// with the far end as before; cutting its backlog would shift a far
+	// end that was in place and reset the filter at every hiccup.
+	refLateReads = 10
+	// refMaxLate is a backlog no late reader explains: more than the
+	// microphone queues (micBacklog periods, then it drops) and the
+	// cushion. Cut at once.
+	refMaxLate = micBacklog*aecFrame + refResync // 230 ms
 )
 
 func newEchoReference(src *playedRing) *echoReference {
@@ -76,6 +92,7 @@ func (e *echoReference) restart() {
 	e.mu.Lock()
 	e.fresh = true
 	e.owed = false
+	e.late = 0
 	e.mu.Unlock()
 }
 
@@ -91,6 +108,7 @@ func (e *echoReference) read(far []int16) (realigned bool) {
 	queued := w - e.r
 	if queued < n {
 		e.underruns++
+		e.late = 0
 		if e.owed {
 			// Short twice running: write the debt off, take nothing.
 			e.r = min(e.r, w)
@@ -115,7 +133,13 @@ func (e *echoReference) read(far []int16) (realigned bool) {
 		return false
 	}
 	e.owed = false
-	if queued > refMaxBacklog || (e.fresh && queued > max(n, refResync)) {
+	if queued > refMaxBacklog {
+		e.late++
+	} else {
+		e.late = 0
+	}
+	if e.late > refLateReads || queued > refMaxLate || (e.fresh && queued > max(n, refResync)) {
+		e.late = 0
 		e.r = w - max(n, refResync)
 		if !e.fresh {
 			e.resyncs++

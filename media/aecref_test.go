@@ -123,6 +123,30 @@ func TestEchoReferenceRealignsWhenThePlayerFallsBehind(t *testing.T) {
 	}
 }
 
+// A capture goroutine that is descheduled for a while (a busy machine)
+// reads late and then catches up in a burst, taking the microphone's
+// queued periods, which line up with the far end as before: no cut, no
+// resync. With a 60 ms limit this reset the canceller at every hiccup
+// (TestEchoIsCancelledInACall measured 18 dB instead of 50 under load).
+func TestEchoReferenceKeepsItsPlaceWhenTheReaderIsLate(t *testing.T) {
+	ref := newTestReference(t)
+	p := &refPlayer{ref: ref}
+	p.play(aecFrame)
+	expectRead(t, ref, 0, false)
+	for _, late := range []int{3, 6, micBacklog} {
+		for range late {
+			p.play(aecFrame)
+		}
+		for range late {
+			expectRead(t, ref, p.next-late*aecFrame, false)
+			late--
+		}
+	}
+	if st := ref.stats(); st.Resyncs != 0 || st.Queued != 0 {
+		t.Fatalf("after late readers: %+v, want no resync and nothing queued", st)
+	}
+}
+
 func TestEchoReferenceResyncsWhenTheBacklogGrows(t *testing.T) {
 	ref := newTestReference(t)
 	p := &refPlayer{ref: ref}
@@ -132,8 +156,9 @@ func TestEchoReferenceResyncsWhenTheBacklogGrows(t *testing.T) {
 		p.play(aecFrame)
 	}
 	expectRead(t, ref, 50*aecFrame-refResync, false)
-	// Later, the reader stalls for more than refMaxBacklog: a re-alignment.
-	for range refMaxBacklog/aecFrame + 1 {
+	// Later, the reader stalls for longer than the microphone queues: a
+	// re-alignment at once.
+	for range refMaxLate/aecFrame + 1 {
 		p.play(aecFrame)
 	}
 	expectRead(t, ref, p.next-refResync, true)
@@ -142,6 +167,24 @@ func TestEchoReferenceResyncsWhenTheBacklogGrows(t *testing.T) {
 	expectRead(t, ref, p.next-refResync, false)
 	if st := ref.stats(); st.Resyncs != 1 || st.Queued != refResync-aecFrame {
 		t.Fatalf("in step: %+v, want one resync and %d queued", st, refResync-aecFrame)
+	}
+	// The speaker runs ahead (drift, or a speaker catching up after a
+	// stall): the backlog grows past refMaxBacklog and stays there. That
+	// is no late reader: after refLateReads reads it is cut.
+	for range refMaxBacklog / aecFrame {
+		p.play(aecFrame)
+	}
+	for i := range refLateReads + 1 {
+		p.play(aecFrame)
+		first := p.next - (refResync - aecFrame) - (refMaxBacklog/aecFrame+1)*aecFrame
+		realign := i == refLateReads
+		if realign {
+			first = p.next - refResync
+		}
+		expectRead(t, ref, first, realign)
+	}
+	if st := ref.stats(); st.Resyncs != 2 {
+		t.Fatalf("after a lasting backlog: %+v, want a second resync", st)
 	}
 }
 

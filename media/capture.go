@@ -14,7 +14,6 @@ import (
 	"github.com/pion/mediadevices/pkg/prop"
 	"github.com/pion/mediadevices/pkg/wave"
 	"github.com/pion/webrtc/v4"
-	pmedia "github.com/pion/webrtc/v4/pkg/media"
 )
 
 // capture is one open local device: a mediadevices track, ONE encoded
@@ -39,7 +38,7 @@ type capture struct {
 // level tap and encoder. onEnd runs (on the pump goroutine) if the device
 // stops by itself.
 func openCapture(kind DeviceKind, dev Device, vp VideoParams, sel *mediadevices.CodecSelector,
-	out *webrtc.TrackLocalStaticSample, meter *levelMeter, muted *atomic.Bool, ref *echoReference,
+	out *outTrack, meter *levelMeter, muted *atomic.Bool, ref *echoReference,
 	sink *atomic.Pointer[sinkBox], onEnd func(error)) (*capture, error) {
 	c := &capture{kind: kind, dev: dev, muted: muted, done: make(chan struct{})}
 	cons := mediadevices.MediaStreamConstraints{Codec: sel}
@@ -101,12 +100,20 @@ func openCapture(kind DeviceKind, dev Device, vp VideoParams, sel *mediadevices.
 	return c, nil
 }
 
-func (c *capture) pump(out *webrtc.TrackLocalStaticSample, onEnd func(error)) {
+// frameTimer is an encoder that knows when the frame it last encoded was
+// captured (Calla's VP8 encoder).
+type frameTimer interface{ frameTime() time.Time }
+
+// pump moves encoded frames into the shared track with their RTP
+// timestamps (see outTrack): a video frame at its capture time; audio
+// from the capture's first frame on at exactly one frame (opusFrame
+// ticks) per frame the encoder gives, sent or muted, so a mute leaves
+// the clock running.
+func (c *capture) pump(out *outTrack, onEnd func(error)) {
 	defer close(c.done)
-	clock := 48000.0
-	if c.kind == Camera {
-		clock = 90000
-	}
+	timer, _ := c.ctrl.(frameTimer)
+	var next uint32 // audio: the next frame's timestamp
+	first := true
 	for {
 		buf, release, err := c.reader.Read()
 		if err != nil {
@@ -119,10 +126,24 @@ func (c *capture) pump(out *webrtc.TrackLocalStaticSample, onEnd func(error)) {
 			release()
 			return
 		}
+		var ts uint32
+		if c.kind == Camera {
+			at := time.Now()
+			if timer != nil {
+				at = timer.frameTime()
+			}
+			ts = out.after(out.at(at), 1)
+		} else {
+			if first {
+				next = out.after(out.at(time.Now()), opusFrame)
+			}
+			ts = next
+			next += opusFrame
+		}
+		first = false
 		if len(buf.Data) > 0 && (c.muted == nil || !c.muted.Load()) {
-			d := time.Duration(float64(buf.Samples) / clock * float64(time.Second))
-			// No peer bound yet is not an error: the sample just goes nowhere.
-			_ = out.WriteSample(pmedia.Sample{Data: buf.Data, Duration: d})
+			// No peer bound yet is not an error: the frame just goes nowhere.
+			_ = out.write(buf.Data, ts)
 		}
 		release()
 	}

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/pion/rtcp"
-	pmedia "github.com/pion/webrtc/v4/pkg/media"
 )
 
 // echoQueue bounds what waits for its delay: 512 items is about 10 s of
@@ -15,7 +14,7 @@ const echoQueue = 512
 type echoItem struct {
 	due  time.Time
 	data []byte
-	dur  time.Duration
+	ts   uint32 // the RTP timestamp it arrived with
 }
 
 // echoState sends one peer's received encoded media back to it (to all
@@ -30,10 +29,11 @@ type echoState struct {
 	quit  chan struct{}
 }
 
-// forward queues a copy of an encoded frame; if the queue is full the
-// frame is dropped (a stalled writer must not stall the receiver).
-func (e *echoState) forward(video bool, data []byte, dur time.Duration) {
-	it := echoItem{due: time.Now().Add(e.delay), data: append([]byte(nil), data...), dur: dur}
+// forward queues a copy of an encoded frame and its RTP timestamp; if
+// the queue is full the frame is dropped (a stalled writer must not
+// stall the receiver).
+func (e *echoState) forward(video bool, data []byte, ts uint32) {
+	it := echoItem{due: time.Now().Add(e.delay), data: append([]byte(nil), data...), ts: ts}
 	ch := e.audio
 	if video {
 		ch = e.video
@@ -46,12 +46,22 @@ func (e *echoState) forward(video bool, data []byte, dur time.Duration) {
 
 func (e *echoState) stop() { close(e.quit) }
 
+// echoResync is how far the echoed clock may stray from real time
+// before it is set again (the peer's stream restarted, or its clock
+// jumped).
+const echoResync = time.Second
+
+// runEcho writes one kind's echo. The timestamps mirror the peer's own,
+// shifted to the echo track's clock, so they advance as the peer's did:
+// one frame per Opus packet, the capture clock for video.
 func (s *Session) runEcho(ch chan echoItem, quit chan struct{}, video bool) {
 	defer s.wg.Done()
-	out := s.audioOut
+	out, step := s.audioOut, uint32(opusFrame)
 	if video {
-		out = s.videoOut
+		out, step = s.videoOut, 1
 	}
+	var shift uint32
+	shifted := false
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
@@ -69,7 +79,11 @@ func (s *Session) runEcho(ch chan echoItem, quit chan struct{}, video bool) {
 			case <-timer.C:
 			}
 		}
-		_ = out.WriteSample(pmedia.Sample{Data: it.data, Duration: it.dur})
+		now := out.at(time.Now())
+		if off := int64(int32(it.ts + shift - now)); !shifted || max(off, -off) > out.ticks(echoResync) {
+			shift, shifted = now-it.ts, true
+		}
+		_ = out.write(it.data, out.after(it.ts+shift, step))
 	}
 }
 

@@ -459,7 +459,7 @@ func (jb *jitterBuffer) dry() uint64 { return uint64(C.calla_jb_dry(jb.b)) }
 type playedRing struct{ p *C.calla_played }
 
 // playedCap is the ring's size: 341 ms, far more than a reader may lag
-// (refMaxBacklog).
+// (refMaxLate).
 const playedCap = 1 << 14
 
 func newPlayedRing() (*playedRing, error) {

@@ -35,6 +35,7 @@ import (
 	"io"
 	"math"
 	"sync"
+	"time"
 	"unsafe"
 
 	"github.com/pion/mediadevices/pkg/codec"
@@ -70,7 +71,13 @@ type opusBuilder struct {
 	complexity int // 0: opusComplexity
 }
 
-func (b *opusBuilder) RTPCodec() *codec.RTPCodec { return codec.NewRTPOpusCodec(opusRate) }
+// RTPCodec is Opus with its frame length as the latency, so that
+// mediadevices' encoded buffers carry the right sample count.
+func (b *opusBuilder) RTPCodec() *codec.RTPCodec {
+	c := codec.NewRTPOpusCodec(opusRate)
+	c.Latency = opusFrame * time.Second / opusRate
+	return c
+}
 
 func (b *opusBuilder) BuildAudioEncoder(r audio.Reader, p prop.Media) (codec.ReadCloser, error) {
 	if p.SampleRate != opusRate {

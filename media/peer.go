@@ -294,6 +294,9 @@ func (s *Session) reportRemoteMedia(p *peer) {
 	}
 	p.reportedVideo, p.reportedAudio = v, a
 	s.emit(RemoteMedia{Peer: p.id, Video: v, Audio: a})
+	if e := s.echo.Load(); e != nil && e.peer == p.id {
+		s.sendMediaState() // what the echo sends follows what p sends
+	}
 }
 
 // close ends the connection; receive and RTCP goroutines then see EOF.

@@ -28,8 +28,6 @@ type videoFrameReader struct {
 	queue   []vp8Frame
 	lastPLI time.Time
 	eof     bool
-	prevTS  uint32
-	havePTS bool
 }
 
 func (r *videoFrameReader) Read(b []byte) (int, error) {
@@ -38,12 +36,7 @@ func (r *videoFrameReader) Read(b []byte) (int, error) {
 			f := r.queue[0]
 			r.queue = r.queue[1:]
 			if e := r.s.echo.Load(); e != nil && e.peer == r.p.id {
-				d := time.Second / 30
-				if r.havePTS {
-					d = time.Duration(f.ts-r.prevTS) * time.Second / 90000
-				}
-				r.prevTS, r.havePTS = f.ts, true
-				e.forward(true, f.data, d)
+				e.forward(true, f.data, f.ts)
 				continue
 			}
 			return copy(b, f.data), nil
@@ -140,7 +133,7 @@ func (s *Session) receiveAudio(p *peer, t *webrtc.TrackRemote) {
 			return
 		}
 		if e := s.echo.Load(); e != nil && e.peer == p.id {
-			e.forward(false, pkt.Payload, 20*time.Millisecond)
+			e.forward(false, pkt.Payload, pkt.Timestamp)
 			continue
 		}
 		if have {

@@ -21,8 +21,8 @@ type Session struct {
 	selector *mediadevices.CodecSelector
 	// The shared outgoing tracks: every peer connection sends these, so
 	// each device is encoded once whatever the number of peers.
-	audioOut *webrtc.TrackLocalStaticSample
-	videoOut *webrtc.TrackLocalStaticSample
+	audioOut *outTrack
+	videoOut *outTrack
 	keys     keyFrameThrottle
 
 	events   *eventStream
@@ -82,11 +82,11 @@ func NewSession(cfg Config) (*Session, error) {
 	}
 	// One stream ID for both tracks, so a receiver can tell they belong together.
 	var err error
-	s.audioOut, err = webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "audio", "calla")
+	s.audioOut, err = newOutTrack(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "audio", "calla")
 	if err != nil {
 		return nil, err
 	}
-	s.videoOut, err = webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, "video", "calla")
+	s.videoOut, err = newOutTrack(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, "video", "calla")
 	if err != nil {
 		return nil, err
 	}
@@ -457,9 +457,16 @@ func (s *Session) sendMediaState() {
 }
 
 func (s *Session) sendMediaStateTo(p *peer) {
-	echo := s.echo.Load() != nil
-	cam := s.videoOn && s.camOn && (s.videoCap != nil || echo)
-	mic := s.micOn && (s.audioCap != nil || echo)
+	cam := s.videoOn && s.camOn && s.videoCap != nil
+	mic := s.micOn && s.audioCap != nil
+	if e := s.echo.Load(); e != nil {
+		// An echo sends what it receives, no more: a voice call's
+		// caller sends no video, and an echo that claimed a camera would
+		// have its link rated Down for the video that never comes.
+		src := s.peers[e.peer]
+		cam = s.videoOn && src != nil && src.reportedVideo
+		mic = src != nil && src.reportedAudio
+	}
 	s.emit(SignalOut{Peer: p.id, Signal: Signal{Kind: SignalMediaState, Camera: cam, Microphone: mic}})
 }
 

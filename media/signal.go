@@ -28,40 +28,21 @@ func (k SignalKind) String() string {
 	return "SignalKind(" + strconv.Itoa(int(k)) + ")"
 }
 
-// MarshalText writes the kind's name.
-func (k SignalKind) MarshalText() ([]byte, error) {
-	if k <= 0 || int(k) >= len(signalKindNames) {
-		return nil, fmt.Errorf("%w: signal kind %d", ErrBadSignal, int(k))
-	}
-	return []byte(signalKindNames[k]), nil
-}
-
-// UnmarshalText reads a kind's name.
-func (k *SignalKind) UnmarshalText(b []byte) error {
-	for i, n := range signalKindNames {
-		if i > 0 && n == string(b) {
-			*k = SignalKind(i)
-			return nil
-		}
-	}
-	return fmt.Errorf("%w: unknown signal kind %q", ErrBadSignal, b)
-}
-
 // Signal is one negotiation message between two sessions. It is
-// transport-agnostic and JSON-serialisable: the engine relays it over
-// signaling and the receiving engine passes it to HandleSignal.
+// transport-agnostic: the engine maps it to the relay schema
+// (signaling.Signal, docs/protocol.md), relays it, and the receiving
+// engine passes it to HandleSignal.
 type Signal struct {
-	Kind SignalKind `json:"kind"`
+	Kind SignalKind
 	// SDP is the session description of an offer or answer.
-	SDP string `json:"sdp,omitempty"`
+	SDP string
 	// Candidate is the ICE candidate of a candidate signal.
-	Candidate *webrtc.ICECandidateInit `json:"candidate,omitempty"`
+	Candidate *webrtc.ICECandidateInit
 	// ICERestart on a renegotiate signal asks for an ICE restart.
-	ICERestart bool `json:"iceRestart,omitempty"`
+	ICERestart bool
 	// Camera and Microphone are the sender's devices' state on a
 	// mediaState signal: whether it sends video / audio.
-	Camera     bool `json:"camera,omitempty"`
-	Microphone bool `json:"microphone,omitempty"`
+	Camera, Microphone bool
 }
 
 func (s Signal) validate() error {

@@ -1,7 +1,6 @@
 package media
 
 import (
-	"encoding/json"
 	"errors"
 	"image"
 	"math"
@@ -27,27 +26,6 @@ func TestEnumStrings(t *testing.T) {
 		if c.got != c.want {
 			t.Errorf("String() = %q, want %q", c.got, c.want)
 		}
-	}
-}
-
-func TestSignalJSONRoundTrip(t *testing.T) {
-	in := Signal{Kind: SignalCandidate, Candidate: &webrtc.ICECandidateInit{Candidate: "candidate:1 1 udp 1 127.0.0.1 5000 typ host"}}
-	b, err := json.Marshal(in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := `{"kind":"candidate","candidate":{"candidate":"candidate:1 1 udp 1 127.0.0.1 5000 typ host","sdpMid":null,"sdpMLineIndex":null,"usernameFragment":null}}`; string(b) != want {
-		t.Errorf("JSON = %s\nwant   %s", b, want)
-	}
-	var out Signal
-	if err := json.Unmarshal(b, &out); err != nil || out.Kind != in.Kind || out.Candidate.Candidate != in.Candidate.Candidate {
-		t.Errorf("round trip = %+v, %v", out, err)
-	}
-	if err := json.Unmarshal([]byte(`{"kind":"bogus"}`), &out); !errors.Is(err, ErrBadSignal) {
-		t.Errorf("unknown kind: err = %v", err)
-	}
-	if _, err := json.Marshal(Signal{}); err == nil {
-		t.Error("a zero kind marshalled")
 	}
 }
 

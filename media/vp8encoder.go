@@ -162,6 +162,7 @@ type vp8Encoder struct {
 	frameDur    int64 // ms; 0: measure between frames
 	last        time.Time
 	pts         int64
+	captured    time.Time // when the frame being encoded arrived (pump only)
 
 	mu       sync.Mutex // guards everything below
 	c        *C.calla_vp8
@@ -199,6 +200,7 @@ func (e *vp8Encoder) Read() ([]byte, func(), error) {
 	if err != nil {
 		return nil, func() {}, err
 	}
+	e.captured = time.Now()
 	defer release()
 	yuv, ok := img.(*image.YCbCr)
 	if !ok || yuv.SubsampleRatio != image.YCbCrSubsampleRatio420 {
@@ -253,6 +255,11 @@ func (e *vp8Encoder) Read() ([]byte, func(), error) {
 	}
 	return out, func() {}, nil
 }
+
+// frameTime is when the frame the last Read encoded arrived from the
+// camera: its capture time, as near as the encoder can tell. Only the
+// goroutine that calls Read may call it.
+func (e *vp8Encoder) frameTime() time.Time { return e.captured }
 
 // ForceKeyFrame makes the next frame a keyframe.
 func (e *vp8Encoder) ForceKeyFrame() error {

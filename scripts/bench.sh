@@ -6,12 +6,12 @@
 #
 #   scripts/bench.sh                all of them
 #   scripts/bench.sh signaling ...  only the named ones (signaling, media,
-#                                   call, outage, gui, app)
+#                                   call, outage, gui, app, browser)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export LANG=C.UTF-8
 kinds=("$@")
-[ ${#kinds[@]} -gt 0 ] || kinds=(signaling media call outage gui app)
+[ ${#kinds[@]} -gt 0 ] || kinds=(signaling media call outage gui app browser)
 
 for k in "${kinds[@]}"; do
 	echo "== bench $k" >&2
@@ -27,6 +27,12 @@ for k in "${kinds[@]}"; do
 	app)
 		CALLA_BENCH_APP=1 CALLA_BIN=$PWD/bin/calla xvfb-run -a -s "-screen 0 1280x800x24" \
 			go test ./e2e -run '^TestAppBench$' -count=1 -v -timeout 10m
+		;;
+	browser)
+		# Call setup between the browser client in Chromium and Calla,
+		# beside Calla <-> Calla measured the same way (processes).
+		CALLA_BENCH_BROWSER=1 CALLA_BIN=$PWD/bin/calla \
+			go test ./e2e -run '^TestBrowserBench$' -count=1 -v -timeout 15m
 		;;
 	*)
 		echo "bench.sh: unknown kind $k" >&2

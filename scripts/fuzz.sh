@@ -29,6 +29,7 @@ esac
 # package target executions-in-short-mode (about 5 s each on 2 cores)
 targets=(
 	"./signaling FuzzDecodeRequest 40000"
+	"./signaling FuzzDecodeRelayPayload 40000"
 	"./signaling FuzzVerifyUserSig 25000"
 	"./signaling FuzzCheckKeys 10000"
 	"./signaling/server FuzzMachine 10000"
@@ -43,6 +44,7 @@ for t in "${targets[@]}"; do
 	fi
 	echo "fuzz: $pkg $name for $time" >&2
 	corpus="$pkg/testdata/fuzz/$name"
+	# A target may have no corpus directory yet (pipefail: ls fails).
 	before=$({ ls "$corpus" 2>/dev/null || true; } | wc -l)
 	log=$(mktemp)
 	# -parallel 2: the machine has 2 cores, shared with other work.

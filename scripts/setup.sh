@@ -5,19 +5,39 @@
 # under a second). Where it cannot install (no root and no sudo, an unknown
 # package manager) it prints the exact command to run and exits 1.
 set -euo pipefail
+group=${1:-}
 
 # Debian/Ubuntu package names. Build: gcc, pkg-config, GL/X11 headers for
 # Fyne (GLFW), libvpx for VP8, libopus for Opus decoding, libspeexdsp for
 # acoustic echo cancellation. Tests: Xvfb, a
 # screenshot tool (ImageMagick's import), xdotool to drive the real window,
 # x11-utils for xwininfo. libasound2 lets miniaudio open ALSA's null device.
-# nodejs and node-ws (Node.js's ws, a third-party RFC 6455 implementation)
-# check the signaling server's websocket close behaviour.
+# chromium: the interop tests drive the browser client with it (headless,
+# fake devices), so that a standard WebRTC stack judges Calla's. nodejs and
+# node-ws (Node.js's ws, a third-party RFC 6455 implementation) check the
+# signaling server's websocket close behaviour.
+# The .deb's checks: dpkg-dev (dpkg-shlibdeps), appstream (appstreamcli),
+# desktop-file-utils.
+#
+# `setup.sh package` adds what `make package-check` needs (debootstrap);
+# `setup.sh windows` what `make package-windows` needs (the MinGW-w64 C
+# and C++ compilers: libvpx has a C++ file; nasm for libvpx's assembly,
+# dpkg-dev for apt-get source).
 DEB_PKGS=(gcc libc6-dev pkg-config libgl1-mesa-dev xorg-dev libvpx-dev libopus-dev libspeexdsp-dev
-	xvfb imagemagick xdotool x11-utils libasound2 xz-utils git make file nodejs node-ws)
+	xvfb imagemagick xdotool x11-utils libasound2 xz-utils git make file nodejs node-ws
+	dpkg-dev appstream desktop-file-utils chromium)
+case "$group" in
+"") ;;
+package) DEB_PKGS+=(debootstrap) ;;
+windows) DEB_PKGS+=(gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 nasm dpkg-dev) ;;
+*)
+	echo "setup: unknown group '$group' (want: package, windows)" >&2
+	exit 1
+	;;
+esac
 RPM_PKGS=(gcc pkgconf-pkg-config mesa-libGL-devel libXcursor-devel libXrandr-devel
 	libXinerama-devel libXi-devel libXxf86vm-devel libvpx-devel opus-devel speexdsp-devel
-	xorg-x11-server-Xvfb ImageMagick xdotool xorg-x11-utils alsa-lib xz git make)
+	xorg-x11-server-Xvfb ImageMagick xdotool xorg-x11-utils alsa-lib xz git make chromium)
 BREW_PKGS=(pkg-config libvpx opus speexdsp)
 
 as_root() {

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # test.sh runs every check Calla has, in the order that fails fastest:
 # setup, gofmt, go vet, staticcheck, one build of the binary (shared by every
-# test that runs it), the Linux package and its contents, a short fuzz run,
-# then `go test -race ./...` under a private Xvfb X server so the GUI tests
-# run against a real window. It prints how long each step took.
+# test that runs it), its shared-library allow-list, the Linux packages and
+# their contents, a short fuzz run, then `go test -race ./...` under a
+# private Xvfb X server so the GUI tests run against a real window. It
+# prints how long each step took.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export LANG=C.UTF-8
@@ -28,6 +29,13 @@ check_gofmt() {
 	fi
 }
 
+# tools/ is a module of its own (pinned build tools and the screenshot
+# judge of the packaging checks), outside ./... above.
+check_tools() {
+	go -C tools vet ./...
+	go -C tools test ./...
+}
+
 run_tests() {
 	# A private X server for the GUI tests; -a picks a free display number.
 	CALLA_BIN=$PWD/bin/calla xvfb-run -a -s "-screen 0 1280x800x24" \
@@ -38,7 +46,9 @@ step setup ./scripts/setup.sh
 step gofmt check_gofmt
 step vet go vet ./...
 step staticcheck go tool staticcheck ./...
+step tools check_tools
 step build make --no-print-directory build
+step needed ./scripts/check-needed.sh bin/calla
 step package make --no-print-directory package
 if [ -x scripts/fuzz.sh ]; then
 	step fuzz ./scripts/fuzz.sh short

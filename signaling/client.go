@@ -688,12 +688,6 @@ func (c *Client) Relay(ctx context.Context, id CallID, to UserID, payload json.R
 	return c.do(ctx, ReqRelay, RelayRequest{CallID: id, To: to, Payload: payload}, nil)
 }
 
-// MediaState tells the others in call id whether the camera and the
-// microphone are on.
-func (c *Client) MediaState(ctx context.Context, id CallID, camera, microphone bool) error {
-	return c.do(ctx, ReqMediaState, MediaStateRequest{CallID: id, Camera: camera, Microphone: microphone}, nil)
-}
-
 // Directory returns every user the server knows, with presence.
 func (c *Client) Directory(ctx context.Context) ([]DirectoryEntry, error) {
 	var rep DirectoryReply

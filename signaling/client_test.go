@@ -148,7 +148,9 @@ func TestClientSlowConsumer(t *testing.T) {
 	// per-connection queue (256) and the client's channels could hold.
 	const n = 2000
 	for i := 0; i < n; i++ {
-		if err := b.Relay(ctx, rep.CallID, "alice", json.RawMessage(fmt.Sprintf(`{"n":%d}`, i))); err != nil {
+		// The candidate's foundation numbers the relays.
+		p := fmt.Sprintf(`{"signals":[{"kind":"candidate","candidate":{"candidate":"candidate:%d 1 udp 1 127.0.0.1 5000 typ host","sdpMid":"0"}}]}`, i)
+		if err := b.Relay(ctx, rep.CallID, "alice", json.RawMessage(p)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -156,10 +158,13 @@ func TestClientSlowConsumer(t *testing.T) {
 	for want < n {
 		switch e := next(t, a).(type) {
 		case *signaling.Relay:
-			var p struct{ N int }
-			_ = json.Unmarshal(e.Payload, &p)
-			if p.N != want {
-				t.Fatalf("relay %d arrived as number %d", p.N, want)
+			p, err := signaling.DecodeRelayPayload(e.Payload)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got int
+			if _, err := fmt.Sscanf(p.Signals[0].Candidate.Candidate, "candidate:%d ", &got); err != nil || got != want {
+				t.Fatalf("relay %d arrived as number %d (%v)", got, want, err)
 			}
 			want++
 		case *signaling.Reconnecting:

@@ -22,7 +22,6 @@ var requestPayloads = map[RequestType]func() any{
 	ReqJoin:            func() any { return new(JoinRequest) },
 	ReqSwitchMediaType: func() any { return new(SwitchMediaTypeRequest) },
 	ReqRelay:           func() any { return new(RelayRequest) },
-	ReqMediaState:      func() any { return new(MediaStateRequest) },
 	ReqDirectory:       nil,
 	ReqSetProfile:      func() any { return new(SetProfileRequest) },
 
@@ -37,7 +36,9 @@ var requestPayloads = map[RequestType]func() any{
 // into the payload type of its request type (a *LoginRequest, *CallRef,
 // ...; nil for requests without data). It checks the shape only (JSON,
 // version, id, type, field types, keys in their exact case and each at
-// most once); the server checks the values. Unknown keys are ignored.
+// most once, and a relay's payload against its schema:
+// DecodeRelayPayload); the server checks the values. Unknown keys are
+// ignored (but not in a relay payload).
 //
 // On failure it returns an *Error with CodeInvalidParam and a message
 // saying what is wrong, and the request's id when it could be read, so
@@ -87,8 +88,17 @@ func DecodeRequest(data []byte) (Request, any, *Error) {
 	// A JSON null payload is no payload: encoding/json leaves a
 	// RawMessage nil for it on one decode and "null" on another, and the
 	// server refuses a relay without a payload either way.
-	if r, ok := p.(*RelayRequest); ok && string(r.Payload) == "null" {
-		r.Payload = nil
+	if r, ok := p.(*RelayRequest); ok {
+		if string(r.Payload) == "null" {
+			r.Payload = nil
+		}
+		// A payload the receiver could not use is refused here, where
+		// its sender hears why, rather than dropped at the receiver.
+		if len(r.Payload) > 0 {
+			if _, err := DecodeRelayPayload(r.Payload); err != nil {
+				return req, nil, Errorf(CodeInvalidParam, "%v", err)
+			}
+		}
 	}
 	return req, p, nil
 }

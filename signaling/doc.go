@@ -1,7 +1,8 @@
 // Package signaling owns Calla's wire protocol: the typed IDs and enums
 // every layer shares, the versioned JSON envelopes (Request from client to
 // server, Message from server to client, documented in docs/protocol.md),
-// the typed events, the UserSig (GenUserSig, VerifyUserSig: Tencent's
+// the typed events, the one schema of a relay's payload (RelayPayload:
+// the WebRTC signals members send each other, checked by DecodeRequest), the UserSig (GenUserSig, VerifyUserSig: Tencent's
 // TLS-sig v2 shape), and the Client the call engine uses. The server lives
 // in signaling/server, the load bench in signaling/bench.
 //

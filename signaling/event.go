@@ -113,22 +113,8 @@ type KickedOffline struct{}
 // connection closes after it and the client does not reconnect.
 type UserSigExpired struct{}
 
-// UserVideoAvailable is onUserVideoAvailable (from a media-state notice).
-type UserVideoAvailable struct {
-	CallID           CallID `json:"callId"`
-	UserID           UserID `json:"userId"`
-	IsVideoAvailable bool   `json:"isVideoAvailable"`
-}
-
-// UserAudioAvailable is onUserAudioAvailable (from a media-state notice).
-type UserAudioAvailable struct {
-	CallID           CallID `json:"callId"`
-	UserID           UserID `json:"userId"`
-	IsAudioAvailable bool   `json:"isAudioAvailable"`
-}
-
-// Relay is onRelay: an opaque payload from another member of the call;
-// From is stamped by the server.
+// Relay is onRelay: a relay payload (RelayPayload) from another member
+// of the call; From is stamped by the server.
 type Relay struct {
 	CallID  CallID          `json:"callId"`
 	From    UserID          `json:"from"`
@@ -196,8 +182,6 @@ func (*UserInviting) EventType() MessageType         { return EvUserInviting }
 func (*CallMediaTypeChanged) EventType() MessageType { return EvCallMediaTypeChanged }
 func (*KickedOffline) EventType() MessageType        { return EvKickedOffline }
 func (*UserSigExpired) EventType() MessageType       { return EvUserSigExpired }
-func (*UserVideoAvailable) EventType() MessageType   { return EvUserVideoAvailable }
-func (*UserAudioAvailable) EventType() MessageType   { return EvUserAudioAvailable }
 func (*Relay) EventType() MessageType                { return EvRelay }
 func (*PresenceChanged) EventType() MessageType      { return EvPresence }
 func (*ServerClosing) EventType() MessageType        { return EvServerClosing }
@@ -219,8 +203,6 @@ func (*UserInviting) isEvent()         {}
 func (*CallMediaTypeChanged) isEvent() {}
 func (*KickedOffline) isEvent()        {}
 func (*UserSigExpired) isEvent()       {}
-func (*UserVideoAvailable) isEvent()   {}
-func (*UserAudioAvailable) isEvent()   {}
 func (*Relay) isEvent()                {}
 func (*PresenceChanged) isEvent()      {}
 func (*ServerClosing) isEvent()        {}
@@ -244,8 +226,6 @@ var serverEvents = map[MessageType]func() Event{
 	EvCallMediaTypeChanged: func() Event { return new(CallMediaTypeChanged) },
 	EvKickedOffline:        func() Event { return new(KickedOffline) },
 	EvUserSigExpired:       func() Event { return new(UserSigExpired) },
-	EvUserVideoAvailable:   func() Event { return new(UserVideoAvailable) },
-	EvUserAudioAvailable:   func() Event { return new(UserAudioAvailable) },
 	EvRelay:                func() Event { return new(Relay) },
 	EvPresence:             func() Event { return new(PresenceChanged) },
 	EvServerClosing:        func() Event { return new(ServerClosing) },

@@ -27,7 +27,6 @@ const (
 	ReqJoin            RequestType = "join"
 	ReqSwitchMediaType RequestType = "switchMediaType"
 	ReqRelay           RequestType = "relay"
-	ReqMediaState      RequestType = "mediaState"
 	ReqDirectory       RequestType = "directory"
 	ReqSetProfile      RequestType = "setProfile"
 
@@ -73,8 +72,6 @@ const (
 	EvCallMediaTypeChanged MessageType = "onCallMediaTypeChanged"
 	EvKickedOffline        MessageType = "onKickedOffline"
 	EvUserSigExpired       MessageType = "onUserSigExpired"
-	EvUserVideoAvailable   MessageType = "onUserVideoAvailable"
-	EvUserAudioAvailable   MessageType = "onUserAudioAvailable"
 	EvRelay                MessageType = "onRelay"
 	EvPresence             MessageType = "onPresence"
 	EvServerClosing        MessageType = "onServerClosing"
@@ -242,23 +239,15 @@ type SwitchMediaTypeRequest struct {
 	CallMediaType MediaType `json:"callMediaType"`
 }
 
-// RelayRequest sends an opaque payload (an SDP offer or answer, an ICE
-// candidate, anything the engine needs) to another member of the call in
-// the room. From may be left out; if present it must be the sender, since
+// RelayRequest sends a payload (a RelayPayload: SDP offers and answers,
+// ICE candidates, camera and microphone states) to another member of the
+// call in the room. From may be left out; if present it must be the sender, since
 // the server stamps the sender itself.
 type RelayRequest struct {
 	CallID  CallID          `json:"callId"`
 	To      UserID          `json:"to"`
 	From    UserID          `json:"from,omitempty"`
 	Payload json.RawMessage `json:"payload"`
-}
-
-// MediaStateRequest tells the other members whether the sender's camera
-// and microphone are on.
-type MediaStateRequest struct {
-	CallID     CallID `json:"callId"`
-	Camera     bool   `json:"camera"`
-	Microphone bool   `json:"microphone"`
 }
 
 // SetProfileRequest changes the sender's nickname and avatar URL.

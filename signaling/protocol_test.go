@@ -66,8 +66,8 @@ func TestDecodeRequest(t *testing.T) {
 	}{
 		{"a login", `{"v":1,"id":1,"type":"login","data":{"userId":"a","userSig":"s"}}`, &LoginRequest{UserID: "a", UserSig: "s"}, ""},
 		{"a directory request has no data", `{"v":1,"id":2,"type":"directory"}`, nil, ""},
-		{"a relay keeps its payload raw", `{"v":1,"id":3,"type":"relay","data":{"callId":"c","to":"b","payload":{"sdp":"v=0"}}}`,
-			&RelayRequest{CallID: "c", To: "b", Payload: json.RawMessage(`{"sdp":"v=0"}`)}, ""},
+		{"a relay keeps its payload raw", `{"v":1,"id":3,"type":"relay","data":{"callId":"c","to":"b","payload":{"signals":[{"kind":"renegotiate"}]}}}`,
+			&RelayRequest{CallID: "c", To: "b", Payload: json.RawMessage(`{"signals":[{"kind":"renegotiate"}]}`)}, ""},
 		{"bad JSON", `{`, nil, "not valid JSON"},
 		{"a wrong version", `{"v":3,"id":1,"type":"login"}`, nil, "protocol version 3"},
 		{"no id", `{"v":1,"type":"login"}`, nil, `no "id"`},
@@ -82,8 +82,10 @@ func TestDecodeRequest(t *testing.T) {
 		{"an envelope key twice", `{"v":1,"id":1,"id":2,"type":"directory"}`, nil, `key "id" twice`},
 		{"a data key twice", `{"v":1,"id":1,"type":"accept","data":{"callId":"a","callId":"b"}}`, nil, `accept: key "callId" twice`},
 		{"unknown keys are ignored", `{"v":1,"id":1,"type":"accept","data":{"callId":"c","extra":{"X":1}},"more":true}`, &CallRef{CallID: "c"}, ""},
-		{"the relay payload is opaque: any case, any repeats", `{"v":1,"id":3,"type":"relay","data":{"callId":"c","to":"b","payload":{"SDP":1,"SDP":2}}}`,
-			&RelayRequest{CallID: "c", To: "b", Payload: json.RawMessage(`{"SDP":1,"SDP":2}`)}, ""},
+		{"the relay payload has a schema of its own", `{"v":1,"id":3,"type":"relay","data":{"callId":"c","to":"b","payload":{"SDP":1,"SDP":2}}}`,
+			nil, `relay payload has an unknown field "SDP"`},
+		{"a relay payload key twice", `{"v":1,"id":3,"type":"relay","data":{"callId":"c","to":"b","payload":{"signals":[{"kind":"answer","sdp":"v=0","sdp":"v=0 again"}]}}}`,
+			nil, `relay payload: signal 0: key "sdp" twice`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -118,7 +120,7 @@ func FuzzDecodeRequest(f *testing.F) {
 	for _, s := range []string{
 		`{"v":1,"id":1,"type":"login","data":{"userId":"a","userSig":"s","presence":true}}`,
 		`{"v":1,"id":2,"type":"call","data":{"calleeIdList":["b","c"],"groupId":"g","callMediaType":1,"timeout":30,"userData":"x","roomId":{"intRoomId":5,"strRoomId":"5"}}}`,
-		`{"v":1,"id":3,"type":"relay","data":{"callId":"c","to":"b","payload":{"candidate":"x"}}}`,
+		`{"v":1,"id":3,"type":"relay","data":{"callId":"c","to":"b","payload":{"signals":[{"kind":"candidate","candidate":{"candidate":"candidate:1 1 udp 1 192.0.2.1 5000 typ host","sdpMid":"0"}}]}}}`,
 		`{"v":1,"id":4,"type":"logout"}`,
 		`{"v":1,"id":5,"type":"invite","data":{"callId":"c","userIdList":["d"]}}`,
 		`[]`, `null`, `{"v":1,"id":1e400}`,
@@ -150,7 +152,7 @@ func FuzzDecodeRequest(f *testing.F) {
 func BenchmarkDecodeRequest(b *testing.B) {
 	for _, tc := range []struct{ name, msg string }{
 		{"call", `{"v":1,"id":2,"type":"call","data":{"calleeIdList":["bob","carol"],"groupId":"team","callMediaType":1,"timeout":30,"userData":"weekly sync"}}`},
-		{"relay", `{"v":1,"id":8,"type":"relay","data":{"callId":"c7d1f0a93b2e4c58a6f1e09b3d2c7a4e5","to":"bob","payload":{"type":"offer","sdp":"` + strings.Repeat(`a=candidate:1 1 udp 2130706431 192.0.2.1 5000 typ host\r\n`, 40) + `"}}}`},
+		{"relay", `{"v":1,"id":8,"type":"relay","data":{"callId":"c7d1f0a93b2e4c58a6f1e09b3d2c7a4e5","to":"bob","payload":{"signals":[{"kind":"offer","sdp":"v=0\r\n` + strings.Repeat(`a=candidate:1 1 udp 2130706431 192.0.2.1 5000 typ host\r\n`, 40) + `"}]}}}`},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			data := []byte(tc.msg)

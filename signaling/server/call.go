@@ -46,8 +46,6 @@ type member struct {
 	begun   bool
 	beganAt time.Time
 	timer   *timer
-	camera  int8 // -1 unknown, 0 off, 1 on
-	mic     int8
 }
 
 // call is one call from invite to its end. Only the hub goroutine
@@ -72,10 +70,10 @@ type call struct {
 
 func (c *call) add(u signaling.UserID, st memberState, role signaling.CallRole) *member {
 	if m, ok := c.byUser[u]; ok {
-		m.state, m.role, m.begun, m.camera, m.mic = st, role, false, -1, -1
+		m.state, m.role, m.begun = st, role, false
 		return m
 	}
-	m := &member{user: u, state: st, role: role, camera: -1, mic: -1}
+	m := &member{user: u, state: st, role: role}
 	c.members = append(c.members, m)
 	c.byUser[u] = m
 	return m

@@ -457,7 +457,6 @@ var scenarios = []scenario{
 			s.ok(s.c["bob"].SwitchMediaType(s.ctx, id, signaling.Audio))
 			_, err = s.c["carol"].Accept(s.ctx, id)
 			s.ok(err)
-			s.ok(s.c["alice"].MediaState(s.ctx, id, false, true))
 			s.ok(s.c["alice"].Hangup(s.ctx, id))
 			s.ok(s.c["bob"].Hangup(s.ctx, id))
 		},
@@ -466,10 +465,10 @@ var scenarios = []scenario{
 				"onUserJoin carol entry=2 offer=false", "onCallEnd role=1 reason=hangup media=0"},
 			"bob": {"onCallReceived caller=alice callees=[bob carol] group= media=1 data=", "onCallBegin role=2 members=[alice] entry=1 media=1",
 				"onUserJoin alice entry=0 offer=true", "onCallMediaTypeChanged 1->0", "onUserJoin carol entry=2 offer=false",
-				"onUserVideoAvailable alice false", "onUserAudioAvailable alice true", "onUserLeave alice", "onCallEnd role=2 reason=hangup media=0"},
+				"onUserLeave alice", "onCallEnd role=2 reason=hangup media=0"},
 			"carol": {"onCallReceived caller=alice callees=[bob carol] group= media=1 data=", "onCallMediaTypeChanged 1->0",
 				"onCallBegin role=2 members=[alice bob] entry=2 media=0", "onUserJoin alice entry=0 offer=true", "onUserJoin bob entry=1 offer=true",
-				"onUserVideoAvailable alice false", "onUserAudioAvailable alice true", "onUserLeave alice", "onUserLeave bob", "onCallEnd role=2 reason=hangup media=0"},
+				"onUserLeave alice", "onUserLeave bob", "onCallEnd role=2 reason=hangup media=0"},
 		},
 	},
 	{
@@ -533,8 +532,8 @@ var scenarios = []scenario{
 			s.ok(err)
 			al.waitFor(signaling.EvCallBegin)
 			p.cut(true)
-			s.ok(s.c["bob"].MediaState(s.ctx, id, false, true))
-			s.ok(s.c["bob"].Relay(s.ctx, id, "alice", []byte(`{"sdp":"x"}`)))
+			s.ok(s.c["bob"].Relay(s.ctx, id, "alice", []byte(`{"signals":[{"kind":"mediaState","camera":false,"microphone":true}]}`)))
+			s.ok(s.c["bob"].Relay(s.ctx, id, "alice", []byte(`{"signals":[{"kind":"renegotiate"}]}`)))
 			time.Sleep(100 * time.Millisecond)
 			p.resume()
 			al.waitFor(signaling.EvResumed)
@@ -546,7 +545,8 @@ var scenarios = []scenario{
 		},
 		want: map[signaling.UserID][]string{
 			"alice": {"onCallBegin role=1 members=[bob] entry=0 media=1", "onUserJoin bob entry=1 offer=false",
-				"onUserVideoAvailable bob false", "onUserAudioAvailable bob true", `onRelay from=bob {"sdp":"x"}`, "onCallEnd role=1 reason=hangup media=1"},
+				`onRelay from=bob {"signals":[{"kind":"mediaState","camera":false,"microphone":true}]}`,
+				`onRelay from=bob {"signals":[{"kind":"renegotiate"}]}`, "onCallEnd role=1 reason=hangup media=1"},
 			"bob": {"onCallReceived caller=alice callees=[bob] group= media=1 data=", "onCallBegin role=2 members=[alice] entry=1 media=1",
 				"onUserJoin alice entry=0 offer=true", "onUserLeave alice", "onCallEnd role=2 reason=hangup media=1"},
 		},
@@ -567,15 +567,15 @@ var scenarios = []scenario{
 			al.waitFor(signaling.EvUserJoin)
 			p.cut(true)
 			time.Sleep(600 * time.Millisecond) // three grace periods
-			s.ok(s.c["bob"].MediaState(s.ctx, id, false, true))
+			s.ok(s.c["bob"].Relay(s.ctx, id, "alice", []byte(`{"signals":[{"kind":"mediaState","camera":false,"microphone":true}]}`)))
 			p.resume()
 			al.waitFor(signaling.EvResumed)
-			al.waitFor(signaling.EvUserAudioAvailable)
+			al.waitFor(signaling.EvRelay)
 			s.ok(al.Hangup(s.ctx, id))
 		},
 		want: map[signaling.UserID][]string{
 			"alice": {"onCallBegin role=1 members=[bob] entry=0 media=1", "onUserJoin bob entry=1 offer=false",
-				"onUserVideoAvailable bob false", "onUserAudioAvailable bob true", "onCallEnd role=1 reason=hangup media=1"},
+				`onRelay from=bob {"signals":[{"kind":"mediaState","camera":false,"microphone":true}]}`, "onCallEnd role=1 reason=hangup media=1"},
 			"bob": {"onCallReceived caller=alice callees=[bob] group= media=1 data=", "onCallBegin role=2 members=[alice] entry=1 media=1",
 				"onUserJoin alice entry=0 offer=true", "onUserLeave alice", "onCallEnd role=2 reason=hangup media=1"},
 		},

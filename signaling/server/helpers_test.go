@@ -255,10 +255,6 @@ func describe(ev signaling.Event) string {
 		return "onUserInviting " + string(e.UserID)
 	case *signaling.CallMediaTypeChanged:
 		return fmt.Sprintf("onCallMediaTypeChanged %d->%d", e.OldCallMediaType, e.NewCallMediaType)
-	case *signaling.UserVideoAvailable:
-		return fmt.Sprintf("onUserVideoAvailable %s %v", e.UserID, e.IsVideoAvailable)
-	case *signaling.UserAudioAvailable:
-		return fmt.Sprintf("onUserAudioAvailable %s %v", e.UserID, e.IsAudioAvailable)
 	case *signaling.Relay:
 		return fmt.Sprintf("onRelay from=%s %s", e.From, e.Payload)
 	case *signaling.Closed:

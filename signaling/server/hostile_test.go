@@ -185,7 +185,7 @@ func TestHostileInput(t *testing.T) {
 		{"envelope keys in the wrong case", true, `{"V":1,"ID":5,"TYPE":"directory"}`, signaling.CodeInvalidParam, "case-sensitive"},
 		{"a data key in the wrong case", true, `{"v":1,"id":2,"type":"call","data":{"CalleeIdList":["bob"]}}`, signaling.CodeInvalidParam, `"CalleeIdList"`},
 		{"a key given twice", true, `{"v":1,"id":2,"type":"setProfile","data":{"nickname":"a","nickname":"b","avatarUrl":""}}`, signaling.CodeInvalidParam, `"nickname" twice`},
-		{"a relay with a forged sender", true, `{"v":1,"id":2,"type":"relay","data":{"callId":"` + string(by.CallID) + `","to":"bob","from":"alice","payload":{}}}`, signaling.CodeInvalidParam, `from "alice" is not you`},
+		{"a relay with a forged sender", true, `{"v":1,"id":2,"type":"relay","data":{"callId":"` + string(by.CallID) + `","to":"bob","from":"alice","payload":{"signals":[{"kind":"renegotiate"}]}}}`, signaling.CodeInvalidParam, `from "alice" is not you`},
 	}
 	for _, tc := range rawCases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -261,13 +261,15 @@ func TestHostileInput(t *testing.T) {
 		{"hanging up someone else's call", func() error { return mallory.Hangup(ctx, by.CallID) }, signaling.CodeRequestRefused, "is not yours"},
 		{"rejecting someone else's call", func() error { return u(e, "u1").Reject(ctx, by.CallID) }, signaling.CodeRequestRefused, "is not yours"},
 		{"relaying into someone else's call", func() error {
-			return mallory.Relay(ctx, by.CallID, "bob", json.RawMessage(`{"sdp":"evil"}`))
+			return mallory.Relay(ctx, by.CallID, "bob", json.RawMessage(`{"signals":[{"kind":"renegotiate"}]}`))
 		}, signaling.CodeRequestRefused, "is not yours"},
 		{"relaying to a non-member of one's own call", func() error {
-			return mallory.Relay(ctx, own.CallID, "bob", json.RawMessage(`{"sdp":"evil"}`))
+			return mallory.Relay(ctx, own.CallID, "bob", json.RawMessage(`{"signals":[{"kind":"renegotiate"}]}`))
 		}, signaling.CodeInvalidParam, `"bob" is not in the room`},
+		{"relaying a payload in another shape", func() error {
+			return mallory.Relay(ctx, own.CallID, "trent", json.RawMessage(`{"type":"offer","sdp":"v=0"}`))
+		}, signaling.CodeInvalidParam, `unknown fields "sdp", "type"`},
 		{"relaying without a payload", func() error { return mallory.Relay(ctx, own.CallID, "trent", nil) }, signaling.CodeInvalidParam, "needs a payload"},
-		{"media state into someone else's call", func() error { return mallory.MediaState(ctx, by.CallID, false, false) }, signaling.CodeRequestRefused, "is not yours"},
 		{"switching someone else's call", func() error { return mallory.SwitchMediaType(ctx, by.CallID, signaling.Audio) }, signaling.CodeRequestRefused, "is not yours"},
 		{"accepting a call that does not exist", func() error {
 			_, err := mallory.Accept(ctx, "c-nope")
@@ -355,7 +357,7 @@ func TestHostileInput(t *testing.T) {
 	if got := bob.callEvents(true); strings.Join(got, "|") != strings.Join(bobBefore, "|") {
 		t.Errorf("bystander bob saw more: %v", got[len(bobBefore):])
 	}
-	if err := alice.Relay(ctx, by.CallID, "bob", json.RawMessage(`{"ok":true}`)); err != nil {
+	if err := alice.Relay(ctx, by.CallID, "bob", json.RawMessage(`{"signals":[{"kind":"renegotiate"}]}`)); err != nil {
 		t.Fatal(err)
 	}
 	bob.waitFor(signaling.EvRelay)
@@ -556,8 +558,9 @@ func TestCallPrivacy(t *testing.T) {
 			return err
 		}},
 		{"switchMediaType", func(c signaling.CallID) error { return mallory.SwitchMediaType(ctx, c, signaling.Video) }},
-		{"relay", func(c signaling.CallID) error { return mallory.Relay(ctx, c, "bob", json.RawMessage(`{"sdp":"x"}`)) }},
-		{"mediaState", func(c signaling.CallID) error { return mallory.MediaState(ctx, c, true, true) }},
+		{"relay", func(c signaling.CallID) error {
+			return mallory.Relay(ctx, c, "bob", json.RawMessage(`{"signals":[{"kind":"mediaState","camera":true,"microphone":true}]}`))
+		}},
 	}
 	for _, p := range probes {
 		t.Run("an outsider's "+p.name+" looks like one on a call that does not exist", func(t *testing.T) {

@@ -163,8 +163,6 @@ func (m *machine) handle(p peer, req signaling.Request, payload any) {
 		after, err = m.switchMediaType(s.user, payload.(*signaling.SwitchMediaTypeRequest))
 	case signaling.ReqRelay:
 		after, err = m.relay(s.user, payload.(*signaling.RelayRequest))
-	case signaling.ReqMediaState:
-		after, err = m.mediaState(s.user, payload.(*signaling.MediaStateRequest))
 	case signaling.ReqCreateGroup:
 		reply, err = m.createGroup(s.user, payload.(*signaling.CreateGroupRequest))
 	case signaling.ReqGroups:
@@ -195,7 +193,7 @@ func (m *machine) handle(p peer, req signaling.Request, payload any) {
 var inCall = map[signaling.RequestType]bool{
 	signaling.ReqCall: true, signaling.ReqAccept: true, signaling.ReqReject: true, signaling.ReqIgnore: true,
 	signaling.ReqFail: true, signaling.ReqHangup: true, signaling.ReqInvite: true, signaling.ReqJoin: true,
-	signaling.ReqSwitchMediaType: true, signaling.ReqRelay: true, signaling.ReqMediaState: true,
+	signaling.ReqSwitchMediaType: true, signaling.ReqRelay: true,
 }
 
 // reply answers request id on p.

@@ -392,8 +392,6 @@ func callOf(payload any) signaling.CallID {
 		return r.CallID
 	case *signaling.RelayRequest:
 		return r.CallID
-	case *signaling.MediaStateRequest:
-		return r.CallID
 	}
 	return ""
 }
@@ -509,7 +507,8 @@ func (h *harness) step(op, a, b byte) {
 		to := h.users[int(b)%len(h.users)]
 		h.do(u, signaling.ReqRelay, &signaling.RelayRequest{CallID: h.pick(b >> 3), To: to, Payload: json.RawMessage(`{"x":1}`)})
 	case 11:
-		h.do(u, signaling.ReqMediaState, &signaling.MediaStateRequest{CallID: h.pick(b), Camera: b&1 != 0, Microphone: b&2 != 0})
+		payload := fmt.Sprintf(`{"signals":[{"kind":"mediaState","camera":%v,"microphone":%v}]}`, b&1 != 0, b&2 != 0)
+		h.do(u, signaling.ReqRelay, &signaling.RelayRequest{CallID: h.pick(b >> 2), To: h.users[int(b)%len(h.users)], Payload: json.RawMessage(payload)})
 	case 12: // the connection drops; or the server restarts, and every one does
 		if b%8 == 7 {
 			h.restart()

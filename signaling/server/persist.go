@@ -88,8 +88,6 @@ type memberRecord struct {
 	BeganAt time.Time          `json:"beganAt,omitzero"`
 	// InviteEnds is the running invite timeout's deadline, if any.
 	InviteEnds time.Time `json:"inviteEnds,omitzero"`
-	Camera     int8      `json:"camera"`
-	Mic        int8      `json:"mic"`
 }
 
 // eventKey is the key of session token's event number seq: fixed-width
@@ -141,7 +139,7 @@ func (c *call) record() callRecord {
 		Members: make([]memberRecord, 0, len(c.members)),
 	}
 	for _, mb := range c.members {
-		mr := memberRecord{User: mb.user, State: mb.state, Role: mb.role, Entry: mb.entry, Begun: mb.begun, BeganAt: mb.beganAt, Camera: mb.camera, Mic: mb.mic}
+		mr := memberRecord{User: mb.user, State: mb.state, Role: mb.role, Entry: mb.entry, Begun: mb.begun, BeganAt: mb.beganAt}
 		if mb.timer != nil && !mb.timer.dead {
 			mr.InviteEnds = mb.timer.at
 		}
@@ -341,7 +339,7 @@ func (m *machine) restore(st stored) (nsess, ncalls int) {
 			continue
 		}
 		for _, mr := range r.Members {
-			mb := &member{user: mr.User, state: mr.State, role: mr.Role, entry: mr.Entry, begun: mr.Begun, beganAt: mr.BeganAt, camera: mr.Camera, mic: mr.Mic}
+			mb := &member{user: mr.User, state: mr.State, role: mr.Role, entry: mr.Entry, begun: mr.Begun, beganAt: mr.BeganAt}
 			if !mr.InviteEnds.IsZero() {
 				mb.timer = m.timers.add(&timer{at: mr.InviteEnds, kind: timerInvite, call: c, memb: mb})
 			}

@@ -33,38 +33,3 @@ func (m *machine) relay(u signaling.UserID, req *signaling.RelayRequest) (func()
 		m.emit(to.user, signaling.EvRelay, signaling.Relay{CallID: c.id, From: u, Payload: req.Payload})
 	}, nil
 }
-
-// mediaState handles mediaState: the others in the room hear about the
-// camera and microphone states that changed.
-func (m *machine) mediaState(u signaling.UserID, req *signaling.MediaStateRequest) (func(), error) {
-	c, mb, err := m.memberOf(u, req.CallID)
-	if err != nil {
-		return nil, err
-	}
-	if mb.state != stInRoom {
-		return nil, fmt.Errorf("%w: media state is for members in the room of call %q (you are %s)", ErrRefused, c.id, mb.state)
-	}
-	cam, mic := b2i(req.Camera), b2i(req.Microphone)
-	camChanged, micChanged := mb.camera != cam, mb.mic != mic
-	mb.camera, mb.mic = cam, mic
-	return func() {
-		for _, p := range c.inRoom() {
-			if p == mb {
-				continue
-			}
-			if camChanged {
-				m.emit(p.user, signaling.EvUserVideoAvailable, signaling.UserVideoAvailable{CallID: c.id, UserID: u, IsVideoAvailable: req.Camera})
-			}
-			if micChanged {
-				m.emit(p.user, signaling.EvUserAudioAvailable, signaling.UserAudioAvailable{CallID: c.id, UserID: u, IsAudioAvailable: req.Microphone})
-			}
-		}
-	}, nil
-}
-
-func b2i(b bool) int8 {
-	if b {
-		return 1
-	}
-	return 0
-}

@@ -99,11 +99,11 @@ func TestRestartMidCall(t *testing.T) {
 	e.restart(t)
 	alice.waitFor(signaling.EvResumed)
 	// An event made while bob is still away reaches him when he resumes.
-	if err := alice.MediaState(ctx, rep.CallID, false, true); err != nil {
+	if err := alice.Relay(ctx, rep.CallID, "bob", []byte(`{"signals":[{"kind":"mediaState","camera":false,"microphone":true}]}`)); err != nil {
 		t.Fatal(err)
 	}
 	bob.waitFor(signaling.EvResumed)
-	bob.waitFor(signaling.EvUserAudioAvailable)
+	bob.waitFor(signaling.EvRelay)
 	if err := bob.Hangup(ctx, rep.CallID); err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +114,7 @@ func TestRestartMidCall(t *testing.T) {
 		alice: {"onCallBegin role=1 members=[bob] entry=0 media=1", "onUserJoin bob entry=1 offer=false", "reconnecting", "resumed",
 			"onUserLeave bob", "onCallEnd role=1 reason=hangup media=1"},
 		bob: {"onCallReceived caller=alice callees=[bob] group= media=1 data=", "onCallBegin role=2 members=[alice] entry=1 media=1",
-			"onUserJoin alice entry=0 offer=true", "reconnecting", "resumed", "onUserVideoAvailable alice false", "onUserAudioAvailable alice true",
+			"onUserJoin alice entry=0 offer=true", "reconnecting", "resumed", `onRelay from=alice {"signals":[{"kind":"mediaState","camera":false,"microphone":true}]}`,
 			"onCallEnd role=2 reason=hangup media=1"},
 	}
 	for c, w := range want {

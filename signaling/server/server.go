@@ -76,8 +76,11 @@ func New(cfg Config) (*Server, error) {
 		// The pool keeps the write buffer only while a message is written,
 		// which matters for memory per idle connection.
 		WriteBufferPool: &sync.Pool{},
-		// Any origin: clients are desktop programs, not browser pages, and
-		// every request is authenticated by UserSig.
+		// Any origin: nothing about a socket is ambient (no cookies, no
+		// HTTP auth), and a socket does nothing until it logs in with a
+		// UserSig, so a page from another site gains nothing a program
+		// could not. Clients are the desktop app, headless programs and
+		// browser pages (the client at / or one served elsewhere).
 		CheckOrigin: func(*http.Request) bool { return true },
 	}
 	s.mux = http.NewServeMux()

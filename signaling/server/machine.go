@@ -318,7 +318,7 @@ func (m *machine) login(p peer, cur *session, id uint64, req *signaling.LoginReq
 		m.setDir(s.user, e)
 	}
 	m.touchPresence(s.user)
-	rep := signaling.LoginReply{Token: s.token, Seq: s.seq, GraceMs: m.cfg.Grace.Milliseconds(), ICEServers: m.cfg.ICEServers, Directory: []signaling.DirectoryEntry{}}
+	rep := signaling.LoginReply{Token: s.token, Seq: s.seq, GraceMs: m.cfg.Grace.Milliseconds(), CallGraceMs: max(m.cfg.CallGrace, m.cfg.Grace).Milliseconds(), ICEServers: m.cfg.ICEServers, Directory: []signaling.DirectoryEntry{}}
 	if rep.ICEServers == nil {
 		rep.ICEServers = []signaling.ICEServer{}
 	}

@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/http/httptest"
 	"slices"
 	"strings"
@@ -162,4 +164,21 @@ func dedupReconnecting(evs []string) []string {
 		out = append(out, ev)
 	}
 	return out
+}
+
+// TestLoginReplyGraces: the login reply tells a client both grace
+// periods, so that one in a call (the browser client) keeps trying to
+// resume for as long as the server keeps its session.
+func TestLoginReplyGraces(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.Grace, c.CallGrace = 2*time.Second, 30*time.Second })
+	r := e.raw()
+	r.send(fmt.Sprintf(`{"v":1,"id":1,"type":"login","data":{"userId":"alice","userSig":%q}}`, sig(t, "alice", time.Hour)))
+	m, err := r.reply()
+	if err != nil || m.Error != nil {
+		t.Fatal(err, m.Error)
+	}
+	var rep signaling.LoginReply
+	if err := json.Unmarshal(m.Data, &rep); err != nil || rep.GraceMs != 2000 || rep.CallGraceMs != 30000 {
+		t.Fatalf("login reply %s", m.Data)
+	}
 }

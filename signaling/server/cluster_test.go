@@ -254,3 +254,35 @@ func kill9MidCall(t *testing.T, restart bool) {
 
 func TestKillLeaderMidCall(t *testing.T)    { kill9MidCall(t, false) }
 func TestRestartLeaderMidCall(t *testing.T) { kill9MidCall(t, true) }
+
+// TestClusterHealth: a node's /healthz says whether it leads or follows
+// whom, and answers 503 naming NATS once the node has lost its NATS
+// connection (its clients should go to another node).
+func TestClusterHealth(t *testing.T) {
+	e := newClusterEnv(t, natsFor(t), 2, nil)
+	lead := e.waitLeader()
+	var f *envNode
+	for _, nd := range e.nodes {
+		if nd != lead {
+			f = nd
+		}
+	}
+	if code, body := get(t, lead.hs.URL+"/healthz"); code != 200 || !strings.Contains(body, "node "+lead.name+" leads the cluster") {
+		t.Errorf("the leader's /healthz: %d %q", code, body)
+	}
+	if code, body := get(t, f.hs.URL+"/healthz"); code != 200 || !strings.Contains(body, "node "+f.name+" follows "+lead.name) {
+		t.Errorf("the follower's /healthz: %d %q", code, body)
+	}
+	f.dialer.Kill() // its NATS connection drops, and cannot come back
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		code, body := get(t, f.hs.URL+"/healthz")
+		if code == 503 && strings.Contains(body, "NATS") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/healthz of a node without NATS still says %d %q", code, body)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

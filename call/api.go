@@ -2,13 +2,11 @@ package call
 
 import (
 	"context"
+	"errors"
 
 	"github.com/calla-rtc/calla/media"
 	"github.com/calla-rtc/calla/signaling"
 )
-
-// maxMembers is TUICallKit's limit for one call, the caller included.
-const maxMembers = 9
 
 // Login connects to the server in p and logs in. The directory follows as
 // onPresenceChanged events when Config.Presence is set.
@@ -22,8 +20,8 @@ func (e *Engine) Login(ctx context.Context, p LoginParams) error {
 			}
 			return
 		}
-		if !p.UserID.Valid() {
-			done(errorf(signaling.CodeInvalidParam, "user id %q must be 1 to 32 letters, digits, _ or -", p.UserID))
+		if err := p.UserID.Check(); err != nil {
+			done(err)
 			return
 		}
 		e.emit(&ConnectionChanged{State: Connecting})
@@ -65,24 +63,29 @@ func (e *Engine) Logout(ctx context.Context) error {
 			done(errNotLoggedIn())
 			return
 		}
-		e.logout(ctx)
-		done(nil)
+		e.logout(func() { done(nil) })
 	})
 }
 
-func (e *Engine) logout(ctx context.Context) {
+// logout leaves any call, tells the server (after the hang-up, in order),
+// and drops the client once the server has answered or given up; then
+// runs on the loop.
+func (e *Engine) logout(then func()) {
 	if e.client == nil {
+		then()
 		return
 	}
 	e.leaveCall(signaling.ReasonHangup)
-	// The server's answer to the hang-up may still be queued: end the
-	// call here, since nothing will be read from the server any more.
-	e.abandonCall(signaling.ReasonHangup)
-	if err := e.client.Logout(ctx); err != nil {
-		e.log.Debug("logout", "err", err)
-	}
-	e.dropClient()
-	e.emit(&ConnectionChanged{State: Disconnected, Reason: "logged out"})
+	e.send(signaling.ReqLogout, nil, func(r *signaling.Reply) {
+		if r.Err != nil {
+			e.log.Debug("logout", "err", r.Err)
+		}
+		if e.client != nil {
+			e.dropClient()
+			e.emit(&ConnectionChanged{State: Disconnected, Reason: "logged out"})
+		}
+		then()
+	})
 }
 
 // SetSelfInfo sets the local user's nickname and avatar URL (each at most
@@ -93,23 +96,26 @@ func (e *Engine) SetSelfInfo(ctx context.Context, nickname, avatarURL string) er
 			done(errorf(signaling.CodeInvalidParam, "nickname and avatar URL may have at most 500 bytes each"))
 			return
 		}
-		done(e.request(func(ctx context.Context, cl *signaling.Client) error {
-			return cl.SetProfile(ctx, nickname, avatarURL)
-		}))
+		e.send(signaling.ReqSetProfile, signaling.SetProfileRequest{Nickname: nickname, AvatarURL: avatarURL},
+			func(r *signaling.Reply) { done(r.Err) })
 	})
 }
 
-// Call invites user to a 1v1 call.
-func (e *Engine) Call(ctx context.Context, user signaling.UserID, mt signaling.MediaType, p Params) error {
+// Call invites user to a 1v1 call and returns its ID once the server has
+// placed it. Every event of the call carries that ID; none comes before
+// Call returns it.
+func (e *Engine) Call(ctx context.Context, user signaling.UserID, mt signaling.MediaType, p Params) (signaling.CallID, error) {
 	return e.placeCall(ctx, "", []signaling.UserID{user}, mt, p)
 }
 
 // GroupCall invites users to a group call of group (at most 9 members, the
-// caller included). An empty group with several users is a multi-party
-// call without a group.
-func (e *Engine) GroupCall(ctx context.Context, group signaling.GroupID, users []signaling.UserID, mt signaling.MediaType, p Params) error {
-	if group != "" && !group.Valid() {
-		return e.reportNow(errorf(signaling.CodeInvalidParam, "group id %q must be 1 to 32 letters, digits, _ or -", group))
+// caller included) and returns its ID, as Call does. An empty group with
+// several users is a multi-party call without a group.
+func (e *Engine) GroupCall(ctx context.Context, group signaling.GroupID, users []signaling.UserID, mt signaling.MediaType, p Params) (signaling.CallID, error) {
+	if group != "" {
+		if err := group.Check(); err != nil {
+			return "", e.reportNow(errorOf("call", err))
+		}
 	}
 	return e.placeCall(ctx, group, users, mt, p)
 }
@@ -120,8 +126,11 @@ func (e *Engine) reportNow(err *Error) error {
 	return err
 }
 
-func (e *Engine) placeCall(ctx context.Context, group signaling.GroupID, users []signaling.UserID, mt signaling.MediaType, p Params) error {
-	return e.do(ctx, "call", func(done func(error)) {
+// placeCall opens the caller's devices (the user asked for the call) and
+// sends the invitation at once; the call's ID comes with the reply.
+func (e *Engine) placeCall(ctx context.Context, group signaling.GroupID, users []signaling.UserID, mt signaling.MediaType, p Params) (signaling.CallID, error) {
+	var id signaling.CallID
+	err := e.do(ctx, "call", func(done func(error)) {
 		if e.client == nil {
 			done(errNotLoggedIn())
 			return
@@ -147,52 +156,45 @@ func (e *Engine) placeCall(ctx context.Context, group signaling.GroupID, users [
 			return
 		}
 		c := newCallState(signaling.RoleCaller, statusDialing)
-		c.groupID, c.callerID = group, e.self
-		if err := e.beginCall(c, mt == signaling.Video); err != nil {
-			done(err)
-			return
-		}
-		c.mediaType = mt
-		var rep signaling.CallReply
-		err := e.request(func(ctx context.Context, cl *signaling.Client) error {
-			var err error
-			rep, err = cl.Call(ctx, signaling.CallRequest{
-				CalleeIDList: users, GroupID: group, CallMediaType: mt,
-				Timeout: timeoutSeconds(p), UserData: p.UserData, RoomID: p.RoomID,
-			})
-			return err
+		c.groupID, c.callerID, c.mediaType = group, e.self, mt
+		e.call = c
+		e.startMedia(c, mt == signaling.Video)
+		e.send(signaling.ReqCall, signaling.CallRequest{
+			CalleeIDList: users, GroupID: group, CallMediaType: mt,
+			Timeout: timeoutSeconds(p), UserData: p.UserData, RoomID: p.RoomID,
+		}, func(r *signaling.Reply) {
+			var rep signaling.CallReply
+			err := r.Err
+			if err == nil {
+				err = r.Decode(&rep)
+			}
+			if e.call != c {
+				// Hung up before the server placed it: cancel it there.
+				if err == nil {
+					e.send(signaling.ReqHangup, signaling.CallRef{CallID: rep.CallID}, func(*signaling.Reply) {})
+				}
+				done(errHungUpEarly)
+				return
+			}
+			if err != nil {
+				e.endCall()
+				done(err)
+				return
+			}
+			c.id, c.roomID = rep.CallID, rep.RoomID
+			id = c.id
+			done(nil)
 		})
-		if err != nil {
-			e.endCall()
-			done(err)
-			return
-		}
-		c.id, c.roomID = rep.CallID, rep.RoomID
-		done(nil)
 	})
+	return id, err
 }
 
-// checkInvitees refuses what the server would refuse anyway, with a
-// clearer message: bad ids, calling oneself, duplicates, too many people.
-// already is how many members the call has besides the invitees.
+// checkInvitees refuses what the server would refuse anyway, before
+// anything is set up: the shared rule (signaling.CheckInvitees). already
+// is how many members the call has besides the invitees.
 func (e *Engine) checkInvitees(users []signaling.UserID, already int) *Error {
-	if len(users) == 0 {
-		return errorf(signaling.CodeInvalidParam, "nobody to call: give at least one user")
-	}
-	if len(users)+already > maxMembers {
-		return errorf(signaling.CodeInvalidParam, "a call has at most %d people, you included: %d is too many", maxMembers, len(users)+already)
-	}
-	seen := map[signaling.UserID]bool{}
-	for _, u := range users {
-		switch {
-		case !u.Valid():
-			return errorf(signaling.CodeInvalidParam, "user id %q must be 1 to 32 letters, digits, _ or -", u)
-		case u == e.self:
-			return errorf(signaling.CodeInvalidParam, "you can't call yourself")
-		case seen[u]:
-			return errorf(signaling.CodeInvalidParam, "%s is listed twice", u)
-		}
-		seen[u] = true
+	if err := signaling.CheckInvitees(e.self, users, already); err != nil {
+		return errorOf("call", err)
 	}
 	return nil
 }
@@ -204,9 +206,10 @@ func timeoutSeconds(p Params) int {
 	return max(1, int((p.Timeout+500_000_000)/1_000_000_000))
 }
 
-// JoinInGroupCall joins the running call of group.
-func (e *Engine) JoinInGroupCall(ctx context.Context, group signaling.GroupID, mt signaling.MediaType) error {
-	return e.do(ctx, "join the group call", func(done func(error)) {
+// JoinInGroupCall joins the running call of group and returns its ID.
+func (e *Engine) JoinInGroupCall(ctx context.Context, group signaling.GroupID, mt signaling.MediaType) (signaling.CallID, error) {
+	var id signaling.CallID
+	err := e.do(ctx, "join the group call", func(done func(error)) {
 		if e.client == nil {
 			done(errNotLoggedIn())
 			return
@@ -215,33 +218,41 @@ func (e *Engine) JoinInGroupCall(ctx context.Context, group signaling.GroupID, m
 			done(errBusy())
 			return
 		}
-		if !group.Valid() {
-			done(errorf(signaling.CodeInvalidParam, "group id %q must be 1 to 32 letters, digits, _ or -", group))
+		if err := group.Check(); err != nil {
+			done(err)
 			return
 		}
 		c := newCallState(signaling.RoleCallee, statusAccepting)
-		c.groupID, c.accepted = group, true
-		if err := e.beginCall(c, mt == signaling.Video); err != nil {
-			done(err)
-			return
-		}
-		var rep signaling.CallReply
-		err := e.request(func(ctx context.Context, cl *signaling.Client) error {
-			var err error
-			rep, err = cl.Join(ctx, signaling.JoinRequest{GroupID: group})
-			return err
+		c.groupID, c.accepted, c.mediaType = group, true, mt
+		e.call = c
+		e.startMedia(c, mt == signaling.Video)
+		e.send(signaling.ReqJoin, signaling.JoinRequest{GroupID: group}, func(r *signaling.Reply) {
+			var rep signaling.CallReply
+			err := r.Err
+			if err == nil {
+				err = r.Decode(&rep)
+			}
+			if e.call != c {
+				if err == nil {
+					e.send(signaling.ReqHangup, signaling.CallRef{CallID: rep.CallID}, func(*signaling.Reply) {})
+				}
+				done(errHungUpEarly)
+				return
+			}
+			if err != nil {
+				e.endCall()
+				done(err)
+				return
+			}
+			c.id, c.roomID, c.mediaType = rep.CallID, rep.RoomID, rep.CallMediaType
+			id = c.id
+			if rep.CallMediaType != mt {
+				e.onMediaTypeChanged(&signaling.CallMediaTypeChanged{CallID: c.id, OldCallMediaType: mt, NewCallMediaType: rep.CallMediaType})
+			}
+			done(nil)
 		})
-		if err != nil {
-			e.endCall()
-			done(err)
-			return
-		}
-		c.id, c.roomID, c.mediaType = rep.CallID, rep.RoomID, rep.CallMediaType
-		if rep.CallMediaType != mt {
-			e.onMediaTypeChanged(&signaling.CallMediaTypeChanged{CallID: c.id, OldCallMediaType: mt, NewCallMediaType: rep.CallMediaType})
-		}
-		done(nil)
 	})
+	return id, err
 }
 
 // Accept answers the incoming call.
@@ -269,18 +280,14 @@ func (e *Engine) acceptOp(asAudio bool, done func(error)) {
 	}
 }
 
-// accept sends the answer once capture runs, so the offers we make as the
-// later joiner carry our tracks.
+// accept opens the devices (the user said yes), and sends the answer
+// once capture runs, so the offers we make as the later joiner carry our
+// tracks. Accepted as audio, the camera stays closed.
 func (e *Engine) accept(c *callState, asAudio bool, done func(error)) {
 	c.accepted = true
 	c.status = statusAccepting
-	if asAudio && c.mediaType == signaling.Video && !e.cfg.Echo {
-		c.whenStarted(func(err error) {
-			if err == nil && e.call == c {
-				_ = c.session.SetVideo(false)
-			}
-		})
-	}
+	c.acceptReports = true
+	e.startMedia(c, c.mediaType == signaling.Video && !asAudio)
 	c.whenStarted(func(err error) {
 		if e.call != c {
 			done(errorf(signaling.CodeRequestRefused, "the call ended before it could be accepted"))
@@ -288,33 +295,34 @@ func (e *Engine) accept(c *callState, asAudio bool, done func(error)) {
 		}
 		if err != nil {
 			// The callee cannot take the call: the seed's abnormal case.
-			_ = e.request(func(ctx context.Context, cl *signaling.Client) error {
-				return cl.Fail(ctx, c.id, "media: "+err.Error())
+			e.send(signaling.ReqFail, signaling.FailRequest{CallID: c.id, Reason: "media: " + err.Error()}, func(r *signaling.Reply) {
+				if r.Err != nil {
+					e.log.Warn("could not tell the server the call failed", "call", c.id, "err", r.Err)
+				}
 			})
 			done(err)
 			return
 		}
-		err = e.request(func(ctx context.Context, cl *signaling.Client) error {
-			_, err := cl.Accept(ctx, c.id)
-			return err
-		})
-		if err != nil {
-			if e.call == c {
-				c.status, c.accepted = statusRinging, false
+		e.send(signaling.ReqAccept, signaling.CallRef{CallID: c.id}, func(r *signaling.Reply) {
+			if r.Err != nil {
+				if e.call == c && c.status == statusAccepting {
+					c.status, c.accepted = statusRinging, false
+				}
+				done(r.Err)
+				return
 			}
-			done(err)
-			return
-		}
-		if asAudio && c.mediaType == signaling.Video {
-			err = e.request(func(ctx context.Context, cl *signaling.Client) error {
-				return cl.SwitchMediaType(ctx, c.id, signaling.Audio)
-			})
-		}
-		done(err)
+			if !asAudio || c.mediaType != signaling.Video {
+				done(nil)
+				return
+			}
+			e.send(signaling.ReqSwitchMediaType, signaling.SwitchMediaTypeRequest{CallID: c.id, CallMediaType: signaling.Audio},
+				func(r *signaling.Reply) { done(r.Err) })
+		})
 	})
 }
 
-// Reject declines the incoming call.
+// Reject declines the incoming call. The call ends on this side at once
+// (onCallCancelled, reason reject); the server is told in the background.
 func (e *Engine) Reject(ctx context.Context) error {
 	return e.do(ctx, "reject", func(done func(error)) {
 		c, err := e.ringing("reject")
@@ -322,12 +330,14 @@ func (e *Engine) Reject(ctx context.Context) error {
 			done(err)
 			return
 		}
-		done(e.request(func(ctx context.Context, cl *signaling.Client) error { return cl.Reject(ctx, c.id) }))
+		e.leave(c, signaling.ReqReject, signaling.ReasonReject)
+		done(nil)
 	})
 }
 
 // Ignore leaves the incoming call unanswered; the caller sees the line
-// busy.
+// busy. The call ends on this side at once (onCallCancelled, reason
+// lineBusy); the server is told in the background.
 func (e *Engine) Ignore(ctx context.Context) error {
 	return e.do(ctx, "ignore", func(done func(error)) {
 		c, err := e.ringing("ignore")
@@ -335,7 +345,8 @@ func (e *Engine) Ignore(ctx context.Context) error {
 			done(err)
 			return
 		}
-		done(e.request(func(ctx context.Context, cl *signaling.Client) error { return cl.Ignore(ctx, c.id) }))
+		e.leave(c, signaling.ReqIgnore, signaling.ReasonLineBusy)
+		done(nil)
 	})
 }
 
@@ -354,6 +365,9 @@ func (e *Engine) ringing(what string) (*callState, error) {
 
 // Hangup leaves the current call: it cancels an outgoing call nobody has
 // answered, declines a ringing one, and ends or leaves a connected one.
+// The call ends on this side at once, with its terminal event and its
+// devices closed, whether or not the server can be reached; the server is
+// told in the background.
 func (e *Engine) Hangup(ctx context.Context) error {
 	return e.do(ctx, "hang up", func(done func(error)) {
 		if e.client == nil {
@@ -385,10 +399,8 @@ func (e *Engine) InviteUser(ctx context.Context, users []signaling.UserID, p Par
 			done(err)
 			return
 		}
-		done(e.request(func(ctx context.Context, cl *signaling.Client) error {
-			_, err := cl.Invite(ctx, c.id, users, timeoutSeconds(p))
-			return err
-		}))
+		e.send(signaling.ReqInvite, signaling.InviteRequest{CallID: c.id, UserIDList: users, Timeout: timeoutSeconds(p)},
+			func(r *signaling.Reply) { done(r.Err) })
 	})
 }
 
@@ -406,9 +418,8 @@ func (e *Engine) SwitchCallMediaType(ctx context.Context, mt signaling.MediaType
 		case c.mediaType == mt:
 			done(errorf(signaling.CodeRequestRepeated, "the call is already an %s call", mt))
 		default:
-			done(e.request(func(ctx context.Context, cl *signaling.Client) error {
-				return cl.SwitchMediaType(ctx, c.id, mt)
-			}))
+			e.send(signaling.ReqSwitchMediaType, signaling.SwitchMediaTypeRequest{CallID: c.id, CallMediaType: mt},
+				func(r *signaling.Reply) { done(r.Err) })
 		}
 	})
 }
@@ -495,45 +506,30 @@ func (e *Engine) SetEchoCancellation(ctx context.Context, on bool) error {
 // bitrate (zero fields keep their value).
 func (e *Engine) SetVideoEncoderParams(ctx context.Context, p VideoEncoderParams) error {
 	return e.do(ctx, "set the video encoder", func(done func(error)) {
-		old := e.dev.video
-		next := old
-		if p.Width > 0 {
-			next.Width = p.Width
-		}
-		if p.Height > 0 {
-			next.Height = p.Height
-		}
-		if p.FrameRate > 0 {
-			next.FrameRate = p.FrameRate
-		}
-		if p.BitrateKbps > 0 {
-			next.BitrateKbps = p.BitrateKbps
-		}
-		e.dev.video = next
-		if err := e.videoParams().Validate(); err != nil {
-			e.dev.video = old
+		next := p.over(e.dev.video)
+		if err := next.Validate(); err != nil {
 			done(err)
 			return
 		}
-		e.withSession(done, func(s *media.Session) error { return s.SetVideoParams(e.videoParams()) })
+		e.dev.video = next
+		e.withSession(done, func(s *media.Session) error { return s.SetVideoParams(next) })
 	})
 }
 
-// withSession runs f on the current call's session once it has started,
-// and reports f's result; with no call it reports success (the setting
-// applies to the next call).
+// withSession runs f on the current call's session once capture has
+// started, and reports f's result; with no call, or none capturing yet,
+// it reports success at once (the setting applies when capture starts).
 func (e *Engine) withSession(done func(error), f func(*media.Session) error) {
 	c := e.call
-	if c == nil || e.cfg.Echo {
+	if c == nil || !c.capturing {
 		done(nil)
 		return
 	}
-	c.whenStarted(func(err error) {
-		if err != nil || e.call != c {
-			done(nil) // nothing runs to apply it to; the next call will
-			return
+	e.withMedia(c, f, func(err error) {
+		if errors.Is(err, errCallEnded) || (err != nil && c.startErr != nil) {
+			err = nil // nothing runs to apply it to; the next call will
 		}
-		done(f(c.session))
+		done(err)
 	})
 }
 
@@ -545,7 +541,7 @@ func (e *Engine) Devices() ([]Device, error) {
 	}
 	out := make([]Device, 0, len(ds))
 	for _, d := range ds {
-		out = append(out, Device{ID: d.ID, Label: d.Label, Kind: d.Kind.String(), IsTestSource: d.IsTestSource})
+		out = append(out, Device{ID: d.ID, Label: d.Label, Kind: d.Kind.String(), IsTestSource: d.IsTestSource, IsDefault: d.IsDefault})
 	}
 	return out, nil
 }
@@ -554,11 +550,7 @@ func (e *Engine) Devices() ([]Device, error) {
 func (e *Engine) StartRemoteView(user signaling.UserID, sink VideoSink) {
 	e.post(func() {
 		e.remoteViews[user] = sink
-		if c := e.call; c != nil {
-			if m := c.members[user]; m != nil && m.peer {
-				_ = c.session.SetRemoteSink(media.PeerID(user), sink)
-			}
-		}
+		e.setRemoteSink(user, sink)
 	})
 }
 
@@ -566,30 +558,74 @@ func (e *Engine) StartRemoteView(user signaling.UserID, sink VideoSink) {
 func (e *Engine) StopRemoteView(user signaling.UserID) {
 	e.post(func() {
 		delete(e.remoteViews, user)
-		if c := e.call; c != nil {
-			if m := c.members[user]; m != nil && m.peer {
-				_ = c.session.SetRemoteSink(media.PeerID(user), nil)
-			}
-		}
+		e.setRemoteSink(user, nil)
 	})
 }
 
-// StartLocalPreview shows the local camera in sink.
+func (e *Engine) setRemoteSink(user signaling.UserID, sink VideoSink) {
+	c := e.call
+	if c == nil {
+		return
+	}
+	if m := c.members[user]; m != nil && m.peer {
+		c.media.do(func(s *media.Session) error {
+			var fs media.FrameSink
+			if sink != nil {
+				fs = sink
+			}
+			return s.SetRemoteSink(media.PeerID(user), fs)
+		}, nil)
+	}
+}
+
+// StartLocalPreview shows the local camera in sink: in the call, and for
+// the calls to come. While a video call rings it opens the camera for
+// the preview alone (nothing is sent before Accept): the one way a device
+// opens before the user answers, and only because the app asked.
 func (e *Engine) StartLocalPreview(sink VideoSink) {
 	e.post(func() {
 		e.localView = sink
-		if c := e.call; c != nil {
-			c.session.SetLocalSink(sink)
+		c := e.call
+		if c == nil {
+			return
+		}
+		if c.status == statusRinging && !c.accepted && !c.preview && c.mediaType == signaling.Video && !e.dev.cameraOff && e.dev.custom == nil {
+			c.preview = true
+			e.ensureMedia(c)
+			ctx := e.ctx
+			c.media.do(func(s *media.Session) error {
+				s.SetLocalSink(sink)
+				return s.Preview(ctx)
+			}, func(err error) {
+				if err != nil && e.call == c && !errors.Is(err, errNoSession) {
+					e.emit(errorOf("start the camera", err))
+				}
+			})
+			return
+		}
+		if c.media != nil {
+			c.media.do(func(s *media.Session) error { s.SetLocalSink(sink); return nil }, nil)
 		}
 	})
 }
 
-// StopLocalPreview stops the local preview.
+// StopLocalPreview stops the local preview; a camera opened for the
+// preview of a ringing call closes.
 func (e *Engine) StopLocalPreview() {
 	e.post(func() {
 		e.localView = nil
-		if c := e.call; c != nil {
-			c.session.SetLocalSink(nil)
+		c := e.call
+		if c == nil || c.media == nil {
+			return
 		}
+		stop := c.preview && !c.accepted
+		c.preview = false
+		c.media.do(func(s *media.Session) error {
+			s.SetLocalSink(nil)
+			if stop {
+				return s.StopPreview()
+			}
+			return nil
+		}, nil)
 	})
 }

@@ -3,10 +3,6 @@ package call
 import (
 	"log/slog"
 	"time"
-
-	"github.com/pion/transport/v5"
-
-	"github.com/calla-rtc/calla/media"
 )
 
 // Config sets up an Engine. The zero value is a desktop engine with the
@@ -46,27 +42,14 @@ type Config struct {
 	RestoreTimeout time.Duration
 	// RequestTimeout bounds each request to the server (default 10 s).
 	RequestTimeout time.Duration
-	// Echo makes the engine an echo bot: it answers every call itself,
-	// captures nothing, and sends each caller its own audio and video back
-	// after EchoDelay (default 1 s).
-	Echo      bool
-	EchoDelay time.Duration
 	// Logger gets the engine's logs; nil means slog.Default().
 	Logger *slog.Logger
-
-	// testDropSignal, when set, drops the outgoing media signals it
-	// returns true for: tests make media fail to connect with it.
-	testDropSignal func(media.Signal) bool
-	// testNet, when set, is the network under the media sessions' ICE
-	// (media.Config.Net): outage tests cut it.
-	testNet transport.Net
 }
 
 const (
 	defaultConnectTimeout = 20 * time.Second
 	defaultRestoreTimeout = 40 * time.Second
 	defaultRequestTimeout = 10 * time.Second
-	defaultEchoDelay      = time.Second
 )
 
 func (c Config) withDefaults() Config {
@@ -78,9 +61,6 @@ func (c Config) withDefaults() Config {
 	}
 	if c.RequestTimeout <= 0 {
 		c.RequestTimeout = defaultRequestTimeout
-	}
-	if c.EchoDelay <= 0 {
-		c.EchoDelay = defaultEchoDelay
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

@@ -19,13 +19,18 @@
 //		}
 //	}()
 //	err := e.Login(ctx, call.LoginParams{Server: "ws://host:8443/ws", UserID: "alice", UserSig: sig})
-//	err = e.Call(ctx, "bob", signaling.Video, call.Params{})
+//	id, err := e.Call(ctx, "bob", signaling.Video, call.Params{})
+//
+// Call, GroupCall and JoinInGroupCall return the call's ID once the
+// server has placed it; every event of the call carries it, so a consumer
+// tells its calls apart by ID alone.
 //
 // Every method returns nil or an *Error with TUICallKit's code (-1201 not
 // logged in, -1202 bad parameter, -1203 refused in this state, -1204
 // repeated, ...) and a message a person can act on; the same *Error is
-// emitted as onError, in order with the other events. StartLocal runs the
-// embedded default: a server in this process with the echo bot.
+// emitted as onError, in order with the other events. The embedded
+// default (a server in this process with the echo bot) is package local,
+// above this one: the engine never imports the server.
 //
 // # Events
 //
@@ -51,9 +56,40 @@
 //     is left out of quality, which is not told at all when nobody is
 //     left to rate.
 //
-// When the server cannot end a call for us (kicked, session lost, logged
-// out), the engine emits the call's one terminal event itself, so every
-// invite ends in exactly one onCallEnd or onCallCancelled on this side.
+// When the local user leaves (Hangup, Reject, Ignore, Logout, Close), or
+// the server cannot end a call for us (kicked, session lost), the engine
+// ends the call on this side at once and emits its one terminal event
+// itself, with what the server would say; the server is told in the
+// background, and its own event for that call finds no call any more. So
+// every invite ends in exactly one onCallEnd or onCallCancelled on this
+// side, and leaving never waits on the network.
+//
+// # Devices and consent
+//
+// A call the user places or joins opens the microphone (and the camera
+// for video) at once. A call that rings opens nothing: onCallReceived
+// comes before any device is touched (the ringtone is the app's own).
+// The devices open on Accept, or, for the camera alone, when the app asks
+// for a preview while it rings (StartLocalPreview; StopLocalPreview closes
+// it again). Without a choice (Config, SelectMicrophone, ...) the system's
+// default microphone and speaker are used (see media).
+//
+// # Who owns which part of a call's state
+//
+//   - The server owns the call itself: who is invited, ringing, in the
+//     room or gone, the media type, the outcome and its reason. Its call
+//     events are the authority; the engine adds none of its own, except
+//     the terminal event of a call the local user left or lost (above).
+//   - The engine owns what only this side knows: the local user's
+//     devices and their settings, the media session and its peers, when
+//     media flows with each member (onUserJoin, availability, volume,
+//     quality), and which call is current (by ID).
+//   - The app owns its presentation, derived from the events and IDs
+//     alone: the desktop app's phase (dialing, ringing, connecting,
+//     connected) follows Call's return and onCallReceived, onCallBegin and
+//     the terminal events; its tiles follow the member events. It keeps
+//     no call rules of its own beyond refusing early what the shared
+//     rules (signaling.CheckInvitees) would refuse.
 //
 // # Media setup
 //
@@ -75,14 +111,19 @@
 // # Concurrency
 //
 // One goroutine, the engine's loop, owns all state: the signaling client,
-// the current call and its media session, the device settings. API
-// methods hand the loop a closure and wait for its result; signaling and
-// media events arrive on the loop through their channels. Requests to the
-// server are made from the loop and waited for there, so every server
-// event that follows a reply is handled after the reply's data. Slow work
-// (dialing the server, opening devices, closing a media session) runs on
-// goroutines the engine tracks, whose results come back to the loop. The
-// relayer goroutine sends media signals; the event queue's goroutine
-// delivers events to Events without ever blocking the loop. Close stops
-// them all.
+// the current call, the device settings. It never waits on the network or
+// a device. API methods hand the loop a closure and wait (the caller's
+// goroutine waits, not the loop) for a result it reports later; signaling
+// and media events arrive on the loop through their channels. Requests to
+// the server go out without waiting (signaling.Client.Send, in order),
+// and each reply comes back as one more event from the client, in the
+// order the server sent it: every event the server sent after a reply is
+// handled after the reply's data. Each call's media session lives on a
+// worker goroutine of its own (callMedia): making it (the speaker opens),
+// starting capture, peers, signals, mute and close are queued there in
+// order and their results posted back, so a camera that takes a second to
+// open holds up nothing else. Dialing the server runs on a goroutine the
+// engine tracks. The relayer goroutine sends media signals; the event
+// queue's goroutine delivers events to Events without ever blocking the
+// loop. Close stops them all.
 package call

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/calla-rtc/calla/media"
 	"github.com/calla-rtc/calla/signaling"
 )
 
@@ -55,7 +56,7 @@ func TestEchoCancellationAppliesFromTheNextCall(t *testing.T) {
 func (te *tengine) ring(callee *tengine) {
 	te.t.Helper()
 	from := callee.eventCount()
-	if err := te.Call(ctxT(te.t), callee.user, signaling.Audio, Params{}); err != nil {
+	if _, err := te.Call(ctxT(te.t), callee.user, signaling.Audio, Params{}); err != nil {
 		te.t.Fatalf("%s: call %s: %v", te.user, callee.user, err)
 	}
 	callee.waitFrom(from, "onCallReceived", func(ev Event) bool { return ev.EventName() == "onCallReceived" }, 20*time.Second)
@@ -87,10 +88,15 @@ func (te *tengine) callCancelsEcho() bool {
 	te.t.Helper()
 	var on, inCall bool
 	err := te.do(ctxT(te.t), "inspect the call", func(done func(error)) {
-		if c := te.call; c != nil && c.session != nil {
-			inCall, on = true, c.session.EchoCancellation()
+		c := te.call
+		if c == nil || c.media == nil {
+			done(nil)
+			return
 		}
-		done(nil)
+		c.media.do(func(s *media.Session) error {
+			inCall, on = true, s.EchoCancellation()
+			return nil
+		}, done)
 	})
 	if err != nil || !inCall {
 		te.t.Fatalf("%s: no call to inspect (%v)", te.user, err)

@@ -4,8 +4,10 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/calla-rtc/calla/internal/unbounded"
 	"github.com/calla-rtc/calla/media"
 	"github.com/calla-rtc/calla/signaling"
 )
@@ -18,8 +20,9 @@ import (
 // *Error that the engine has also emitted as onError.
 type Engine struct {
 	cfg    Config
+	hooks  testHooks // zero outside the package's tests
 	log    *slog.Logger
-	events *queue
+	events *unbounded.Queue[Event]
 	inbox  chan func() // work for the loop: API calls, async results, timers
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -32,15 +35,22 @@ type Engine struct {
 	// Owned by the loop goroutine.
 	client       *signaling.Client
 	clientEvents <-chan signaling.Event
-	self         signaling.UserID
-	call         *callState
-	mediaEvents  <-chan media.Event
+	// replies are the requests on their way: what to do with each reply,
+	// which arrives with the client's events, in the server's order.
+	replies     map[uint64]func(*signaling.Reply)
+	self        signaling.UserID
+	call        *callState
+	mediaEvents <-chan media.Event
 	// lastSessionClosed is closed when the previous call's media session
 	// has released its devices; the next session waits for it.
 	lastSessionClosed chan struct{}
 	dev               deviceState
 	remoteViews       map[signaling.UserID]VideoSink
+	remoteEncoded     map[signaling.UserID]EncodedSink
 	localView         VideoSink
+	// media is the current call's media, for SendEncodedFrame, which
+	// does not go through the loop. Set and cleared on the loop.
+	media atomic.Pointer[callMedia]
 }
 
 // deviceState is what the user asked of the local devices, kept across
@@ -48,24 +58,30 @@ type Engine struct {
 type deviceState struct {
 	cameraOff, micOff          bool
 	cameraID, micID, speakerID string
-	video                      VideoEncoderParams
+	video                      media.VideoParams // complete: Config.Video over the defaults
 	noEchoCancellation         bool
+	custom                     CustomSource // nil: the camera and microphone
 }
 
 // New returns an engine that is not logged in. Its loop runs until Close.
-func New(cfg Config) *Engine {
+func New(cfg Config) *Engine { return newEngine(cfg, testHooks{}) }
+
+func newEngine(cfg Config, hooks testHooks) *Engine {
 	cfg = cfg.withDefaults()
 	e := &Engine{
 		cfg:               cfg,
+		hooks:             hooks,
 		log:               cfg.Logger.With("component", "call"),
-		events:            newQueue(),
+		events:            unbounded.New[Event](),
 		inbox:             make(chan func(), 64),
 		done:              make(chan struct{}),
 		remoteViews:       map[signaling.UserID]VideoSink{},
+		remoteEncoded:     map[signaling.UserID]EncodedSink{},
+		replies:           map[uint64]func(*signaling.Reply){},
 		lastSessionClosed: closedChan(),
 	}
 	e.dev.cameraID, e.dev.micID, e.dev.speakerID = cfg.CameraID, cfg.MicrophoneID, cfg.SpeakerID
-	e.dev.video = cfg.Video
+	e.dev.video = cfg.Video.over(media.DefaultVideoParams)
 	e.dev.noEchoCancellation = cfg.NoEchoCancellation
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	e.relay = newRelayer(e)
@@ -76,7 +92,7 @@ func New(cfg Config) *Engine {
 // Events is the engine's one ordered stream of events. It never drops an
 // event (it queues without bound while nobody reads) and is closed after
 // Close.
-func (e *Engine) Events() <-chan Event { return e.events.out }
+func (e *Engine) Events() <-chan Event { return e.events.Out() }
 
 // Close hangs up any call, logs out, stops every goroutine the engine
 // started and closes Events once the events queued before it are read
@@ -86,21 +102,19 @@ func (e *Engine) Close() error {
 		// Leave the server cleanly while the loop still runs.
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		_ = e.do(ctx, "close", func(done func(error)) {
-			e.leaveCall(signaling.ReasonHangup)
-			e.logout(ctx)
-			done(nil)
+			e.logout(func() { done(nil) })
 		})
 		cancel()
 		e.cancel()
 		<-e.done
 		e.relay.stop()
 		e.wg.Wait()
-		e.events.close()
+		e.events.Close()
 		select {
-		case <-e.events.done:
+		case <-e.events.Delivered():
 		case <-time.After(time.Second):
-			e.events.abort()
 		}
+		e.events.Discard()
 	})
 	return nil
 }
@@ -157,13 +171,21 @@ func (e *Engine) post(f func()) bool {
 func (e *Engine) do(ctx context.Context, op string, f func(done func(error))) error {
 	reply := make(chan *Error, 1)
 	ok := e.post(func() {
+		answered := false // done is called on the loop; only the first counts
 		f(func(err error) {
+			if answered {
+				e.log.Error("an operation answered twice", "op", op, "err", err)
+				return
+			}
+			answered = true
 			if err == nil {
 				reply <- nil
 				return
 			}
 			ce := errorOf(op, err)
-			e.emit(ce)
+			if ce != errHungUpEarly {
+				e.emit(ce)
+			}
 			reply <- ce
 		})
 	})
@@ -209,16 +231,40 @@ func (e *Engine) after(d time.Duration, f func()) (cancel func()) {
 	return func() { t.Stop() }
 }
 
-// request sends one request to the server from the loop, bounded by
-// RequestTimeout. The loop waits for the reply on purpose: every event the
-// server sent after its reply is then handled after the reply's data.
-func (e *Engine) request(f func(ctx context.Context, c *signaling.Client) error) error {
+// send makes one request to the server without waiting: then runs on
+// the loop with the reply, which comes in the server's order with its
+// events (every event the server sent after the reply is handled after
+// it), or with why none came (RequestTimeout, the client dropped). With
+// no client, then runs at once with errNotLoggedIn.
+func (e *Engine) send(t signaling.RequestType, payload any, then func(*signaling.Reply)) {
 	if e.client == nil {
-		return errNotLoggedIn()
+		then(&signaling.Reply{Type: t, Err: errNotLoggedIn()})
+		return
 	}
-	ctx, cancel := context.WithTimeout(e.ctx, e.cfg.RequestTimeout)
-	defer cancel()
-	return f(ctx, e.client)
+	id := e.client.Send(t, payload, e.cfg.RequestTimeout)
+	if id == 0 { // the client is closing
+		then(&signaling.Reply{Type: t, Err: signaling.ErrClosed})
+		return
+	}
+	e.replies[id] = then
+}
+
+// onReply hands a reply to the request that waits for it.
+func (e *Engine) onReply(r *signaling.Reply) {
+	if then := e.replies[r.ID]; then != nil {
+		delete(e.replies, r.ID)
+		then(r)
+	}
+}
+
+// failReplies ends every request on its way with err: the client that
+// would have brought their replies is gone.
+func (e *Engine) failReplies(err error) {
+	pending := e.replies
+	e.replies = map[uint64]func(*signaling.Reply){}
+	for id, then := range pending {
+		then(&signaling.Reply{ID: id, Err: err})
+	}
 }
 
 func (e *Engine) emit(ev Event) {
@@ -229,7 +275,7 @@ func (e *Engine) emit(ev Event) {
 	case *Error:
 		e.log.Warn("onError", "code", ev.Code, "message", ev.Message)
 	}
-	e.events.push(ev)
+	e.events.Push(ev)
 }
 
 // callIDOf is the call an event is about, for logs.

@@ -40,6 +40,10 @@ var (
 	// errCallEnded tells work that waited for the media session that the
 	// call is over.
 	errCallEnded = errorf(signaling.CodeRequestRefused, "the call has ended")
+	// errHungUpEarly is what Call and JoinInGroupCall return when the user
+	// hung up before the server answered: the call ended on this side
+	// already, so it is not reported as onError.
+	errHungUpEarly = errorf(signaling.CodeRequestRefused, "the call was hung up before the server placed it")
 )
 
 // errorOf maps any failure to the code and message onError carries. It is

@@ -174,11 +174,12 @@ type ConnectionChanged struct {
 	Reason string          `json:"reason,omitempty"`
 }
 
-// MediaSourceChanged is Calla's own: which devices capture the local camera
-// and microphone; IsTestSource is true where a test pattern or tone stands
-// in for a missing device, so the UI can say so.
+// MediaSourceChanged is Calla's own: which devices a call opened, named:
+// the camera and microphone that capture, and the speaker that plays.
+// IsTestSource is true where a test pattern or tone stands in for a
+// missing camera or microphone, so the UI can say so.
 type MediaSourceChanged struct {
-	Kind         string `json:"kind"` // "camera" or "microphone"
+	Kind         string `json:"kind"` // "camera", "microphone" or "speaker"
 	DeviceID     string `json:"deviceId"`
 	Label        string `json:"label"`
 	IsTestSource bool   `json:"isTestSource"`

@@ -95,6 +95,12 @@ type tengine struct {
 // logs it in, and closes it at the end of the test.
 func (h *harness) engine(user signaling.UserID, mod func(*Config)) *tengine {
 	h.t.Helper()
+	return h.engineWith(user, mod, testHooks{})
+}
+
+// engineWith is engine with the test hooks th.
+func (h *harness) engineWith(user signaling.UserID, mod func(*Config), th testHooks) *tengine {
+	h.t.Helper()
 	cfg := Config{
 		Video:           testVideo,
 		LoopbackOnly:    true,
@@ -106,7 +112,7 @@ func (h *harness) engine(user signaling.UserID, mod func(*Config)) *tengine {
 	if mod != nil {
 		mod(&cfg)
 	}
-	te := &tengine{Engine: New(cfg), t: h.t, user: user, notify: make(chan struct{}, 1), done: make(chan struct{})}
+	te := &tengine{Engine: newEngine(cfg, th), t: h.t, user: user, notify: make(chan struct{}, 1), done: make(chan struct{})}
 	go te.record()
 	h.t.Cleanup(func() {
 		te.Close()
@@ -290,3 +296,7 @@ func (s *stampSink) reset() {
 	s.stamps, s.frames = nil, 0
 	s.mu.Unlock()
 }
+
+// noID drops the call ID that Call, GroupCall and JoinInGroupCall return,
+// for tests that only look at the error.
+func noID(_ signaling.CallID, err error) error { return err }

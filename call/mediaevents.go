@@ -1,7 +1,6 @@
 package call
 
 import (
-	"context"
 	"errors"
 	"time"
 
@@ -18,11 +17,11 @@ func (e *Engine) onMedia(ev media.Event) {
 	}
 	switch ev := ev.(type) {
 	case media.SignalOut:
-		if e.cfg.testDropSignal != nil && e.cfg.testDropSignal(ev.Signal) {
+		if e.hooks.dropSignal != nil && e.hooks.dropSignal(ev.Signal) {
 			return
 		}
 		if c.id != "" {
-			e.relay.send(e.client, c.id, signaling.UserID(ev.Peer), wireSignal(ev.Signal))
+			e.relay.send(c.ctx, e.client, c.id, signaling.UserID(ev.Peer), wireSignal(ev.Signal))
 		}
 	case media.PeerStateChanged:
 		m := c.members[signaling.UserID(ev.Peer)]
@@ -61,7 +60,7 @@ func (e *Engine) onMedia(ev media.Event) {
 		m.video, m.audio = ev.Video, ev.Audio
 		e.emitAvailability(c, m)
 	case media.Volumes:
-		if c.status != statusConnected || c.ending {
+		if c.status != statusConnected {
 			return
 		}
 		vm := map[signaling.UserID]int{e.self: ev.Self}
@@ -72,7 +71,7 @@ func (e *Engine) onMedia(ev media.Event) {
 		}
 		e.emit(&UserVoiceVolumeChanged{CallID: c.id, VolumeMap: vm})
 	case media.Qualities:
-		if c.status != statusConnected || c.ending {
+		if c.status != statusConnected {
 			return
 		}
 		// A member whose connection the other side closed is not rated
@@ -194,7 +193,8 @@ func (e *Engine) memberFailed(c *callState, m *member, err error) {
 	}
 	e.emit(ce)
 	if m.peer {
-		_ = c.session.RemovePeer(media.PeerID(m.id))
+		id := media.PeerID(m.id)
+		c.media.do(func(s *media.Session) error { return s.RemovePeer(id) }, nil)
 		m.peer = false
 	}
 	if m.joined {
@@ -207,9 +207,11 @@ func (e *Engine) memberFailed(c *callState, m *member, err error) {
 		}
 	}
 	e.log.Warn("no media connection left: leaving the call", "call", c.id)
-	if err := e.request(func(ctx context.Context, cl *signaling.Client) error {
-		return cl.Fail(ctx, c.id, ce.Message)
-	}); err != nil {
-		e.abandonCall(signaling.ReasonConnectionFailed)
-	}
+	// The server ends the call for everyone (its event ends it here);
+	// if it cannot be told, the call ends on this side.
+	e.send(signaling.ReqFail, signaling.FailRequest{CallID: c.id, Reason: ce.Message}, func(r *signaling.Reply) {
+		if r.Err != nil && e.call == c {
+			e.abandonCall(signaling.ReasonConnectionFailed)
+		}
+	})
 }

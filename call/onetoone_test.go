@@ -21,10 +21,14 @@ func TestOneToOneVideoCall(t *testing.T) {
 	alice.StartRemoteView("bob", aliceSees)
 	bob.StartRemoteView("alice", bobSees)
 
-	if err := alice.Call(ctxT(t), "bob", signaling.Video, Params{UserData: "hello"}); err != nil {
+	id, err := alice.Call(ctxT(t), "bob", signaling.Video, Params{UserData: "hello"})
+	if err != nil {
 		t.Fatalf("call: %v", err)
 	}
 	rc := bob.waitEvent("onCallReceived", nil).(*CallReceived)
+	if rc.CallID != id || id == "" {
+		t.Errorf("Call returned %q, the callee was invited to %q", id, rc.CallID)
+	}
 	if rc.CallerID != "alice" || !slices.Equal(rc.CalleeIDList, []signaling.UserID{"bob"}) || rc.CallMediaType != signaling.Video || rc.UserData != "hello" {
 		t.Fatalf("onCallReceived = %+v", rc)
 	}

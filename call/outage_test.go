@@ -45,8 +45,8 @@ func TestCallsSurviveNetworkOutages(t *testing.T) {
 func runCallOutage(t *testing.T, nominal time.Duration) {
 	h := newHarness(t, nil)
 	aNet, bNet := newFaultNet(t), newFaultNet(t)
-	alice := h.engine("alice", func(c *Config) { c.testNet = aNet })
-	bob := h.engine("bob", func(c *Config) { c.testNet = bNet })
+	alice := h.engineWith("alice", nil, testHooks{net: aNet})
+	bob := h.engineWith("bob", nil, testHooks{net: bNet})
 	connect1v1(t, alice, bob, signaling.Audio)
 	sides := []struct {
 		te   *tengine
@@ -182,11 +182,9 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool)
 func TestALinkThatStaysDownEndsTheCallAfterRestoreTimeout(t *testing.T) {
 	h := newHarness(t, nil)
 	aNet, bNet := newFaultNet(t), newFaultNet(t)
-	short := func(n *netfault.Net) func(*Config) {
-		return func(c *Config) { c.testNet, c.RestoreTimeout = n, 2*time.Second }
-	}
-	alice := h.engine("alice", short(aNet))
-	bob := h.engine("bob", short(bNet))
+	short := func(c *Config) { c.RestoreTimeout = 2 * time.Second }
+	alice := h.engineWith("alice", short, testHooks{net: aNet})
+	bob := h.engineWith("bob", short, testHooks{net: bNet})
 	connect1v1(t, alice, bob, signaling.Audio)
 	aNet.Cut(true, true)
 	bNet.Cut(true, true)

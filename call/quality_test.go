@@ -30,7 +30,7 @@ func TestAHangUpIsNeverReportedAsANetworkDown(t *testing.T) {
 	// Bob's media closes before his hang-up reaches the server (the order
 	// that a busy server or a slow link makes happen).
 	must(t, "bob's media closes", bob.do(ctxT(t), "close media", func(done func(error)) {
-		done(bob.call.session.RemovePeer("alice"))
+		bob.call.media.do(func(s *media.Session) error { return s.RemovePeer("alice") }, done)
 	}))
 	// Alice's volume events go on (bob at 0 once his connection closed);
 	// fifteen of them, 100 ms apart, span three quality intervals.

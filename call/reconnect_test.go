@@ -13,14 +13,16 @@ import (
 )
 
 // dropProxy is a TCP proxy on loopback between one engine and the server:
-// cut drops every connection through it (a network drop), and while
-// blocked it refuses new ones.
+// cut drops every connection through it (a network drop); while blocked
+// it refuses new ones, and while hanging it takes them and never answers
+// (a server that does not respond).
 type dropProxy struct {
 	ln      net.Listener
 	target  string
 	mu      sync.Mutex
 	conns   map[net.Conn]bool
 	blocked bool
+	hanging bool
 	wg      sync.WaitGroup
 }
 
@@ -48,10 +50,16 @@ func (p *dropProxy) serve() {
 			return
 		}
 		p.mu.Lock()
-		blocked := p.blocked
+		blocked, hanging := p.blocked, p.hanging
+		if hanging {
+			p.conns[c] = true // held open, unanswered, until cut
+		}
 		p.mu.Unlock()
 		if blocked {
 			c.Close()
+			continue
+		}
+		if hanging {
 			continue
 		}
 		s, err := net.Dial("tcp", p.target)
@@ -84,6 +92,12 @@ func (p *dropProxy) cut() {
 	}
 }
 
+func (p *dropProxy) hang(b bool) {
+	p.mu.Lock()
+	p.hanging = b
+	p.mu.Unlock()
+}
+
 func (p *dropProxy) block(b bool) {
 	p.mu.Lock()
 	p.blocked = b
@@ -93,12 +107,18 @@ func (p *dropProxy) block(b bool) {
 // engineVia logs user in through a dropProxy of its own.
 func (h *harness) engineVia(user signaling.UserID) (*tengine, *dropProxy) {
 	h.t.Helper()
+	return h.engineViaWith(user, nil)
+}
+
+// engineViaWith is engineVia with mod applied to the engine's Config.
+func (h *harness) engineViaWith(user signaling.UserID, mod func(*Config)) (*tengine, *dropProxy) {
+	h.t.Helper()
 	addr := strings.TrimSuffix(strings.TrimPrefix(h.url, "ws://"), "/ws")
 	p := newDropProxy(h.t, addr)
 	url := "ws://" + p.ln.Addr().String() + "/ws"
 	real := h.url
 	h.url = url
-	te := h.engine(user, nil)
+	te := h.engine(user, mod)
 	h.url = real
 	return te, p
 }
@@ -160,7 +180,7 @@ func TestReconnectAfterGraceEndsTheCall(t *testing.T) {
 	// Bob can call again at once.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	must(t, "call again", bob.Call(ctx, "alice", signaling.Audio, Params{}))
+	must(t, "call again", noID(bob.Call(ctx, "alice", signaling.Audio, Params{})))
 	alice.waitEvent("onCallReceived", nil)
 	wantAlice := []string{"onCallBegin", "onUserJoin(bob)", "onUserLeave(bob)", "onCallEnd(offline)", "onCallReceived"}
 	if got := withoutAvailability(alice.callEvents()); !equal(got, wantAlice) {

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/calla-rtc/calla/internal/unbounded"
 	"github.com/calla-rtc/calla/signaling"
 )
 
@@ -19,19 +20,21 @@ const relayTimeout = 15 * time.Second
 // whatever queued while a relay was on its way goes in the next one, in a
 // single message, so a burst of ICE candidates costs one round trip.
 //
-// Concurrency: send and forget are called on the loop; run is the
-// relayer's goroutine, started by newRelayer and stopped by stop. Each
-// batch sends to different members concurrently and waits for all.
+// Concurrency: send is called on the loop; run is the relayer's
+// goroutine, started by newRelayer and stopped by stop. Each batch sends
+// to different members concurrently and waits for all. A call's signals
+// carry the call's context: once the call ends (endCall cancels it),
+// what is queued for it is dropped and what is on its way is abandoned.
 type relayer struct {
-	e    *Engine
-	mu   sync.Mutex
-	q    []relayItem
-	wake chan struct{}
-	quit chan struct{}
-	done chan struct{}
+	e      *Engine
+	q      *unbounded.Queue[relayItem]
+	ctx    context.Context // cancelled by stop: abandons relays on their way
+	cancel context.CancelFunc
+	done   chan struct{}
 }
 
 type relayItem struct {
+	ctx    context.Context // the call's: done once the call has ended
 	client *signaling.Client
 	call   signaling.CallID
 	to     signaling.UserID
@@ -44,59 +47,42 @@ type relayKey struct {
 }
 
 func newRelayer(e *Engine) *relayer {
-	r := &relayer{e: e, wake: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
+	r := &relayer{e: e, q: unbounded.New[relayItem](), done: make(chan struct{})}
+	r.ctx, r.cancel = context.WithCancel(context.Background())
 	go r.run()
 	return r
 }
 
-func (r *relayer) send(cl *signaling.Client, call signaling.CallID, to signaling.UserID, sig signaling.Signal) {
+// send queues sig for member to of call; ctx is the call's.
+func (r *relayer) send(ctx context.Context, cl *signaling.Client, call signaling.CallID, to signaling.UserID, sig signaling.Signal) {
 	if cl == nil {
 		return
 	}
-	r.mu.Lock()
-	r.q = append(r.q, relayItem{client: cl, call: call, to: to, sig: sig})
-	r.mu.Unlock()
-	select {
-	case r.wake <- struct{}{}:
-	default:
-	}
+	r.q.Push(relayItem{ctx: ctx, client: cl, call: call, to: to, sig: sig})
 }
 
-// forget drops what is queued for a call that ended.
-func (r *relayer) forget(call signaling.CallID) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	kept := r.q[:0]
-	for _, it := range r.q {
-		if it.call != call {
-			kept = append(kept, it)
-		}
-	}
-	r.q = kept
-}
-
+// stop abandons what is queued or on its way and waits for run to return.
 func (r *relayer) stop() {
-	close(r.quit)
+	r.cancel()
+	r.q.Discard()
 	<-r.done
 }
 
 func (r *relayer) run() {
 	defer close(r.done)
-	for {
-		select {
-		case <-r.wake:
-		case <-r.quit:
-			return
-		}
-		for {
-			r.mu.Lock()
-			batch := r.q
-			r.q = nil
-			r.mu.Unlock()
-			if len(batch) == 0 {
-				break
+	for range r.q.Ready() {
+		batch, more := r.q.Drain()
+		live := batch[:0]
+		for _, it := range batch {
+			if it.ctx.Err() == nil { // the call is still on
+				live = append(live, it)
 			}
-			r.sendBatch(batch)
+		}
+		if len(live) > 0 {
+			r.sendBatch(live)
+		}
+		if !more {
+			return
 		}
 	}
 }
@@ -126,14 +112,10 @@ func (r *relayer) sendBatch(batch []relayItem) {
 			b, err := signaling.EncodeRelayPayload(sigs...)
 			r.e.log.Debug("relay", "to", k.to, "signals", len(items), "first", items[0].sig.Kind)
 			if err == nil {
-				ctx, cancel := context.WithTimeout(context.Background(), relayTimeout)
-				go func() { // stop waiting when the engine closes
-					select {
-					case <-r.quit:
-						cancel()
-					case <-ctx.Done():
-					}
-				}()
+				// Bounded by the call (it may end meanwhile) and by the
+				// engine (it may close).
+				ctx, cancel := context.WithTimeout(items[0].ctx, relayTimeout)
+				stop := context.AfterFunc(r.ctx, cancel)
 				// A connection that drops while a relay is on its way comes
 				// back (the client resumes its session): send it again then.
 				// A copy that did get through before the drop is harmless:
@@ -153,9 +135,10 @@ func (r *relayer) sendBatch(batch []relayItem) {
 					}
 					break
 				}
+				stop()
 				cancel()
 			}
-			if err != nil {
+			if err != nil && items[0].ctx.Err() == nil {
 				r.e.post(func() { r.e.relayFailed(k.call, k.to, err) })
 			}
 		}()

@@ -73,7 +73,9 @@ func TestUnusableSignalsAreRefusedToTheirSender(t *testing.T) {
 	h := newHarness(t, nil)
 	alice := h.engine("alice", nil)
 	bob := h.rawPeer("bob")
-	must(t, "call", alice.Call(ctxT(t), "bob", signaling.Audio, Params{}))
+	if _, err := alice.Call(ctxT(t), "bob", signaling.Audio, Params{}); err != nil {
+		t.Fatal(err)
+	}
 	rc := rawNext[*signaling.CallReceived](bob, "onCallReceived")
 	if _, err := bob.cl.Accept(ctxT(t), rc.CallID); err != nil {
 		t.Fatal(err)

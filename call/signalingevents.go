@@ -1,7 +1,6 @@
 package call
 
 import (
-	"context"
 	"errors"
 	"time"
 
@@ -12,6 +11,8 @@ import (
 // onSignaling applies one event of the signaling client, on the loop.
 func (e *Engine) onSignaling(ev signaling.Event) {
 	switch ev := ev.(type) {
+	case *signaling.Reply:
+		e.onReply(ev)
 	case *signaling.CallReceived:
 		e.onCallReceived(ev)
 	case *signaling.CallCancelled:
@@ -107,37 +108,25 @@ func (e *Engine) current(id signaling.CallID) *callState {
 	return nil
 }
 
+// onCallReceived reports an invitation before anything else: no device
+// is touched until the user accepts (or the app asks for a preview).
 func (e *Engine) onCallReceived(ev *signaling.CallReceived) {
 	if e.call != nil {
 		// The server counts a ringing or busy user out of new calls, so
 		// this is a race at most: answer it as busy.
 		e.log.Warn("invited while in a call: answering busy", "call", ev.CallID)
-		if err := e.request(func(ctx context.Context, cl *signaling.Client) error { return cl.Ignore(ctx, ev.CallID) }); err != nil {
-			e.log.Warn("ignore", "err", err)
-		}
+		e.send(signaling.ReqIgnore, signaling.CallRef{CallID: ev.CallID}, func(r *signaling.Reply) {
+			if r.Err != nil {
+				e.log.Warn("ignore", "call", ev.CallID, "err", r.Err)
+			}
+		})
 		return
 	}
 	c := newCallState(signaling.RoleCallee, statusRinging)
-	c.id, c.callerID, c.groupID = ev.CallID, ev.CallerID, ev.GroupID
-	// Capture starts while it rings, as TUICallKit's incoming video view
-	// shows the local preview, so that Accept connects at once.
-	if err := e.beginCall(c, ev.CallMediaType == signaling.Video); err != nil {
-		e.emit(errorOf("prepare the call's media", err))
-		_ = e.request(func(ctx context.Context, cl *signaling.Client) error {
-			return cl.Fail(ctx, ev.CallID, "media: "+err.Error())
-		})
-		return
-	}
-	c.mediaType = ev.CallMediaType
+	c.id, c.callerID, c.groupID, c.mediaType = ev.CallID, ev.CallerID, ev.GroupID, ev.CallMediaType
+	e.call = c
 	e.emit(&CallReceived{CallID: ev.CallID, CallerID: ev.CallerID, CalleeIDList: ev.CalleeIDList,
 		GroupID: ev.GroupID, CallMediaType: ev.CallMediaType, UserData: ev.UserData})
-	if e.cfg.Echo {
-		e.accept(c, false, func(err error) {
-			if err != nil {
-				e.log.Warn("echo bot could not accept", "call", c.id, "err", err)
-			}
-		})
-	}
 }
 
 func (e *Engine) onCallBegin(ev *signaling.CallBegin) {
@@ -169,19 +158,27 @@ func (e *Engine) onMemberEntered(c *callState, id signaling.UserID, offer bool) 
 		if err != nil || e.call != c || c.members[id] != m {
 			return
 		}
-		if err := c.session.AddPeer(media.PeerID(id), offer); err != nil {
-			e.memberFailed(c, m, err)
-			return
-		}
+		// The peer is there for the loop's purposes at once: what comes
+		// next for it (signals, a sink, its removal) is queued after it.
 		m.peer = true
-		if v := e.remoteViews[id]; v != nil {
-			_ = c.session.SetRemoteSink(media.PeerID(id), v)
-		}
-		if e.cfg.Echo {
-			if err := c.session.EchoFrom(media.PeerID(id), e.cfg.EchoDelay); err != nil {
-				e.log.Warn("echo", "peer", id, "err", err)
+		sink, encoded := e.remoteViews[id], e.remoteEncoded[id]
+		c.media.do(func(s *media.Session) error {
+			if err := s.AddPeer(media.PeerID(id), offer); err != nil {
+				return err
 			}
-		}
+			if sink != nil {
+				_ = s.SetRemoteSink(media.PeerID(id), sink)
+			}
+			if encoded != nil {
+				_ = s.SetRemoteEncodedSink(media.PeerID(id), encoded)
+			}
+			return nil
+		}, func(err error) {
+			if err != nil && e.call == c && c.members[id] == m {
+				m.peer = false
+				e.memberFailed(c, m, err)
+			}
+		})
 		for _, sig := range c.held[id] {
 			e.handleSignal(c, m, sig)
 		}
@@ -203,9 +200,12 @@ func (e *Engine) onMemberLeft(c *callState, id signaling.UserID) {
 		m.stopRestore()
 	}
 	if m.peer {
-		if err := c.session.RemovePeer(media.PeerID(id)); err != nil {
-			e.log.Debug("remove peer", "peer", id, "err", err)
-		}
+		c.media.do(func(s *media.Session) error {
+			if err := s.RemovePeer(media.PeerID(id)); err != nil {
+				e.log.Debug("remove peer", "peer", id, "err", err)
+			}
+			return nil
+		}, nil)
 	}
 	if m.joined {
 		e.emit(&UserLeave{CallID: c.id, UserID: id})
@@ -219,11 +219,8 @@ func (e *Engine) onMediaTypeChanged(ev *signaling.CallMediaTypeChanged) {
 	}
 	c.mediaType = ev.NewCallMediaType
 	video := ev.NewCallMediaType == signaling.Video
-	c.whenStarted(func(err error) {
-		if err != nil || e.call != c || e.cfg.Echo {
-			return
-		}
-		if err := c.session.SetVideo(video); err != nil {
+	e.withMedia(c, func(s *media.Session) error { return s.SetVideo(video) }, func(err error) {
+		if err != nil && !errors.Is(err, errCallEnded) && e.call == c && c.startErr == nil {
 			e.emit(errorOf("switch the call's media", err))
 		}
 	})
@@ -275,15 +272,21 @@ func (e *Engine) onRelay(ev *signaling.Relay) {
 // is logged and refused back to its sender, who would otherwise wait
 // for an answer that never comes.
 func (e *Engine) handleSignal(c *callState, m *member, sig media.Signal) {
-	err := c.session.HandleSignal(media.PeerID(m.id), sig)
-	switch {
-	case err == nil:
-	case errors.Is(err, media.ErrClosed), errors.Is(err, media.ErrUnknownPeer):
-		e.log.Debug("media signal for a peer that is gone", "from", m.id, "kind", sig.Kind, "err", err)
-	default:
-		e.log.Warn("media signal refused", "from", m.id, "kind", sig.Kind, "err", err)
-		e.refuseSignal(c, m.id, wireSignal(sig).Kind, signaling.CodeMediaNegotiation, err.Error())
-	}
+	id := m.id
+	c.media.do(func(s *media.Session) error {
+		return s.HandleSignal(media.PeerID(id), sig)
+	}, func(err error) {
+		switch {
+		case err == nil:
+		case errors.Is(err, media.ErrClosed), errors.Is(err, media.ErrUnknownPeer), errors.Is(err, errNoSession):
+			e.log.Debug("media signal for a peer that is gone", "from", id, "kind", sig.Kind, "err", err)
+		default:
+			e.log.Warn("media signal refused", "from", id, "kind", sig.Kind, "err", err)
+			if e.call == c {
+				e.refuseSignal(c, id, wireSignal(sig).Kind, signaling.CodeMediaNegotiation, err.Error())
+			}
+		}
+	})
 }
 
 // maxRefusal bounds the message of an error signal.
@@ -295,7 +298,7 @@ func (e *Engine) refuseSignal(c *callState, to signaling.UserID, refused signali
 	if len(msg) > maxRefusal {
 		msg = msg[:maxRefusal]
 	}
-	e.relay.send(e.client, c.id, to, signaling.Signal{Kind: signaling.SignalError, Code: code, Message: msg, Refused: refused})
+	e.relay.send(c.ctx, e.client, c.id, to, signaling.Signal{Kind: signaling.SignalError, Code: code, Message: msg, Refused: refused})
 }
 
 // onSignalError handles a member's error signal: one of ours it could
@@ -322,13 +325,15 @@ func presenceOf(u signaling.DirectoryEntry) *PresenceChanged {
 	return &PresenceChanged{UserID: u.UserID, Nickname: u.Nickname, AvatarURL: u.AvatarURL, Presence: u.Presence}
 }
 
-// dropClient closes the signaling client in the background and forgets it.
+// dropClient closes the signaling client in the background and forgets
+// it; the requests still on their way fail.
 func (e *Engine) dropClient() {
 	cl := e.client
 	if cl == nil {
 		return
 	}
 	e.client, e.clientEvents = nil, nil
+	e.failReplies(signaling.ErrClosed)
 	e.wg.Add(1)
 	go func() {
 		defer e.wg.Done()

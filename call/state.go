@@ -40,19 +40,28 @@ type callState struct {
 	callerID  signaling.UserID
 	status    callStatus
 	begun     time.Time
-	// ending: the local user left (Hangup); the server's event that ends
-	// the call is on its way, and volume and quality are no longer told.
-	ending bool
+	// ctx is done once the call has ended (endCall): work still queued for
+	// it (signals to relay) is dropped.
+	ctx    context.Context
+	cancel context.CancelFunc
 
-	session *media.Session
-	// started is closed when session.Start has finished; startErr is then
-	// its result. whenStarted queues work until then.
+	// media is the call's media session and its worker; nil until the
+	// call needs media: at once for a call the user places or joins, at
+	// Accept (or StartLocalPreview) for a call that rings.
+	media *callMedia
+	// capturing: Start was queued. started: it has finished, with
+	// startErr. whenStarted queues work until then.
+	capturing  bool
 	started    bool
 	startErr   error
 	afterStart []func(error)
-	accepted   bool // Accept or Join was sent
-	members    map[signaling.UserID]*member
-	held       map[signaling.UserID][]media.Signal // signals from members we have no peer for yet
+	preview    bool // the camera is open for a preview while the call rings
+	// acceptReports: Accept waits for capture and reports its failure
+	// itself (onError once, with the method's error).
+	acceptReports bool
+	accepted      bool // Accept or Join was sent
+	members       map[signaling.UserID]*member
+	held          map[signaling.UserID][]media.Signal // signals from members we have no peer for yet
 }
 
 // member is another user in the call's media room.
@@ -71,16 +80,18 @@ type member struct {
 }
 
 func newCallState(role signaling.CallRole, status callStatus) *callState {
-	return &callState{
+	c := &callState{
 		role:    role,
 		status:  status,
 		members: map[signaling.UserID]*member{},
 		held:    map[signaling.UserID][]media.Signal{},
 	}
+	c.ctx, c.cancel = context.WithCancel(context.Background())
+	return c
 }
 
-// whenStarted runs f once the session's Start has finished (at once if it
-// has), with Start's result.
+// whenStarted runs f once capture has started (at once if it has), with
+// Start's result.
 func (c *callState) whenStarted(f func(error)) {
 	if c.started {
 		f(c.startErr)
@@ -89,83 +100,96 @@ func (c *callState) whenStarted(f func(error)) {
 	c.afterStart = append(c.afterStart, f)
 }
 
-// newSession makes the media session of a new call, with the engine's
-// device choices and the server's ICE servers.
-func (e *Engine) newSession() (*media.Session, error) {
+// withMedia runs f on c's session once capture has started, and then on
+// the loop with f's result; with capture failed, or the call over, then
+// gets that error and f does not run.
+func (e *Engine) withMedia(c *callState, f func(*media.Session) error, then func(error)) {
+	c.whenStarted(func(err error) {
+		if err == nil && e.call != c {
+			err = errCallEnded
+		}
+		if err != nil {
+			if then != nil {
+				then(err)
+			}
+			return
+		}
+		c.media.do(f, func(err error) {
+			if then != nil {
+				then(err)
+			}
+		})
+	})
+}
+
+// sessionConfig is a new call's media setup: the engine's device choices
+// and the server's ICE servers.
+func (e *Engine) sessionConfig() media.Config {
 	var ice []webrtc.ICEServer
 	if e.client != nil {
 		ice = toWebRTCICE(e.client.ICEServers())
 	}
-	cfg := media.Config{
+	return media.Config{
 		ICEServers:         ice,
 		LoopbackOnly:       e.cfg.LoopbackOnly,
-		Video:              e.videoParams(),
+		Video:              e.dev.video,
 		CameraID:           e.dev.cameraID,
 		MicrophoneID:       e.dev.micID,
 		SpeakerID:          e.dev.speakerID,
 		VolumeInterval:     e.cfg.VolumeInterval,
 		QualityInterval:    e.cfg.QualityInterval,
-		NoPlayback:         e.cfg.NoPlayback || e.cfg.Echo,
+		NoPlayback:         e.cfg.NoPlayback,
 		NoEchoCancellation: e.dev.noEchoCancellation,
 		Logger:             e.cfg.Logger,
-		Net:                e.cfg.testNet,
+		Net:                e.hooks.net,
 	}
-	s, err := media.NewSession(cfg)
-	if err != nil {
-		return nil, err
-	}
-	if e.localView != nil {
-		s.SetLocalSink(e.localView)
-	}
-	return s, nil
 }
 
-// videoParams turns the engine's encoder setting into the media package's,
-// filling zero fields from its defaults.
-func (e *Engine) videoParams() media.VideoParams {
-	p := media.DefaultVideoParams
-	v := e.dev.video
-	if v.Width > 0 {
-		p.Width = v.Width
+// ensureMedia gives c its media session, made off the loop (it opens the
+// speaker) once the previous call's session has let go of the devices.
+func (e *Engine) ensureMedia(c *callState) {
+	if c.media != nil {
+		return
 	}
-	if v.Height > 0 {
-		p.Height = v.Height
-	}
-	if v.FrameRate > 0 {
-		p.FrameRate = v.FrameRate
-	}
-	if v.BitrateKbps > 0 {
-		p.MaxBitrate = v.BitrateKbps * 1000
-		p.MinBitrate = min(p.MinBitrate, p.MaxBitrate)
-	}
-	return p
+	c.media = e.newCallMedia(e.lastSessionClosed)
+	e.lastSessionClosed = c.media.closed
+	e.media.Store(c.media)
+	c.media.open(e.sessionConfig(), e.localView, func(events <-chan media.Event, err error) {
+		if e.call != c {
+			return
+		}
+		if err != nil {
+			e.log.Warn("the call's media session could not be made", "call", c.id, "err", err)
+			return // Start reports it
+		}
+		e.mediaEvents = events
+	})
 }
 
-// beginCall makes c the current call with a new media session and starts
-// capture in the background (the camera too when video). In echo mode
-// nothing is captured.
-func (e *Engine) beginCall(c *callState, video bool) error {
-	s, err := e.newSession()
-	if err != nil {
-		return err
+// startMedia starts c's capture off the loop: the microphone, and the
+// camera when video; or, with a custom source, what the app sends.
+func (e *Engine) startMedia(c *callState, video bool) {
+	if c.capturing {
+		return
 	}
-	c.session = s
-	c.mediaType = map[bool]signaling.MediaType{true: signaling.Video, false: signaling.Audio}[video]
-	e.call = c
-	e.mediaEvents = s.Events()
-	if e.cfg.Echo {
-		c.started = true
-		return nil
+	c.capturing = true
+	e.ensureMedia(c)
+	if src := e.dev.custom; src != nil {
+		cm := c.media
+		c.media.do(func(s *media.Session) error {
+			if err := s.StartCustom(video, src.KeyFrameRequested); err != nil {
+				return err
+			}
+			if !cm.ended.Load() {
+				cm.custom.Store(s)
+			}
+			return nil
+		}, func(err error) { e.captureStarted(c, err) })
+		return
 	}
 	camOn, micOn := !e.dev.cameraOff, !e.dev.micOff
-	prev := e.lastSessionClosed
-	e.spawn(func(ctx context.Context) error {
-		// The previous call's session may still hold the devices.
-		select {
-		case <-prev:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+	ctx := e.ctx
+	c.media.do(func(s *media.Session) error {
 		return startCapture(ctx, s, video, camOn, micOn, func(err error) {
 			e.post(func() {
 				if e.call == c {
@@ -173,18 +197,20 @@ func (e *Engine) beginCall(c *callState, video bool) error {
 				}
 			})
 		})
-	}, func(err error) {
-		c.started, c.startErr = true, err
-		pending := c.afterStart
-		c.afterStart = nil
-		if err != nil && e.call == c {
-			e.emit(errorOf("start the microphone", err))
-		}
-		for _, f := range pending {
-			f(err)
-		}
-	})
-	return nil
+	}, func(err error) { e.captureStarted(c, err) })
+}
+
+// captureStarted runs on the loop when c's Start has finished.
+func (e *Engine) captureStarted(c *callState, err error) {
+	c.started, c.startErr = true, err
+	pending := c.afterStart
+	c.afterStart = nil
+	if err != nil && e.call == c && !c.acceptReports {
+		e.emit(errorOf("start the microphone", err))
+	}
+	for _, f := range pending {
+		f(err)
+	}
 }
 
 // startCapture opens the microphone, and the camera when video. A camera
@@ -210,9 +236,9 @@ func startCapture(ctx context.Context, s *media.Session, video, camOn, micOn boo
 	return nil
 }
 
-// endCall forgets the current call: it closes the media session in the
-// background (the next session waits for it to release the devices) and
-// cancels the members' timers. It emits nothing.
+// endCall forgets the current call: its media session closes off the loop
+// (the next session waits for it to release the devices), and the
+// members' timers stop. It emits nothing.
 func (e *Engine) endCall() {
 	c := e.call
 	if c == nil {
@@ -231,28 +257,12 @@ func (e *Engine) endCall() {
 		f(errCallEnded)
 	}
 	c.afterStart = nil
-	e.relay.forget(c.id)
-	if c.session == nil {
-		return
-	}
-	s := c.session
-	events := e.mediaEvents
+	c.cancel() // drops the signals still queued for the call
 	e.mediaEvents = nil
-	closed := make(chan struct{})
-	e.lastSessionClosed = closed
-	e.wg.Add(2)
-	go func() {
-		defer e.wg.Done()
-		defer close(closed)
-		if err := s.Close(); err != nil {
-			e.log.Warn("closing the media session", "err", err)
-		}
-	}()
-	go func() { // what the session still reports is about a call that is over
-		defer e.wg.Done()
-		for range events {
-		}
-	}()
+	if c.media != nil {
+		e.media.CompareAndSwap(c.media, nil)
+		c.media.close() // the session's unread events go with it
+	}
 }
 
 // abandonCall ends the current call on this side only, when the server can
@@ -278,37 +288,48 @@ func (e *Engine) emitTerminal(c *callState, reason signaling.EndReason) {
 	e.emit(&CallCancelled{CallID: c.id, CallerID: e.self, Reason: reason})
 }
 
-// leaveCall tells the server the local user leaves the current call, as
-// Hangup does; if the server cannot be told, the call ends locally.
+// leaveCall ends the current call on this side at once, as Hangup does:
+// the media closes, the call's one terminal event goes out with what the
+// server would say (a caller nobody answered cancels, a ringing callee
+// rejects, a connected member hangs up with reason), and the server is
+// told in the background. Its own event for the call then finds no
+// current call. So leaving takes no round trip, and works while the
+// client reconnects (the request waits for the connection to come back).
 func (e *Engine) leaveCall(reason signaling.EndReason) {
 	c := e.call
 	if c == nil {
 		return
 	}
-	c.ending = true
-	var err error
+	req, terminal := signaling.ReqHangup, reason
 	switch {
-	case c.id == "":
-		// The call request never got an answer.
 	case c.status == statusRinging:
-		err = e.request(func(ctx context.Context, cl *signaling.Client) error { return cl.Reject(ctx, c.id) })
-	default:
-		err = e.request(func(ctx context.Context, cl *signaling.Client) error { return cl.Hangup(ctx, c.id) })
+		req, terminal = signaling.ReqReject, signaling.ReasonReject
+	case c.status == statusDialing:
+		terminal = signaling.ReasonCanceled
 	}
-	if err != nil || c.id == "" {
-		var se *signaling.Error
-		switch {
-		case errors.As(err, &se) && se.Code == signaling.CodeRequestRefused:
-			// The server has ended it already; its event is on the way.
-			e.log.Debug("the call had ended on the server", "call", c.id)
-		case err != nil:
-			e.log.Warn("could not tell the server the call ended", "call", c.id, "err", err)
-		}
-		if e.call == c {
-			e.abandonCall(reason)
-		}
+	e.leave(c, req, terminal)
+}
+
+// leave ends c on this side with the terminal reason and sends req (hang
+// up, reject or ignore) for it. A call whose ID the server has not given
+// yet is cancelled when its reply comes (see placeCall).
+func (e *Engine) leave(c *callState, req signaling.RequestType, terminal signaling.EndReason) {
+	if c.id != "" {
+		id := c.id
+		e.send(req, signaling.CallRef{CallID: id}, func(r *signaling.Reply) {
+			var se *signaling.Error
+			switch {
+			case r.Err == nil:
+			case errors.As(r.Err, &se) && se.Code == signaling.CodeRequestRefused:
+				e.log.Debug("the call had ended on the server", "call", id)
+			default:
+				// The server ends our part when the session goes.
+				e.log.Warn("could not tell the server the call ended", "call", id, "request", req, "err", r.Err)
+			}
+		})
 	}
-	// Otherwise the server's onCallEnd / onCallCancelled ends it.
+	e.emitTerminal(c, terminal)
+	e.endCall()
 }
 
 func toWebRTCICE(in []signaling.ICEServer) []webrtc.ICEServer {

@@ -18,8 +18,9 @@ func init() {
 }
 
 func runBenchCall(ctx context.Context, env *Env, args []string) int {
-	fs := newFlags(env, "bench call", "calla bench call [--calls N] [--size 640x480] [--fps 30] [--report FILE]")
+	fs := newFlags(env, "bench call", "calla bench call [--calls N] [--hangups N] [--size 640x480] [--fps 30] [--report FILE]")
 	calls := fs.Int("calls", 30, "how many calls, one after another")
+	hangups := fs.Int("hangups", 10, "how many hang-ups while the caller reconnects to a server that never answers")
 	size := fs.String("size", "640x480", "video `WxH`")
 	fps := fs.Int("fps", 30, "video frame rate")
 	report := fs.String("report", "docs/benchmarks.md", "report `FILE` whose \"Call setup\" section is (re)written; empty: stdout only")
@@ -28,8 +29,8 @@ func runBenchCall(ctx context.Context, env *Env, args []string) int {
 		return code
 	}
 	var w, h int
-	if _, err := fmt.Sscanf(*size, "%dx%d", &w, &h); err != nil || *calls < 1 || *fps < 1 {
-		fmt.Fprintf(env.Stderr, "calla bench call: --size %q, --calls %d, --fps %d: want e.g. 640x480, >= 1, >= 1\n", *size, *calls, *fps)
+	if _, err := fmt.Sscanf(*size, "%dx%d", &w, &h); err != nil || *calls < 1 || *fps < 1 || *hangups < 1 {
+		fmt.Fprintf(env.Stderr, "calla bench call: --size %q, --calls %d, --hangups %d, --fps %d: want e.g. 640x480, >= 1, >= 1, >= 1\n", *size, *calls, *hangups, *fps)
 		return ExitUsage
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -37,7 +38,7 @@ func runBenchCall(ctx context.Context, env *Env, args []string) int {
 		log = slog.New(slog.NewTextHandler(env.Stderr, nil))
 	}
 	start := time.Now()
-	r, err := bench.Run(ctx, bench.Options{Calls: *calls, Video: call.VideoEncoderParams{Width: w, Height: h, FrameRate: *fps}, Logger: log})
+	r, err := bench.Run(ctx, bench.Options{Calls: *calls, Hangups: *hangups, Video: call.VideoEncoderParams{Width: w, Height: h, FrameRate: *fps}, Logger: log})
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "calla bench call: %v\n", err)
 		return ExitFailure

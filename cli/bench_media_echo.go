@@ -64,10 +64,18 @@ func runMediaEchoChild(ctx context.Context, n int, in io.Reader, out io.Writer) 
 				}
 			}
 		}()
-		if err := s.EchoFrom(mediaBenchMain, 0); err != nil {
+		// A custom source sends the main member's own media back as
+		// received: no capture, no decoding, no encoding.
+		if err := s.StartCustom(true, func() { s.RequestKeyFrame(mediaBenchMain) }); err != nil {
+			return err
+		}
+		if err := s.SetCustomMedia(true, true); err != nil { // the main member sends both
 			return err
 		}
 		if err := s.AddPeer(mediaBenchMain, false); err != nil {
+			return err
+		}
+		if err := s.SetRemoteEncodedSink(mediaBenchMain, media.EncodedSinkFunc(func(f media.EncodedFrame) { _ = s.WriteEncoded(f) })); err != nil {
 			return err
 		}
 	}

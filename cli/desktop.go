@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/calla-rtc/calla/call"
+	"github.com/calla-rtc/calla/local"
 	"github.com/calla-rtc/calla/media"
 	"github.com/calla-rtc/calla/signaling"
 )
@@ -67,20 +68,20 @@ func runDesktop(ctx context.Context, env *Env, args []string) int {
 	if opts.Server == "" {
 		// The embedded default (DESIGN §4): a server on loopback in this
 		// process and the echo bot, so a newcomer needs no setup.
-		local, err := call.StartLocal(ctx, filepath.Join(opts.Data, "local-server"), log)
+		srv, err := local.Start(ctx, filepath.Join(opts.Data, "local-server"), log)
 		if err != nil {
 			fmt.Fprintf(env.Stderr, "calla: starting the local server: %v\n", err)
 			return ExitFailure
 		}
-		defer local.Close()
+		defer srv.Close()
 		if opts.User == "" {
-			opts.User = string(call.LocalUserID())
+			opts.User = string(local.UserID())
 		}
-		if opts.UserSig, err = local.UserSig(signaling.UserID(opts.User)); err != nil {
+		if opts.UserSig, err = srv.UserSig(signaling.UserID(opts.User)); err != nil {
 			fmt.Fprintf(env.Stderr, "calla: %v\n", err)
 			return ExitFailure // --user is checked above
 		}
-		opts.Server, opts.Local, opts.EchoUser = local.URL, true, call.EchoUserID
+		opts.Server, opts.Local, opts.EchoUser = srv.URL, true, local.EchoUserID
 		cfg.LoopbackOnly = true // every peer of a local server is on this machine
 	}
 	opts.Engine = call.New(cfg)

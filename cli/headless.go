@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/calla-rtc/calla/call"
+	"github.com/calla-rtc/calla/call/echobot"
 	"github.com/calla-rtc/calla/signaling"
 	"github.com/calla-rtc/calla/signaling/server"
 )
@@ -104,6 +105,7 @@ func logLevel(s string) (slog.Level, error) {
 // its events.
 type headless struct {
 	env    *Env
+	log    *slog.Logger
 	engine *call.Engine
 	out    *jsonLines
 	events chan call.Event // the events, after printing, for the command's logic
@@ -125,7 +127,7 @@ func startHeadless(ctx context.Context, env *Env, a *account, cfg call.Config) (
 		fmt.Fprintf(env.Stderr, "calla: UserSig: %v\n", err)
 		return nil, ExitFailure
 	}
-	h := &headless{env: env, engine: call.New(cfg), out: &jsonLines{w: env.Stdout}, events: make(chan call.Event, 1024), done: make(chan struct{})}
+	h := &headless{env: env, log: cfg.Logger, engine: call.New(cfg), out: &jsonLines{w: env.Stdout}, events: make(chan call.Event, 1024), done: make(chan struct{})}
 	go h.pump()
 	lctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
@@ -287,9 +289,9 @@ func runCall(ctx context.Context, env *Env, args []string) int {
 	p := call.Params{Timeout: ringFor, UserData: userData}
 	cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	if group != "" || len(ids) > 1 {
-		err = h.engine.GroupCall(cctx, signaling.GroupID(group), ids, mt, p)
+		_, err = h.engine.GroupCall(cctx, signaling.GroupID(group), ids, mt, p)
 	} else {
-		err = h.engine.Call(cctx, ids[0], mt, p)
+		_, err = h.engine.Call(cctx, ids[0], mt, p)
 	}
 	cancel()
 	if err != nil {
@@ -507,17 +509,20 @@ func runBot(ctx context.Context, env *Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "calla bot echo: %s\n", msg)
 		return ExitUsage
 	}
-	h, code := startHeadless(ctx, env, &a, call.Config{Echo: true, EchoDelay: d})
+	h, code := startHeadless(ctx, env, &a, call.Config{})
 	if h == nil {
 		return code
 	}
 	defer h.Close()
+	bot := echobot.New(h.engine, d, h.log)
+	defer bot.Close() // before the engine's Close
 	for {
 		select {
 		case ev, ok := <-h.events:
 			if !ok {
 				return ExitFailure
 			}
+			bot.Handle(ev)
 			if o := terminal(ev); o == outcomeFailed {
 				if _, isEnd := ev.(*call.CallEnd); !isEnd {
 					return ExitFailure // kicked, expired or disconnected

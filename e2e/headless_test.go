@@ -174,7 +174,8 @@ func callEvents(evs []jsonEvent) []string {
 
 // TestHeadlessCallAndAnswer runs the real binary as three processes: a
 // server, `calla answer` as bob, and `calla call` as alice, and checks both
-// JSON outputs event by event, and the exit statuses.
+// JSON outputs event by event, and the exit statuses. Bob answers after
+// a second, and reports no camera or microphone while the call rings.
 func TestHeadlessCallAndAnswer(t *testing.T) {
 	url, data := serveProc(t)
 	secret := filepath.Join(data, "signaling.secret")
@@ -185,7 +186,8 @@ func TestHeadlessCallAndAnswer(t *testing.T) {
 	defer cancel()
 
 	// A user must have logged in once to be called: wait for bob's login.
-	bob := startProc(t, ctx, append([]string{"answer"}, login("bob")...)...)
+	const answerDelay = time.Second
+	bob := startProc(t, ctx, append([]string{"answer", "--delay", answerDelay.String()}, login("bob")...)...)
 	bob.waitFor("onConnectionChanged", "state", "connected", 20*time.Second)
 
 	alice := run(t, ctx, append(append([]string{"call"}, login("alice")...), "--hangup-after", "2s", "--user-data", "hi", "bob")...)
@@ -212,6 +214,23 @@ func TestHeadlessCallAndAnswer(t *testing.T) {
 		if e.name() == "onCallEnd" && (e["reason"] != "hangup" || e["callRole"] != 2.0) {
 			t.Errorf("bob's onCallEnd: %v", e)
 		}
+	}
+	// No device before consent: bob's camera and microphone open when he
+	// answers, not while it rings.
+	var rang, opened time.Time
+	for _, e := range bob.evs {
+		ts, _ := time.Parse(time.RFC3339Nano, e["ts"].(string))
+		switch {
+		case e.name() == "onCallReceived":
+			rang = ts
+		case e.name() == "onMediaSourceChanged" && (e["kind"] == "camera" || e["kind"] == "microphone") && opened.IsZero():
+			opened = ts
+		}
+	}
+	if rang.IsZero() || opened.IsZero() {
+		t.Errorf("bob's output has no onCallReceived or no device: %v", bob.evs)
+	} else if d := opened.Sub(rang); d < answerDelay-100*time.Millisecond {
+		t.Errorf("bob's first device opened %v after the call rang, before he answered (after %v)", d, answerDelay)
 	}
 	sawVolume := false
 	for _, e := range aliceEvs {

@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/calla-rtc/calla/internal/unbounded"
 )
 
 // actionTimeout bounds one engine call, so that a server that never
@@ -25,11 +27,13 @@ type runner interface {
 // actionQueue is the app's runner: one worker goroutine runs actions one
 // at a time in the order they were queued, so the engine sees the user's
 // actions in the order the user made them (mute then unmute never
-// arrives as unmute then mute). The queue is unbounded: actions come from
-// clicks and events, a handful per second at most.
+// arrives as unmute then mute). The queue is internal/unbounded's:
+// actions come from clicks and events, a handful per second at most, and
+// queuing one must never block the UI goroutine.
 //
 // Concurrency: the worker goroutine is owned by the queue; Close stops it
-// and waits for it. items is guarded by mu.
+// and waits for it. An action's started and dropped flags are guarded by
+// mu.
 type actionQueue struct {
 	do  func(func()) // runs a function on the UI goroutine (fyne.Do)
 	log *slog.Logger
@@ -37,11 +41,9 @@ type actionQueue struct {
 	base     context.Context
 	stopBase context.CancelFunc
 
-	mu     sync.Mutex
-	items  []*action
-	closed bool
-	wake   chan struct{} // capacity 1: "items may have grown"
-	done   chan struct{} // closed when the worker has returned
+	q    *unbounded.Queue[*action]
+	mu   sync.Mutex
+	done chan struct{} // closed when the worker has returned
 }
 
 type action struct {
@@ -58,7 +60,7 @@ func newActionQueue(do func(func()), log *slog.Logger) *actionQueue {
 	base, stop := context.WithCancel(context.Background())
 	q := &actionQueue{
 		do: do, log: log, base: base, stopBase: stop,
-		wake: make(chan struct{}, 1),
+		q:    unbounded.New[*action](),
 		done: make(chan struct{}),
 	}
 	go q.work()
@@ -69,19 +71,11 @@ func newActionQueue(do func(func()), log *slog.Logger) *actionQueue {
 func (q *actionQueue) Go(name string, fn func(ctx context.Context) error, done func(error)) func() bool {
 	ctx, cancel := context.WithTimeout(q.base, actionTimeout)
 	a := &action{name: name, fn: fn, done: done, ctx: ctx, cancel: cancel}
-	q.mu.Lock()
-	if q.closed {
-		q.mu.Unlock()
+	if !q.q.Push(a) {
 		cancel()
 		q.log.Debug("action not run: app is stopping", "action", name)
 		q.finish(a, ErrStopped)
 		return func() bool { return true }
-	}
-	q.items = append(q.items, a)
-	q.mu.Unlock()
-	select {
-	case q.wake <- struct{}{}:
-	default:
 	}
 	return func() bool {
 		q.mu.Lock()
@@ -100,31 +94,26 @@ func (q *actionQueue) Go(name string, fn func(ctx context.Context) error, done f
 
 func (q *actionQueue) work() {
 	defer close(q.done)
-	for {
-		q.mu.Lock()
-		for len(q.items) > 0 && q.items[0].dropped {
-			q.items = q.items[1:]
-		}
-		if len(q.items) == 0 {
-			closed := q.closed
+	for range q.q.Ready() {
+		batch, more := q.q.Drain()
+		for _, a := range batch {
+			q.mu.Lock()
+			run := !a.dropped
+			a.started = true
 			q.mu.Unlock()
-			if closed {
-				return
+			if !run {
+				continue
 			}
-			<-q.wake
-			continue
+			err := a.fn(a.ctx)
+			a.cancel()
+			if err != nil {
+				q.log.Info("action failed", "action", a.name, "err", err)
+			}
+			q.finish(a, err)
 		}
-		a := q.items[0]
-		q.items = q.items[1:]
-		a.started = true
-		q.mu.Unlock()
-
-		err := a.fn(a.ctx)
-		a.cancel()
-		if err != nil {
-			q.log.Info("action failed", "action", a.name, "err", err)
+		if !more {
+			return
 		}
-		q.finish(a, err)
 	}
 }
 
@@ -139,13 +128,7 @@ func (q *actionQueue) finish(a *action, err error) {
 // (a hang-up queued as the window closes should still reach the server),
 // then cancels whatever is left and waits for the worker to return.
 func (q *actionQueue) Close(grace time.Duration) {
-	q.mu.Lock()
-	q.closed = true
-	q.mu.Unlock()
-	select {
-	case q.wake <- struct{}{}:
-	default:
-	}
+	q.q.Close()
 	t := time.AfterFunc(grace, q.stopBase)
 	<-q.done
 	t.Stop()

@@ -27,6 +27,13 @@ func (m *Model) apply(ev call.Event) {
 		m.log.Error("nil event from the engine: ignored", "type", fmt.Sprintf("%T", ev))
 		return
 	}
+	if _, ok := eventCallID(ev); ok && m.Call.Phase == PhaseDialing && m.Call.ID == "" {
+		// The engine's events and Call's result come by different paths:
+		// an event of the call being placed can arrive before its ID.
+		// Keep it until the ID says whether it is this call's.
+		m.Call.held = append(m.Call.held, ev)
+		return
+	}
 	switch e := ev.(type) {
 	case *call.Error:
 		sentence, detail := errorText(e)
@@ -126,6 +133,8 @@ func (m *Model) apply(ev call.Event) {
 			m.CameraTest = e.IsTestSource
 		case "microphone":
 			m.MicTest = e.IsTestSource
+		case "speaker":
+			return // named for the log and the headless clients; nothing to show
 		default:
 			m.log.Warn("media source of an unknown kind", "kind", e.Kind)
 		}
@@ -137,17 +146,57 @@ func (m *Model) apply(ev call.Event) {
 
 // ongoing reports whether an event of call id is for the current call.
 func (m *Model) ongoing(id signaling.CallID) bool {
-	if m.Call.Phase == PhaseIdle || !m.Call.matches(id) {
-		return false
-	}
-	m.learnID(id)
-	return true
+	return m.Call.Phase != PhaseIdle && m.Call.matches(id)
 }
 
-func (m *Model) learnID(id signaling.CallID) {
-	if m.Call.ID == "" && id != "" {
-		m.Call.ID = id
+// placed names the call the user placed, once the engine has returned its
+// ID, and applies the events held until then: those of this call, in
+// order; the others were about another call.
+func (m *Model) placed(id signaling.CallID) {
+	m.Call.ID = id
+	held := m.Call.held
+	m.Call.held = nil
+	for _, ev := range held {
+		m.apply(ev)
 	}
+}
+
+// eventCallID is the call an event is about; ok is false for events that
+// are about no call (presence, connection, devices, errors).
+func eventCallID(ev call.Event) (id signaling.CallID, ok bool) {
+	switch e := ev.(type) {
+	case *call.CallReceived:
+		return e.CallID, true
+	case *call.CallCancelled:
+		return e.CallID, true
+	case *call.CallBegin:
+		return e.CallID, true
+	case *call.CallEnd:
+		return e.CallID, true
+	case *call.UserReject:
+		return e.CallID, true
+	case *call.UserNoResponse:
+		return e.CallID, true
+	case *call.UserLineBusy:
+		return e.CallID, true
+	case *call.UserJoin:
+		return e.CallID, true
+	case *call.UserLeave:
+		return e.CallID, true
+	case *call.UserInviting:
+		return e.CallID, true
+	case *call.CallMediaTypeChanged:
+		return e.CallID, true
+	case *call.UserVideoAvailable:
+		return e.CallID, true
+	case *call.UserAudioAvailable:
+		return e.CallID, true
+	case *call.UserVoiceVolumeChanged:
+		return e.CallID, true
+	case *call.UserNetworkQualityChanged:
+		return e.CallID, true
+	}
+	return "", false
 }
 
 // member is the member id of the current call, added (still connecting)

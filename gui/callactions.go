@@ -31,7 +31,7 @@ func (m *Model) CallUser(id signaling.UserID, mt signaling.MediaType) {
 	m.Call.Role = signaling.RoleCaller
 	m.Call.Caller = m.Self
 	m.Call.addMember(id, TileInviting, mt == signaling.Video)
-	m.dial(func(ctx context.Context) error { return m.eng.Call(ctx, id, mt, call.Params{}) })
+	m.dial(func(ctx context.Context) (signaling.CallID, error) { return m.eng.Call(ctx, id, mt, call.Params{}) })
 }
 
 // GroupCall calls several contacts in one group call.
@@ -65,7 +65,9 @@ func (m *Model) GroupCall(ids []signaling.UserID, mt signaling.MediaType) {
 	}
 	m.Contacts.picked = nil
 	m.changed(PartContacts)
-	m.dial(func(ctx context.Context) error { return m.eng.GroupCall(ctx, group, users, mt, call.Params{}) })
+	m.dial(func(ctx context.Context) (signaling.CallID, error) {
+		return m.eng.GroupCall(ctx, group, users, mt, call.Params{})
+	})
 }
 
 func containsUser(ids []signaling.UserID, id signaling.UserID) bool {
@@ -88,9 +90,10 @@ func (m *Model) canCall() bool {
 	return true
 }
 
-// dial shows the outgoing screen and queues the invite. A failed invite
-// (the engine says why in onError) ends the attempt.
-func (m *Model) dial(invite func(context.Context) error) {
+// dial shows the outgoing screen and queues the invite. Its result names
+// the call (see placed); a failed invite (the engine says why in onError)
+// ends the attempt.
+func (m *Model) dial(invite func(context.Context) (signaling.CallID, error)) {
 	m.History.start(HistoryEntry{
 		At: m.now(), Kind: HistoryOutgoing, Peers: m.Call.Peers(),
 		Group: m.Call.Group, IsGroup: m.Call.IsGroup, MediaType: m.Call.MediaType,
@@ -99,7 +102,12 @@ func (m *Model) dial(invite func(context.Context) error) {
 	m.sounds.StartDialing()
 	attempt := m.Call.attempt
 	finished := false
-	cancel := m.run.Go("call", invite, func(err error) {
+	var id signaling.CallID // written by the runner before done runs
+	cancel := m.run.Go("call", func(ctx context.Context) error {
+		var err error
+		id, err = invite(ctx)
+		return err
+	}, func(err error) {
 		defer m.flush()
 		finished = true
 		if m.Call.attempt != attempt {
@@ -109,6 +117,10 @@ func (m *Model) dial(invite func(context.Context) error) {
 		// ErrStopped: Hangup dropped the request and ends the call itself.
 		if err != nil && !errors.Is(err, ErrStopped) && m.Call.Phase == PhaseDialing {
 			m.finishCall(OutcomeFailed, "")
+			return
+		}
+		if err == nil {
+			m.placed(id)
 		}
 	})
 	if !finished && m.Call.attempt == attempt {

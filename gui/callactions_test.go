@@ -396,3 +396,25 @@ func TestTimerAndToastsFollowTheClock(t *testing.T) {
 	r.clock.advance(time.Hour + time.Second)
 	want(t, "timer after an hour", r.m.TimerText(), "01:01:00")
 }
+
+// TestEventsOfTheCallBeingPlacedWaitForItsID: the engine's events and
+// Call's result come by different paths, so an event of the call being
+// placed can come before its ID. It is held until Call returns the ID and
+// then applied, in order; an event of another call that came meanwhile is
+// not taken for this call's.
+func TestEventsOfTheCallBeingPlacedWaitForItsID(t *testing.T) {
+	h := &heldRunner{}
+	r := newRig(t, withRunner(h))
+	r.m.Login(call.LoginParams{Server: "ws://h/ws", UserID: "alice"})
+	h.release()
+	r.eng.SetCallID("c7")
+	r.m.CallUser("bob", signaling.Video)
+	// Before Call returns: the end of an older call, then bob's answer.
+	r.m.Apply(&call.CallEnd{CallID: "c6", TotalTime: 3, Reason: signaling.ReasonHangup})
+	r.m.Apply(&call.CallBegin{CallID: "c7", CallMediaType: signaling.Video, CallRole: signaling.RoleCaller})
+	want(t, "phase while the ID is unknown", r.m.Call.Phase, PhaseDialing)
+	h.release()
+	want(t, "call ID", r.m.Call.ID, signaling.CallID("c7"))
+	want(t, "phase once the ID is known", r.m.Call.Phase, PhaseConnected)
+	want(t, "screen", r.m.Screen, ScreenInCall)
+}

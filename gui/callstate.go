@@ -3,6 +3,7 @@ package gui
 import (
 	"time"
 
+	"github.com/calla-rtc/calla/call"
 	"github.com/calla-rtc/calla/media"
 	"github.com/calla-rtc/calla/signaling"
 )
@@ -72,6 +73,10 @@ type CallState struct {
 	// Banner warns of a bad network; empty when all is well.
 	Banner string
 
+	// held are events of some call that came while the call the user
+	// placed had no ID yet (Call has not returned): which call they are
+	// about is known only once it has.
+	held       []call.Event
 	attempt    int         // counts calls, so a late result of an old call's action is ignored
 	cancelDial func() bool // cancels the queued Call/GroupCall request
 	endSaid    bool        // a toast already said why the call ends
@@ -138,8 +143,9 @@ func (c *CallState) updateBanner() {
 	}
 }
 
-// matches reports whether an event of call id belongs to this call: the
-// IDs agree, or one of them is not known yet.
+// matches reports whether an event of call id belongs to this call: by
+// the ID alone, never by guessing (an event of a call placed but not yet
+// named is held until its ID is known: see Model.apply).
 func (c *CallState) matches(id signaling.CallID) bool {
-	return c.ID == "" || id == "" || c.ID == id
+	return c.ID != "" && c.ID == id
 }

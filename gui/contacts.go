@@ -11,8 +11,9 @@ import (
 // echoName is the Echo Test bot's name in the contact list.
 const echoName = "Echo Test"
 
-// maxGroupMembers is TUICallKit's limit for one call, the caller included.
-const maxGroupMembers = 9
+// maxGroupMembers is TUICallKit's limit for one call, the caller included
+// (the rule is signaling's; the GUI only refuses early).
+const maxGroupMembers = signaling.MaxCallMembers
 
 // Contact is one entry of the directory as the contact list shows it.
 type Contact struct {

@@ -24,9 +24,11 @@ type Engine interface {
 	Login(ctx context.Context, p call.LoginParams) error
 	Logout(ctx context.Context) error
 	SetSelfInfo(ctx context.Context, nickname, avatarURL string) error
-	Call(ctx context.Context, user signaling.UserID, mt signaling.MediaType, p call.Params) error
-	GroupCall(ctx context.Context, group signaling.GroupID, users []signaling.UserID, mt signaling.MediaType, p call.Params) error
-	JoinInGroupCall(ctx context.Context, group signaling.GroupID, mt signaling.MediaType) error
+	// Call, GroupCall and JoinInGroupCall return the call's ID: the GUI
+	// knows which events are about its call from that ID alone.
+	Call(ctx context.Context, user signaling.UserID, mt signaling.MediaType, p call.Params) (signaling.CallID, error)
+	GroupCall(ctx context.Context, group signaling.GroupID, users []signaling.UserID, mt signaling.MediaType, p call.Params) (signaling.CallID, error)
+	JoinInGroupCall(ctx context.Context, group signaling.GroupID, mt signaling.MediaType) (signaling.CallID, error)
 	Accept(ctx context.Context) error
 	// AcceptAsAudio accepts a video call as an audio call.
 	AcceptAsAudio(ctx context.Context) error

@@ -2,6 +2,7 @@ package gui
 
 import (
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -10,10 +11,13 @@ import (
 )
 
 // incomingView is the ringing dialog: the caller, the kind of call, the
-// other members of a group call, and Decline, Accept as audio, Accept.
+// other members of a group call, the user's own camera for a video call
+// (unless the settings turn it off), and Decline, Accept as audio, Accept.
 type incomingView struct {
 	u       *ui
 	obj     fyne.CanvasObject
+	preview *videoView
+	frame   *fyne.Container // holds the preview at its size
 	title   *widget.Label
 	avatar  *avatar
 	caller  *widget.Label
@@ -27,7 +31,8 @@ type incomingView struct {
 }
 
 func newIncomingView(u *ui) *incomingView {
-	v := &incomingView{u: u}
+	v := &incomingView{u: u, preview: newVideoView(u.videoDo)}
+	v.frame = container.NewGridWrap(fyne.NewSize(240, 180), container.NewStack(canvas.NewRectangle(colorTile), v.preview.Image))
 	v.title = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{})
 	v.avatar = newAvatar("", "", 96)
 	v.caller = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
@@ -41,7 +46,7 @@ func newIncomingView(u *ui) *incomingView {
 	v.accept = widget.NewButtonWithIcon("Accept", iconPhone, u.m.Accept)
 	v.accept.Importance = widget.SuccessImportance
 	v.buttons = container.NewGridWithRows(1, v.decline, v.asAudio, v.accept)
-	v.card = container.NewVBox(v.title, container.NewCenter(v.avatar), v.caller, v.text, v.also, v.buttons)
+	v.card = container.NewVBox(v.title, container.NewCenter(v.avatar), v.caller, v.text, v.also, container.NewCenter(v.frame), v.buttons)
 	v.obj = container.New(widthLayout{420}, container.NewPadded(v.card))
 	return v
 }
@@ -60,6 +65,7 @@ func (v *incomingView) refresh() {
 	changed := setVisible(v.also, also != "")
 	video := c.MediaType == signaling.Video
 	changed = setVisible(v.asAudio, video) || changed
+	changed = setVisible(v.frame, video && m.settings.RingPreview()) || changed
 	if changed {
 		relayout(v.buttons, v.card, v.obj)
 	}

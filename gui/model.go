@@ -276,21 +276,6 @@ func (m *Model) setScreen(s Screen) {
 
 // ---- login -----------------------------------------------------------------
 
-// validUserID mirrors signaling.UserID's rule: 1 to 32 of [a-zA-Z0-9_-].
-func validUserID(s string) bool {
-	if len(s) < 1 || len(s) > 32 {
-		return false
-	}
-	for _, r := range s {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '_', r == '-':
-		default:
-			return false
-		}
-	}
-	return true
-}
-
 // Start begins the session: in local mode it signs in by itself;
 // otherwise the login form waits for the user.
 func (m *Model) Start() {
@@ -313,7 +298,7 @@ func (m *Model) Login(p call.LoginParams) {
 		m.LoginStatus = "Enter the server's address, e.g. ws://192.168.1.10:8443/ws (a cluster's nodes separated by commas)"
 		m.changed(PartLogin)
 		return
-	case !validUserID(string(p.UserID)):
+	case !p.UserID.Valid():
 		m.LoginStatus = "A user ID is 1 to 32 letters, digits, '_' or '-'."
 		m.changed(PartLogin)
 		return

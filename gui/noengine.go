@@ -38,14 +38,14 @@ func (noEngine) StartRemoteView(signaling.UserID, call.VideoSink) {}
 func (noEngine) StopRemoteView(signaling.UserID)                  {}
 func (noEngine) StartLocalPreview(call.VideoSink)                 {}
 func (noEngine) StopLocalPreview()                                {}
-func (noEngine) Call(context.Context, signaling.UserID, signaling.MediaType, call.Params) error {
-	return ErrNoEngine
+func (noEngine) Call(context.Context, signaling.UserID, signaling.MediaType, call.Params) (signaling.CallID, error) {
+	return "", ErrNoEngine
 }
-func (noEngine) GroupCall(context.Context, signaling.GroupID, []signaling.UserID, signaling.MediaType, call.Params) error {
-	return ErrNoEngine
+func (noEngine) GroupCall(context.Context, signaling.GroupID, []signaling.UserID, signaling.MediaType, call.Params) (signaling.CallID, error) {
+	return "", ErrNoEngine
 }
-func (noEngine) JoinInGroupCall(context.Context, signaling.GroupID, signaling.MediaType) error {
-	return ErrNoEngine
+func (noEngine) JoinInGroupCall(context.Context, signaling.GroupID, signaling.MediaType) (signaling.CallID, error) {
+	return "", ErrNoEngine
 }
 func (noEngine) InviteUser(context.Context, []signaling.UserID, call.Params) error {
 	return ErrNoEngine

@@ -12,6 +12,7 @@ const (
 	prefSpeaker    = "speaker"
 	prefEchoCancel = "echoCancellation"
 	prefRingtone   = "ringtone"
+	prefRingCamera = "ringPreview"
 	prefTheme      = "theme"
 )
 
@@ -56,6 +57,12 @@ func (s *Settings) SetEchoCancellation(on bool) { s.p.SetBool(prefEchoCancel, on
 // Ringtone reports whether an incoming call rings; on by default.
 func (s *Settings) Ringtone() bool      { return s.p.BoolWithFallback(prefRingtone, true) }
 func (s *Settings) SetRingtone(on bool) { s.p.SetBool(prefRingtone, on) }
+
+// RingPreview reports whether the incoming dialog of a video call shows
+// the user's own camera while it rings (the camera then opens before the
+// user answers); on by default.
+func (s *Settings) RingPreview() bool      { return s.p.BoolWithFallback(prefRingCamera, true) }
+func (s *Settings) SetRingPreview(on bool) { s.p.SetBool(prefRingCamera, on) }
 
 // Theme is the chosen theme; ThemeSystem by default or when the stored
 // value is not one Calla knows.

@@ -21,7 +21,9 @@ type settingsView struct {
 	user     *widget.Entry
 	echo     *widget.Check
 	ringtone *widget.Check
-	theme    *widget.RadioGroup
+	// ringCamera: the incoming dialog shows the camera's preview
+	ringCamera *widget.Check
+	theme      *widget.RadioGroup
 	// pickers are the device selects of each devicesForm made: the
 	// settings screen's and the call's Devices dialog's.
 	pickers []map[string]*deviceSelect
@@ -51,6 +53,8 @@ func newSettingsView(u *ui) *settingsView {
 	v.echo.OnChanged = u.m.SetEchoCancellation
 	v.ringtone = widget.NewCheck("Ring for incoming calls", s.SetRingtone)
 	v.ringtone.SetChecked(s.Ringtone())
+	v.ringCamera = widget.NewCheck("Show my camera while a video call rings", s.SetRingPreview)
+	v.ringCamera.SetChecked(s.RingPreview())
 	v.theme = widget.NewRadioGroup([]string{"System", "Light", "Dark"}, func(label string) {
 		for t, l := range themeLabels {
 			if l == label {
@@ -70,6 +74,7 @@ func newSettingsView(u *ui) *settingsView {
 	form.Items[0].HintText = "Used at the next sign-in"
 	devices := v.devicesForm()
 	devices.AppendItem(&widget.FormItem{Text: "Echo", Widget: v.echo, HintText: "Turn off with a headset; applies from the next call"})
+	devices.AppendItem(&widget.FormItem{Text: "Preview", Widget: v.ringCamera, HintText: "Off: the camera stays off until you answer"})
 	sections := container.NewVBox(
 		widget.NewLabelWithStyle("Account", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), form,
 		widget.NewSeparator(),

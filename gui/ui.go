@@ -167,12 +167,21 @@ func (u *ui) refreshRinging() {
 }
 
 // syncPreview starts the local preview into the view that shows it now
-// (the outgoing screen or the local tile) and stops it when nothing does.
+// (the incoming dialog, the outgoing screen or the local tile) and stops
+// it when nothing does. Moving to another view hands the engine the new
+// sink without stopping: the camera of a call that rang with a preview
+// stays open into the call. While a call rings, the preview is what
+// makes the engine open the camera before Accept, so it asks only when
+// the settings allow it.
 func (u *ui) syncPreview() {
 	var want *videoView
 	c := &u.m.Call
 	if c.MediaType.String() == "video" && c.Local.VideoOn {
 		switch c.Phase {
+		case PhaseRinging:
+			if u.m.settings.RingPreview() {
+				want = u.incoming.preview
+			}
 		case PhaseDialing:
 			want = u.out.preview
 		case PhaseConnecting, PhaseConnected:
@@ -182,13 +191,15 @@ func (u *ui) syncPreview() {
 	if want == u.preview {
 		return
 	}
-	if u.preview != nil {
-		u.eng.StopLocalPreview()
-		u.preview.clear()
-	}
+	old := u.preview
 	u.preview = want
 	if want != nil {
 		u.eng.StartLocalPreview(want)
+	} else {
+		u.eng.StopLocalPreview()
+	}
+	if old != nil {
+		old.clear()
 	}
 }
 

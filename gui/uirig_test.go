@@ -93,6 +93,10 @@ func (r *uiRig) screenIncoming() {
 	r.screenContacts()
 	r.apply(&call.CallReceived{CallID: "c1", CallerID: "bob", GroupID: "g1",
 		CalleeIDList: []signaling.UserID{"alice", "carol", "erin"}, CallMediaType: signaling.Video})
+	// The dialog's preview of the user's own camera.
+	if s := r.eng.LocalSink(); s != nil {
+		s.OfferFrame(testPattern(640, 480, 0x40), func() {})
+	}
 }
 
 func (r *uiRig) screenCall1v1() {
@@ -135,8 +139,10 @@ func (r *uiRig) screenHistory() {
 	r.m.Hangup()
 	r.ringing(signaling.Audio, false)
 	r.apply(&call.CallCancelled{CallID: "c1", CallerID: "bob", Reason: signaling.ReasonCanceled})
+	r.eng.SetCallID("c2")
 	r.m.CallUser("erin", signaling.Audio)
 	r.apply(&call.UserReject{CallID: "c2", UserID: "erin"}, &call.CallCancelled{CallID: "c2", CallerID: "alice", Reason: signaling.ReasonReject})
+	r.eng.SetCallID("c3")
 	r.m.GroupCall([]signaling.UserID{"bob", "carol"}, signaling.Video)
 	r.apply(&call.CallBegin{CallID: "c3", CallMediaType: signaling.Video, CallRole: signaling.RoleCaller})
 	r.clock.advance(40 * time.Second)

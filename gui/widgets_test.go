@@ -368,3 +368,36 @@ func TestSpinnersTurnOnlyOnScreen(t *testing.T) {
 	r.m.Hangup()
 	want(t, "animated after the call", bob.animated, false)
 }
+
+// TestTheIncomingDialogShowsTheCameraUnlessTheSettingsSayNo: a ringing
+// video call's dialog asks the engine for the local preview (the one way
+// the camera opens before Accept); with the setting off it does not, and
+// a voice call never does.
+func TestTheIncomingDialogShowsTheCameraUnlessTheSettingsSayNo(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		preview bool
+		mt      signaling.MediaType
+		want    int
+	}{
+		{"a video call with the preview on shows the camera", true, signaling.Video, 1},
+		{"a video call with the preview off leaves the camera off", false, signaling.Video, 0},
+		{"a voice call has no preview", true, signaling.Audio, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newUIRig(t)
+			r.screenContacts()
+			r.m.settings.SetRingPreview(tc.preview)
+			r.ringing(tc.mt, false)
+			if got := r.eng.Count("StartLocalPreview"); got != tc.want {
+				t.Fatalf("StartLocalPreview called %d times while ringing, want %d", got, tc.want)
+			}
+			// Accepting moves the preview to the call's own tile, without
+			// closing the camera in between.
+			r.m.Accept()
+			if tc.want > 0 && r.eng.Count("StopLocalPreview") != 0 {
+				t.Error("the preview stopped between the dialog and the call")
+			}
+		})
+	}
+}

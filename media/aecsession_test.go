@@ -40,8 +40,9 @@ func (m *roomMic) listen(r *playedRing) { m.air.Store(r) }
 var roomMics atomic.Int32
 
 // addRoomMic registers m with mediadevices for the length of the test
-// and returns its device ID. It is removed again at the end, so that
-// later tests do not take it for a real microphone.
+// and returns its device ID (its label: Device IDs are drivers' labels).
+// It is removed again at the end, so that later tests do not take it for
+// a real microphone.
 func addRoomMic(t *testing.T, m *roomMic) string {
 	label := fmt.Sprintf("Calla test room %d", roomMics.Add(1))
 	_ = driver.GetManager().Register(m, driver.Info{Label: label, DeviceType: driver.Microphone, Priority: driver.PriorityLow})
@@ -51,7 +52,7 @@ func addRoomMic(t *testing.T, m *roomMic) string {
 	}
 	id := ds[0].ID()
 	t.Cleanup(func() { driver.GetManager().Delete(id) })
-	return id
+	return label
 }
 
 func (m *roomMic) Properties() []prop.Media {

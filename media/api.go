@@ -54,8 +54,8 @@ func (s *Session) newPeerAPI(id PeerID) (*peerAPI, error) {
 	me := &webrtc.MediaEngine{}
 	s.selector.Populate(me)
 	ir := &interceptor.Registry{}
-	if s.cfg.testInterceptor != nil {
-		if f := s.cfg.testInterceptor(id); f != nil {
+	if s.hooks.interceptor != nil {
+		if f := s.hooks.interceptor(id); f != nil {
 			ir.Add(f)
 		}
 	}
@@ -101,8 +101,8 @@ func (s *Session) newPeerAPI(id PeerID) (*peerAPI, error) {
 
 	se := webrtc.SettingEngine{LoggerFactory: lf}
 	to := iceTimeouts{iceDisconnectedAfter, iceFailedAfter, iceKeepAlive}
-	if s.cfg.testICE != (iceTimeouts{}) {
-		to = s.cfg.testICE
+	if s.hooks.ice != (iceTimeouts{}) {
+		to = s.hooks.ice
 	}
 	se.SetICETimeouts(to.disconnected, to.failed, to.keepAlive)
 	se.SetICEMaxBindingRequests(iceMaxBindingRequests)

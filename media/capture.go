@@ -44,14 +44,14 @@ func openCapture(kind DeviceKind, dev Device, vp VideoParams, sel *mediadevices.
 	cons := mediadevices.MediaStreamConstraints{Codec: sel}
 	if kind == Camera {
 		cons.Video = func(m *mediadevices.MediaTrackConstraints) {
-			m.DeviceID = prop.StringExact(dev.ID)
+			m.DeviceID = prop.StringExact(dev.driverID)
 			m.Width = prop.Int(vp.Width)
 			m.Height = prop.Int(vp.Height)
 			m.FrameRate = prop.Float(vp.FrameRate)
 		}
 	} else {
 		cons.Audio = func(m *mediadevices.MediaTrackConstraints) {
-			m.DeviceID = prop.StringExact(dev.ID)
+			m.DeviceID = prop.StringExact(dev.driverID)
 			m.ChannelCount = prop.Int(1)
 			m.SampleRate = prop.Int(48000)
 		}

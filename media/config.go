@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/pion/interceptor"
 	"github.com/pion/transport/v5"
 	"github.com/pion/webrtc/v4"
 )
@@ -72,17 +71,6 @@ type Config struct {
 	// which the outage tests and `calla bench outage` cut a link below
 	// ICE's own connectivity checks, which interceptors never see.
 	Net transport.Net
-
-	// testInterceptor, when set, adds an interceptor closest to the
-	// network on the peer connection to that peer (loss injection).
-	testInterceptor func(PeerID) interceptor.Factory
-	// testPCM, when set, sees every decoded audio buffer.
-	testPCM func(PeerID, []int16)
-	// testNoMediaAfter overrides how long without media means Down.
-	testNoMediaAfter time.Duration
-	// testICE, when not zero, replaces the ICE timeouts, so an outage
-	// test reaches Disconnected and Failed in seconds.
-	testICE iceTimeouts
 }
 
 const (

@@ -41,9 +41,12 @@ func (k DeviceKind) String() string {
 	return "DeviceKind(" + strconv.Itoa(int(k)) + ")"
 }
 
-// Device is a camera, microphone or speaker. IDs of cameras and
-// microphones are valid for the life of the process (mediadevices assigns
-// them when the devices are first listed); Label is stable across runs.
+// Device is a camera, microphone or speaker. ID is stable across runs, so
+// a choice saved in the settings still names the same device after a
+// restart: it is the sound system's own device id (hex, as miniaudio
+// gives it: PulseAudio's source or sink name, CoreAudio's UID, WASAPI's
+// endpoint id) for microphones and speakers, the camera driver's label
+// (the device's path) for cameras, and the label for the test sources.
 type Device struct {
 	ID           string     `json:"id"`
 	Label        string     `json:"label"`
@@ -52,16 +55,30 @@ type Device struct {
 	// IsNull marks ALSA's "null" pseudo-device: it opens and yields
 	// silence. It is selectable by ID but never the default.
 	IsNull bool `json:"isNull,omitempty"`
+	// IsDefault marks the system's default microphone or speaker
+	// (PulseAudio/PipeWire, CoreAudio and WASAPI each name one), the one
+	// used when the user has not picked another.
+	IsDefault bool `json:"isDefault,omitempty"`
+
+	// driverID is mediadevices' id of the driver, valid in this process
+	// only (cameras and microphones).
+	driverID string
 }
 
 // ListDevices lists cameras and microphones (the test pattern and test
 // tone included, marked IsTestSource) and speakers, sorted by kind, real
-// devices first.
+// devices first, the system's default first among them. A PulseAudio or
+// PipeWire monitor source (what a speaker plays) is not a microphone and
+// is not listed.
 func ListDevices() ([]Device, error) {
 	var out []Device
 	seenTest := map[DeviceKind]bool{}
+	defMic := systemDefault(Microphone)
 	for _, d := range allDrivers() {
-		dev := deviceOf(d)
+		dev, ok := deviceOf(d, defMic)
+		if !ok {
+			continue
+		}
 		// The test source may have several interchangeable instances
 		// (one per session in a process); list it once.
 		if dev.IsTestSource {
@@ -73,25 +90,39 @@ func ListDevices() ([]Device, error) {
 		out = append(out, dev)
 	}
 	out = append(out, listSpeakers()...)
-	sort.SliceStable(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if a.Kind != b.Kind {
-			return a.Kind < b.Kind
-		}
-		if a.IsTestSource != b.IsTestSource {
-			return !a.IsTestSource
-		}
-		if a.IsNull != b.IsNull {
-			return !a.IsNull
-		}
-		return a.Label < b.Label
-	})
+	sort.SliceStable(out, func(i, j int) bool { return deviceLess(out[i], out[j]) })
 	return out, nil
 }
 
-func deviceOf(d driver.Driver) Device {
+// deviceLess orders devices by kind; within a kind real devices come
+// before the null device and the test source, the default first, then by
+// label, so that the order (and the fallback choice) is the same every
+// run.
+func deviceLess(a, b Device) bool {
+	if a.Kind != b.Kind {
+		return a.Kind < b.Kind
+	}
+	if a.IsTestSource != b.IsTestSource {
+		return !a.IsTestSource
+	}
+	if a.IsNull != b.IsNull {
+		return !a.IsNull
+	}
+	if a.IsDefault != b.IsDefault {
+		return a.IsDefault
+	}
+	if a.Label != b.Label {
+		return a.Label < b.Label
+	}
+	return a.ID < b.ID
+}
+
+// deviceOf describes a driver; ok is false for a monitor source, which is
+// no microphone. defMic is the system's default microphone's ID ("" when
+// the sound system did not say).
+func deviceOf(d driver.Driver, defMic string) (dev Device, ok bool) {
 	info := d.Info()
-	dev := Device{ID: d.ID(), Label: info.Label}
+	dev = Device{ID: info.Label, Label: info.Label, driverID: d.ID()}
 	switch info.DeviceType {
 	case driver.Camera:
 		dev.Kind = Camera
@@ -99,9 +130,15 @@ func deviceOf(d driver.Driver) Device {
 	case driver.Microphone:
 		dev.Kind = Microphone
 		dev.IsTestSource = info.Label == TestToneLabel
+		if dev.IsTestSource {
+			break
+		}
 		// miniaudio labels are the hex of the backend's device ID.
 		if raw, err := hex.DecodeString(info.Label); err == nil {
 			name := strings.TrimRight(string(raw), "\x00")
+			if isMonitor(name) {
+				return Device{}, false
+			}
 			dev.IsNull = name == "null"
 			if name != "" && isPrintable(name) {
 				dev.Label = name
@@ -110,9 +147,21 @@ func deviceOf(d driver.Driver) Device {
 		if info.Name != "" && !dev.IsNull {
 			dev.Label = info.Name
 		}
+		if defMic != "" {
+			dev.IsDefault = !dev.IsNull && info.Label == defMic
+		} else {
+			// mediadevices marks the default it saw at start.
+			dev.IsDefault = !dev.IsNull && info.Priority == driver.PriorityHigh
+		}
 	}
-	return dev
+	return dev, true
 }
+
+// isMonitor reports whether a sound-system device name is a PulseAudio
+// (or PipeWire-pulse) monitor source: every sink has one, named after it
+// with ".monitor", and it records what the sink plays. Taking it for a
+// microphone sends the call's own sound back.
+func isMonitor(name string) bool { return strings.HasSuffix(name, ".monitor") }
 
 func isPrintable(s string) bool {
 	for _, r := range s {
@@ -137,16 +186,21 @@ func allDrivers() []driver.Driver {
 var openMu sync.Mutex
 
 // pickDevice returns the device to open for kind: the one with ID id when
-// id is set, else the first real device (ALSA's "null" excluded), else
-// the test source. Test-source instances are interchangeable: a busy one
-// is swapped for a free one, and a new instance is registered when all
-// are busy, so every session of a process gets its own. Callers hold
-// openMu until the device is open.
+// id is set, else the system's default, else the first real device in
+// deviceLess order (ALSA's "null" excluded), else the test source.
+// Test-source instances are interchangeable: a busy one is swapped for a
+// free one, and a new instance is registered when all are busy, so every
+// session of a process gets its own. Callers hold openMu until the device
+// is open.
 func pickDevice(kind DeviceKind, id string) (Device, error) {
-	var best *Device
+	def := ""
+	if kind == Microphone && id == "" {
+		def = systemDefault(Microphone)
+	}
+	var cands []Device
 	for _, d := range allDrivers() {
-		dev := deviceOf(d)
-		if dev.Kind != kind {
+		dev, ok := deviceOf(d, def)
+		if !ok || dev.Kind != kind {
 			continue
 		}
 		if id != "" {
@@ -158,18 +212,16 @@ func pickDevice(kind DeviceKind, id string) (Device, error) {
 			}
 			continue
 		}
-		if dev.IsNull || dev.IsTestSource {
-			continue
-		}
-		if best == nil {
-			best = &dev
+		if !dev.IsNull && !dev.IsTestSource {
+			cands = append(cands, dev)
 		}
 	}
 	if id != "" {
 		return Device{}, fmt.Errorf("%w: no %s with id %q", ErrUnknownDevice, kind, id)
 	}
-	if best != nil {
-		return *best, nil
+	if len(cands) > 0 {
+		sort.SliceStable(cands, func(i, j int) bool { return deviceLess(cands[i], cands[j]) })
+		return cands[0], nil
 	}
 	return freeTestSource(kind), nil
 }
@@ -181,7 +233,7 @@ func knownDevice(kind DeviceKind, id string) error {
 		return nil
 	}
 	for _, d := range allDrivers() {
-		if dev := deviceOf(d); dev.Kind == kind && dev.ID == id {
+		if dev, ok := deviceOf(d, ""); ok && dev.Kind == kind && dev.ID == id {
 			return nil
 		}
 	}
@@ -193,7 +245,7 @@ func knownDevice(kind DeviceKind, id string) error {
 func freeTestSource(kind DeviceKind) Device {
 	for attempt := 0; attempt < 2; attempt++ {
 		for _, d := range allDrivers() {
-			dev := deviceOf(d)
+			dev, _ := deviceOf(d, "")
 			if dev.Kind == kind && dev.IsTestSource && d.Status() == driver.StateClosed {
 				return dev
 			}
@@ -202,6 +254,49 @@ func freeTestSource(kind DeviceKind) Device {
 	}
 	// Unreachable in practice: the instance just registered is closed.
 	return Device{Kind: kind, IsTestSource: true}
+}
+
+// systemDefault asks the sound system, now, for its default device of kind
+// (Microphone or Speaker) and returns its ID, or "" if it names none.
+// Asking at each open, rather than once at start, is what makes a change
+// of the default in the system's settings reach the next call.
+func systemDefault(kind DeviceKind) string {
+	for _, d := range soundDevices(kind) {
+		if d.IsDefault {
+			return d.ID
+		}
+	}
+	return ""
+}
+
+// soundDevices lists the sound system's devices of kind (Microphone or
+// Speaker) as miniaudio's first working backend sees them: PulseAudio
+// (PipeWire's too), CoreAudio, WASAPI, else ALSA. A machine with no sound
+// system lists none.
+func soundDevices(kind DeviceKind) []Device {
+	ctx, err := malgo.InitContext(nil, malgo.ContextConfig{}, nil)
+	if err != nil {
+		return nil
+	}
+	defer func() { _ = ctx.Uninit(); ctx.Free() }()
+	t := malgo.Playback
+	if kind == Microphone {
+		t = malgo.Capture
+	}
+	infos, err := ctx.Devices(t)
+	if err != nil {
+		return nil
+	}
+	out := make([]Device, 0, len(infos))
+	for _, in := range infos {
+		name := strings.TrimRight(string(in.ID[:]), "\x00")
+		if kind == Microphone && isMonitor(name) {
+			continue
+		}
+		null := name == "null" || in.Name() == "null" || strings.HasPrefix(in.Name(), "Discard all samples")
+		out = append(out, Device{ID: in.ID.String(), Label: in.Name(), Kind: kind, IsNull: null, IsDefault: in.IsDefault != 0 && !null})
+	}
+	return out
 }
 
 // deviceError wraps an open failure into a DeviceError of the right kind:
@@ -221,19 +316,4 @@ func deviceError(kind DeviceKind, dev Device, err error) error {
 
 // listSpeakers asks miniaudio for playback devices. A machine with no
 // sound system lists none; the session then plays to the null backend.
-func listSpeakers() []Device {
-	ctx, err := malgo.InitContext(nil, malgo.ContextConfig{}, nil)
-	if err != nil {
-		return nil
-	}
-	defer func() { _ = ctx.Uninit(); ctx.Free() }()
-	infos, err := ctx.Devices(malgo.Playback)
-	if err != nil {
-		return nil
-	}
-	out := make([]Device, 0, len(infos))
-	for _, in := range infos {
-		out = append(out, Device{ID: in.ID.String(), Label: in.Name(), Kind: Speaker, IsNull: in.Name() == "null" || strings.HasPrefix(in.Name(), "Discard all samples")})
-	}
-	return out
-}
+func listSpeakers() []Device { return soundDevices(Speaker) }

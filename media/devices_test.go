@@ -104,12 +104,8 @@ func TestNoMediaMeansDown(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	n := newTestNet(t)
 	drop := &dropAll{on: make(chan struct{})}
-	cfg := testConfig()
-	cfg.testInterceptor = func(PeerID) interceptor.Factory { return drop }
-	a := n.add("alice", cfg)
-	watcher := testConfig()
-	watcher.testNoMediaAfter = time.Second
-	b := n.add("bob", watcher)
+	a := n.addWith("alice", testConfig(), testHooks{interceptor: func(PeerID) interceptor.Factory { return drop }})
+	b := n.addWith("bob", testConfig(), testHooks{noMediaAfter: time.Second})
 	defer n.close()
 	start(t, false, a, b)
 	n.connect(b, a) // alice offers
@@ -131,12 +127,8 @@ func TestMediaThatNeverArrivesMeansDown(t *testing.T) {
 	n := newTestNet(t)
 	drop := &dropAll{on: make(chan struct{})}
 	close(drop.on) // nothing alice sends ever arrives
-	cfg := testConfig()
-	cfg.testInterceptor = func(PeerID) interceptor.Factory { return drop }
-	a := n.add("alice", cfg)
-	watcher := testConfig()
-	watcher.testNoMediaAfter = time.Second
-	b := n.add("bob", watcher)
+	a := n.addWith("alice", testConfig(), testHooks{interceptor: func(PeerID) interceptor.Factory { return drop }})
+	b := n.addWith("bob", testConfig(), testHooks{noMediaAfter: time.Second})
 	defer n.close()
 	start(t, false, a, b)
 	n.connect(b, a)

@@ -17,6 +17,13 @@
 // encoded. See docs/media.md for the pipeline, the quality formula and
 // the echo canceller.
 //
+// Instead of its devices a session can send what an app writes, already
+// encoded (StartCustom, WriteEncoded), and hand a peer's media to the app
+// as it arrives instead of decoding it (SetRemoteEncodedSink): a program
+// that forwards media, like the echo bot, is made of these two. Before
+// Start, Preview opens the camera alone for the local preview (a call
+// that rings, when the app asks).
+//
 // Concurrency: one goroutine, the session loop, owns all peer and device
 // state. API calls run on it (Session methods post a closure and wait for
 // its result); pion's callbacks (OnTrack, OnICECandidate,
@@ -25,8 +32,8 @@
 // the loop, a session runs: one pump goroutine per open device (capture ->
 // encoder -> shared track), one preview goroutine while the camera is
 // open, one receive goroutine per remote track (RTP -> frames -> decoder ->
-// sink / speaker), one RTCP reader per RTP sender and receiver, two echo
-// writers in echo mode, and the event-stream goroutine. miniaudio runs
+// sink / speaker, or to the peer's encoded sink), one RTCP reader per RTP
+// sender and receiver, and the goroutine of the event queue. miniaudio runs
 // the speaker callback on its own thread, in C (mixer.go): it mixes the
 // peers' jitter buffers, which their receive goroutines fill, and writes
 // what it plays into a ring that the echo canceller, on the microphone's
@@ -35,7 +42,9 @@
 // callback, microphone.go, copies each period into a bounded queue the
 // pump reads, dropping periods rather than waiting for a slow pump). Close stops the loop, which
 // closes every peer connection and device; that ends every other
-// goroutine, and Close waits for all of them before it closes the Events
-// channel (after the events still queued are read). Events is one ordered
-// stream that never drops anything: the queue behind it is unbounded.
+// goroutine, and Close waits for all of them before it ends the Events
+// channel. Events is one ordered stream that never drops anything while
+// the session runs: the queue behind it (internal/unbounded, like the
+// loop's inbox) is unbounded. Close drops the events nobody read, so a
+// reader that stopped reading keeps no goroutine alive.
 package media

@@ -33,8 +33,6 @@ var (
 	ErrBadConfig = errors.New("media: bad configuration")
 	// ErrUnknownDevice indicates a device ID that ListDevices does not know.
 	ErrUnknownDevice = errors.New("media: unknown device")
-	// ErrEchoMode indicates a capture call on a session that echoes a peer.
-	ErrEchoMode = errors.New("media: not available in echo mode")
 )
 
 // DeviceError is a failure to open or run a capture device. Its Kind is

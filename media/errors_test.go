@@ -37,14 +37,13 @@ func TestBadInputGetsClearErrors(t *testing.T) {
 	check("remove unknown peer", s.RemovePeer("nobody"), ErrUnknownPeer)
 	check("unknown camera", s.SwitchCamera("no-such-camera"), ErrUnknownDevice)
 	check("bad speaker id", s.SetSpeaker("zz"), nil) // NoPlayback: nothing to reopen
-	check("bad echo delay", s.EchoFrom("x", -1), ErrBadConfig)
 	check("bad video params", s.SetVideoParams(VideoParams{Width: 10}), ErrBadConfig)
 
 	if err := s.Start(context.Background(), false); err != nil {
 		t.Fatal(err)
 	}
 	check("second Start", s.Start(context.Background(), false), ErrAlreadyStarted)
-	check("echo after Start", s.EchoFrom("x", 0), ErrEchoMode)
+	check("a custom source after Start", s.StartCustom(false, nil), ErrAlreadyStarted)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	check("Start with a cancelled context", s.Start(ctx, false), context.Canceled)

@@ -73,8 +73,10 @@ type Qualities struct {
 	Peers map[PeerID]Quality
 }
 
-// LocalSource reports which device captures a kind ("camera" or
-// "microphone"), and whether it is the test source.
+// LocalSource names a device the session opened: the camera or the
+// microphone that captures (and whether it is the test source), or the
+// speaker that plays (IsTestSource false; the null output where there is
+// no sound card).
 type LocalSource struct {
 	Kind         DeviceKind
 	DeviceID     string

@@ -69,9 +69,19 @@ type pcmLog struct {
 
 func (n *testNet) add(id PeerID, cfg Config) *member {
 	n.t.Helper()
+	return n.addWith(id, cfg, testHooks{})
+}
+
+// addWith adds a member whose session has the test hooks h.
+func (n *testNet) addWith(id PeerID, cfg Config, h testHooks) *member {
+	n.t.Helper()
 	m := &member{id: id, net: n, notify: make(chan struct{}, 1), done: make(chan struct{}),
 		frames: make(map[PeerID]*frameLog), pcm: make(map[PeerID]*pcmLog)}
-	cfg.testPCM = func(from PeerID, pcm []int16) {
+	also := h.pcm // the test's own, if it set one
+	h.pcm = func(from PeerID, pcm []int16) {
+		if also != nil {
+			also(from, pcm)
+		}
 		m.mu.Lock()
 		l := m.pcm[from]
 		if l == nil {
@@ -87,7 +97,7 @@ func (n *testNet) add(id PeerID, cfg Config) *member {
 		l.samples += len(pcm)
 		l.mu.Unlock()
 	}
-	s, err := NewSession(cfg)
+	s, err := newSession(cfg, h)
 	if err != nil {
 		n.t.Fatalf("NewSession(%s): %v", id, err)
 	}

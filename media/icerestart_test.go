@@ -93,9 +93,8 @@ func runOutage(t *testing.T, o outage) {
 	aNet, bNet := newFaultNet(t), newFaultNet(t)
 	ca, cb := testConfig(), testConfig()
 	ca.Net, cb.Net = aNet, bNet
-	ca.testICE, cb.testICE = o.ice, o.ice
-	a := n.add("alice", ca)
-	b := n.add("bob", cb)
+	a := n.addWith("alice", ca, testHooks{ice: o.ice})
+	b := n.addWith("bob", cb, testHooks{ice: o.ice})
 	defer n.close()
 	start(t, true, a, b)
 	n.connect(a, b) // bob offers

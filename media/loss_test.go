@@ -35,14 +35,12 @@ func TestLossyPeerIsPoorWhileHealthyPeerIsExcellent(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	n := newTestNet(t)
 	drop := &dropEvery{n: 10}
-	cfg := testConfig()
-	cfg.testInterceptor = func(p PeerID) interceptor.Factory {
+	a := n.addWith("alice", testConfig(), testHooks{interceptor: func(p PeerID) interceptor.Factory {
 		if p == "carol" {
 			return drop
 		}
 		return nil
-	}
-	a := n.add("alice", cfg)
+	}})
 	b := n.add("bob", testConfig())
 	c := n.add("carol", testConfig())
 	defer n.close()

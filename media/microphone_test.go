@@ -18,7 +18,7 @@ func TestMicrophoneRecordsMono48k(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	var mic driver.Driver
 	for _, d := range allDrivers() {
-		if dev := deviceOf(d); dev.Kind == Microphone && !dev.IsTestSource {
+		if dev, ok := deviceOf(d, ""); ok && dev.Kind == Microphone && !dev.IsTestSource {
 			mic = d
 			break
 		}

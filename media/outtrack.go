@@ -45,6 +45,33 @@ type outTrack struct {
 	ts0     uint32
 	last    uint32 // the last timestamp written
 	written bool
+	// bound counts the peer connections the track is bound to. With
+	// none, a frame is not packetized: it would take sequence numbers
+	// that no receiver sees, which it would take for loss (a camera
+	// turned on writes its first frames before the senders take it).
+	bound int
+}
+
+// Bind is pion's, counted (see bound).
+func (o *outTrack) Bind(c webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, error) {
+	p, err := o.TrackLocalStaticRTP.Bind(c)
+	if err == nil {
+		o.mu.Lock()
+		o.bound++
+		o.mu.Unlock()
+	}
+	return p, err
+}
+
+// Unbind is pion's, counted (see bound).
+func (o *outTrack) Unbind(c webrtc.TrackLocalContext) error {
+	err := o.TrackLocalStaticRTP.Unbind(c)
+	if err == nil {
+		o.mu.Lock()
+		o.bound--
+		o.mu.Unlock()
+	}
+	return err
 }
 
 func newOutTrack(c webrtc.RTPCodecCapability, id, streamID string) (*outTrack, error) {
@@ -85,12 +112,16 @@ func (o *outTrack) after(ts uint32, step uint32) uint32 {
 
 // write sends one encoded frame with timestamp ts to every peer
 // connection the track is bound to. With none bound the frame goes
-// nowhere, which is not an error. Packets leave in sequence order: the
+// nowhere, which is not an error, and takes no sequence numbers. Packets leave in sequence order: the
 // lock is held while they are written (a write to a peer connection
 // does not wait for the network).
 func (o *outTrack) write(frame []byte, ts uint32) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	o.last, o.written = ts, true
+	if o.bound == 0 {
+		return nil
+	}
 	var first error
 	for _, p := range o.pk.Packetize(frame, 0) {
 		p.Timestamp = ts
@@ -98,6 +129,5 @@ func (o *outTrack) write(frame []byte, ts uint32) error {
 			first = err
 		}
 	}
-	o.last, o.written = ts, true
 	return first
 }

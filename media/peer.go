@@ -53,6 +53,9 @@ type peer struct {
 	closed bool
 	meter  levelMeter
 	sink   atomic.Pointer[sinkBox]
+	// encoded, when set, takes the peer's media as it arrives instead of
+	// the decoders (SetRemoteEncodedSink).
+	encoded atomic.Pointer[encodedBox]
 }
 
 type inboundSnap struct {
@@ -138,7 +141,7 @@ func (s *Session) attachVideo(p *peer) error {
 		return fmt.Errorf("media: add video: %w", err)
 	}
 	p.videoSender = sender
-	if !s.camOn && s.echo.Load() == nil {
+	if !s.camOn && !s.custom {
 		if err := sender.ReplaceTrack(nil); err != nil {
 			return fmt.Errorf("media: camera off: %w", err)
 		}
@@ -294,9 +297,6 @@ func (s *Session) reportRemoteMedia(p *peer) {
 	}
 	p.reportedVideo, p.reportedAudio = v, a
 	s.emit(RemoteMedia{Peer: p.id, Video: v, Audio: a})
-	if e := s.echo.Load(); e != nil && e.peer == p.id {
-		s.sendMediaState() // what the echo sends follows what p sends
-	}
 }
 
 // close ends the connection; receive and RTCP goroutines then see EOF.

@@ -97,8 +97,8 @@ func (s *Session) observe(p *peer, now time.Time) linkView {
 }
 
 func (s *Session) noMediaAfter() time.Duration {
-	if s.cfg.testNoMediaAfter > 0 {
-		return s.cfg.testNoMediaAfter
+	if s.hooks.noMediaAfter > 0 {
+		return s.hooks.noMediaAfter
 	}
 	return noMediaAfter
 }

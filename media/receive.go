@@ -19,7 +19,8 @@ const pliRepeat = 400 * time.Millisecond
 
 // videoFrameReader is the io.Reader the VP8 decoder pulls from: each
 // Read returns exactly one whole frame, assembled from RTP on the
-// caller's goroutine. In echo mode frames are forwarded instead.
+// caller's goroutine. A peer with an encoded sink gets its frames there
+// instead, and the decoder never sees them.
 type videoFrameReader struct {
 	s       *Session
 	p       *peer
@@ -35,8 +36,8 @@ func (r *videoFrameReader) Read(b []byte) (int, error) {
 		for len(r.queue) > 0 {
 			f := r.queue[0]
 			r.queue = r.queue[1:]
-			if e := r.s.echo.Load(); e != nil && e.peer == r.p.id {
-				e.forward(true, f.data, f.ts)
+			if b := r.p.encoded.Load(); b != nil {
+				b.ReceiveEncoded(EncodedFrame{Video: true, Data: append([]byte(nil), f.data...), Timestamp: f.ts})
 				continue
 			}
 			return copy(b, f.data), nil
@@ -132,8 +133,8 @@ func (s *Session) receiveAudio(p *peer, t *webrtc.TrackRemote) {
 		if err != nil {
 			return
 		}
-		if e := s.echo.Load(); e != nil && e.peer == p.id {
-			e.forward(false, pkt.Payload, pkt.Timestamp)
+		if b := p.encoded.Load(); b != nil {
+			b.ReceiveEncoded(EncodedFrame{Data: append([]byte(nil), pkt.Payload...), Timestamp: pkt.Timestamp})
 			continue
 		}
 		if have {
@@ -164,8 +165,8 @@ func (s *Session) receiveAudio(p *peer, t *webrtc.TrackRemote) {
 
 func (s *Session) deliverPCM(p *peer, pcm []int16) {
 	p.meter.addInt16(pcm)
-	if s.cfg.testPCM != nil {
-		s.cfg.testPCM(p.id, pcm)
+	if s.hooks.pcm != nil {
+		s.hooks.pcm(p.id, pcm)
 	}
 	if s.play != nil {
 		s.play.write(p.id, pcm)

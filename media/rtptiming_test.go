@@ -122,14 +122,12 @@ func TestOutgoingRTPTimestampsFollowTheClock(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	rec := &rtpRecorder{sent: map[string][]sentPacket{}}
 	n := newTestNet(t)
-	cfg := testConfig()
-	cfg.testInterceptor = func(p PeerID) interceptor.Factory {
+	a := n.addWith("alice", testConfig(), testHooks{interceptor: func(p PeerID) interceptor.Factory {
 		if p == "bob" {
 			return rec
 		}
 		return nil
-	}
-	a := n.add("alice", cfg)
+	}})
 	b := n.add("bob", testConfig())
 	defer n.close()
 	start(t, true, a, b)

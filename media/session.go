@@ -10,6 +10,8 @@ import (
 
 	"github.com/pion/mediadevices"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/calla-rtc/calla/internal/unbounded"
 )
 
 // Session is the local side of one call's media: the microphone and
@@ -17,16 +19,19 @@ import (
 // decoded, played and measured. See the package doc for who owns what.
 type Session struct {
 	cfg      Config
+	hooks    testHooks // zero outside the package's tests
 	log      *slog.Logger
 	selector *mediadevices.CodecSelector
 	// The shared outgoing tracks: every peer connection sends these, so
 	// each device is encoded once whatever the number of peers.
 	audioOut *outTrack
 	videoOut *outTrack
-	keys     keyFrameThrottle
+	// WriteEncoded's timestamps (audio, video), for a custom source.
+	customClock [2]customClock
+	keys        keyFrameThrottle
 
-	events   *eventStream
-	inbox    *unbounded[func()] // work for the loop: API calls and pion callbacks
+	events   *unbounded.Queue[Event]
+	inbox    *unbounded.Queue[func()] // work for the loop: API calls and pion callbacks
 	quit     chan struct{}
 	quitOnce sync.Once
 	loopDone chan struct{}
@@ -41,16 +46,18 @@ type Session struct {
 	// echoRef reads the played mix for the microphone's echo canceller;
 	// nil without playback or with NoEchoCancellation.
 	echoRef *echoReference
-	echo    atomic.Pointer[echoState]
 
 	// Owned by the loop goroutine.
-	peers    map[PeerID]*peer
-	started  bool
-	videoOn  bool
-	camOn    bool
-	micOn    bool
-	vp       VideoParams
-	audioCap *capture
+	peers   map[PeerID]*peer
+	started bool
+	custom  bool // StartCustom: the app writes what is sent, no device opens
+	// What the custom source says it sends (SetCustomMedia).
+	customVideo, customAudio bool
+	videoOn                  bool
+	camOn                    bool
+	micOn                    bool
+	vp                       VideoParams
+	audioCap                 *capture
 	// uplinkLoss is the smoothed fraction our peers report losing;
 	// audioFECPct what the microphone's FEC is sized for (0: not set yet).
 	uplinkLoss  float64
@@ -62,17 +69,20 @@ type Session struct {
 
 // NewSession validates cfg, opens the speaker (unless cfg.NoPlayback) and
 // starts the session's loop. Nothing is captured until Start.
-func NewSession(cfg Config) (*Session, error) {
+func NewSession(cfg Config) (*Session, error) { return newSession(cfg, testHooks{}) }
+
+func newSession(cfg Config, hooks testHooks) (*Session, error) {
 	if err := cfg.setDefaults(); err != nil {
 		return nil, err
 	}
 	sel := newCodecSelector(cfg.Video)
 	s := &Session{
 		cfg:      cfg,
+		hooks:    hooks,
 		log:      cfg.Logger.With("component", "media"),
 		selector: sel,
-		events:   newEventStream(),
-		inbox:    newUnbounded[func()](),
+		events:   unbounded.New[Event](),
+		inbox:    unbounded.New[func()](),
 		quit:     make(chan struct{}),
 		loopDone: make(chan struct{}),
 		peers:    make(map[PeerID]*peer),
@@ -98,18 +108,20 @@ func NewSession(cfg Config) (*Session, error) {
 		if !cfg.NoEchoCancellation {
 			s.echoRef = newEchoReference(s.play.played)
 		}
+		s.speakerChosen()
 	}
 	go s.run()
 	return s, nil
 }
 
 // Events is the session's one ordered event stream. It never drops an
-// event: the session queues without bound until they are read. It is
-// closed after Close, once every queued event has been read, so a
-// consumer ranges over it until it ends.
-func (s *Session) Events() <-chan Event { return s.events.out }
+// event while the session runs: the session queues without bound until
+// they are read. Close ends it: events not read by then are dropped (the
+// session is over) and the channel closes, so a consumer ranges over it
+// until it ends, and one that stopped reading holds nothing up.
+func (s *Session) Events() <-chan Event { return s.events.Out() }
 
-func (s *Session) emit(ev Event) { s.events.emit(ev) }
+func (s *Session) emit(ev Event) { s.events.Push(ev) }
 
 // post queues f to run on the loop; it never blocks, so pion's callbacks
 // can use it.
@@ -151,7 +163,8 @@ func (s *Session) run() {
 			s.shutdown()
 			return
 		case <-s.inbox.Ready():
-			for _, f := range s.inbox.Drain() {
+			fs, _ := s.inbox.Drain()
+			for _, f := range fs {
 				f()
 			}
 		case <-vol.C:
@@ -169,15 +182,13 @@ func (s *Session) shutdown() {
 	s.inbox.Close()
 	// Run what was queued so API callers get their replies (ErrClosed
 	// checks below make the calls no-ops where it matters).
-	for _, f := range s.inbox.Drain() {
+	fs, _ := s.inbox.Drain()
+	for _, f := range fs {
 		f()
 	}
 	for id, p := range s.peers {
 		p.close()
 		delete(s.peers, id)
-	}
-	if e := s.echo.Load(); e != nil {
-		e.stop()
 	}
 	s.closeCamera()
 	if s.audioCap != nil {
@@ -187,7 +198,7 @@ func (s *Session) shutdown() {
 }
 
 // Close stops every goroutine, closes devices and peer connections, and
-// then closes the Events channel (after its queued events are read).
+// then ends the Events channel, dropping the events nobody read.
 func (s *Session) Close() error {
 	s.quitOnce.Do(func() {
 		close(s.quit)
@@ -196,7 +207,7 @@ func (s *Session) Close() error {
 		if s.play != nil {
 			s.play.close()
 		}
-		s.events.close()
+		s.events.Discard()
 	})
 	return nil
 }
@@ -212,14 +223,14 @@ func (s *Session) Start(ctx context.Context, video bool) error {
 		if s.started {
 			return ErrAlreadyStarted
 		}
-		if s.echo.Load() != nil {
-			return ErrEchoMode
-		}
 		if err := s.openMicrophone(); err != nil {
 			return err
 		}
 		s.started = true
 		defer s.sendMediaState()
+		if !video {
+			s.closeCamera() // a preview's, for a call taken as audio
+		}
 		if video {
 			if err := s.setVideo(true); err != nil {
 				s.started = false
@@ -227,6 +238,34 @@ func (s *Session) Start(ctx context.Context, video bool) error {
 				s.audioCap = nil
 				return err
 			}
+		}
+		return nil
+	})
+}
+
+// Preview opens the camera before Start, for the local preview alone
+// (an app shows the user's camera while a call rings, when it asks to):
+// its frames go to the local sink and to no peer. Start keeps the camera
+// for a video call and closes it for an audio one; StopPreview closes
+// it before. After Start, Preview does nothing.
+func (s *Session) Preview(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.call(func() error {
+		if s.started || s.videoCap != nil {
+			return nil
+		}
+		return s.openCamera()
+	})
+}
+
+// StopPreview closes the camera Preview opened. After Start it does
+// nothing: the call's camera is SetCamera's and SetVideo's.
+func (s *Session) StopPreview() error {
+	return s.call(func() error {
+		if !s.started {
+			s.closeCamera()
 		}
 		return nil
 	})
@@ -254,7 +293,7 @@ func (s *Session) openMicrophone() error {
 	}
 	s.audioCap = c
 	s.audioFECPct = 0 // a new encoder: the next report sizes its FEC
-	s.emit(LocalSource{Kind: Microphone, DeviceID: dev.ID, Label: dev.Label, IsTestSource: dev.IsTestSource})
+	s.chosen(dev)
 	return nil
 }
 
@@ -275,13 +314,40 @@ func (s *Session) openCamera() error {
 	s.videoCap = c
 	s.keys.set(c.forceKeyFrame)
 	s.bitrate = 0
-	s.emit(LocalSource{Kind: Camera, DeviceID: dev.ID, Label: dev.Label, IsTestSource: dev.IsTestSource})
+	s.chosen(dev)
 	return nil
+}
+
+// chosen names a device the session opened, in the log and as a
+// LocalSource event.
+func (s *Session) chosen(dev Device) {
+	s.log.Info("device opened", "kind", dev.Kind, "label", dev.Label, "id", dev.ID,
+		"systemDefault", dev.IsDefault, "testSource", dev.IsTestSource)
+	s.emit(LocalSource{Kind: dev.Kind, DeviceID: dev.ID, Label: dev.Label, IsTestSource: dev.IsTestSource})
+}
+
+// speakerChosen names the speaker the playback opened: the one picked by
+// ID, else the system's default; the null backend where there is no
+// sound card.
+func (s *Session) speakerChosen() {
+	dev := Device{Kind: Speaker, ID: s.cfg.SpeakerID, Label: "no sound card (silent output)", IsNull: true}
+	if !s.play.null {
+		for _, d := range soundDevices(Speaker) {
+			if (s.cfg.SpeakerID == "" && d.IsDefault) || (s.cfg.SpeakerID != "" && d.ID == s.cfg.SpeakerID) {
+				dev = d
+				break
+			}
+		}
+		if dev.IsNull { // a backend that names no default
+			dev = Device{Kind: Speaker, ID: s.cfg.SpeakerID, Label: "the system's default output"}
+		}
+	}
+	s.chosen(dev)
 }
 
 func (s *Session) closeCamera() {
 	if s.videoCap != nil {
-		if s.echo.Load() == nil {
+		if !s.custom {
 			s.keys.set(nil)
 		}
 		s.videoCap.close()
@@ -350,7 +416,7 @@ func (s *Session) HandleSignal(id PeerID, sig Signal) error {
 // see the track come (OnTrack) or go (end of stream).
 func (s *Session) SetVideo(enabled bool) error {
 	return s.call(func() error {
-		if !s.started && s.echo.Load() == nil {
+		if !s.started {
 			return ErrNotStarted
 		}
 		return s.setVideo(enabled)
@@ -362,7 +428,7 @@ func (s *Session) setVideo(on bool) error {
 		return nil
 	}
 	if on {
-		if s.camOn && s.echo.Load() == nil {
+		if s.camOn && s.videoCap == nil && !s.custom {
 			if err := s.openCamera(); err != nil {
 				return err
 			}
@@ -399,13 +465,13 @@ func (s *Session) setVideo(on bool) error {
 // mediaState signal.
 func (s *Session) SetCamera(on bool) error {
 	return s.call(func() error {
-		if !s.started && s.echo.Load() == nil {
+		if !s.started {
 			return ErrNotStarted
 		}
 		if on == s.camOn {
 			return nil
 		}
-		if s.videoOn && s.echo.Load() == nil {
+		if s.videoOn && !s.custom {
 			if on {
 				if err := s.openCamera(); err != nil {
 					return err
@@ -437,7 +503,7 @@ func (s *Session) SetCamera(on bool) error {
 // mediaState signal.
 func (s *Session) SetMicrophone(on bool) error {
 	return s.call(func() error {
-		if !s.started && s.echo.Load() == nil {
+		if !s.started {
 			return ErrNotStarted
 		}
 		if on == s.micOn {
@@ -459,13 +525,12 @@ func (s *Session) sendMediaState() {
 func (s *Session) sendMediaStateTo(p *peer) {
 	cam := s.videoOn && s.camOn && s.videoCap != nil
 	mic := s.micOn && s.audioCap != nil
-	if e := s.echo.Load(); e != nil {
-		// An echo sends what it receives, no more: a voice call's
-		// caller sends no video, and an echo that claimed a camera would
-		// have its link rated Down for the video that never comes.
-		src := s.peers[e.peer]
-		cam = s.videoOn && src != nil && src.reportedVideo
-		mic = src != nil && src.reportedAudio
+	if s.custom {
+		// A custom source claims only what it says it sends
+		// (SetCustomMedia): a receiver that expected video which never
+		// comes would rate the link Down.
+		cam = s.videoOn && s.camOn && s.customVideo
+		mic = s.micOn && s.customAudio
 	}
 	s.emit(SignalOut{Peer: p.id, Signal: Signal{Kind: SignalMediaState, Camera: cam, Microphone: mic}})
 }
@@ -525,7 +590,11 @@ func (s *Session) SetSpeaker(deviceID string) error {
 		if s.play == nil {
 			return nil
 		}
-		return s.play.setSpeaker(deviceID)
+		if err := s.play.setSpeaker(deviceID); err != nil {
+			return err
+		}
+		s.speakerChosen()
+		return nil
 	})
 }
 

@@ -1,6 +1,7 @@
 package media
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -173,4 +174,27 @@ func TestICERestartAskedByTheAnswererKeepsMediaFlowing(t *testing.T) {
 	waitUntil(t, 5*time.Second, "new ICE credentials", func() bool { return localUfrag(t, b.s, "alice") != before })
 	frames := a.frameCount("bob")
 	waitUntil(t, 5*time.Second, "frames after the restart", func() bool { return a.frameCount("bob") >= frames+5 })
+}
+
+// A reader that stops reading Events must not keep a goroutine of the
+// session alive after Close. (Before the queue was shared, the
+// event-stream goroutine waited for ever to hand over its next event.)
+func TestCloseLeavesNoGoroutineWhenEventsAreNotRead(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	s, err := NewSession(testConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(context.Background(), true); err != nil {
+		t.Fatal(err)
+	}
+	// Start reported the microphone and the camera: read one, then stop.
+	select {
+	case <-s.Events():
+	case <-time.After(10 * time.Second):
+		t.Fatal("no event after Start")
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -179,26 +179,6 @@ func TestLatestFrameKeepsOnlyTheNewest(t *testing.T) {
 	}
 }
 
-func TestEventStreamDeliversInOrderThenCloses(t *testing.T) {
-	e := newEventStream()
-	for i := 0; i < 1000; i++ { // nobody reads yet: Push must not block
-		e.emit(FirstFrame{Peer: PeerID(rune('a' + i%26))})
-	}
-	e.close()
-	e.emit(FirstFrame{Peer: "late"}) // after close: ignored
-	n := 0
-	for ev := range e.out {
-		if ev.(FirstFrame).Peer != PeerID(rune('a'+n%26)) {
-			t.Fatalf("event %d out of order", n)
-		}
-		n++
-	}
-	if n != 1000 {
-		t.Errorf("delivered %d events, want 1000", n)
-	}
-	<-e.done
-}
-
 // vp8Packets splits a frame into n RTP packets with VP8 descriptors.
 func vp8Packets(seq uint16, ts uint32, key bool, n int) []*rtp.Packet {
 	var out []*rtp.Packet

@@ -15,7 +15,10 @@ group=${1:-}
 # chromium: the interop tests drive the browser client with it (headless,
 # fake devices), so that a standard WebRTC stack judges Calla's. nodejs and
 # node-ws (Node.js's ws, a third-party RFC 6455 implementation) check the
-# signaling server's websocket close behaviour.
+# signaling server's websocket close behaviour. PulseAudio (with its
+# pactl/paplay/parecord tools) and espeak-ng: the device tests start a
+# private PulseAudio daemon with virtual devices and speak into its virtual
+# microphone (media/pulseaudio_test.go).
 # The .deb's checks: dpkg-dev (dpkg-shlibdeps), appstream (appstreamcli),
 # desktop-file-utils.
 #
@@ -25,7 +28,7 @@ group=${1:-}
 # dpkg-dev for apt-get source).
 DEB_PKGS=(gcc libc6-dev pkg-config libgl1-mesa-dev xorg-dev libvpx-dev libopus-dev libspeexdsp-dev
 	xvfb imagemagick xdotool x11-utils libasound2 xz-utils git make file nodejs node-ws
-	dpkg-dev appstream desktop-file-utils chromium)
+	dpkg-dev appstream desktop-file-utils chromium pulseaudio pulseaudio-utils espeak-ng)
 case "$group" in
 "") ;;
 package) DEB_PKGS+=(debootstrap) ;;
@@ -37,7 +40,8 @@ windows) DEB_PKGS+=(gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 nasm dpkg-dev) ;;
 esac
 RPM_PKGS=(gcc pkgconf-pkg-config mesa-libGL-devel libXcursor-devel libXrandr-devel
 	libXinerama-devel libXi-devel libXxf86vm-devel libvpx-devel opus-devel speexdsp-devel
-	xorg-x11-server-Xvfb ImageMagick xdotool xorg-x11-utils alsa-lib xz git make chromium)
+	xorg-x11-server-Xvfb ImageMagick xdotool xorg-x11-utils alsa-lib xz git make chromium
+	pulseaudio pulseaudio-utils espeak-ng)
 BREW_PKGS=(pkg-config libvpx opus speexdsp)
 
 as_root() {

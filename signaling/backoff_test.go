@@ -30,30 +30,3 @@ func TestBackoffBounds(t *testing.T) {
 		}
 	}
 }
-
-func TestEventQueueKeepsOrderWithoutBlocking(t *testing.T) {
-	q := newEventQueue()
-	const n = 10000
-	for i := 0; i < n; i++ {
-		q.push(&Resumed{Replayed: i}) // nobody reads yet: must not block
-	}
-	q.closeInput()
-	i := 0
-	for ev := range q.out {
-		if ev.(*Resumed).Replayed != i {
-			t.Fatalf("event %d came as %d", ev.(*Resumed).Replayed, i)
-		}
-		i++
-	}
-	if i != n {
-		t.Fatalf("%d of %d events", i, n)
-	}
-	q.halt()
-}
-
-func TestEventQueueHalt(t *testing.T) {
-	q := newEventQueue()
-	q.push(&Resumed{})
-	q.halt()           // discards, returns with the goroutine gone
-	q.push(&Resumed{}) // after halt: returns at once
-}

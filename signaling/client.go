@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/calla-rtc/calla/internal/unbounded"
 )
 
 // Client keepalive and write tunables, related as in gorilla's chat
@@ -79,21 +81,29 @@ type ClientConfig struct {
 // Concurrency: a supervisor goroutine owns the connection's life (dial,
 // login, reconnect). Each connection has a read pump, which decodes
 // messages, answers pending requests and pushes events, and a write pump,
-// which writes requests and pings. An event-queue goroutine owns the
-// unbounded buffer behind Events. Request methods may be called from any
+// which writes requests and pings. The unbounded queue behind Events
+// (internal/unbounded) has its goroutine; producers never wait for the
+// reader, so the read pump keeps reading (and answering pings) however far
+// behind the reader falls. Request methods may be called from any
 // goroutine. Close stops all of them.
 type Client struct {
 	cfg    ClientConfig
 	urls   []string // cfg.URL split
 	next   int      // the index in urls of the next dial; the supervisor's (Dial's before it starts)
 	log    *slog.Logger
-	events *eventQueue
+	events *unbounded.Queue[Event]
 	ctx    context.Context
 	cancel context.CancelFunc
 	done   chan struct{} // the supervisor finished
 
-	nextID  atomic.Uint64
-	lastSeq atomic.Uint64 // the last numbered event pushed
+	nextID   atomic.Uint64
+	nextSend atomic.Uint64 // the IDs Send returns
+	lastSeq  atomic.Uint64 // the last numbered event pushed
+
+	// outbox holds what Send queued for the sender goroutine; sends
+	// counts the sender and the goroutines that wait for Send's replies.
+	outbox *unbounded.Queue[*outgoing]
+	sends  sync.WaitGroup
 
 	mu         sync.Mutex
 	cur        *clientConn   // the connection requests go to; nil while not ready
@@ -110,6 +120,7 @@ type Client struct {
 // pendingReq is a request waiting for its reply. hook, if set, runs on
 // the read pump when the reply arrives, before any later message.
 type pendingReq struct {
+	id   uint64
 	cc   *clientConn
 	ch   chan Message
 	hook func(Message)
@@ -161,8 +172,8 @@ func Dial(ctx context.Context, cfg ClientConfig) (*Client, error) {
 	if err != nil {
 		return nil, Errorf(CodeInvalidParam, "%v", err)
 	}
-	if !cfg.UserID.Valid() {
-		return nil, Errorf(CodeInvalidParam, "user id %q must be %s", cfg.UserID, IDRule)
+	if err := cfg.UserID.Check(); err != nil {
+		return nil, err
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -180,7 +191,8 @@ func Dial(ctx context.Context, cfg ClientConfig) (*Client, error) {
 		cfg:     cfg,
 		urls:    urls,
 		log:     cfg.Logger.With("user", string(cfg.UserID)),
-		events:  newEventQueue(),
+		events:  unbounded.New[Event](),
+		outbox:  unbounded.New[*outgoing](),
 		done:    make(chan struct{}),
 		ready:   make(chan struct{}),
 		pending: map[uint64]*pendingReq{},
@@ -196,16 +208,19 @@ func Dial(ctx context.Context, cfg ClientConfig) (*Client, error) {
 	}
 	if err != nil {
 		c.cancel()
-		c.events.halt()
+		c.events.Discard()
+		c.outbox.Discard()
 		return nil, err
 	}
 	go c.supervise(cc)
+	c.sends.Add(1)
+	go c.sender()
 	return c, nil
 }
 
 // Events is the client's one ordered stream of events. It is closed after
 // Close, or after a Closed event when the client stopped for good.
-func (c *Client) Events() <-chan Event { return c.events.out }
+func (c *Client) Events() <-chan Event { return c.events.Out() }
 
 // UserID is the logged-in user.
 func (c *Client) UserID() UserID { return c.cfg.UserID }
@@ -235,7 +250,9 @@ func (c *Client) Close() error {
 		c.mu.Unlock()
 		c.cancel()
 		<-c.done
-		c.events.halt()
+		c.outbox.Close() // the sender fails what is left: the context is done
+		c.sends.Wait()
+		c.events.Discard()
 	})
 	return nil
 }
@@ -309,7 +326,7 @@ func (c *Client) connect(ctx context.Context, resume bool) (*clientConn, error) 
 			c.mu.Unlock()
 			// Pushed here, on the read pump, so that it precedes the
 			// replayed events that follow the reply.
-			c.events.push(&Resumed{Replayed: int(rep.Seq - last)})
+			c.events.Push(&Resumed{Replayed: int(rep.Seq - last)})
 		})
 		if err == nil {
 			c.setReady(cc)
@@ -353,7 +370,7 @@ func (c *Client) login(ctx context.Context, cc *clientConn, lost string) error {
 		c.mu.Unlock()
 		c.lastSeq.Store(rep.Seq)
 		if lost != "" {
-			c.events.push(&SessionLost{Reason: lost})
+			c.events.Push(&SessionLost{Reason: lost})
 		}
 	})
 	return err
@@ -387,7 +404,7 @@ func (c *Client) setNotReady(cc *clientConn) {
 // must stop for good.
 func (c *Client) supervise(cc *clientConn) {
 	defer close(c.done)
-	defer c.events.closeInput()
+	defer c.events.Close()
 	for {
 		select {
 		case <-c.ctx.Done():
@@ -411,7 +428,7 @@ func (c *Client) supervise(cc *clientConn) {
 			cause = cc.readErr.Error()
 		}
 		for attempt := 1; ; attempt++ {
-			c.events.push(&Reconnecting{Attempt: attempt, Err: cause})
+			c.events.Push(&Reconnecting{Attempt: attempt, Err: cause})
 			t := time.NewTimer(backoff(attempt, c.cfg.MinBackoff, c.cfg.MaxBackoff))
 			select {
 			case <-c.ctx.Done():
@@ -451,7 +468,7 @@ func (c *Client) stop(err error) {
 		c.stopErr = ErrClosed
 	}
 	c.mu.Unlock()
-	c.events.push(&Closed{Err: err})
+	c.events.Push(&Closed{Err: err})
 }
 
 func (c *Client) readPump(cc *clientConn) {
@@ -506,7 +523,7 @@ func (c *Client) readPump(cc *clientConn) {
 		case *UserSigExpired:
 			cc.terminal = fmt.Errorf("%w while online", ErrUserSigExpired)
 		}
-		c.events.push(ev)
+		c.events.Push(ev)
 	}
 }
 
@@ -550,29 +567,44 @@ func (c *Client) writePump(cc *clientConn) {
 
 // roundTrip sends a request on cc and waits for its reply.
 func (c *Client) roundTrip(ctx context.Context, cc *clientConn, t RequestType, payload any, hook func(Message)) (Message, error) {
-	id := c.nextID.Add(1)
-	b, err := EncodeRequest(id, t, payload)
+	p, err := c.write(ctx, cc, t, payload, hook)
 	if err != nil {
 		return Message{}, err
 	}
-	p := &pendingReq{cc: cc, ch: make(chan Message, 1), hook: hook}
+	return c.await(ctx, p, t)
+}
+
+// write registers a request on cc and hands it to cc's write pump.
+func (c *Client) write(ctx context.Context, cc *clientConn, t RequestType, payload any, hook func(Message)) (*pendingReq, error) {
+	id := c.nextID.Add(1)
+	b, err := EncodeRequest(id, t, payload)
+	if err != nil {
+		return nil, err
+	}
+	p := &pendingReq{id: id, cc: cc, ch: make(chan Message, 1), hook: hook}
 	c.mu.Lock()
 	c.pending[id] = p
 	c.mu.Unlock()
-	forget := func() {
-		c.mu.Lock()
-		delete(c.pending, id)
-		c.mu.Unlock()
-	}
 	select {
 	case cc.out <- b:
+		return p, nil
 	case <-cc.readDone:
-		forget()
-		return Message{}, fmt.Errorf("%w: connection lost before %s was sent", ErrNotConnected, t)
+		c.forget(p)
+		return nil, fmt.Errorf("%w: connection lost before %s was sent", ErrNotConnected, t)
 	case <-ctx.Done():
-		forget()
-		return Message{}, fmt.Errorf("signaling: %s: %w", t, ctx.Err())
+		c.forget(p)
+		return nil, fmt.Errorf("signaling: %s: %w", t, ctx.Err())
 	}
+}
+
+func (c *Client) forget(p *pendingReq) {
+	c.mu.Lock()
+	delete(c.pending, p.id)
+	c.mu.Unlock()
+}
+
+// await waits for the reply to a written request.
+func (c *Client) await(ctx context.Context, p *pendingReq, t RequestType) (Message, error) {
 	select {
 	case msg, ok := <-p.ch:
 		if !ok {
@@ -582,11 +614,11 @@ func (c *Client) roundTrip(ctx context.Context, cc *clientConn, t RequestType, p
 			return msg, msg.Error
 		}
 		return msg, nil
-	case <-cc.readDone:
-		forget()
+	case <-p.cc.readDone:
+		c.forget(p)
 		return Message{}, fmt.Errorf("%w: connection lost before the reply to %s", ErrNotConnected, t)
 	case <-ctx.Done():
-		forget()
+		c.forget(p)
 		return Message{}, fmt.Errorf("signaling: %s: %w", t, ctx.Err())
 	}
 }
@@ -594,36 +626,119 @@ func (c *Client) roundTrip(ctx context.Context, cc *clientConn, t RequestType, p
 // do sends a request on the current connection, waiting (within ctx) for
 // one while the client reconnects, and decodes the reply into out.
 func (c *Client) do(ctx context.Context, t RequestType, payload, out any) error {
+	cc, err := c.connected(ctx, t)
+	if err != nil {
+		return err
+	}
+	msg, err := c.roundTrip(ctx, cc, t, payload, nil)
+	if err != nil {
+		return err
+	}
+	if out != nil && len(msg.Data) > 0 {
+		if err := json.Unmarshal(msg.Data, out); err != nil {
+			return fmt.Errorf("signaling: decode reply to %s: %w", t, err)
+		}
+	}
+	return nil
+}
+
+// outgoing is a request made with Send, waiting for the sender.
+type outgoing struct {
+	id       uint64
+	t        RequestType
+	payload  any
+	deadline time.Time
+}
+
+// Send sends a request without waiting for its reply and returns the ID
+// its Reply will carry. Requests made with Send go out in the order they
+// were made (one goroutine writes them, waiting while the client
+// reconnects), and each Reply comes on Events in the server's order, so
+// that whatever the server sent after a reply is read after it: the
+// engine's loop makes its requests this way and never waits. A request
+// that gets no reply within timeout ends in a Reply with Err set. After
+// Close, Send does nothing and returns 0.
+func (c *Client) Send(t RequestType, payload any, timeout time.Duration) uint64 {
+	id := c.nextSend.Add(1)
+	if !c.outbox.Push(&outgoing{id: id, t: t, payload: payload, deadline: time.Now().Add(timeout)}) {
+		return 0
+	}
+	return id
+}
+
+// sender is the goroutine that writes what Send queued, in order. It
+// waits for each request's reply on a goroutine of its own, so that the
+// next request goes out at once.
+func (c *Client) sender() {
+	defer c.sends.Done()
+	for range c.outbox.Ready() {
+		reqs, more := c.outbox.Drain()
+		for _, o := range reqs {
+			c.sendOne(o)
+		}
+		if !more {
+			return
+		}
+	}
+}
+
+func (c *Client) sendOne(o *outgoing) {
+	var delivered atomic.Bool
+	deliver := func(r *Reply) {
+		if delivered.CompareAndSwap(false, true) {
+			c.events.Push(r)
+		}
+	}
+	ctx, cancel := context.WithDeadline(c.ctx, o.deadline)
+	cc, err := c.connected(ctx, o.t)
+	var p *pendingReq
+	if err == nil {
+		// The reply is pushed by the read pump, before it reads on.
+		p, err = c.write(ctx, cc, o.t, o.payload, func(msg Message) {
+			r := &Reply{ID: o.id, Type: o.t, Data: msg.Data}
+			if msg.Error != nil {
+				r.Err = msg.Error
+			}
+			deliver(r)
+		})
+	}
+	if err != nil {
+		cancel()
+		deliver(&Reply{ID: o.id, Type: o.t, Err: err})
+		return
+	}
+	c.sends.Add(1)
+	go func() {
+		defer c.sends.Done()
+		defer cancel()
+		if _, err := c.await(ctx, p, o.t); err != nil {
+			deliver(&Reply{ID: o.id, Type: o.t, Err: err})
+		}
+	}()
+}
+
+// connected returns the current connection, waiting (within ctx) for one
+// while the client reconnects.
+func (c *Client) connected(ctx context.Context, t RequestType) (*clientConn, error) {
 	for {
 		c.mu.Lock()
 		cc, ready, stopErr, closed := c.cur, c.ready, c.stopErr, c.closed
 		c.mu.Unlock()
 		if closed || stopErr != nil {
 			if stopErr != nil && !errors.Is(stopErr, ErrClosed) {
-				return fmt.Errorf("%w: %w", ErrClosed, stopErr)
+				return nil, fmt.Errorf("%w: %w", ErrClosed, stopErr)
 			}
-			return ErrClosed
+			return nil, ErrClosed
 		}
-		if cc == nil {
-			select {
-			case <-ready:
-				continue
-			case <-c.done:
-				continue
-			case <-ctx.Done():
-				return fmt.Errorf("%w: %s: %w", ErrNotConnected, t, ctx.Err())
-			}
+		if cc != nil {
+			return cc, nil
 		}
-		msg, err := c.roundTrip(ctx, cc, t, payload, nil)
-		if err != nil {
-			return err
+		select {
+		case <-ready:
+		case <-c.done:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("%w: %s: %w", ErrNotConnected, t, ctx.Err())
 		}
-		if out != nil && len(msg.Data) > 0 {
-			if err := json.Unmarshal(msg.Data, out); err != nil {
-				return fmt.Errorf("signaling: decode reply to %s: %w", t, err)
-			}
-		}
-		return nil
 	}
 }
 

@@ -247,3 +247,66 @@ func TestClientFailsOver(t *testing.T) {
 		t.Fatalf("on the third URL: %+v, %v", dir, err)
 	}
 }
+
+// Send never waits, and its reply comes on Events in the server's order:
+// the caller's reply to call comes before the onUserReject the server
+// sends after it, so the call ID is known before anything about the call
+// arrives.
+func TestSendDeliversTheReplyInTheServersOrder(t *testing.T) {
+	_, url := startServer(t, nil)
+	alice, bob := dial(t, url, "alice"), dial(t, url, "bob")
+	id := alice.Send(signaling.ReqCall, signaling.CallRequest{CalleeIDList: []signaling.UserID{"bob"}, CallMediaType: signaling.Audio}, 5*time.Second)
+	rec := next(t, bob).(*signaling.CallReceived)
+	if err := bob.Reject(context.Background(), rec.CallID); err != nil {
+		t.Fatal(err)
+	}
+	r, ok := next(t, alice).(*signaling.Reply)
+	if !ok || r.ID != id || r.Err != nil {
+		t.Fatalf("first event %#v, want the reply %d to call", r, id)
+	}
+	var rep signaling.CallReply
+	if err := r.Decode(&rep); err != nil || rep.CallID != rec.CallID {
+		t.Fatalf("reply %+v (%v), want call %s", rep, err, rec.CallID)
+	}
+	if ev, ok := next(t, alice).(*signaling.UserReject); !ok || ev.CallID != rec.CallID {
+		t.Fatalf("after the reply: %#v, want onUserReject", ev)
+	}
+	// A refused request ends in a reply with the server's error.
+	id = alice.Send(signaling.ReqHangup, signaling.CallRef{CallID: "nope"}, 5*time.Second)
+	for {
+		ev := next(t, alice)
+		if r, ok := ev.(*signaling.Reply); ok && r.ID == id {
+			var se *signaling.Error
+			if !errors.As(r.Err, &se) || se.Code == 0 {
+				t.Fatalf("reply to a bad hangup: err %v, want the server's error", r.Err)
+			}
+			break
+		}
+	}
+}
+
+// Requests made with Send reach the server in the order they were made:
+// the last of a burst of profile changes is the one that stays.
+func TestSendKeepsTheOrderOfRequests(t *testing.T) {
+	_, url := startServer(t, nil)
+	alice := dial(t, url, "alice")
+	const n = 50
+	var last uint64
+	for i := range n {
+		last = alice.Send(signaling.ReqSetProfile, signaling.SetProfileRequest{Nickname: fmt.Sprintf("n%d", i)}, 5*time.Second)
+	}
+	for {
+		if r, ok := next(t, alice).(*signaling.Reply); ok && r.ID == last {
+			break
+		}
+	}
+	dir, err := alice.Directory(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range dir {
+		if u.UserID == "alice" && u.Nickname != fmt.Sprintf("n%d", n-1) {
+			t.Fatalf("alice's nickname is %q after %d changes, want the last one", u.Nickname, n)
+		}
+	}
+}

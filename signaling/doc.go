@@ -9,9 +9,11 @@
 // Concurrency: the protocol types and UserSig functions are plain values
 // and functions. A Client runs a supervisor goroutine that owns the
 // connection's life (dial, login, reconnect with back-off and jitter,
-// resume), a read pump and a write pump per websocket, and an event-queue
-// goroutine that owns the unbounded buffer behind Events, so a slow
-// consumer never stalls the read pump (the queue grows instead). Request
+// resume), a read pump and a write pump per websocket, and the goroutine
+// of the unbounded queue behind Events (internal/unbounded), so a slow
+// consumer never stalls the read pump (the queue grows instead). When
+// the client stops for good the queue is closed: the consumer gets every
+// event, then Events closes; Close discards what was not read. Request
 // methods may be called from any goroutine; each waits for its own reply.
 // Close stops every goroutine the Client started.
 package signaling

@@ -6,9 +6,9 @@ import (
 )
 
 // Event is one event on a Client's Events channel: a server event (the
-// seed's call events, presence, relay) or a change of the client's own
-// connection (Reconnecting, Resumed, SessionLost). Consumers switch on the
-// concrete type.
+// seed's call events, presence, relay), a change of the client's own
+// connection (Reconnecting, Resumed, SessionLost), or the Reply to a
+// request made with Send. Consumers switch on the concrete type.
 type Event interface {
 	// EventType is the event's name on the wire (e.g. "onCallBegin"), or
 	// the client's own name for connection events.
@@ -139,6 +139,7 @@ const (
 	EvResumed      MessageType = "resumed"
 	EvSessionLost  MessageType = "sessionLost"
 	EvClosed       MessageType = "closed"
+	EvReply        MessageType = "reply"
 )
 
 // Reconnecting says the connection dropped and the client is trying again
@@ -169,6 +170,29 @@ type Closed struct {
 	Err error
 }
 
+// Reply is the outcome of a request made with Client.Send, delivered on
+// Events in the server's order: after every event the server sent before
+// the reply, before every event it sent after. Err is nil, the server's
+// *Error, or why no reply came (ErrNotConnected: the connection was lost
+// before it; ErrClosed; a timeout). ID is what Send returned.
+type Reply struct {
+	ID   uint64
+	Type RequestType
+	Data json.RawMessage
+	Err  error
+}
+
+// Decode decodes the reply's data into out.
+func (r *Reply) Decode(out any) error {
+	if len(r.Data) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(r.Data, out); err != nil {
+		return fmt.Errorf("signaling: decode reply to %s: %w", r.Type, err)
+	}
+	return nil
+}
+
 func (*CallReceived) EventType() MessageType         { return EvCallReceived }
 func (*CallCancelled) EventType() MessageType        { return EvCallCancelled }
 func (*CallBegin) EventType() MessageType            { return EvCallBegin }
@@ -189,6 +213,7 @@ func (*Reconnecting) EventType() MessageType         { return EvReconnecting }
 func (*Resumed) EventType() MessageType              { return EvResumed }
 func (*SessionLost) EventType() MessageType          { return EvSessionLost }
 func (*Closed) EventType() MessageType               { return EvClosed }
+func (*Reply) EventType() MessageType                { return EvReply }
 
 func (*CallReceived) isEvent()         {}
 func (*CallCancelled) isEvent()        {}
@@ -210,6 +235,7 @@ func (*Reconnecting) isEvent()         {}
 func (*Resumed) isEvent()              {}
 func (*SessionLost) isEvent()          {}
 func (*Closed) isEvent()               {}
+func (*Reply) isEvent()                {}
 
 // serverEvents makes an empty value of each event the server sends.
 var serverEvents = map[MessageType]func() Event{

@@ -39,6 +39,7 @@ type FakeEngine struct {
 	devices   []call.Device
 	remote    map[signaling.UserID]call.VideoSink
 	local     call.VideoSink
+	callID    signaling.CallID // what Call, GroupCall and JoinInGroupCall return
 	closeOnce sync.Once
 }
 
@@ -48,6 +49,7 @@ func NewFakeEngine() *FakeEngine {
 		events: make(chan call.Event, 1024),
 		fail:   map[string]error{},
 		remote: map[signaling.UserID]call.VideoSink{},
+		callID: "c1",
 		devices: []call.Device{
 			{ID: "cam0", Label: "Test pattern", Kind: "camera", IsTestSource: true},
 			{ID: "mic0", Label: "Test tone", Kind: "microphone", IsTestSource: true},
@@ -75,6 +77,24 @@ func (f *FakeEngine) Fail(method string, err error) {
 		return
 	}
 	f.fail[method] = err
+}
+
+// SetCallID sets the call ID that Call, GroupCall and JoinInGroupCall
+// return (at first "c1").
+func (f *FakeEngine) SetCallID(id signaling.CallID) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.callID = id
+}
+
+// placed records method and returns the call ID (none when it fails).
+func (f *FakeEngine) placed(method string, args ...any) (signaling.CallID, error) {
+	if err := f.record(method, args...); err != nil {
+		return "", err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.callID, nil
 }
 
 // SetDevices sets what Devices returns.
@@ -194,14 +214,14 @@ func (f *FakeEngine) Logout(context.Context) error { return f.record("Logout") }
 func (f *FakeEngine) SetSelfInfo(_ context.Context, nickname, avatarURL string) error {
 	return f.record("SetSelfInfo", nickname, avatarURL)
 }
-func (f *FakeEngine) Call(_ context.Context, user signaling.UserID, mt signaling.MediaType, _ call.Params) error {
-	return f.record("Call", user, mt)
+func (f *FakeEngine) Call(_ context.Context, user signaling.UserID, mt signaling.MediaType, _ call.Params) (signaling.CallID, error) {
+	return f.placed("Call", user, mt)
 }
-func (f *FakeEngine) GroupCall(_ context.Context, group signaling.GroupID, users []signaling.UserID, mt signaling.MediaType, _ call.Params) error {
-	return f.record("GroupCall", group, users, mt)
+func (f *FakeEngine) GroupCall(_ context.Context, group signaling.GroupID, users []signaling.UserID, mt signaling.MediaType, _ call.Params) (signaling.CallID, error) {
+	return f.placed("GroupCall", group, users, mt)
 }
-func (f *FakeEngine) JoinInGroupCall(_ context.Context, group signaling.GroupID, mt signaling.MediaType) error {
-	return f.record("JoinInGroupCall", group, mt)
+func (f *FakeEngine) JoinInGroupCall(_ context.Context, group signaling.GroupID, mt signaling.MediaType) (signaling.CallID, error) {
+	return f.placed("JoinInGroupCall", group, mt)
 }
 func (f *FakeEngine) Accept(context.Context) error        { return f.record("Accept") }
 func (f *FakeEngine) AcceptAsAudio(context.Context) error { return f.record("AcceptAsAudio") }

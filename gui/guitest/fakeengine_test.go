@@ -18,8 +18,8 @@ func (f sinkFunc) OfferFrame(img *image.RGBA, release func()) { f(img); release(
 func TestFakeEngine(t *testing.T) {
 	f := NewFakeEngine()
 	ctx := context.Background()
-	if err := f.Call(ctx, "bob", signaling.Video, call.Params{}); err != nil {
-		t.Fatal(err)
+	if id, err := f.Call(ctx, "bob", signaling.Video, call.Params{}); err != nil || id != "c1" {
+		t.Fatalf("Call = %q, %v; want c1", id, err)
 	}
 	boom := errors.New("boom")
 	f.Fail("Hangup", boom)

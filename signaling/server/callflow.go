@@ -37,22 +37,14 @@ func (m *machine) memberOf(u signaling.UserID, id signaling.CallID) (*call, *mem
 	return c, c.byUser[u], nil
 }
 
-// checkInvitees validates the users of a call or invite request.
-func (m *machine) checkInvitees(self signaling.UserID, users []signaling.UserID, c *call) error {
-	if len(users) == 0 {
-		return fmt.Errorf("%w: name at least one user to call", ErrInvalidParam)
+// checkInvitees validates the users of a call or invite request: the
+// rules every client checks too (signaling.CheckInvitees, with already
+// members in the call besides them), then what only the server knows.
+func (m *machine) checkInvitees(self signaling.UserID, users []signaling.UserID, c *call, already int) error {
+	if err := signaling.CheckInvitees(self, users, already); err != nil {
+		return err
 	}
-	seen := make(map[signaling.UserID]bool, len(users))
 	for _, u := range users {
-		switch {
-		case !u.Valid():
-			return fmt.Errorf("%w: user id %q must be 1 to 32 characters of a-z, A-Z, 0-9, _ and -", ErrInvalidParam, u)
-		case u == self:
-			return fmt.Errorf("%w: you cannot call yourself", ErrInvalidParam)
-		case seen[u]:
-			return fmt.Errorf("%w: user %q is listed twice", ErrInvalidParam, u)
-		}
-		seen[u] = true
 		if _, known := m.dir[u]; !known {
 			return fmt.Errorf("%w: user %q is unknown to this server (never logged in)", ErrInvalidParam, u)
 		}
@@ -82,14 +74,15 @@ func (m *machine) startCall(caller signaling.UserID, req *signaling.CallRequest)
 	switch {
 	case !req.CallMediaType.Valid():
 		return nil, nil, fmt.Errorf("%w: callMediaType %d must be 0 (audio) or 1 (video)", ErrInvalidParam, req.CallMediaType)
-	case req.GroupID != "" && !req.GroupID.Valid():
-		return nil, nil, fmt.Errorf("%w: groupId %q must be 1 to 32 characters of a-z, A-Z, 0-9, _ and -", ErrInvalidParam, req.GroupID)
 	case len(req.UserData) > maxUserData:
 		return nil, nil, fmt.Errorf("%w: userData has %d bytes, at most %d", ErrInvalidParam, len(req.UserData), maxUserData)
-	case isGroup && len(req.CalleeIDList)+1 > MaxGroupMembers:
-		return nil, nil, fmt.Errorf("%w: a group call has at most %d members including the caller; %d were asked for", ErrInvalidParam, MaxGroupMembers, len(req.CalleeIDList)+1)
 	}
-	if err := m.checkInvitees(caller, req.CalleeIDList, nil); err != nil {
+	if req.GroupID != "" {
+		if err := req.GroupID.Check(); err != nil {
+			return nil, nil, err
+		}
+	}
+	if err := m.checkInvitees(caller, req.CalleeIDList, nil, 1); err != nil {
 		return nil, nil, err
 	}
 	timeout, err := m.inviteTimeout(req.Timeout)
@@ -568,11 +561,8 @@ func (m *machine) invite(u signaling.UserID, req *signaling.InviteRequest) (func
 	if mb.state != stInRoom {
 		return nil, nil, fmt.Errorf("%w: only a member in the room can invite; call %q is %s for you", ErrRefused, c.id, mb.state)
 	}
-	if err := m.checkInvitees(u, req.UserIDList, c); err != nil {
+	if err := m.checkInvitees(u, req.UserIDList, c, c.pending()); err != nil {
 		return nil, nil, err
-	}
-	if n := c.pending() + len(req.UserIDList); n > MaxGroupMembers {
-		return nil, nil, fmt.Errorf("%w: a group call has at most %d members including the caller; this invite would make %d", ErrInvalidParam, MaxGroupMembers, n)
 	}
 	timeout := c.timeout
 	if req.Timeout != 0 {
@@ -621,8 +611,8 @@ func (m *machine) join(u signaling.UserID, req *signaling.JoinRequest) (func(), 
 			return nil, nil, fmt.Errorf("%w: call %q is not the call of group %q", ErrInvalidParam, req.CallID, req.GroupID)
 		}
 	case req.GroupID != "":
-		if !req.GroupID.Valid() {
-			return nil, nil, fmt.Errorf("%w: groupId %q must be 1 to 32 characters of a-z, A-Z, 0-9, _ and -", ErrInvalidParam, req.GroupID)
+		if err := req.GroupID.Check(); err != nil {
+			return nil, nil, err
 		}
 		if c = m.joinableCall(u, req.GroupID); c == nil {
 			return nil, nil, fmt.Errorf("%w: group %q has no running call that you may join", ErrRefused, req.GroupID)
@@ -644,8 +634,8 @@ func (m *machine) join(u signaling.UserID, req *signaling.JoinRequest) (func(), 
 	if other := m.userCall[u]; other != nil {
 		return nil, nil, fmt.Errorf("%w: you are already in call %q; hang up first", ErrRefused, other.id)
 	}
-	if n := c.pending() + 1; n > MaxGroupMembers {
-		return nil, nil, fmt.Errorf("%w: a group call has at most %d members including the caller; call %q is full", ErrInvalidParam, MaxGroupMembers, c.id)
+	if n := c.pending() + 1; n > signaling.MaxCallMembers {
+		return nil, nil, fmt.Errorf("%w: a call has at most %d members, the caller included: call %q is full", ErrInvalidParam, signaling.MaxCallMembers, c.id)
 	}
 	m.touchCall(c)
 	mb := c.add(u, stRinging, signaling.RoleCallee)

@@ -27,11 +27,8 @@ const (
 	DefaultSendQueue        = 1024
 	// MaxInviteTimeout is the longest per-call invite timeout a client may ask for.
 	MaxInviteTimeout = 10 * time.Minute
-	// MaxGroupMembers is TUICallKit's limit: a group call has at most 9
-	// members including the caller.
-	MaxGroupMembers = 9
 	// MaxGroupSize caps the members of a server-side group (a group call
-	// on it still takes at most MaxGroupMembers of them at once).
+	// on it still takes at most signaling.MaxCallMembers of them at once).
 	MaxGroupSize = 1000
 	// maxUserData caps a call's userData.
 	maxUserData = 1024

@@ -35,7 +35,7 @@ func TestProtocolDocLimits(t *testing.T) {
 		"resume grace period of a member of a connected call": secs(DefaultCallGrace),
 		"invite timeout": secs(DefaultInviteTimeout),
 		"longest invite timeout a call may ask for":    secs(MaxInviteTimeout),
-		"members of a group call, the caller included": strconv.Itoa(MaxGroupMembers),
+		"members of a group call, the caller included": strconv.Itoa(signaling.MaxCallMembers),
 		"members of a group":                           strconv.Itoa(MaxGroupSize),
 		"nickname, avatarUrl":                          strconv.Itoa(maxProfileField) + " bytes",
 		"userData":                                     strconv.Itoa(maxUserData) + " bytes",

@@ -178,7 +178,7 @@ func TestHostileInput(t *testing.T) {
 		{"login with another user's UserSig", false, `{"v":1,"id":1,"type":"login","data":{"userId":"mallory","userSig":"` + bobs + `"}}`, signaling.CodeUserSigInvalid, "another user"},
 		{"login with another app's UserSig", false, `{"v":1,"id":1,"type":"login","data":{"userId":"mallory","userSig":"` + wrongApp + `"}}`, signaling.CodeUserSigInvalid, "another app"},
 		{"login with an expired (old) UserSig", false, `{"v":1,"id":1,"type":"login","data":{"userId":"mallory","userSig":"` + expired + `"}}`, signaling.CodeUserSigExpired, "expired"},
-		{"login with an invalid user id", false, `{"v":1,"id":1,"type":"login","data":{"userId":"a b","userSig":"x"}}`, signaling.CodeInvalidParam, "userId"},
+		{"login with an invalid user id", false, `{"v":1,"id":1,"type":"login","data":{"userId":"a b","userSig":"x"}}`, signaling.CodeInvalidParam, `user id "a b" must be`},
 		{"resume of an unknown session", false, `{"v":1,"id":1,"type":"resume","data":{"userId":"alice","token":"guess","lastSeq":0}}`, signaling.CodeNotLoggedIn, "no session"},
 		{"a second login on one connection", true, `{"v":1,"id":2,"type":"login","data":{"userId":"eve","userSig":"x"}}`, signaling.CodeRequestRepeated, "already logged in"},
 		{"a data field of the wrong type", true, `{"v":1,"id":2,"type":"call","data":{"calleeIdList":"bob"}}`, signaling.CodeInvalidParam, `field "calleeIdList"`},

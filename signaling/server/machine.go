@@ -275,8 +275,8 @@ func (m *machine) login(p peer, cur *session, id uint64, req *signaling.LoginReq
 	if cur != nil {
 		return nil, fmt.Errorf("%w: this connection is already logged in as %q", ErrRepeated, cur.user)
 	}
-	if !req.UserID.Valid() {
-		return nil, fmt.Errorf("%w: userId %q must be 1 to 32 characters of a-z, A-Z, 0-9, _ and -", ErrInvalidParam, req.UserID)
+	if err := req.UserID.Check(); err != nil {
+		return nil, err
 	}
 	if len(req.Nickname) > maxProfileField || len(req.AvatarURL) > maxProfileField {
 		return nil, fmt.Errorf("%w: nickname and avatarUrl may have at most %d bytes each", ErrInvalidParam, maxProfileField)

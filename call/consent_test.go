@@ -1,0 +1,82 @@
+package call
+
+import (
+	"testing"
+	"time"
+
+	"github.com/calla-rtc/calla/signaling"
+)
+
+// sources are the kinds of the onMediaSourceChanged events from index
+// from on.
+func (te *tengine) sources(from int) []string {
+	var out []string
+	for _, ev := range te.snapshot()[from:] {
+		if s, ok := ev.(*MediaSourceChanged); ok {
+			out = append(out, s.Kind)
+		}
+	}
+	return out
+}
+
+// TestNoDeviceOpensBeforeTheCalleeAccepts: while a video call rings, the
+// callee opens no camera and no microphone (and no speaker: the ringtone
+// is the app's); they open when it accepts.
+func TestNoDeviceOpensBeforeTheCalleeAccepts(t *testing.T) {
+	h := newHarness(t, nil)
+	alice := h.engine("alice", nil)
+	bob := h.engine("bob", func(c *Config) { c.NoPlayback = false })
+	must(t, "call", noID(alice.Call(ctxT(t), "bob", signaling.Video, Params{})))
+	_, rang := bob.waitFrom(0, "onCallReceived", func(ev Event) bool { _, ok := ev.(*CallReceived); return ok }, 20*time.Second)
+	// Ringing for a while, as a user takes time to answer: the caller's
+	// camera is up by now, the callee's is not.
+	alice.waitEvent("onMediaSourceChanged", func(ev Event) bool { return ev.(*MediaSourceChanged).Kind == "camera" })
+	time.Sleep(500 * time.Millisecond)
+	if got := bob.sources(0); len(got) != 0 {
+		t.Fatalf("bob's devices opened while the call rang: %q", got)
+	}
+	must(t, "accept", bob.Accept(ctxT(t)))
+	for _, kind := range []string{"speaker", "microphone", "camera"} {
+		bob.waitFrom(rang, "bob's "+kind, func(ev Event) bool {
+			s, ok := ev.(*MediaSourceChanged)
+			return ok && s.Kind == kind
+		}, 20*time.Second)
+	}
+	bob.waitEvent("onUserJoin", isUser("alice"))
+}
+
+// TestAPreviewWhileItRingsOpensTheCameraOnly: the app asks for the
+// callee's preview while a video call rings: the camera opens and its
+// frames reach the preview; no microphone opens until Accept, and a
+// callee who then accepts as audio closes the camera again.
+func TestAPreviewWhileItRingsOpensTheCameraOnly(t *testing.T) {
+	h := newHarness(t, nil)
+	alice := h.engine("alice", nil)
+	bob := h.engine("bob", nil)
+	preview := newStampSink()
+	must(t, "call", noID(alice.Call(ctxT(t), "bob", signaling.Video, Params{})))
+	bob.waitEvent("onCallReceived", nil)
+	bob.StartLocalPreview(preview)
+	bob.waitEvent("onMediaSourceChanged", func(ev Event) bool { return ev.(*MediaSourceChanged).Kind == "camera" })
+	preview.waitStamps(t, "bob's preview", 3)
+	if got := bob.sources(0); len(got) != 1 {
+		t.Errorf("a preview while ringing opened %q, want the camera alone", got)
+	}
+	from := len(bob.snapshot())
+	must(t, "accept as audio", bob.AcceptAsAudio(ctxT(t)))
+	bob.waitEvent("onCallMediaTypeChanged", nil)
+	bob.waitFrom(from, "bob's microphone", func(ev Event) bool {
+		s, ok := ev.(*MediaSourceChanged)
+		return ok && s.Kind == "microphone"
+	}, 20*time.Second)
+	// The camera is closed: no more preview frames.
+	time.Sleep(300 * time.Millisecond)
+	preview.reset()
+	time.Sleep(500 * time.Millisecond)
+	preview.mu.Lock()
+	n := preview.frames
+	preview.mu.Unlock()
+	if n != 0 {
+		t.Errorf("the camera still sends %d preview frames in a call taken as audio", n)
+	}
+}

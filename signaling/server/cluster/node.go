@@ -165,6 +165,16 @@ func Join(ctx context.Context, cfg Config, h Handler) (*Node, error) {
 		nats.ReconnectWait(250 * time.Millisecond),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) { n.log.Warn("NATS connection lost", "err", err) }),
 		nats.ReconnectHandler(func(c *nats.Conn) { n.log.Info("NATS connection back", "server", c.ConnectedUrlRedacted()) }),
+		// Core NATS drops messages for a subscriber that falls too far
+		// behind (a leader swamped with inputs): say so, loudly; the
+		// clients whose requests were lost get no reply and time out.
+		nats.ErrorHandler(func(_ *nats.Conn, sub *nats.Subscription, err error) {
+			subject := ""
+			if sub != nil {
+				subject = sub.Subject
+			}
+			n.log.Error("NATS: messages lost", "subject", subject, "err", err)
+		}),
 	}, cfg.Options...)
 	var err error
 	if n.nc, err = nats.Connect(joinURLs(cfg.URLs), opts...); err != nil {

@@ -22,6 +22,9 @@ type Config struct {
 	// SetEchoCancellation changes it later. Without playback there is no
 	// canceller either way.
 	NoEchoCancellation bool
+	// RelayOnly sends media through the server's TURN relay only, so
+	// peers never learn this machine's addresses (media.Config.RelayOnly).
+	RelayOnly bool
 	// LoopbackOnly keeps media on 127.0.0.1: tests, benches and the
 	// in-process echo bot.
 	LoopbackOnly bool

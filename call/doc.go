@@ -37,7 +37,10 @@
 // Event has one Go type per event of the seed's TUICallEvent table
 // (onError ... onUserNetworkQualityChanged), plus onUserInviting and
 // Calla's own onPresenceChanged, onConnectionChanged and
-// onMediaSourceChanged. MarshalEvent gives each the seed's JSON form.
+// onMediaSourceChanged and onNetworkPathChanged (how each member's media
+// link is carried: direct or through a relay, with its round-trip time,
+// from the ICE candidate pair in use). MarshalEvent gives each the seed's
+// JSON form.
 // The engine turns signaling and media into events this way:
 //
 //   - call events (received, cancelled, begin, end, reject, no response,

@@ -185,6 +185,40 @@ type MediaSourceChanged struct {
 	IsTestSource bool   `json:"isTestSource"`
 }
 
+// NetworkPath is how the media link with one member is carried, from the
+// ICE candidate pair in use (pion's stats), not a guess.
+type NetworkPath struct {
+	// Via is "direct" or "relay" (through a TURN relay).
+	Via string `json:"via"`
+	// Local and Remote are the pair's candidate kinds: host, srflx,
+	// prflx or relay.
+	Local  media.CandidateKind `json:"local"`
+	Remote media.CandidateKind `json:"remote"`
+	// Protocol is how the local side reaches its TURN relay (udp, tcp or
+	// tls) when Local is relay; empty otherwise.
+	Protocol string `json:"protocol,omitempty"`
+	// LocalAddr and RemoteAddr are the pair's addresses.
+	LocalAddr  string `json:"localAddress"`
+	RemoteAddr string `json:"remoteAddress"`
+	// RTTMs is the pair's round-trip time in milliseconds (ICE checks);
+	// 0 until measured.
+	RTTMs int64 `json:"rttMs"`
+}
+
+// Network path kinds (NetworkPath.Via).
+const (
+	ViaDirect = "direct"
+	ViaRelay  = "relay"
+)
+
+// NetworkPathChanged is Calla's own: how each joined member's media link
+// is carried. It comes when a link's candidate pair is selected (at
+// connect, and after an ICE restart) and with every quality update (2 s).
+type NetworkPathChanged struct {
+	CallID signaling.CallID                 `json:"callId"`
+	Paths  map[signaling.UserID]NetworkPath `json:"paths"`
+}
+
 func (*Error) EventName() string                     { return "onError" }
 func (*CallReceived) EventName() string              { return "onCallReceived" }
 func (*CallCancelled) EventName() string             { return "onCallCancelled" }
@@ -206,6 +240,7 @@ func (*UserNetworkQualityChanged) EventName() string { return "onUserNetworkQual
 func (*PresenceChanged) EventName() string           { return "onPresenceChanged" }
 func (*ConnectionChanged) EventName() string         { return "onConnectionChanged" }
 func (*MediaSourceChanged) EventName() string        { return "onMediaSourceChanged" }
+func (*NetworkPathChanged) EventName() string        { return "onNetworkPathChanged" }
 
 func (*Error) isEvent()                     {}
 func (*CallReceived) isEvent()              {}
@@ -228,6 +263,7 @@ func (*UserNetworkQualityChanged) isEvent() {}
 func (*PresenceChanged) isEvent()           {}
 func (*ConnectionChanged) isEvent()         {}
 func (*MediaSourceChanged) isEvent()        {}
+func (*NetworkPathChanged) isEvent()        {}
 
 // MarshalEvent returns ev's JSON form: its fields with the seed's names,
 // led by "event": the seed's event name, e.g.

@@ -186,7 +186,7 @@ func (te *tengine) callEvents() []string {
 	var out []string
 	for _, ev := range te.events {
 		switch ev.(type) {
-		case *UserVoiceVolumeChanged, *UserNetworkQualityChanged, *PresenceChanged, *ConnectionChanged, *MediaSourceChanged:
+		case *UserVoiceVolumeChanged, *UserNetworkQualityChanged, *PresenceChanged, *ConnectionChanged, *MediaSourceChanged, *NetworkPathChanged:
 			continue
 		}
 		out = append(out, describeEvent(ev))

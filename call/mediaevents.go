@@ -93,6 +93,19 @@ func (e *Engine) onMedia(ev media.Event) {
 			return
 		}
 		e.emit(&UserNetworkQualityChanged{CallID: c.id, NetworkQuality: qm})
+	case media.Paths:
+		if c.status != statusConnected {
+			return
+		}
+		out := &NetworkPathChanged{CallID: c.id, Paths: map[signaling.UserID]NetworkPath{}}
+		for id, p := range ev.Peers {
+			if m := c.members[signaling.UserID(id)]; m != nil && m.joined {
+				out.Paths[m.id] = networkPath(p)
+			}
+		}
+		if len(out.Paths) > 0 {
+			e.emit(out)
+		}
 	case media.LocalSource:
 		e.emit(&MediaSourceChanged{Kind: ev.Kind.String(), DeviceID: ev.DeviceID, Label: ev.Label, IsTestSource: ev.IsTestSource})
 	case media.DeviceFailed:
@@ -214,4 +227,14 @@ func (e *Engine) memberFailed(c *callState, m *member, err error) {
 			e.abandonCall(signaling.ReasonConnectionFailed)
 		}
 	})
+}
+
+// networkPath is a media path as the event tells it.
+func networkPath(p media.Path) NetworkPath {
+	n := NetworkPath{Via: ViaDirect, Local: p.Local, Remote: p.Remote, Protocol: p.RelayProtocol,
+		LocalAddr: p.LocalAddr, RemoteAddr: p.RemoteAddr, RTTMs: p.RTT.Milliseconds()}
+	if p.Relayed() {
+		n.Via = ViaRelay
+	}
+	return n
 }

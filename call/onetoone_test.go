@@ -99,6 +99,11 @@ func TestOneToOneVideoCall(t *testing.T) {
 		return ok && c.NewCallMediaType == signaling.Video
 	}, 10e9)
 	alice.waitFrom(i, "bob's video back", videoOf("bob", true), 10e9)
+	_, i = bob.waitFrom(0, "video back", func(ev Event) bool {
+		c, ok := ev.(*CallMediaTypeChanged)
+		return ok && c.NewCallMediaType == signaling.Video
+	}, 10e9)
+	bob.waitFrom(i, "alice's video back", videoOf("alice", true), 10e9)
 	aliceSees.waitStamps(t, "alice after the switch back", 5)
 
 	if err := alice.Hangup(ctxT(t)); err != nil {

@@ -215,9 +215,14 @@ var scenarios = []scenario{
 		},
 	},
 	{
-		name:    "group: one accepts, one rejects, one does not answer, then the caller leaves",
-		users:   []signaling.UserID{"alice", "bob", "carol", "dave"},
-		timeout: 2 * time.Second,
+		name:  "group: one accepts, one rejects, one does not answer, then the caller leaves",
+		users: []signaling.UserID{"alice", "bob", "carol", "dave"},
+		// Every invitee's timer starts with the call, and bob's accept,
+		// his media connecting and carol's reject must all come before
+		// it, so that dave, still ringing, sees carol's reject: 2 s was
+		// too short on a loaded 2-core machine ("there is no call to
+		// reject"). The row's length is dave's wait.
+		timeout: 6 * time.Second,
 		act: func(t *testing.T, e map[signaling.UserID]*tengine) {
 			must(t, "group call", noID(e["alice"].GroupCall(ctxT(t), "team", []signaling.UserID{"bob", "carol", "dave"}, signaling.Audio, Params{})))
 			for _, u := range []signaling.UserID{"bob", "carol", "dave"} {

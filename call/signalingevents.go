@@ -219,6 +219,15 @@ func (e *Engine) onMediaTypeChanged(ev *signaling.CallMediaTypeChanged) {
 	}
 	c.mediaType = ev.NewCallMediaType
 	video := ev.NewCallMediaType == signaling.Video
+	if !video {
+		// Every member removes its video track now. What the media session
+		// last said of it is stale until it reports the track gone; kept,
+		// it would announce that old track on a quick switch back to video,
+		// just before the track ends (and the indicator flickers).
+		for _, m := range c.members {
+			m.video = false
+		}
+	}
 	e.withMedia(c, func(s *media.Session) error { return s.SetVideo(video) }, func(err error) {
 		if err != nil && !errors.Is(err, errCallEnded) && e.call == c && c.startErr == nil {
 			e.emit(errorOf("switch the call's media", err))

@@ -132,6 +132,7 @@ func (e *Engine) sessionConfig() media.Config {
 	return media.Config{
 		ICEServers:         ice,
 		LoopbackOnly:       e.cfg.LoopbackOnly,
+		RelayOnly:          e.cfg.RelayOnly,
 		Video:              e.dev.video,
 		CameraID:           e.dev.cameraID,
 		MicrophoneID:       e.dev.micID,

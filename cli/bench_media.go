@@ -10,6 +10,7 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -34,7 +35,7 @@ type mediaBenchOpts struct {
 	windows  int
 	warmup   time.Duration
 	trials   int
-	mesh     int
+	mesh     []int // members of each mesh call measured
 	width    int
 	height   int
 	fps      int
@@ -46,12 +47,12 @@ type mediaBenchOpts struct {
 
 func runBenchMedia(ctx context.Context, env *Env, args []string) int {
 	var o mediaBenchOpts
-	fs := newFlags(env, "bench media", "calla bench media [--window 10s] [--windows 3] [--trials 10] [--mesh 4] [--report docs/benchmarks.md]")
+	fs := newFlags(env, "bench media", "calla bench media [--window 10s] [--windows 3] [--trials 10] [--mesh 4,9] [--report docs/benchmarks.md]")
 	fs.DurationVar(&o.window, "window", 10*time.Second, "steady-state measuring `window` of each call")
 	fs.IntVar(&o.windows, "windows", 3, "measuring windows of the 1v1 member's CPU (the median is the figure)")
 	fs.DurationVar(&o.warmup, "warmup", 3*time.Second, "time a call runs before measuring starts")
 	fs.IntVar(&o.trials, "trials", 10, "offer -> first frame trials")
-	fs.IntVar(&o.mesh, "mesh", 4, "members of the mesh call")
+	meshList := fs.String("mesh", "4,9", "members of the mesh calls, comma-separated (each is measured)")
 	fs.IntVar(&o.width, "width", 640, "video width")
 	fs.IntVar(&o.height, "height", 480, "video height")
 	fs.IntVar(&o.fps, "fps", 30, "video frame rate")
@@ -69,7 +70,15 @@ func runBenchMedia(ctx context.Context, env *Env, args []string) int {
 		}
 		return ExitOK
 	}
-	if o.trials < 1 || o.mesh < 2 || o.window <= 0 || o.windows < 1 {
+	for _, m := range strings.Split(*meshList, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(m))
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "calla bench media: --mesh %q: a comma-separated list of member counts, such as 4,9, please\n", *meshList)
+			return ExitUsage
+		}
+		o.mesh = append(o.mesh, n)
+	}
+	if o.trials < 1 || slices.Min(o.mesh) < 2 || o.window <= 0 || o.windows < 1 {
 		fmt.Fprintln(env.Stderr, "calla bench media: --trials >= 1, --mesh >= 2, --window > 0 and --windows >= 1 please")
 		return ExitUsage
 	}
@@ -107,8 +116,8 @@ type mediaBenchResult struct {
 	cpuMember1     float64         // one member, 1 peer (echo peer in a child process): the median window
 	cpuMember1s    []float64       // each window
 	fpsMember1     float64
-	cpuMemberMesh  float64 // one member, mesh-1 peers
-	fpsMemberMesh  float64
+	meshes         []meshCost // one member of each mesh
+	upMember1      float64
 	cpuMemberQuiet float64 // one member, 1 peer, speaker output off
 	testSource     bool
 	load1, loadEnd string
@@ -165,24 +174,32 @@ func benchMedia(ctx context.Context, log io.Writer, o mediaBenchOpts, vp media.V
 	// CPU of one member: with 1 echo peer (a 1v1 call's side) and with
 	// mesh-1 echo peers (a mesh member), echo peers in a child process.
 	fmt.Fprintf(log, "member with 1 echo peer: warm-up %v, window %v\n", o.warmup, o.window)
-	if res.cpuMember1s, res.fpsMember1, err = mediaMemberCost(ctx, 1, vp, o.warmup, o.window, o.windows, true, ""); err != nil {
+	if res.cpuMember1s, res.fpsMember1, res.upMember1, err = mediaMemberCost(ctx, 1, vp, o.warmup, o.window, o.windows, true, ""); err != nil {
 		return nil, fmt.Errorf("1v1 member: %w", err)
 	}
 	res.cpuMember1 = median(res.cpuMember1s)
-	fmt.Fprintf(log, "member with %d echo peers: warm-up %v, window %v\n", o.mesh-1, o.warmup, o.window)
-	mesh, fps, err := mediaMemberCost(ctx, o.mesh-1, vp, o.warmup, o.window, 1, true, o.profile)
-	if err != nil {
-		return nil, fmt.Errorf("mesh member: %w", err)
+	for _, n := range o.mesh {
+		fmt.Fprintf(log, "member with %d echo peers: warm-up %v, window %v\n", n-1, o.warmup, o.window)
+		cpu, fps, up, err := mediaMemberCost(ctx, n-1, vp, o.warmup, o.window, 1, true, o.profile)
+		if err != nil {
+			return nil, fmt.Errorf("%d-member mesh member: %w", n, err)
+		}
+		res.meshes = append(res.meshes, meshCost{members: n, cpu: cpu[0], fps: fps, uplink: up})
 	}
-	res.cpuMemberMesh, res.fpsMemberMesh = mesh[0], fps
 	fmt.Fprintf(log, "member with 1 echo peer, speaker off: warm-up %v, window %v\n", o.warmup, o.window)
-	quiet, _, err := mediaMemberCost(ctx, 1, vp, o.warmup, o.window, 1, false, "")
+	quiet, _, _, err := mediaMemberCost(ctx, 1, vp, o.warmup, o.window, 1, false, "")
 	if err != nil {
 		return nil, fmt.Errorf("1v1 member without speaker: %w", err)
 	}
 	res.cpuMemberQuiet = quiet[0]
 	res.loadEnd, res.hostEnd = benchreport.LoadAverage(), hostSpeed()
 	return res, ctx.Err()
+}
+
+// meshCost is one member of a mesh call, as measured.
+type meshCost struct {
+	members          int
+	cpu, fps, uplink float64 // % of a core; frames a second per stream; bits a second
 }
 
 // mediaBenchCall is n sessions in this process, signals relayed directly.
@@ -419,12 +436,22 @@ func (r *mediaBenchResult) markdown(o mediaBenchOpts, vp media.VideoParams, cmd 
 	fmt.Fprintf(&b, "| Offer -> first decoded frame p50 at the answerer (%d trials, cameras running) | %s | <= 150 ms | %s |\n", len(r.setupAnswerer), ms(s50), verdict(s50 <= 150*time.Millisecond))
 	fmt.Fprintf(&b, "| Offer -> first decoded frame p50 at the offerer | %s | <= 150 ms | %s |\n", ms(so50), verdict(so50 <= 150*time.Millisecond))
 	fmt.Fprintf(&b, "| CPU per side, 1v1 (one member; its peer is an echo peer in another process), median of %d windows | %.1f%% of one core (windows: %s) at %.1f fps decoded | <= 25%% | %s |\n", len(r.cpuMember1s), r.cpuMember1, percents(r.cpuMember1s), r.fpsMember1, verdict(r.cpuMember1 <= 25 && r.fpsMember1 >= float64(vp.FrameRate-1)))
-	ratio := 0.0
-	if r.cpuMember1 > 0 {
-		ratio = r.cpuMemberMesh / r.cpuMember1
+	for _, m := range r.meshes {
+		ratio := 0.0
+		if r.cpuMember1 > 0 {
+			ratio = m.cpu / r.cpuMember1
+		}
+		// A mesh sends what its size allows (media/videotier.go): the
+		// frame rate to expect is that step's.
+		step := media.MeshVideoParams(vp, m.members-1)
+		meshFPS := m.fps >= float64(step.FrameRate-1)
+		if m.members <= 4 {
+			fmt.Fprintf(&b, "| CPU per member, %d-member mesh (one member, %d echo peers in another process) | %.1f%% of one core (%.2fx 1v1) at %.1f fps per stream | <= 2x 1v1 | %s |\n", m.members, m.members-1, m.cpu, ratio, m.fps, verdict(ratio > 0 && ratio <= 2 && meshFPS))
+		} else {
+			fmt.Fprintf(&b, "| CPU per member, %d-member mesh (one member, %d echo peers in another process), stream stepped to %dx%d at %d fps | %.1f%% of one core at %.1f fps per stream | <= 35%% | %s |\n", m.members, m.members-1, step.Width, step.Height, step.FrameRate, m.cpu, m.fps, verdict(m.cpu <= 35 && meshFPS))
+		}
+		fmt.Fprintf(&b, "| Uplink per member, %d-member mesh (all %d streams at the ICE level: SRTP, SRTCP and checks; IP and UDP headers, 28 bytes a packet, not counted) | %.2f Mbps | <= 2.5 Mbps | %s |\n", m.members, m.members-1, m.uplink/1e6, verdict(m.uplink > 0 && m.uplink <= 2.5e6))
 	}
-	meshOK := ratio > 0 && ratio <= 2 && r.fpsMemberMesh >= float64(vp.FrameRate-1)
-	fmt.Fprintf(&b, "| CPU per member, %d-member mesh (one member, %d echo peers in another process) | %.1f%% of one core (%.2fx 1v1) at %.1f fps per stream | <= 2x 1v1 | %s |\n", o.mesh, o.mesh-1, r.cpuMemberMesh, ratio, r.fpsMemberMesh, verdict(meshOK))
 	fmt.Fprintf(&b, "\nAlso: the same 1v1 member with the speaker off (`NoPlayback`, as bots run) cost %.1f%% of one core; the 1v1 call with both sides in this process cost %.1f%% of one core per side (process CPU / 2) at %.1f fps per stream; frames whose stamp did not read back in its window: %d; setup p90 at the answerer %s.\n",
 		r.cpuMemberQuiet, r.cpu1v1, r.fps1v1, r.unread, ms(percentile(r.setupAnswerer, 90)))
 	fmt.Fprintf(&b, "Host speed check (SHA-256 of 64 MiB on one core, the same work every run; lower is faster): %s at the start, %s at the end. This VM shares its host: the same binary has measured up to a third more CPU when the host was busy, so compare runs by this check too.\n", ms(r.host0), ms(r.hostEnd))

@@ -97,23 +97,23 @@ func runMediaEchoChild(ctx context.Context, n int, in io.Reader, out io.Writer) 
 
 // mediaMemberCost measures one member with n echo peers: its process CPU
 // (% of one core) and the frame rate it decodes per stream.
-func mediaMemberCost(ctx context.Context, n int, vp media.VideoParams, warmup, window time.Duration, windows int, speaker bool, profile string) (cpu []float64, fps float64, err error) {
+func mediaMemberCost(ctx context.Context, n int, vp media.VideoParams, warmup, window time.Duration, windows int, speaker bool, profile string) (cpu []float64, fps, uplink float64, err error) {
 	exe, err := os.Executable()
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, 0, err
 	}
 	cmd := exec.CommandContext(ctx, exe, "bench", "media", "--echo-child", fmt.Sprint(n))
 	cmd.Stderr = io.Discard
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, 0, err
 	}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, 0, err
 	}
 	if err := cmd.Start(); err != nil {
-		return nil, 0, err
+		return nil, 0, 0, err
 	}
 	defer func() {
 		_ = stdin.Close()
@@ -121,7 +121,7 @@ func mediaMemberCost(ctx context.Context, n int, vp media.VideoParams, warmup, w
 	}()
 	s, err := media.NewSession(media.Config{LoopbackOnly: true, Video: vp, NoPlayback: !speaker})
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, 0, err
 	}
 	var fmu sync.Mutex
 	count := map[media.PeerID]int{}
@@ -153,12 +153,12 @@ func mediaMemberCost(ctx context.Context, n int, vp media.VideoParams, warmup, w
 		wg.Wait()
 	}()
 	if err := s.Start(ctx, true); err != nil {
-		return nil, 0, err
+		return nil, 0, 0, err
 	}
 	for i := 0; i < n; i++ {
 		id := media.PeerID(fmt.Sprintf("echo%d", i))
 		if err := s.AddPeer(id, true); err != nil {
-			return nil, 0, err
+			return nil, 0, 0, err
 		}
 		if err := s.SetRemoteSink(id, media.FrameSinkFunc(func(_ *image.RGBA, release func()) {
 			release()
@@ -166,7 +166,7 @@ func mediaMemberCost(ctx context.Context, n int, vp media.VideoParams, warmup, w
 			count[id]++
 			fmu.Unlock()
 		})); err != nil {
-			return nil, 0, err
+			return nil, 0, 0, err
 		}
 	}
 	sleepCtx(ctx, warmup)
@@ -179,17 +179,17 @@ func mediaMemberCost(ctx context.Context, n int, vp media.VideoParams, warmup, w
 	if profile != "" {
 		f, err := os.Create(profile)
 		if err != nil {
-			return nil, 0, err
+			return nil, 0, 0, err
 		}
 		defer f.Close()
 		if err := pprof.StartCPUProfile(f); err != nil {
-			return nil, 0, err
+			return nil, 0, 0, err
 		}
 		defer pprof.StopCPUProfile()
 	}
 	// Consecutive windows of one call: a shared machine's speed drifts,
 	// and the spread says by how much.
-	t00 := time.Now()
+	t00, sent0 := time.Now(), s.BytesSent()
 	for range windows {
 		u0, t0 := processCPU(), time.Now()
 		sleepCtx(ctx, window)
@@ -201,6 +201,8 @@ func mediaMemberCost(ctx context.Context, n int, vp media.VideoParams, warmup, w
 		total += c
 	}
 	fmu.Unlock()
-	fps = float64(total-start) / float64(n) / time.Since(t00).Seconds()
-	return cpu, fps, ctx.Err()
+	elapsed := time.Since(t00).Seconds()
+	fps = float64(total-start) / float64(n) / elapsed
+	uplink = float64(s.BytesSent()-sent0) * 8 / elapsed
+	return cpu, fps, uplink, ctx.Err()
 }

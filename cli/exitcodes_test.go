@@ -115,6 +115,7 @@ func TestExitCodesOfEveryCommand(t *testing.T) {
 		{"bench signaling --server without --secret-file", []string{"bench", "signaling", "--server", refused}, ExitUsage, "", "needs --secret-file"},
 		{"bench signaling with a missing secret file", []string{"bench", "signaling", "--server", refused, "--secret-file", missing}, ExitFailure, "", "no such file"},
 		{"bench media with a bad --mesh", []string{"bench", "media", "--mesh", "1"}, ExitUsage, "", "--mesh >= 2"},
+		{"bench media with a malformed --mesh", []string{"bench", "media", "--mesh", "4,nine"}, ExitUsage, "", "comma-separated list"},
 		{"bench call with a bad --size", []string{"bench", "call", "--size", "big"}, ExitUsage, "", "--size"},
 		// calla version
 		{"version", []string{"version"}, ExitOK, "calla " + Version, ""},

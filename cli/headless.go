@@ -234,7 +234,7 @@ func runCall(ctx context.Context, env *Env, args []string) int {
 	fs.BoolVar(&audio, "audio", false, "an audio call (default: video)")
 	envString(env, fs, &timeout, "timeout", "CALLA_TIMEOUT", "30s", "how long callees ring")
 	envString(env, fs, &userData, "user-data", "CALLA_USER_DATA", "", "text every callee receives with the call")
-	envString(env, fs, &hangupAfter, "hangup-after", "CALLA_HANGUP_AFTER", "", "hang up this long after the call connects (default: wait for the others)")
+	envString(env, fs, &hangupAfter, "hangup-after", "CALLA_HANGUP_AFTER", "", "hang up this long after media connects with someone (onUserJoin; default: wait for the others)")
 	envString(env, fs, &group, "group", "CALLA_GROUP", "", "group `ID`: make a group call (a server-side group's id, whose members may join it, or any label)")
 	envString(env, fs, &who, "users", "CALLA_USERS", "", "comma-separated callees (or give them as arguments)")
 	if code := parse(env, fs, args); code >= 0 {
@@ -304,21 +304,31 @@ func runCall(ctx context.Context, env *Env, args []string) int {
 	return followCall(ctx, h, hangAfter)
 }
 
-// followCall waits for the current call to end, hanging up after
-// hangAfter once connected (0: never) or when ctx ends.
+// followCall waits for the current call to end, hanging up hangAfter
+// after media first connected (onUserJoin; 0: never) or when ctx ends. A
+// call whose media never connected with anyone did not connect, however
+// it ended: status 1, or 3 when it ended for a failure (the engine's
+// onError -1409 when media could not be set up).
 func followCall(ctx context.Context, h *headless, hangAfter time.Duration) int {
 	var hangup <-chan time.Time
 	done := ctx.Done()
+	joined := false
 	for {
 		select {
 		case ev, ok := <-h.events:
 			if !ok {
 				return ExitFailure
 			}
-			if _, begun := ev.(*call.CallBegin); begun && hangAfter > 0 {
-				hangup = time.After(hangAfter)
+			if _, join := ev.(*call.UserJoin); join && !joined {
+				joined = true
+				if hangAfter > 0 {
+					hangup = time.After(hangAfter)
+				}
 			}
 			if o := terminal(ev); o != outcomeNone {
+				if o == outcomeEnded && !joined {
+					o = outcomeNotConnected
+				}
 				return o.exit()
 			}
 		case <-hangup:
@@ -353,7 +363,7 @@ func runAnswer(ctx context.Context, env *Env, args []string) int {
 	fs.BoolVar(&busy, "busy", false, "answer busy (TUICallKit's ignore: the caller sees the line busy)")
 	fs.BoolVar(&ignore, "ignore", false, "do not answer: let every call ring until it times out")
 	fs.BoolVar(&asAu, "audio", false, "accept video calls as audio calls")
-	envString(env, fs, &hangupAfter, "hangup-after", "CALLA_HANGUP_AFTER", "", "hang up this long after a call connects (default: wait for the caller)")
+	envString(env, fs, &hangupAfter, "hangup-after", "CALLA_HANGUP_AFTER", "", "hang up this long after a call's media connects (onUserJoin; default: wait for the caller)")
 	fs.IntVar(&count, "count", 1, "how many calls to handle before exiting (0: until interrupted)")
 	if code := parse(env, fs, args); code >= 0 {
 		return code

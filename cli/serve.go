@@ -18,6 +18,7 @@ import (
 	"github.com/calla-rtc/calla/signaling"
 	"github.com/calla-rtc/calla/signaling/server"
 	"github.com/calla-rtc/calla/signaling/server/cluster"
+	"github.com/calla-rtc/calla/signaling/server/turn"
 	"github.com/calla-rtc/calla/web"
 )
 
@@ -36,6 +37,7 @@ type serveFlags struct {
 	nats, node, natsPrefix, natsReplicas string
 	// The limits docs/protocol.md's connection rules call configurable.
 	maxMessageBytes, messageRate, messageBurst, sendQueue, loginTimeout string
+	turn                                                                turnFlags
 }
 
 func (f *serveFlags) declare(env *Env, fs *flag.FlagSet) {
@@ -64,6 +66,7 @@ func (f *serveFlags) declare(env *Env, fs *flag.FlagSet) {
 	envString(env, fs, &f.level, "log-level", "CALLA_LOG_LEVEL", "info", "debug, info, warn or error")
 	envString(env, fs, &f.gcPercent, "gc-percent", "CALLA_GC_PERCENT", strconv.Itoa(defaultServeGCPercent), "Go's GOGC for the server (ignored when GOGC is set)")
 	fs.BoolVar(&f.check, "check", false, "check the data dir (the secret, directory.db, free space) without starting, and exit: 0 if it is fine, 3 if not")
+	f.turn.declare(env, fs)
 }
 
 // defaultServeGCPercent is the server's GOGC. Every collection scans the
@@ -176,6 +179,27 @@ func (f *serveFlags) clusterConfig() (*cluster.Config, error) {
 	return c, nil
 }
 
+// startTURN starts the built-in relay, if the flags ask for one, and adds
+// what clients get to cfg. The caller closes the relay it returns.
+func startTURN(ts turnSetup, cfg *server.Config, log *slog.Logger) (*turn.Server, error) {
+	cfg.TURN = ts.handout
+	if !ts.builtIn {
+		if len(ts.handout.URLs) > 0 {
+			log.Info("TURN: an external relay", "urls", ts.handout.URLs)
+		}
+		return nil, nil
+	}
+	relay, err := turn.New(ts.cfg)
+	if err != nil {
+		return nil, err
+	}
+	cfg.TURN.URLs = relay.URLs()
+	cfg.Collectors = append(cfg.Collectors, relay.Metrics().Collectors()...)
+	log.Info("TURN relay", "listen", ts.cfg.Listen, "port", relay.Port(), "urls", cfg.TURN.URLs,
+		"relay_ports", fmt.Sprintf("%d-%d", ts.cfg.RelayMinPort, ts.cfg.RelayMaxPort), "user_quota", ts.cfg.UserQuota)
+	return relay, nil
+}
+
 // secret reads --secret-file, or the data dir's secret (made on the first
 // start). Its errors are runtime failures.
 func (f *serveFlags) secret(log *slog.Logger) ([]byte, error) {
@@ -251,6 +275,27 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 		_ = ln.Close()
 		fmt.Fprintf(env.Stderr, "calla serve: %v\n", err)
 		return ExitFailure
+	}
+	ts, err := f.turn.setup(f.addr, f.data, log)
+	if err != nil {
+		_ = ln.Close()
+		fmt.Fprintf(env.Stderr, "calla serve: %v\n", err)
+		if errors.Is(err, errTURNSecret) {
+			return ExitFailure
+		}
+		return ExitUsage
+	}
+	relay, err := startTURN(ts, &cfg, log)
+	if err != nil {
+		_ = ln.Close()
+		fmt.Fprintf(env.Stderr, "calla serve: %v\n", err)
+		if errors.Is(err, turn.ErrBadConfig) {
+			return ExitUsage
+		}
+		return ExitFailure
+	}
+	if relay != nil {
+		defer relay.Close()
 	}
 	srv, err := server.New(cfg)
 	if err != nil {

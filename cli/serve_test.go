@@ -89,7 +89,7 @@ func TestServe(t *testing.T) {
 				t.Fatal(err)
 			}
 			addr := freeAddr(t)
-			args := []string{"--addr", addr, "--secret-file", secretFile, "--data", dir, "--log-level", "warn", "--ice-servers", "stun:127.0.0.1:3478,turn:127.0.0.1:3478", "--turn-username", "u", "--turn-credential", "p"}
+			args := []string{"--addr", addr, "--secret-file", secretFile, "--data", dir, "--log-level", "warn", "--ice-servers", "stun:127.0.0.1:3478,turn:127.0.0.1:3478", "--turn-username", "u", "--turn-credential", "p", "--turn=false"}
 			httpc := http.DefaultClient
 			dialer := websocket.DefaultDialer
 			scheme := "http"

@@ -73,15 +73,25 @@ type proc struct {
 	lines chan jsonEvent
 	done  chan struct{}
 	evs   []jsonEvent
+	at    []time.Time // when each of evs was read (by waitMatch)
 	code  int
+	// lastAt is when the event the last waitMatch accepted was read.
+	lastAt time.Time
 }
 
 // startProc starts a headless command and parses every stdout line as a
 // JSON event with a timestamp.
 func startProc(t *testing.T, ctx context.Context, args ...string) *proc {
 	t.Helper()
-	p := &proc{t: t, name: args[0], lines: make(chan jsonEvent, 4096), done: make(chan struct{})}
-	p.cmd = exec.CommandContext(ctx, callaBin(t), args...)
+	return startCmd(t, args[0], exec.CommandContext(ctx, callaBin(t), args...))
+}
+
+// startCmd starts cmd, a headless command however it is run, as startProc.
+func startCmd(t *testing.T, name string, cmd *exec.Cmd) *proc {
+	t.Helper()
+	args := cmd.Args
+	p := &proc{t: t, name: name, lines: make(chan jsonEvent, 4096), done: make(chan struct{})}
+	p.cmd = cmd
 	p.cmd.Stderr = &p.errb
 	out, err := p.cmd.StdoutPipe()
 	if err != nil {
@@ -130,6 +140,7 @@ func (p *proc) waitFor(name, key string, value any, timeout time.Duration) {
 				p.t.Fatalf("%s ended before %s:\n%s", p.name, name, p.errb.String())
 			}
 			p.evs = append(p.evs, ev)
+			p.at = append(p.at, time.Now())
 			if ev.name() == name && (key == "" || ev[key] == value) {
 				return
 			}
@@ -143,6 +154,7 @@ func (p *proc) waitFor(name, key string, value any, timeout time.Duration) {
 func (p *proc) wait() int {
 	for ev := range p.lines {
 		p.evs = append(p.evs, ev)
+		p.at = append(p.at, time.Now())
 	}
 	<-p.done
 	return p.code
@@ -161,7 +173,7 @@ func callEvents(evs []jsonEvent) []string {
 	var out []string
 	for _, e := range evs {
 		switch n := e.name(); n {
-		case "onUserVoiceVolumeChanged", "onUserNetworkQualityChanged", "onConnectionChanged", "onMediaSourceChanged", "onPresenceChanged":
+		case "onUserVoiceVolumeChanged", "onUserNetworkQualityChanged", "onConnectionChanged", "onMediaSourceChanged", "onPresenceChanged", "onNetworkPathChanged":
 		default:
 			if u, ok := e["userId"].(string); ok {
 				n += "(" + u + ")"

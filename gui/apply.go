@@ -121,6 +121,17 @@ func (m *Model) apply(ev call.Event) {
 		}
 		m.Call.updateBanner()
 		m.changed(PartCall)
+	case *call.NetworkPathChanged:
+		if !m.ongoing(e.CallID) {
+			return
+		}
+		for id, p := range e.Paths {
+			if mb := m.Call.Member(id); mb != nil {
+				p := p
+				mb.Path = &p
+			}
+		}
+		m.changed(PartCall)
 	case *call.PresenceChanged:
 		m.Contacts.apply(e)
 		m.changed(PartContacts)

@@ -402,6 +402,22 @@ func TestEventsToScreen(t *testing.T) {
 			},
 		},
 		{
+			name:  "onNetworkPathChanged says how the call is connected, with the round trip",
+			setup: func(r *rig) { r.login().connected(video, false) },
+			evs: []call.Event{&call.NetworkPathChanged{CallID: "c1", Paths: map[signaling.UserID]call.NetworkPath{
+				"bob": {Via: call.ViaDirect, Local: media.CandidateSrflx, Remote: media.CandidatePrflx, RTTMs: 23},
+			}}},
+			check: func(t *testing.T, r *rig) {
+				want(t, "1v1 direct", r.m.Call.NetworkText(), "Direct · 23 ms")
+				r.apply(&call.NetworkPathChanged{CallID: "c1", Paths: map[signaling.UserID]call.NetworkPath{
+					"bob": {Via: call.ViaRelay, Local: media.CandidateRelay, Remote: media.CandidateSrflx, Protocol: "tcp", RTTMs: 81},
+				}})
+				want(t, "1v1 through a relay over TCP", r.m.Call.NetworkText(), "Via relay (TCP) · 81 ms")
+				r.apply(&call.NetworkPathChanged{CallID: "other", Paths: map[signaling.UserID]call.NetworkPath{"bob": {Via: call.ViaDirect}}})
+				want(t, "another call's path is ignored", r.m.Call.NetworkText(), "Via relay (TCP) · 81 ms")
+			},
+		},
+		{
 			name:  "onMediaSourceChanged to a test pattern says no camera was found",
 			setup: func(r *rig) { r.login() },
 			evs:   []call.Event{&call.MediaSourceChanged{Kind: "camera", DeviceID: "videotest", Label: "Test pattern", IsTestSource: true}},
@@ -432,6 +448,7 @@ func TestEveryEventHasARow(t *testing.T) {
 		&call.UserInviting{}, &call.CallMediaTypeChanged{}, &call.KickedOffline{}, &call.UserSigExpired{},
 		&call.UserVideoAvailable{}, &call.UserAudioAvailable{}, &call.UserVoiceVolumeChanged{},
 		&call.UserNetworkQualityChanged{}, &call.PresenceChanged{}, &call.ConnectionChanged{}, &call.MediaSourceChanged{},
+		&call.NetworkPathChanged{},
 	}
 	for _, ev := range all {
 		if !strings.Contains(src, `name: "`+ev.EventName()+" ") && !strings.Contains(src, `name:  "`+ev.EventName()+" ") {

@@ -1,6 +1,8 @@
 package gui
 
 import (
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/calla-rtc/calla/call"
@@ -18,6 +20,15 @@ const (
 	bannerRemoteNetwork = "The other party's network connection is poor"
 )
 
+// The network panel's words (NetworkText).
+const (
+	networkDirect    = "Direct"
+	networkRelay     = "Via relay"
+	networkRelayOver = "Via relay (%s)"
+	networkMixed     = "%d direct, %d via relay"
+	networkRTT       = "%s · %d ms"
+)
+
 // Member is one person in the call as their tile shows them.
 type Member struct {
 	ID      signaling.UserID
@@ -26,6 +37,9 @@ type Member struct {
 	AudioOn bool // microphone on, else the mic-off icon
 	Volume  int  // 0..100
 	Quality media.Quality
+	// Path is how media with the member is carried (onNetworkPathChanged);
+	// nil until the engine has said.
+	Path *call.NetworkPath
 }
 
 // Speaking reports whether the tile shows the speaking indicator.
@@ -148,4 +162,45 @@ func (c *CallState) updateBanner() {
 // named is held until its ID is known: see Model.apply).
 func (c *CallState) matches(id signaling.CallID) bool {
 	return c.ID != "" && c.ID == id
+}
+
+// NetworkText is the call's network panel: how media is carried, from
+// the candidate pairs the engine reports (pion's stats), and the
+// round-trip time. 1v1: "Direct · 23 ms", "Via relay (TCP) · 80 ms". A
+// group says how many members are reached each way and the longest round
+// trip. Empty until the engine has said anything.
+func (c *CallState) NetworkText() string {
+	var direct, relay, rtt int64
+	var proto string
+	for _, m := range c.Members {
+		if m.Path == nil || m.State != TileJoined {
+			continue
+		}
+		if m.Path.Via == call.ViaRelay {
+			relay++
+			if m.Path.Protocol != "" && m.Path.Protocol != "udp" {
+				proto = strings.ToUpper(m.Path.Protocol)
+			}
+		} else {
+			direct++
+		}
+		rtt = max(rtt, m.Path.RTTMs)
+	}
+	var via string
+	switch {
+	case direct+relay == 0:
+		return ""
+	case relay == 0:
+		via = networkDirect
+	case direct == 0 && proto != "":
+		via = fmt.Sprintf(networkRelayOver, proto)
+	case direct == 0:
+		via = networkRelay
+	default:
+		via = fmt.Sprintf(networkMixed, direct, relay)
+	}
+	if rtt > 0 {
+		return fmt.Sprintf(networkRTT, via, rtt)
+	}
+	return via
 }

@@ -23,6 +23,7 @@ type callView struct {
 	obj        fyne.CanvasObject
 	title      *widget.Label
 	timer      *widget.Label
+	network    *widget.Label // how the call is connected: NetworkText
 	banner     *fyne.Container
 	bannerText *canvas.Text
 	stage      *fyne.Container // the tiles, in one of the three layouts
@@ -48,6 +49,8 @@ func newCallView(u *ui) *callView {
 	v.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	v.title.Truncation = fyne.TextTruncateEllipsis
 	v.timer = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	v.network = widget.NewLabelWithStyle("", fyne.TextAlignTrailing, fyne.TextStyle{})
+	v.network.Truncation = fyne.TextTruncateEllipsis
 	v.bannerText = canvas.NewText("", colorTileText)
 	v.bannerText.TextStyle.Bold = true
 	v.banner = container.NewStack(canvas.NewRectangle(colorDecline), container.NewCenter(v.bannerText))
@@ -64,7 +67,7 @@ func newCallView(u *ui) *callView {
 	v.hangup.Importance = widget.DangerImportance
 
 	v.top = container.NewVBox(
-		container.NewGridWithColumns(3, v.title, v.timer, layout.NewSpacer()),
+		container.NewGridWithColumns(3, v.title, v.timer, v.network),
 		v.banner,
 	)
 	v.controls = container.NewHBox(layout.NewSpacer(), v.mic, v.camera, v.devices, v.toAudio, v.invite, v.hangup, layout.NewSpacer())
@@ -103,6 +106,9 @@ func (v *callView) refresh(p Part) {
 	}
 	if v.title.Text != title {
 		v.title.SetText(title)
+	}
+	if nt := c.NetworkText(); v.network.Text != nt {
+		v.network.SetText(nt)
 	}
 	if v.bannerText.Text != c.Banner {
 		v.bannerText.Text = c.Banner

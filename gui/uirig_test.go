@@ -104,7 +104,9 @@ func (r *uiRig) screenCall1v1() {
 	r.connected(signaling.Video, false)
 	r.apply(&call.UserNetworkQualityChanged{CallID: "c1", NetworkQuality: map[signaling.UserID]media.Quality{
 		"alice": media.QualityExcellent, "bob": media.QualityGood,
-	}}, &call.UserVoiceVolumeChanged{CallID: "c1", VolumeMap: map[signaling.UserID]int{"bob": 40}})
+	}}, &call.UserVoiceVolumeChanged{CallID: "c1", VolumeMap: map[signaling.UserID]int{"bob": 40}},
+		&call.NetworkPathChanged{CallID: "c1", Paths: map[signaling.UserID]call.NetworkPath{
+			"bob": {Via: call.ViaDirect, Local: media.CandidateSrflx, Remote: media.CandidateSrflx, RTTMs: 23}}})
 	r.eng.RemoteSink("bob").OfferFrame(testPattern(640, 480, 0xC0), func() {})
 	r.eng.LocalSink().OfferFrame(testPattern(640, 480, 0x40), func() {})
 	r.clock.advance(83 * time.Second)
@@ -125,6 +127,9 @@ func (r *uiRig) screenGroup4() {
 		&call.UserNetworkQualityChanged{CallID: "c1", NetworkQuality: map[signaling.UserID]media.Quality{
 			"alice": media.QualityGood, "bob": media.QualityExcellent, "carol": media.QualityBad,
 		}},
+		&call.NetworkPathChanged{CallID: "c1", Paths: map[signaling.UserID]call.NetworkPath{
+			"bob":   {Via: call.ViaDirect, Local: media.CandidateHost, Remote: media.CandidateSrflx, RTTMs: 31},
+			"carol": {Via: call.ViaRelay, Local: media.CandidateRelay, Remote: media.CandidatePrflx, Protocol: "udp", RTTMs: 96}}},
 	)
 	r.eng.RemoteSink("bob").OfferFrame(testPattern(640, 480, 0xC0), func() {})
 	r.eng.LocalSink().OfferFrame(testPattern(640, 480, 0x40), func() {})

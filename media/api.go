@@ -13,6 +13,8 @@ import (
 	"github.com/pion/interceptor/pkg/report"
 	"github.com/pion/interceptor/pkg/stats"
 	"github.com/pion/interceptor/pkg/twcc"
+	"github.com/pion/transport/v5"
+	"github.com/pion/transport/v5/stdnet"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -26,6 +28,42 @@ const (
 	iceFailedAfter       = 0
 	iceKeepAlive         = time.Second
 )
+
+// How long the controlling ICE agent waits, from the start of its checks,
+// before it may select a pair whose candidates are of each kind (a host
+// pair at once). pion's defaults (srflx 0.5 s, prflx 1 s, relay 2 s) kept
+// a call with no direct path from sending media for 2 s after it began.
+// The waits are what keeps a relay from being chosen over a direct path
+// that works but validates a little later: a direct pair is checked as
+// soon as both sides have their server-reflexive candidates (one STUN
+// round trip), while a relay pair needs an allocation first (two round
+// trips to the relay) and then a permission, so it is rarely valid before
+// a working direct one; iceRelayWait covers the rest. A pair that pion
+// learns from a check (prflx: a symmetric NAT's port) waits as long as a
+// relay, since behind a symmetric NAT that is what reaches our relay.
+// Measured in call/nat_test.go (vnet): see docs/media.md "NAT traversal".
+const (
+	iceSrflxWait = 100 * time.Millisecond
+	icePrflxWait = 300 * time.Millisecond
+	iceRelayWait = 300 * time.Millisecond
+)
+
+// iceNet is the network under a peer connection's ICE agent: the
+// configured one (nil: pion's default, the OS), behind a gate that keeps
+// TURN over TCP for networks where TURN over UDP fails (turnfallback.go).
+func (s *Session) iceNet() (transport.Net, error) {
+	n := s.cfg.Net
+	if !offersTURNBothWays(s.cfg.ICEServers) {
+		return n, nil // no choice to make
+	}
+	if n == nil {
+		var err error
+		if n, err = stdnet.NewNet(); err != nil {
+			return nil, fmt.Errorf("media: network: %w", err)
+		}
+	}
+	return newTURNGate(n, s.cfg.ICEServers, turnUDPFirst), nil
+}
 
 // iceTimeouts is the three ICE timings SettingEngine.SetICETimeouts takes.
 type iceTimeouts struct {
@@ -66,12 +104,15 @@ func (s *Session) newPeerAPI(id PeerID) (*peerAPI, error) {
 	}
 	sf.OnNewPeerConnection(func(_ string, g stats.Getter) { out.stats = g })
 	ir.Add(sf)
-	vp := s.videoParams()
+	// The estimate starts at the ladder's step (videotier.go) and may
+	// grow to the configured ceiling: when peers leave and the step goes
+	// up, a peer's estimate must be able to follow.
+	step, ceiling := s.videoParams(), s.vp
 	ccf, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
 		return gcc.NewSendSideBWE(
-			gcc.SendSideBWEInitialBitrate(vp.MaxBitrate),
-			gcc.SendSideBWEMinBitrate(vp.MinBitrate),
-			gcc.SendSideBWEMaxBitrate(vp.MaxBitrate),
+			gcc.SendSideBWEInitialBitrate(step.MaxBitrate),
+			gcc.SendSideBWEMinBitrate(ceiling.MinBitrate),
+			gcc.SendSideBWEMaxBitrate(ceiling.MaxBitrate),
 			// No pacer: on a call the encoder already paces frames, and a
 			// leaky bucket would add queueing delay to every keyframe.
 			gcc.SendSideBWEPacer(gcc.NewNoOpPacer()),
@@ -106,8 +147,15 @@ func (s *Session) newPeerAPI(id PeerID) (*peerAPI, error) {
 	}
 	se.SetICETimeouts(to.disconnected, to.failed, to.keepAlive)
 	se.SetICEMaxBindingRequests(iceMaxBindingRequests)
-	if s.cfg.Net != nil {
-		se.SetNet(s.cfg.Net)
+	se.SetSrflxAcceptanceMinWait(iceSrflxWait)
+	se.SetPrflxAcceptanceMinWait(icePrflxWait)
+	se.SetRelayAcceptanceMinWait(iceRelayWait)
+	n, err := s.iceNet()
+	if err != nil {
+		return nil, err
+	}
+	if n != nil {
+		se.SetNet(n)
 	}
 	if s.cfg.LoopbackOnly {
 		se.SetInterfaceFilter(func(name string) bool { return strings.HasPrefix(name, "lo") })

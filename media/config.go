@@ -40,6 +40,11 @@ func (p VideoParams) Validate() error {
 type Config struct {
 	// ICEServers are STUN/TURN servers, as the signaling server hands them out.
 	ICEServers []webrtc.ICEServer
+	// RelayOnly sends and receives media through TURN relays only
+	// (WebRTC's iceTransportPolicy "relay"): peers never learn this
+	// machine's addresses, at the cost of a relay on every path. Without
+	// a TURN server in ICEServers nothing connects.
+	RelayOnly bool
 	// LoopbackOnly gathers only loopback host candidates (127.0.0.1, ::1)
 	// with mDNS off: for tests, benches and the in-process echo bot.
 	LoopbackOnly bool

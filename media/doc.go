@@ -14,8 +14,13 @@
 // libopus (loss concealment included), measured and mixed into one
 // speaker. What the speaker plays is the reference of an acoustic echo
 // canceller (speexdsp) that cleans the microphone's audio before it is
-// encoded. See docs/media.md for the pipeline, the quality formula and
-// the echo canceller.
+// encoded. The one stream steps down in size and frame rate as the mesh
+// grows and when the bandwidth falls (videotier.go), so a 9-member call
+// fits a home uplink; Paths events say how each link is carried (the
+// selected ICE candidate pair: direct or through a TURN relay, and its
+// round-trip time), and TURN over TCP is only allocated where the relay
+// does not answer over UDP (turnfallback.go). See docs/media.md for the
+// pipeline, the quality formula, NAT traversal and the echo canceller.
 //
 // Instead of its devices a session can send what an app writes, already
 // encoded (StartCustom, WriteEncoded), and hand a peer's media to the app

@@ -73,6 +73,14 @@ type Qualities struct {
 	Peers map[PeerID]Quality
 }
 
+// Paths reports how each link is carried (direct or through a relay, and
+// its round-trip time): every quality interval, and at once when a link's
+// candidate pair is selected (connected, or restored by an ICE restart).
+// Peers without a selected pair are left out.
+type Paths struct {
+	Peers map[PeerID]Path
+}
+
 // LocalSource names a device the session opened: the camera or the
 // microphone that captures (and whether it is the test source), or the
 // speaker that plays (IsTestSource false; the null output where there is
@@ -103,6 +111,7 @@ func (FirstFrame) isMediaEvent()       {}
 func (RemoteMedia) isMediaEvent()      {}
 func (Volumes) isMediaEvent()          {}
 func (Qualities) isMediaEvent()        {}
+func (Paths) isMediaEvent()            {}
 func (LocalSource) isMediaEvent()      {}
 func (DeviceFailed) isMediaEvent()     {}
 func (PeerError) isMediaEvent()        {}

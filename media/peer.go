@@ -38,14 +38,18 @@ type peer struct {
 
 	// What the peer sends: tracks negotiated and its mediaState flags.
 	videoTracks, audioTracks int
-	remoteCam, remoteMic     bool
-	stateKnown               bool      // a mediaState signal arrived
-	connectedAt              time.Time // when the link last came up
-	reportedVideo            bool
-	reportedAudio            bool
-	remoteVideoSSRC          uint32
-	remoteAudioSSRC          uint32
-	trackSince               time.Time
+	// staleVideo is how many of videoTracks arrived before the last
+	// switch to audio (videoEpoch counts those switches): the peer has
+	// removed them, and they end as soon as a renegotiation says so.
+	staleVideo, videoEpoch int
+	remoteCam, remoteMic   bool
+	stateKnown             bool      // a mediaState signal arrived
+	connectedAt            time.Time // when the link last came up
+	reportedVideo          bool
+	reportedAudio          bool
+	remoteVideoSSRC        uint32
+	remoteAudioSSRC        uint32
+	trackSince             time.Time
 
 	// Quality bookkeeping (loop).
 	linkQ  qualityScorer
@@ -71,7 +75,11 @@ func (s *Session) addPeer(id PeerID, offerer bool) error {
 	if err != nil {
 		return err
 	}
-	pc, err := pa.api.NewPeerConnection(webrtc.Configuration{ICEServers: s.cfg.ICEServers})
+	pcfg := webrtc.Configuration{ICEServers: s.cfg.ICEServers}
+	if s.cfg.RelayOnly {
+		pcfg.ICETransportPolicy = webrtc.ICETransportPolicyRelay
+	}
+	pc, err := pa.api.NewPeerConnection(pcfg)
 	if err != nil {
 		return fmt.Errorf("media: new peer connection: %w", err)
 	}
@@ -100,6 +108,13 @@ func (s *Session) addPeer(id PeerID, offerer bool) error {
 	pc.OnTrack(func(t *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
 		s.post(func() { s.onTrack(p, t, r) })
 	})
+	pc.SCTP().Transport().ICETransport().OnSelectedCandidatePairChange(func(*webrtc.ICECandidatePair) {
+		s.post(func() {
+			if s.peers[id] == p && !p.closed {
+				s.emitPaths()
+			}
+		})
+	})
 	if p.audioSender, err = pc.AddTrack(s.audioOut); err != nil {
 		s.dropPeer(p)
 		return fmt.Errorf("media: add audio: %w", err)
@@ -122,6 +137,7 @@ func (s *Session) addPeer(id PeerID, offerer bool) error {
 	if offerer {
 		s.negotiate(p, false)
 	}
+	s.applyVideoStep(0)
 	return nil
 }
 
@@ -229,6 +245,7 @@ func (s *Session) onConnectionState(p *peer, st webrtc.PeerConnectionState) {
 			// A new receiver needs a keyframe; ask before its PLI does.
 			s.keys.request()
 		}
+		s.emitPaths()
 	case PeerDisconnected:
 		s.linkDown(p, iceRestartFirst)
 	case PeerFailed:
@@ -255,7 +272,7 @@ func (s *Session) onTrack(p *peer, t *webrtc.TrackRemote, r *webrtc.RTPReceiver)
 	}
 	s.readReceiverRTCP(r)
 	p.trackSince = time.Now()
-	kind := t.Kind()
+	kind, epoch := t.Kind(), p.videoEpoch
 	if kind == webrtc.RTPCodecTypeVideo {
 		p.videoTracks++
 		p.remoteVideoSSRC = uint32(t.SSRC())
@@ -275,6 +292,9 @@ func (s *Session) onTrack(p *peer, t *webrtc.TrackRemote, r *webrtc.RTPReceiver)
 		s.post(func() {
 			if kind == webrtc.RTPCodecTypeVideo {
 				p.videoTracks--
+				if epoch != p.videoEpoch {
+					p.staleVideo--
+				}
 				if p.remoteVideoSSRC == uint32(t.SSRC()) {
 					p.remoteVideoSSRC = 0
 				}
@@ -290,7 +310,7 @@ func (s *Session) onTrack(p *peer, t *webrtc.TrackRemote, r *webrtc.RTPReceiver)
 
 // reportRemoteMedia emits RemoteMedia when what p sends changed.
 func (s *Session) reportRemoteMedia(p *peer) {
-	v := p.videoTracks > 0 && p.remoteCam
+	v := p.videoTracks > p.staleVideo && p.remoteCam
 	a := p.audioTracks > 0 && p.remoteMic
 	if v == p.reportedVideo && a == p.reportedAudio {
 		return

@@ -56,7 +56,9 @@ type Session struct {
 	videoOn                  bool
 	camOn                    bool
 	micOn                    bool
-	vp                       VideoParams
+	vp                       VideoParams // the configured setting: the ladder's ceiling
+	cur                      VideoParams // the ladder's step under vp (videotier.go): what the camera runs at
+	ladder                   videoLadder
 	audioCap                 *capture
 	// uplinkLoss is the smoothed fraction our peers report losing;
 	// audioFECPct what the microphone's FEC is sized for (0: not set yet).
@@ -87,6 +89,7 @@ func newSession(cfg Config, hooks testHooks) (*Session, error) {
 		loopDone: make(chan struct{}),
 		peers:    make(map[PeerID]*peer),
 		vp:       cfg.Video,
+		cur:      cfg.Video,
 		camOn:    true,
 		micOn:    true,
 	}
@@ -171,6 +174,7 @@ func (s *Session) run() {
 			s.emitVolumes()
 		case <-q.C:
 			s.emitQualities()
+			s.emitPaths()
 		case <-br.C:
 			s.adaptBitrate()
 		}
@@ -305,7 +309,7 @@ func (s *Session) openCamera() error {
 		return &DeviceError{Kind: ErrCameraFailed, DeviceID: s.cfg.CameraID, Err: err}
 	}
 	var c *capture
-	c, err = openCapture(Camera, dev, s.vp, s.selector, s.videoOut, nil, nil, nil, &s.localSink, func(err error) {
+	c, err = openCapture(Camera, dev, s.cur, s.selector, s.videoOut, nil, nil, nil, &s.localSink, func(err error) {
 		s.post(func() { s.captureEnded(c, err) })
 	})
 	if err != nil {
@@ -393,6 +397,7 @@ func (s *Session) RemovePeer(id PeerID) error {
 			s.play.removePeer(id)
 		}
 		s.emit(PeerStateChanged{Peer: id, State: PeerClosed})
+		s.applyVideoStep(0)
 		return nil
 	})
 }
@@ -447,6 +452,13 @@ func (s *Session) setVideo(on bool) error {
 	s.closeCamera()
 	s.videoOn = false
 	for _, p := range s.peers {
+		// The peer removes its video too (the call is an audio call now),
+		// but its old track ends only when a renegotiation stops it. If it
+		// still counted when the call switches back, the peer's video
+		// would show before its new track comes, then flicker off as the
+		// old one ends.
+		p.staleVideo, p.videoEpoch = p.videoTracks, p.videoEpoch+1
+		s.reportRemoteMedia(p)
 		if p.videoSender != nil {
 			if err := p.pc.RemoveTrack(p.videoSender); err != nil {
 				s.emit(PeerError{Peer: p.id, Err: fmt.Errorf("media: remove video: %w", err)})
@@ -607,6 +619,7 @@ func (s *Session) SetVideoParams(p VideoParams) error {
 	}
 	return s.call(func() error {
 		s.vp = p
+		s.cur = stepParams(p, s.ladder.observe(0, meshStep(len(s.peers)), time.Now()), len(s.peers))
 		s.bitrate = 0
 		if s.videoCap == nil {
 			return nil
@@ -664,25 +677,57 @@ func (s *Session) IsTestSource(kind DeviceKind) bool {
 // cancelled (no loudspeaker reaches it), whatever this says.
 func (s *Session) EchoCancellation() bool { return s.echoRef != nil }
 
-func (s *Session) videoParams() VideoParams { return s.vp }
+func (s *Session) videoParams() VideoParams { return s.cur }
 
-// adaptBitrate sets the encoder to the lowest of the peers' congestion
-// estimates, clamped to the configured range.
+// adaptBitrate moves the stream on the ladder (videotier.go) and sets the
+// encoder to the lowest of the peers' congestion estimates, clamped to
+// the step's range.
 func (s *Session) adaptBitrate() {
 	if s.videoCap == nil {
 		return
 	}
-	target := s.vp.MaxBitrate
+	estimate := 0
 	for _, p := range s.peers {
-		if p.bwe != nil && p.videoSender != nil {
-			if b := p.bwe.GetTargetBitrate(); b > 0 {
-				target = min(target, b)
+		if p.bwe != nil && p.videoSender != nil && p.state == PeerConnected {
+			if b := p.bwe.GetTargetBitrate(); b > 0 && (estimate == 0 || b < estimate) {
+				estimate = b
 			}
 		}
 	}
-	target = max(target, s.vp.MinBitrate)
-	if target != s.bitrate && s.videoCap.setBitrate(target) {
+	s.applyVideoStep(estimate)
+	target := s.cur.MaxBitrate
+	if estimate > 0 {
+		target = min(target, estimate)
+	}
+	target = max(target, s.cur.MinBitrate)
+	if s.videoCap != nil && target != s.bitrate && s.videoCap.setBitrate(target) {
 		s.bitrate = target
+	}
+}
+
+// applyVideoStep puts the stream on the ladder's step for the number of
+// peers and the bandwidth estimate (0: no new estimate), reopening the
+// camera when the step changes its size or frame rate. Runs on the loop.
+func (s *Session) applyVideoStep(estimate int) {
+	step := s.ladder.observe(estimate, meshStep(len(s.peers)), time.Now())
+	p := stepParams(s.vp, step, len(s.peers))
+	if p == s.cur {
+		return
+	}
+	reopen := p.Width != s.cur.Width || p.Height != s.cur.Height || p.FrameRate != s.cur.FrameRate
+	if p.MaxBitrate != s.cur.MaxBitrate {
+		s.bitrate = 0 // set the new cap at once
+	}
+	s.log.Info("video step", "peers", len(s.peers), "estimate", estimate,
+		"size", fmt.Sprintf("%dx%d", p.Width, p.Height), "fps", p.FrameRate, "max_bitrate", p.MaxBitrate)
+	s.cur = p
+	if !reopen || s.videoCap == nil {
+		return
+	}
+	s.closeCamera()
+	if err := s.openCamera(); err != nil {
+		s.emit(DeviceFailed{Err: err})
+		s.sendMediaState()
 	}
 }
 
@@ -696,4 +741,20 @@ func (s *Session) emitVolumes() {
 		v.Peers[id] = p.meter.take()
 	}
 	s.emit(v)
+}
+
+// BytesSent is what the session has sent on its open links, all peers
+// together: ICE-level bytes (SRTP, SRTCP, DTLS and ICE checks), without
+// the IP and UDP headers (28 bytes a packet).
+func (s *Session) BytesSent() uint64 {
+	var n uint64
+	_ = s.call(func() error {
+		for _, p := range s.peers {
+			if !p.closed {
+				n += p.pc.SCTP().Transport().ICETransport().Stats().BytesSent
+			}
+		}
+		return nil
+	})
+	return n
 }

@@ -6,18 +6,27 @@
 #
 #   scripts/bench.sh                all of them
 #   scripts/bench.sh signaling ...  only the named ones (signaling, media,
-#                                   call, outage, gui, app, browser, cluster)
+#                                   call, outage, nat, turn, gui, app, browser, cluster)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export LANG=C.UTF-8
 kinds=("$@")
-[ ${#kinds[@]} -gt 0 ] || kinds=(signaling media call outage gui app browser cluster)
+[ ${#kinds[@]} -gt 0 ] || kinds=(signaling media call outage nat turn gui app browser cluster)
 
 for k in "${kinds[@]}"; do
 	echo "== bench $k" >&2
 	case "$k" in
 	signaling | media | call | outage)
 		bin/calla bench "$k"
+		;;
+	nat)
+		# Call setup across NATs on pion's vnet: direct vs through the
+		# relay (CALLA_NAT_TRIALS calls each, default 10).
+		CALLA_BENCH_NAT=1 go test ./call -run '^TestNATBench$' -count=1 -v -timeout 10m
+		;;
+	turn)
+		# The built-in TURN relay's CPU per relayed 1 Mbps stream.
+		CALLA_BENCH_TURN=1 CALLA_BIN=$PWD/bin/calla go test ./e2e -run '^TestTURNBench$' -count=1 -v -timeout 5m
 		;;
 	gui)
 		# Fyne's test driver: the video tile's sink path and the cost of

@@ -18,7 +18,9 @@ group=${1:-}
 # signaling server's websocket close behaviour. PulseAudio (with its
 # pactl/paplay/parecord tools) and espeak-ng: the device tests start a
 # private PulseAudio daemon with virtual devices and speak into its virtual
-# microphone (media/pulseaudio_test.go).
+# microphone (media/pulseaudio_test.go). coturn judges Calla's TURN
+# credentials and relays calls in the TURN tests; iproute2 and nftables
+# build the NAT namespaces of the network-namespace call test.
 # The .deb's checks: dpkg-dev (dpkg-shlibdeps), appstream (appstreamcli),
 # desktop-file-utils.
 #
@@ -28,7 +30,7 @@ group=${1:-}
 # dpkg-dev for apt-get source).
 DEB_PKGS=(gcc libc6-dev pkg-config libgl1-mesa-dev xorg-dev libvpx-dev libopus-dev libspeexdsp-dev
 	xvfb imagemagick xdotool x11-utils libasound2 xz-utils git make file nodejs node-ws
-	dpkg-dev appstream desktop-file-utils chromium pulseaudio pulseaudio-utils espeak-ng)
+	dpkg-dev appstream desktop-file-utils chromium pulseaudio pulseaudio-utils espeak-ng coturn iproute2 nftables)
 case "$group" in
 "") ;;
 package) DEB_PKGS+=(debootstrap) ;;

@@ -31,6 +31,18 @@ const (
 	clientPongWait = 60 * time.Second
 	// clientPingPeriod must be shorter than clientPongWait.
 	clientPingPeriod = (clientPongWait * 9) / 10
+	// clientReplyWait and clientProbeWait find a dead link sooner than
+	// the keepalive: a NAT that changed its public address drops the
+	// connection without a word, and clientPongWait would take a minute to
+	// notice, while a call's media waits for its ICE restart offers to get
+	// through. A request without a reply for clientReplyWait sends a ping
+	// and gives the link clientProbeWait to say anything at all (the pong,
+	// or any message); silence then ends the connection, and the client
+	// reconnects and resumes. A server that is only slow to reply answers
+	// the ping (its read pump does, whatever its call machine is doing),
+	// so its requests keep waiting for their replies.
+	clientReplyWait = 2 * time.Second
+	clientProbeWait = 3 * time.Second
 	// clientSendQueue is how many requests may wait for the writer.
 	clientSendQueue = 64
 	// maxServerMessage caps one server message (the directory of a large
@@ -225,7 +237,8 @@ func (c *Client) Events() <-chan Event { return c.events.Out() }
 // UserID is the logged-in user.
 func (c *Client) UserID() UserID { return c.cfg.UserID }
 
-// ICEServers are the STUN/TURN servers the server handed out at login.
+// ICEServers are the STUN/TURN servers the server handed out at the last
+// login or resume (with TURN credentials that may be short-lived).
 func (c *Client) ICEServers() []ICEServer {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -322,6 +335,9 @@ func (c *Client) connect(ctx context.Context, resume bool) (*clientConn, error) 
 			c.mu.Lock()
 			if rep.Directory != nil {
 				c.directory = rep.Directory
+			}
+			if rep.ICEServers != nil {
+				c.iceServers = rep.ICEServers
 			}
 			c.mu.Unlock()
 			// Pushed here, on the read pump, so that it precedes the
@@ -603,10 +619,14 @@ func (c *Client) forget(p *pendingReq) {
 	c.mu.Unlock()
 }
 
-// await waits for the reply to a written request.
+// await waits for the reply to a written request. A reply that came just
+// before the connection ended counts: the read pump hands it over before
+// it closes readDone, and the server closes the connection right after
+// some replies (logout's), so a waiter that wakes late finds both ready.
+// A reply slow to come probes the link (a ping) rather than giving up on
+// a slow but live server.
 func (c *Client) await(ctx context.Context, p *pendingReq, t RequestType) (Message, error) {
-	select {
-	case msg, ok := <-p.ch:
+	got := func(msg Message, ok bool) (Message, error) {
 		if !ok {
 			return Message{}, fmt.Errorf("%w: connection lost before the reply to %s", ErrNotConnected, t)
 		}
@@ -614,12 +634,33 @@ func (c *Client) await(ctx context.Context, p *pendingReq, t RequestType) (Messa
 			return msg, msg.Error
 		}
 		return msg, nil
-	case <-p.cc.readDone:
-		c.forget(p)
-		return Message{}, fmt.Errorf("%w: connection lost before the reply to %s", ErrNotConnected, t)
-	case <-ctx.Done():
-		c.forget(p)
-		return Message{}, fmt.Errorf("signaling: %s: %w", t, ctx.Err())
+	}
+	silence := time.NewTimer(clientReplyWait)
+	defer silence.Stop()
+	for {
+		select {
+		case <-silence.C:
+			// Is the link alive? The read pump's deadline moves back to
+			// clientPongWait on the pong or any message; without one the
+			// read fails, and readDone below ends this wait.
+			c.log.Debug("no reply yet: probing the link", "request", string(t), "after", clientReplyWait)
+			_ = p.cc.ws.SetReadDeadline(time.Now().Add(clientProbeWait))
+			_ = p.cc.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(clientWriteWait))
+			continue
+		case msg, ok := <-p.ch:
+			return got(msg, ok)
+		case <-p.cc.readDone:
+			select {
+			case msg, ok := <-p.ch:
+				return got(msg, ok)
+			default:
+			}
+			c.forget(p)
+			return Message{}, fmt.Errorf("%w: connection lost before the reply to %s", ErrNotConnected, t)
+		case <-ctx.Done():
+			c.forget(p)
+			return Message{}, fmt.Errorf("signaling: %s: %w", t, ctx.Err())
+		}
 	}
 }
 

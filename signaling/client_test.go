@@ -8,11 +8,14 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
 	"go.uber.org/goleak"
 
 	"github.com/calla-rtc/calla/signaling"
@@ -206,45 +209,111 @@ func TestClientLogout(t *testing.T) {
 	}
 }
 
-// TestClientFailsOver: a client given several servers logs in on the
-// first that answers, and when its server goes away it reconnects to the
-// next one. These two servers share nothing, so the session starts
-// afresh there (a cluster's nodes share sessions: see the cluster tests).
-func TestClientFailsOver(t *testing.T) {
+// blackhole is a TCP proxy whose links can go silent: nothing passes, and
+// nothing is closed, as when a NAT on the way changes its address.
+type blackhole struct {
+	ln     net.Listener
+	target string
+	mu     sync.Mutex
+	dead   bool
+	conns  []net.Conn
+}
+
+func newBlackhole(t *testing.T, target string) *blackhole {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	dead := "ws://" + ln.Addr().String() + "/ws"
-	_ = ln.Close()
-	srvA, a := startServer(t, nil)
-	_, b := startServer(t, nil)
-	if err := signaling.CheckServerURL(a + ", " + b); err != nil {
-		t.Fatalf("a list of two: %v", err)
+	b := &blackhole{ln: ln, target: target}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			s, err := net.Dial("tcp", target)
+			if err != nil {
+				_ = c.Close()
+				continue
+			}
+			b.mu.Lock()
+			b.conns = append(b.conns, c, s)
+			b.mu.Unlock()
+			go b.pipe(c, s)
+			go b.pipe(s, c)
+		}
+	}()
+	t.Cleanup(func() {
+		_ = ln.Close()
+		b.mu.Lock()
+		for _, c := range b.conns {
+			_ = c.Close()
+		}
+		b.mu.Unlock()
+	})
+	return b
+}
+
+// pipe copies while the link is alive; once silenced it reads and drops.
+func (b *blackhole) pipe(dst, src net.Conn) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if err != nil {
+			return
+		}
+		b.mu.Lock()
+		dead := b.dead
+		b.mu.Unlock()
+		if !dead {
+			if _, err := dst.Write(buf[:n]); err != nil {
+				return
+			}
+		}
 	}
-	if err := signaling.CheckServerURL(a + ",http://x/ws"); err == nil {
-		t.Fatal("a list with an http URL passed the check")
-	}
-	c := dial(t, dead+","+a+","+b, "alice")
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if _, err := c.Directory(ctx); err != nil {
-		t.Fatalf("on the second URL: %v", err)
-	}
-	if err := srvA.Shutdown(ctx); err != nil {
+}
+
+// silence makes the links open so far go silent; new ones pass.
+func (b *blackhole) silence() {
+	b.mu.Lock()
+	b.dead = true
+	b.mu.Unlock()
+}
+
+// A request whose reply does not come within clientReplyWait makes the
+// client probe the link, and a link that stays silent is dead: the client
+// reconnects and resumes, rather than waiting a minute for its keepalive
+// (issue 16: a NAT that renumbers mid-call left the ICE restart offers
+// stuck on a dead websocket).
+func TestClientReconnectsWhenRepliesStop(t *testing.T) {
+	_, url := startServer(t, func(c *server.Config) { c.Grace = 30 * time.Second })
+	hole := newBlackhole(t, strings.TrimSuffix(strings.TrimPrefix(url, "ws://"), "/ws"))
+	c := dial(t, "ws://"+hole.ln.Addr().String()+"/ws", "alice")
+	if _, err := c.Directory(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	for ev := range c.Events() {
-		if _, ok := ev.(*signaling.SessionLost); ok {
-			break // logged in on b
-		}
-		if _, ok := ev.(*signaling.Closed); ok {
-			t.Fatalf("client stopped: %+v", ev)
+	hole.silence()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	t0 := time.Now()
+	_, err := c.Directory(ctx)
+	if !errors.Is(err, signaling.ErrNotConnected) {
+		t.Fatalf("a request on a silent link: %v, want ErrNotConnected", err)
+	}
+	t.Logf("the request gave up after %v", time.Since(t0).Round(time.Millisecond))
+	// New connections pass the proxy: the client resumes its session.
+	hole.mu.Lock()
+	hole.dead = false // links made from now on pass; the old ones are closed
+	hole.mu.Unlock()
+	for {
+		ev := next(t, c)
+		if _, ok := ev.(*signaling.Resumed); ok {
+			break
 		}
 	}
-	dir, err := c.Directory(ctx)
-	if err != nil || len(dir) != 1 || dir[0].UserID != "alice" || dir[0].Presence != signaling.Online {
-		t.Fatalf("on the third URL: %+v, %v", dir, err)
+	if _, err := c.Directory(ctx); err != nil {
+		t.Fatalf("after the resume: %v", err)
 	}
 }
 
@@ -308,5 +377,111 @@ func TestSendKeepsTheOrderOfRequests(t *testing.T) {
 		if u.UserID == "alice" && u.Nickname != fmt.Sprintf("n%d", n-1) {
 			t.Fatalf("alice's nickname is %q after %d changes, want the last one", u.Nickname, n)
 		}
+	}
+}
+
+// A server that is slow to reply but alive (it answers pings) keeps the
+// connection: the request gets its reply, however late. Giving up after
+// a fixed wait instead failed the request at 5 s and reconnected, which
+// on a loaded machine turned slow replies into failed calls.
+func TestClientWaitsForASlowServerThatAnswersPings(t *testing.T) {
+	const delay = 6 * time.Second // past the reply wait and the probe together
+	var mu sync.Mutex
+	logins := 0
+	up := websocket.Upgrader{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ws, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer ws.Close()
+		var wmu sync.Mutex
+		reply := func(id uint64, data string) {
+			wmu.Lock()
+			defer wmu.Unlock()
+			_ = ws.WriteMessage(websocket.TextMessage, signaling.AppendMessage(nil, signaling.MsgReply, id, 0, []byte(data)))
+		}
+		var wg sync.WaitGroup
+		defer wg.Wait()
+		for { // reading answers pings (gorilla's default handler)
+			_, b, err := ws.ReadMessage()
+			if err != nil {
+				return
+			}
+			var req signaling.Request
+			if json.Unmarshal(b, &req) != nil {
+				return
+			}
+			switch req.Type {
+			case signaling.ReqLogin:
+				mu.Lock()
+				logins++
+				mu.Unlock()
+				reply(req.ID, `{"token":"t","seq":0,"graceMs":10000,"iceServers":[],"directory":[]}`)
+			case signaling.ReqDirectory:
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					time.Sleep(delay) // the slow server
+					reply(req.ID, `{"users":[{"userId":"alice","nickname":"","avatarUrl":"","presence":"online"}]}`)
+				}()
+			}
+		}
+	}))
+	defer srv.Close()
+	c := dial(t, "ws"+strings.TrimPrefix(srv.URL, "http"), "alice")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	users, err := c.Directory(ctx)
+	if err != nil || len(users) != 1 {
+		t.Fatalf("a slow reply: %v (%d users), want the reply", err, len(users))
+	}
+	_ = c.Close()
+	mu.Lock()
+	defer mu.Unlock()
+	if logins != 1 {
+		t.Fatalf("%d logins, want 1: the client dropped a live connection", logins)
+	}
+}
+
+// TestClientFailsOver: a client given several servers logs in on the
+// first that answers, and when its server goes away it reconnects to the
+// next one. These two servers share nothing, so the session starts
+// afresh there (a cluster's nodes share sessions: see the cluster tests).
+func TestClientFailsOver(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := "ws://" + ln.Addr().String() + "/ws"
+	_ = ln.Close()
+	srvA, a := startServer(t, nil)
+	_, b := startServer(t, nil)
+	if err := signaling.CheckServerURL(a + ", " + b); err != nil {
+		t.Fatalf("a list of two: %v", err)
+	}
+	if err := signaling.CheckServerURL(a + ",http://x/ws"); err == nil {
+		t.Fatal("a list with an http URL passed the check")
+	}
+	c := dial(t, dead+","+a+","+b, "alice")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := c.Directory(ctx); err != nil {
+		t.Fatalf("on the second URL: %v", err)
+	}
+	if err := srvA.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for ev := range c.Events() {
+		if _, ok := ev.(*signaling.SessionLost); ok {
+			break // logged in on b
+		}
+		if _, ok := ev.(*signaling.Closed); ok {
+			t.Fatalf("client stopped: %+v", ev)
+		}
+	}
+	dir, err := c.Directory(ctx)
+	if err != nil || len(dir) != 1 || dir[0].UserID != "alice" || dir[0].Presence != signaling.Online {
+		t.Fatalf("on the third URL: %+v, %v", dir, err)
 	}
 }

@@ -177,10 +177,13 @@ type ResumeRequest struct {
 	LastSeq uint64 `json:"lastSeq"`
 }
 
-// ResumeReply answers a resume with the current directory.
+// ResumeReply answers a resume with the current directory and fresh ICE
+// servers (TURN credentials are short-lived, so a resumed session gets new
+// ones).
 type ResumeReply struct {
-	Seq       uint64           `json:"seq"`
-	Directory []DirectoryEntry `json:"directory"`
+	Seq        uint64           `json:"seq"`
+	ICEServers []ICEServer      `json:"iceServers"`
+	Directory  []DirectoryEntry `json:"directory"`
 }
 
 // CallRequest starts a 1v1 call (one callee, no group) or a group call

@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/calla-rtc/calla/signaling"
 	"github.com/calla-rtc/calla/signaling/server/cluster"
 )
@@ -48,8 +50,15 @@ type Config struct {
 	// DataDir holds the directory database (directory.db). Empty keeps the
 	// directory in memory only.
 	DataDir string
-	// ICEServers is handed to every client at login.
+	// ICEServers is handed to every client at login and resume, as is.
 	ICEServers []signaling.ICEServer
+	// TURN, when its Secret is set, adds its URLs to every session's ICE
+	// servers with credentials of that session's own (TURN REST), made
+	// afresh at login and resume.
+	TURN TURNConfig
+	// Collectors are more metrics to serve on /metrics beside the
+	// server's own (the TURN relay's).
+	Collectors []prometheus.Collector
 	// InviteTimeout is the default per-invitee timeout (a call's timeout 0).
 	InviteTimeout time.Duration
 	// Grace is how long a session whose connection dropped is kept for a
@@ -149,4 +158,19 @@ func (c Config) withDefaults() (Config, error) {
 		c.Now = time.Now
 	}
 	return c, nil
+}
+
+// TURNConfig is a TURN relay whose users get short-lived credentials in
+// the TURN REST scheme (coturn's use-auth-secret): the built-in relay
+// (package turn) or any coturn with the same secret.
+type TURNConfig struct {
+	// URLs are the relay's turn: (and stun:) URLs.
+	URLs []string
+	// Secret is the shared secret the relay checks credentials with.
+	Secret []byte
+	// TTL caps how long a credential is valid from the login or resume
+	// that handed it out. Zero: until the session's UserSig expires,
+	// which also ends the session, so a long-lived session never holds a
+	// stale credential (clients get new ones only at login and resume).
+	TTL time.Duration
 }

@@ -7,6 +7,12 @@
 // relays WebRTC offers, answers, ICE candidates and media-state notices
 // between members of the same call.
 //
+// Each session gets its ICE servers at login and resume: the configured
+// ones, and a TURN relay's URLs (Config.TURN: the built-in relay of
+// package turn, or a coturn sharing its secret) with a credential of the
+// session's user in the TURN REST scheme, valid until the session's
+// UserSig expires (or for TURN.TTL).
+//
 // Embed it with New and Handler (serving /ws, /healthz and /metrics) or
 // HTTPServer (the same, with limits on HTTP connections), stop it with
 // Shutdown; NewLocal is the app's in-process local mode.

@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/calla-rtc/calla/signaling"
+	"github.com/calla-rtc/calla/signaling/server/turn"
 )
 
 // machine is the authoritative state: sessions, calls, the directory and
@@ -318,10 +320,8 @@ func (m *machine) login(p peer, cur *session, id uint64, req *signaling.LoginReq
 		m.setDir(s.user, e)
 	}
 	m.touchPresence(s.user)
-	rep := signaling.LoginReply{Token: s.token, Seq: s.seq, GraceMs: m.cfg.Grace.Milliseconds(), CallGraceMs: max(m.cfg.CallGrace, m.cfg.Grace).Milliseconds(), ICEServers: m.cfg.ICEServers, Directory: []signaling.DirectoryEntry{}}
-	if rep.ICEServers == nil {
-		rep.ICEServers = []signaling.ICEServer{}
-	}
+	rep := signaling.LoginReply{Token: s.token, Seq: s.seq, GraceMs: m.cfg.Grace.Milliseconds(), CallGraceMs: max(m.cfg.CallGrace, m.cfg.Grace).Milliseconds(),
+		ICEServers: m.iceServers(s, now), Directory: []signaling.DirectoryEntry{}}
 	if s.wantPresence {
 		rep.Directory = m.directory()
 	}
@@ -379,7 +379,7 @@ func (m *machine) resume(p peer, cur *session, id uint64, req *signaling.ResumeR
 	m.peers[p] = s
 	m.touchSession(s)
 	m.authenticated(p)
-	rep := signaling.ResumeReply{Seq: s.seq, Directory: []signaling.DirectoryEntry{}}
+	rep := signaling.ResumeReply{Seq: s.seq, ICEServers: m.iceServers(s, m.now()), Directory: []signaling.DirectoryEntry{}}
 	if s.wantPresence {
 		rep.Directory = m.directory()
 	}
@@ -510,3 +510,36 @@ const (
 	websocketCloseNormal    = 1000
 	websocketCloseGoingAway = 1001
 )
+
+// iceServers are the ICE servers for s: the configured ones, and the TURN
+// relay's URLs with a credential of s's user valid until its UserSig
+// expires (or for TURN.TTL, if sooner). Never nil: the reply always
+// carries the list.
+func (m *machine) iceServers(s *session, now time.Time) []signaling.ICEServer {
+	out := make([]signaling.ICEServer, 0, len(m.cfg.ICEServers)+1)
+	out = append(out, m.cfg.ICEServers...)
+	t := m.cfg.TURN
+	if len(t.Secret) == 0 || len(t.URLs) == 0 {
+		return out
+	}
+	expires := s.sigExpires
+	if t.TTL > 0 && now.Add(t.TTL).Before(expires) {
+		expires = now.Add(t.TTL)
+	}
+	var stuns, turns []string
+	for _, u := range t.URLs {
+		if strings.HasPrefix(u, "stun") {
+			stuns = append(stuns, u)
+		} else {
+			turns = append(turns, u)
+		}
+	}
+	if len(stuns) > 0 {
+		out = append(out, signaling.ICEServer{URLs: stuns})
+	}
+	if len(turns) > 0 {
+		user, pass := turn.Credential(t.Secret, string(s.user), expires)
+		out = append(out, signaling.ICEServer{URLs: turns, Username: user, Credential: pass})
+	}
+	return out
+}

@@ -55,6 +55,11 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, metrics: newMetrics()}
+	for _, c := range cfg.Collectors {
+		if err := s.metrics.reg.Register(c); err != nil {
+			return nil, fmt.Errorf("server: metrics: %w", err)
+		}
+	}
 	ls := &loadedState{}
 	if cfg.DataDir != "" {
 		if s.store, ls, err = openStore(cfg.DataDir, cfg.Logger, s.metrics); err != nil {

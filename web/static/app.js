@@ -754,6 +754,9 @@
     const el = $('connection');
     el.hidden = state === 'connected';
     el.textContent = state === 'reconnecting' ? 'Reconnecting…' : state;
+    // A resume reply carries fresh ICE servers: TURN credentials are
+    // short-lived, and the next call must not start with stale ones.
+    if (state === 'connected' && resumed && resumed.iceServers) app.iceServers = resumed.iceServers;
     if (state === 'connected' && resumed && resumed.directory) {
       for (const u of resumed.directory) app.directory.set(u.userId, u);
       renderContacts();

@@ -26,7 +26,9 @@ type server struct {
 // data dir or a cluster's), and waits until it says it serves.
 func startServer(t *testing.T, addr string, extra ...string) *server {
 	t.Helper()
-	args := append([]string{"serve", "--addr", addr, "--log-level", "info"}, extra...)
+	// No TURN relay: these tests are about signaling, and the relay's
+	// default port (3478 on --addr's host) would be shared by every node.
+	args := append([]string{"serve", "--addr", addr, "--log-level", "info", "--turn=false"}, extra...)
 	s := &server{t: t, cmd: exec.Command(callaBin(t), args...), done: make(chan struct{})}
 	stderr, err := s.cmd.StderrPipe()
 	if err != nil {

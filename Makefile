@@ -55,9 +55,10 @@ package-check: package
 	@./scripts/setup.sh package
 	./scripts/package-check.sh dist/Calla.tar.xz dist/calla_$(VERSION)_amd64.deb
 
-# dist/Calla.exe, cross-compiled here with MinGW-w64 against static codec
-# libraries built from Debian's sources (once; cached in build/windows/),
-# its imports checked. It cannot run here: see README, Packaging.
+# dist/Calla.exe and dist/Calla-windows-amd64.zip, cross-compiled here with
+# MinGW-w64 against static codec libraries built from Debian's sources (once;
+# cached in build/windows/), its imports checked, `Calla.exe version` run
+# under Debian's wine. Not part of make test: README, Packaging.
 package-windows: setup $(FYNE)
 	@./scripts/setup.sh windows
 	./scripts/package-windows.sh

@@ -28,19 +28,23 @@
 // Every method returns nil or an *Error with TUICallKit's code (-1201 not
 // logged in, -1202 bad parameter, -1203 refused in this state, -1204
 // repeated, ...) and a message a person can act on; the same *Error is
-// emitted as onError, in order with the other events. The embedded
-// default (a server in this process with the echo bot) is package local,
-// above this one: the engine never imports the server.
+// emitted as onError, in order with the other events. An *Error unwraps
+// to the failure it was made from (a refused connection, a TLS or DNS
+// error of the login, a device's error), so that an app can word it for
+// its user; network failures are -1406. The embedded default (a server
+// in this process with the echo bot) is package local, above this one:
+// the engine never imports the server.
 //
 // # Events
 //
 // Event has one Go type per event of the seed's TUICallEvent table
 // (onError ... onUserNetworkQualityChanged), plus onUserInviting and
-// Calla's own onPresenceChanged, onConnectionChanged and
-// onMediaSourceChanged and onNetworkPathChanged (how each member's media
-// link is carried: direct or through a relay, with its round-trip time,
-// from the ICE candidate pair in use). MarshalEvent gives each the seed's
-// JSON form.
+// Calla's own onPresenceChanged, onConnectionChanged,
+// onMediaSourceChanged, onUserScreenShareChanged (a member, the local
+// user included, shows a screen instead of the camera: StartScreenShare)
+// and onNetworkPathChanged (how each member's media link is carried:
+// direct or through a relay, with its round-trip time, from the ICE
+// candidate pair in use). MarshalEvent gives each the seed's JSON form.
 // The engine turns signaling and media into events this way:
 //
 //   - call events (received, cancelled, begin, end, reject, no response,

@@ -199,7 +199,9 @@ func (e *Engine) do(ctx context.Context, op string, f func(done func(error))) er
 		}
 		return ce
 	case <-ctx.Done():
-		return errorf(signaling.CodeRequestRefused, "%s: %v", op, ctx.Err())
+		ce := errorf(signaling.CodeRequestRefused, "%s: %v", op, ctx.Err())
+		ce.cause = ctx.Err()
+		return ce
 	case <-e.done:
 		select {
 		case ce := <-reply:
@@ -270,7 +272,7 @@ func (e *Engine) failReplies(err error) {
 func (e *Engine) emit(ev Event) {
 	switch ev := ev.(type) {
 	case *CallReceived, *CallBegin, *CallEnd, *CallCancelled, *UserJoin, *UserLeave,
-		*CallMediaTypeChanged, *KickedOffline, *UserSigExpired:
+		*CallMediaTypeChanged, *KickedOffline, *UserSigExpired, *UserScreenShareChanged:
 		e.log.Info(ev.EventName(), "call", callIDOf(ev))
 	case *Error:
 		e.log.Warn("onError", "code", ev.Code, "message", ev.Message)
@@ -294,6 +296,8 @@ func callIDOf(ev Event) signaling.CallID {
 	case *UserLeave:
 		return ev.CallID
 	case *CallMediaTypeChanged:
+		return ev.CallID
+	case *UserScreenShareChanged:
 		return ev.CallID
 	}
 	return ""

@@ -2,8 +2,10 @@ package call
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"net"
 
 	"github.com/calla-rtc/calla/media"
 	"github.com/calla-rtc/calla/signaling"
@@ -15,6 +17,9 @@ import (
 //
 //	if errors.Is(err, &call.Error{Code: signaling.CodeRequestRefused}) { ... }
 func (e *Error) Error() string { return fmt.Sprintf("call: %s (code %d)", e.Message, e.Code) }
+
+// Unwrap returns the failure e was made from, or nil.
+func (e *Error) Unwrap() error { return e.cause }
 
 // Is reports whether target is an *Error with the same code.
 func (e *Error) Is(target error) bool {
@@ -48,12 +53,18 @@ var (
 
 // errorOf maps any failure to the code and message onError carries. It is
 // the one place where errors of signaling, media and the engine become
-// TUICallKit codes.
+// TUICallKit codes. The *Error it makes unwraps to err.
 func errorOf(op string, err error) *Error {
 	var ce *Error
 	if errors.As(err, &ce) {
 		return ce
 	}
+	e := codeOf(op, err)
+	e.cause = err
+	return e
+}
+
+func codeOf(op string, err error) *Error {
 	var se *signaling.Error
 	if errors.As(err, &se) {
 		return &Error{Code: se.Code, Message: se.Message}
@@ -67,10 +78,12 @@ func errorOf(op string, err error) *Error {
 			return errorf(signaling.CodeCameraFailed, "the camera could not be started (%v): check that it is connected and not used by another program", de)
 		case errors.Is(de, media.ErrMicrophoneFailed):
 			return errorf(signaling.CodeMicrophoneFailed, "the microphone could not be started (%v): check that it is connected and not used by another program", de)
+		case errors.Is(de, media.ErrScreenFailed):
+			return errorf(signaling.CodeScreenFailed, "the screen could not be captured (%v): screens are shared from an X11 session", de)
 		}
 	}
 	switch {
-	case errors.Is(err, signaling.ErrNotConnected), errors.Is(err, signaling.ErrClosed):
+	case errors.Is(err, signaling.ErrNotConnected), errors.Is(err, signaling.ErrClosed), isNetError(err):
 		return errorf(signaling.CodeSignalingSendFail, "could not %s: the server cannot be reached (%v)", op, err)
 	case errors.Is(err, context.DeadlineExceeded):
 		return errorf(signaling.CodeSignalingSendFail, "could not %s: the server did not answer in time", op)
@@ -78,10 +91,23 @@ func errorOf(op string, err error) *Error {
 		return errorf(signaling.CodeInvalidParam, "could not %s: no such device (%v)", op, err)
 	case errors.Is(err, media.ErrBadConfig):
 		return errorf(signaling.CodeInvalidParam, "could not %s: %v", op, err)
+	case errors.Is(err, media.ErrNoVideo):
+		return errorf(signaling.CodeSceneNotSupported, "could not %s: the call has no video", op)
+	case errors.Is(err, media.ErrCustomSource):
+		return errorf(signaling.CodeSceneNotSupported, "could not %s: a custom source sends its own video", op)
 	case errors.Is(err, media.ErrBadSignal):
 		return errorf(signaling.CodeMediaNegotiation, "media negotiation failed: %v", err)
 	}
 	return errorf(signaling.CodeInternal, "could not %s: %v", op, err)
+}
+
+// isNetError reports whether err is the network's: a refused or timed out
+// connection, a name that does not resolve, a TLS handshake that failed.
+func isNetError(err error) bool {
+	var ne net.Error
+	var cv *tls.CertificateVerificationError
+	var rh tls.RecordHeaderError
+	return errors.As(err, &ne) || errors.As(err, &cv) || errors.As(err, &rh)
 }
 
 func deviceName(de *media.DeviceError) string {

@@ -24,9 +24,13 @@ type Event interface {
 }
 
 // Error is onError: a failure of an API call or of the media pipeline.
+// Unwrap gives the failure it was made from, when there was one (a
+// network error of the login, a device error), so that an app can tell
+// the user more than the code says; the JSON form is code and message.
 type Error struct {
 	Code    signaling.Code `json:"code"`
 	Message string         `json:"message"`
+	cause   error
 }
 
 // CallReceived is onCallReceived: the local user is invited to a call.
@@ -185,6 +189,15 @@ type MediaSourceChanged struct {
 	IsTestSource bool   `json:"isTestSource"`
 }
 
+// UserScreenShareChanged is Calla's own: a member (the local user
+// included) started or stopped showing a screen instead of their camera.
+// Their video stays available (onUserVideoAvailable) throughout.
+type UserScreenShareChanged struct {
+	CallID    signaling.CallID `json:"callId"`
+	UserID    signaling.UserID `json:"userId"`
+	IsSharing bool             `json:"isSharing"`
+}
+
 // NetworkPath is how the media link with one member is carried, from the
 // ICE candidate pair in use (pion's stats), not a guess.
 type NetworkPath struct {
@@ -240,6 +253,7 @@ func (*UserNetworkQualityChanged) EventName() string { return "onUserNetworkQual
 func (*PresenceChanged) EventName() string           { return "onPresenceChanged" }
 func (*ConnectionChanged) EventName() string         { return "onConnectionChanged" }
 func (*MediaSourceChanged) EventName() string        { return "onMediaSourceChanged" }
+func (*UserScreenShareChanged) EventName() string    { return "onUserScreenShareChanged" }
 func (*NetworkPathChanged) EventName() string        { return "onNetworkPathChanged" }
 
 func (*Error) isEvent()                     {}
@@ -263,6 +277,7 @@ func (*UserNetworkQualityChanged) isEvent() {}
 func (*PresenceChanged) isEvent()           {}
 func (*ConnectionChanged) isEvent()         {}
 func (*MediaSourceChanged) isEvent()        {}
+func (*UserScreenShareChanged) isEvent()    {}
 func (*NetworkPathChanged) isEvent()        {}
 
 // MarshalEvent returns ev's JSON form: its fields with the seed's names,

@@ -48,6 +48,8 @@ func TestEventsMarshalWithTheSeedsNames(t *testing.T) {
 			`{"event":"onConnectionChanged","state":"reconnecting","reason":"read: connection reset"}`},
 		{&MediaSourceChanged{Kind: "camera", DeviceID: "calla-test-pattern", Label: "Test pattern", IsTestSource: true},
 			`{"event":"onMediaSourceChanged","kind":"camera","deviceId":"calla-test-pattern","label":"Test pattern","isTestSource":true}`},
+		{&UserScreenShareChanged{CallID: "c1", UserID: "alice", IsSharing: true},
+			`{"event":"onUserScreenShareChanged","callId":"c1","userId":"alice","isSharing":true}`},
 		{&NetworkPathChanged{CallID: "c1", Paths: map[signaling.UserID]NetworkPath{"bob": {Via: ViaRelay, Local: media.CandidateRelay, Remote: media.CandidateSrflx, Protocol: "udp", LocalAddr: "203.0.113.9:50123", RemoteAddr: "198.51.100.7:40000", RTTMs: 42}}},
 			`{"event":"onNetworkPathChanged","callId":"c1","paths":{"bob":{"via":"relay","local":"relay","remote":"srflx","protocol":"udp","localAddress":"203.0.113.9:50123","remoteAddress":"198.51.100.7:40000","rttMs":42}}}`},
 	} {

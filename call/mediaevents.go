@@ -59,6 +59,12 @@ func (e *Engine) onMedia(ev media.Event) {
 		}
 		m.video, m.audio = ev.Video, ev.Audio
 		e.emitAvailability(c, m)
+		if ev.Screen != m.screen {
+			m.screen = ev.Screen
+			e.emit(&UserScreenShareChanged{CallID: c.id, UserID: m.id, IsSharing: ev.Screen})
+		}
+	case media.ScreenShare:
+		e.emit(&UserScreenShareChanged{CallID: c.id, UserID: e.self, IsSharing: ev.On})
 	case media.Volumes:
 		if c.status != statusConnected {
 			return

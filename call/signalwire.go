@@ -28,7 +28,7 @@ func wireSignal(s media.Signal) signaling.Signal {
 		w.Kind, w.ICERestart = signaling.SignalRenegotiate, s.ICERestart
 	case media.SignalMediaState:
 		cam, mic := s.Camera, s.Microphone
-		w.Kind, w.Camera, w.Microphone = signaling.SignalMediaState, &cam, &mic
+		w.Kind, w.Camera, w.Microphone, w.Screen = signaling.SignalMediaState, &cam, &mic, s.Screen
 	}
 	return w
 }
@@ -54,6 +54,7 @@ func mediaSignal(w signaling.Signal) (media.Signal, bool) {
 		s.Kind = media.SignalMediaState
 		s.Camera = w.Camera != nil && *w.Camera
 		s.Microphone = w.Microphone != nil && *w.Microphone
+		s.Screen = w.Screen
 	default:
 		return media.Signal{}, false
 	}

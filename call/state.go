@@ -73,6 +73,7 @@ type member struct {
 	failed      bool
 	video       bool
 	audio       bool
+	screen      bool // their video is a shared screen
 	videoShown  shown
 	audioShown  shown
 	stopTimeout func()

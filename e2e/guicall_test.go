@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"image"
+	"image/color"
 	"image/png"
 	"os"
 	"os/exec"
@@ -229,42 +230,14 @@ func TestTwoAppsCall(t *testing.T) {
 	alice.checkSize("with bob in her contact list")
 
 	// Alice's contact list shows Bob online; click his video button.
-	var btn image.Point
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		g := alice.geometry()
-		if p, ok := findTeal(screen(t, alice.display), rightOfRow(g)); ok {
-			btn = p.Sub(g.Min)
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("alice's contact list never showed bob's video call button")
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	alice.xdotool("mousemove", "--window", alice.window, strconv.Itoa(btn.X), strconv.Itoa(btn.Y), "click", "1")
+	alice.clickCallButton(image.Point{})
 	bob.waitLog("msg=onCallReceived", 1, 20*time.Second)
 	bob.xdotool("windowfocus", "--sync", bob.window, "key", "Return")
 	alice.waitLog("msg=onUserJoin", 1, 20*time.Second)
 	bob.waitLog("msg=onUserJoin", 1, 20*time.Second)
 
 	// Both show the other's test pattern in the big remote tile.
-	var shotA, shotB image.Image
-	deadline = time.Now().Add(20 * time.Second)
-	for {
-		shotA, shotB = screen(t, alice.display), screen(t, bob.display)
-		okA, descA := testPatternIn(shotA, centre(alice.geometry()))
-		okB, descB := testPatternIn(shotB, centre(bob.geometry()))
-		if okA && okB {
-			break
-		}
-		if time.Now().After(deadline) {
-			saveShot(t, shotA, "e2e-call-alice-failed.png")
-			saveShot(t, shotB, "e2e-call-bob-failed.png")
-			t.Fatalf("no remote test pattern: alice's window %s; bob's %s", descA, descB)
-		}
-		time.Sleep(300 * time.Millisecond)
-	}
+	shotA, shotB := waitTestPatterns(t, alice, bob, "call")
 	alice.checkSize("in the call")
 	bob.checkSize("in the call")
 	saveShot(t, crop(shotA, alice.geometry()), "call-alice.png")
@@ -274,7 +247,7 @@ func TestTwoAppsCall(t *testing.T) {
 	alice.xdotool("windowfocus", "--sync", alice.window, "key", "Escape")
 	alice.waitLog("msg=onCallEnd", 1, 20*time.Second)
 	bob.waitLog("msg=onCallEnd", 1, 20*time.Second)
-	deadline = time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(10 * time.Second)
 	for {
 		shotA, shotB = screen(t, alice.display), screen(t, bob.display)
 		_, domA := colourStats(shotA, centre(alice.geometry()))
@@ -301,6 +274,187 @@ func TestTwoAppsCall(t *testing.T) {
 		case <-time.After(15 * time.Second):
 			t.Errorf("%s's app did not exit within 15s of SIGTERM", a.user)
 		}
+	}
+}
+
+// TestTwoAppsVoiceToVideo: Alice calls Bob with his voice button, Bob
+// accepts with Enter, and both windows show avatars, not video; Alice
+// presses V, the voice call becomes a video call, and both windows show
+// the other's test pattern.
+func TestTwoAppsVoiceToVideo(t *testing.T) {
+	needDisplay(t)
+	url, data := serveProc(t)
+	secret := filepath.Join(data, "signaling.secret")
+	bob := startApp(t, xserver(t, "1024x900x24"), url, secret, "bob")
+	bob.waitLog(`msg="logged in"`, 1, 20*time.Second)
+	alice := startApp(t, xserver(t, "1024x900x24"), url, secret, "alice")
+	alice.waitLog(`msg="logged in"`, 1, 20*time.Second)
+
+	alice.clickCallButton(voiceButtonOffset)
+	bob.waitLog("msg=onCallReceived", 1, 20*time.Second)
+	bob.xdotool("windowfocus", "--sync", bob.window, "key", "Return")
+	alice.waitLog("msg=onCallBegin", 1, 20*time.Second)
+	bob.waitLog("msg=onCallBegin", 1, 20*time.Second)
+	alice.waitLog("msg=onUserJoin", 1, 20*time.Second)
+	bob.waitLog("msg=onUserJoin", 1, 20*time.Second)
+	for _, a := range []*app{alice, bob} {
+		if ok, desc := testPatternIn(screen(t, a.display), centre(a.geometry())); ok {
+			t.Fatalf("%s's window shows video in a voice call: %s", a.user, desc)
+		}
+	}
+
+	alice.xdotool("windowfocus", "--sync", alice.window, "key", "v")
+	alice.waitLog("msg=onCallMediaTypeChanged", 1, 20*time.Second)
+	bob.waitLog("msg=onCallMediaTypeChanged", 1, 20*time.Second)
+	shotA, shotB := waitTestPatterns(t, alice, bob, "voice-to-video")
+	saveShot(t, crop(shotA, alice.geometry()), "voice-to-video-alice.png")
+	saveShot(t, crop(shotB, bob.geometry()), "voice-to-video-bob.png")
+	alice.xdotool("windowfocus", "--sync", alice.window, "key", "Escape")
+	bob.waitLog("msg=onCallEnd", 1, 20*time.Second)
+}
+
+// TestTwoAppsScreenShare: in a video call between two apps, Alice shares
+// her screen (S), on which a window shows a magenta and black
+// checkerboard; Bob's window then shows that checkerboard in the big
+// tile where her camera was, and both engines log the share.
+func TestTwoAppsScreenShare(t *testing.T) {
+	needDisplay(t)
+	url, data := serveProc(t)
+	secret := filepath.Join(data, "signaling.secret")
+	bob := startApp(t, xserver(t, "1024x900x24"), url, secret, "bob")
+	bob.waitLog(`msg="logged in"`, 1, 20*time.Second)
+	aliceDisplay := xserver(t, "1600x900x24")
+	alice := startApp(t, aliceDisplay, url, secret, "alice")
+	alice.waitLog(`msg="logged in"`, 1, 20*time.Second)
+	showCheckerboard(t, aliceDisplay, 990, 50, 600, 800)
+
+	alice.clickCallButton(image.Point{})
+	bob.waitLog("msg=onCallReceived", 1, 20*time.Second)
+	bob.xdotool("windowfocus", "--sync", bob.window, "key", "Return")
+	alice.waitLog("msg=onUserJoin", 1, 20*time.Second)
+	bob.waitLog("msg=onUserJoin", 1, 20*time.Second)
+	waitTestPatterns(t, alice, bob, "before-share")
+
+	alice.xdotool("windowfocus", "--sync", alice.window, "key", "s")
+	alice.waitLog("msg=onUserScreenShareChanged", 1, 20*time.Second)
+	bob.waitLog("msg=onUserScreenShareChanged", 1, 20*time.Second)
+	var shot image.Image
+	var desc string
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(300 * time.Millisecond) {
+		shot = screen(t, bob.display)
+		var ok bool
+		if ok, desc = checkerboardIn(shot, centre(bob.geometry())); ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			saveShot(t, shot, "e2e-screen-share-bob-failed.png")
+			saveShot(t, screen(t, alice.display), "e2e-screen-share-alice-failed.png")
+			t.Fatalf("bob's window does not show alice's screen: %s", desc)
+		}
+	}
+	saveShot(t, crop(shot, bob.geometry()), "screen-share-bob.png")
+	alice.xdotool("windowfocus", "--sync", alice.window, "key", "Escape")
+	bob.waitLog("msg=onCallEnd", 1, 20*time.Second)
+}
+
+// showCheckerboard opens a window on display at x, y of w x h showing a
+// checkerboard of magenta and black 40-pixel squares (ImageMagick's
+// display; without a window manager it stays where it is put).
+func showCheckerboard(t *testing.T, display string, x, y, w, h int) {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for py := 0; py < h; py++ {
+		for px := 0; px < w; px++ {
+			if (px/40+py/40)%2 == 0 {
+				img.Set(px, py, color.RGBA{0xFF, 0x00, 0xFF, 0xFF})
+			} else {
+				img.Set(px, py, color.RGBA{0, 0, 0, 0xFF})
+			}
+		}
+	}
+	path := filepath.Join(t.TempDir(), "checkerboard.png")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := png.Encode(f, img); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	cmd := exec.Command("display", "-geometry", fmt.Sprintf("+%d+%d", x, y), path)
+	cmd.Env = append(os.Environ(), "DISPLAY="+display)
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("display (ImageMagick): %v", err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+}
+
+// checkerboardIn reports whether r of img shows the magenta and black
+// checkerboard: a good part of it near magenta and a good part black,
+// which neither the test pattern nor the app's own colours have.
+func checkerboardIn(img image.Image, r image.Rectangle) (bool, string) {
+	var magenta, black, total int
+	for y := r.Min.Y; y < r.Max.Y; y += 2 {
+		for x := r.Min.X; x < r.Max.X; x += 2 {
+			cr, cg, cb, _ := img.At(x, y).RGBA()
+			R, G, B := int(cr>>8), int(cg>>8), int(cb>>8)
+			total++
+			switch {
+			case R > 200 && B > 200 && G < 70:
+				magenta++
+			case R < 40 && G < 40 && B < 40:
+				black++
+			}
+		}
+	}
+	pc := func(n int) float64 { return 100 * float64(n) / float64(max(total, 1)) }
+	return pc(magenta) > 8 && pc(black) > 8, fmt.Sprintf("magenta %.1f%%, black %.1f%%", pc(magenta), pc(black))
+}
+
+// voiceButtonOffset is where a contact row's voice call button is from
+// its video call button: the next button to the left.
+var voiceButtonOffset = image.Pt(-37, 0)
+
+// clickCallButton waits for the first contact row's video call button
+// (teal) and clicks at its centre moved by offset.
+func (a *app) clickCallButton(offset image.Point) {
+	a.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		g := a.geometry()
+		if p, ok := findTeal(screen(a.t, a.display), rightOfRow(g)); ok {
+			btn := p.Sub(g.Min).Add(offset)
+			a.xdotool("mousemove", "--window", a.window, strconv.Itoa(btn.X), strconv.Itoa(btn.Y), "click", "1")
+			return
+		}
+		if time.Now().After(deadline) {
+			a.t.Fatalf("%s's contact list never showed a call button", a.user)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// waitTestPatterns waits until both windows show the test pattern in the
+// middle, where the big remote tile is, and returns the two screens.
+func waitTestPatterns(t *testing.T, a, b *app, what string) (shotA, shotB image.Image) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		shotA, shotB = screen(t, a.display), screen(t, b.display)
+		okA, descA := testPatternIn(shotA, centre(a.geometry()))
+		okB, descB := testPatternIn(shotB, centre(b.geometry()))
+		if okA && okB {
+			return shotA, shotB
+		}
+		if time.Now().After(deadline) {
+			saveShot(t, shotA, "e2e-"+what+"-"+a.user+"-failed.png")
+			saveShot(t, shotB, "e2e-"+what+"-"+b.user+"-failed.png")
+			t.Fatalf("no remote test pattern: %s's window %s; %s's %s", a.user, descA, b.user, descB)
+		}
+		time.Sleep(300 * time.Millisecond)
 	}
 }
 

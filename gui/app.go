@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/lang"
 
 	"github.com/calla-rtc/calla/assets"
 	"github.com/calla-rtc/calla/call"
@@ -114,6 +115,7 @@ func startSession(a fyne.App, w fyne.Window, opts Options, do func(func())) *ses
 	}
 	settings := NewSettings(a.Preferences())
 	a.Settings().SetTheme(callaTheme{choice: settings.Theme()})
+	useLanguage(settings.Language())
 
 	dir := opts.Data
 	if dir == "" {
@@ -124,10 +126,12 @@ func startSession(a fyne.App, w fyne.Window, opts Options, do func(func())) *ses
 	var history []HistoryEntry
 	var save func([]HistoryEntry) error
 	var historyErr error
+	var ringtone string
 	if dir != "" {
 		store := newHistoryStore(dir)
 		history, historyErr = store.load()
 		save = store.save
+		ringtone = filepath.Join(dir, ringtoneFileName)
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -138,13 +142,15 @@ func startSession(a fyne.App, w fyne.Window, opts Options, do func(func())) *ses
 		Notify: func(title, body string) { a.SendNotification(fyne.NewNotification(title, body)) },
 		Log:    log, Local: opts.Local, EchoUser: opts.EchoUser,
 		LocalLogin: call.LoginParams{Server: opts.Server, UserID: signaling.UserID(opts.User), UserSig: opts.UserSig},
-		AutoLogin:  opts.AutoLogin,
+		AutoLogin:  opts.AutoLogin, RingtoneFile: ringtone,
 	})
+	s.m.loadRingtone()
 	s.ui = newUI(a, w, s.m, eng, do)
+	s.ui.rebuilt = func(n *ui) { s.ui = n }
 	s.ui.login.prefill(opts.Server, opts.User, opts.UserSig)
 	if historyErr != nil {
 		log.Warn("call history not loaded", "err", historyErr)
-		s.m.toast("Your call history could not be read; Calla starts a new one.")
+		s.m.toast(lang.L("Your call history could not be read; Calla starts a new one. The old file is kept beside it as history.json.corrupt."))
 		s.m.flush()
 	}
 

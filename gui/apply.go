@@ -1,8 +1,11 @@
 package gui
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
+
+	"fyne.io/fyne/v2/lang"
 
 	"github.com/calla-rtc/calla/call"
 	"github.com/calla-rtc/calla/signaling"
@@ -27,32 +30,33 @@ func (m *Model) apply(ev call.Event) {
 		m.log.Error("nil event from the engine: ignored", "type", fmt.Sprintf("%T", ev))
 		return
 	}
-	if _, ok := eventCallID(ev); ok && m.Call.Phase == PhaseDialing && m.Call.ID == "" {
-		// The engine's events and Call's result come by different paths:
-		// an event of the call being placed can arrive before its ID.
-		// Keep it until the ID says whether it is this call's.
+	if _, ok := eventCallID(ev); ok && (m.Call.Phase == PhaseDialing || m.Call.Phase == PhaseConnecting) && m.Call.ID == "" {
+		// The engine's events and Call's (or JoinInGroupCall's) result
+		// come by different paths: an event of the call being placed or
+		// joined can arrive before its ID. Keep it until the ID says
+		// whether it is this call's.
 		m.Call.held = append(m.Call.held, ev)
 		return
 	}
 	switch e := ev.(type) {
 	case *call.Error:
-		sentence, detail := errorText(e)
-		m.toasts.add(m.now(), Toast{Text: sentence, Detail: detail, Error: true})
-		m.changed(PartToasts)
+		m.showProblem(e)
 	case *call.CallReceived:
 		m.onCallReceived(e)
 	case *call.CallCancelled:
+		m.closed(e.CallID)
 		m.onCallCancelled(e)
 	case *call.CallBegin:
 		m.onCallBegin(e)
 	case *call.CallEnd:
+		m.closed(e.CallID)
 		m.onCallEnd(e)
 	case *call.UserReject:
-		m.onUserGone(e.CallID, e.UserID, OutcomeDeclined, m.Name(e.UserID)+" declined")
+		m.onUserGone(e.CallID, e.UserID, OutcomeDeclined, lang.L("{{.Name}} declined", named(m.Name(e.UserID))))
 	case *call.UserNoResponse:
-		m.onUserGone(e.CallID, e.UserID, OutcomeNoAnswer, m.Name(e.UserID)+" did not answer")
+		m.onUserGone(e.CallID, e.UserID, OutcomeNoAnswer, lang.L("{{.Name}} did not answer", named(m.Name(e.UserID))))
 	case *call.UserLineBusy:
-		m.onUserGone(e.CallID, e.UserID, OutcomeBusy, m.Name(e.UserID)+" is busy")
+		m.onUserGone(e.CallID, e.UserID, OutcomeBusy, lang.L("{{.Name}} is busy", named(m.Name(e.UserID))))
 	case *call.UserJoin:
 		if mb := m.member(e.CallID, e.UserID); mb != nil {
 			mb.State = TileJoined
@@ -70,15 +74,15 @@ func (m *Model) apply(ev call.Event) {
 		m.onMediaTypeChanged(e)
 	case *call.KickedOffline:
 		m.sessionOver(&Alert{
-			Title:   "Signed in elsewhere",
-			Message: "You signed in to Calla on another device, so this one was signed out.",
-			Button:  "Sign in again",
+			Title:   lang.L("Signed in elsewhere"),
+			Message: lang.L("You signed in to Calla on another device, so this one was signed out."),
+			Button:  lang.L("Sign in again"),
 		})
 	case *call.UserSigExpired:
 		m.sessionOver(&Alert{
-			Title:   "Sign-in expired",
-			Message: "Your sign-in (UserSig) has expired. Sign in again to keep making calls.",
-			Button:  "Sign in again",
+			Title:   lang.L("Sign-in expired"),
+			Message: lang.L("Your sign-in (UserSig) has expired. Get a new UserSig and sign in again to keep making calls."),
+			Button:  lang.L("Sign in again"),
 		})
 	case *call.UserVideoAvailable:
 		if e.UserID == m.Self {
@@ -96,6 +100,16 @@ func (m *Model) apply(ev call.Event) {
 			mb.AudioOn = e.IsAudioAvailable
 			m.changed(PartCall)
 		}
+	case *call.UserScreenShareChanged:
+		if !m.ongoing(e.CallID) {
+			return
+		}
+		if e.UserID == m.Self {
+			m.Call.Local.Sharing = e.IsSharing
+		} else if mb := m.member(e.CallID, e.UserID); mb != nil {
+			mb.Sharing = e.IsSharing
+		}
+		m.changed(PartCall)
 	case *call.UserVoiceVolumeChanged:
 		if !m.ongoing(e.CallID) {
 			return
@@ -139,6 +153,9 @@ func (m *Model) apply(ev call.Event) {
 		m.Connection = e.State
 		m.changed(PartBanner)
 	case *call.MediaSourceChanged:
+		if m.Call.Phase == PhaseIdle {
+			return // a late event of a call that ended: its devices are closed
+		}
 		switch e.Kind {
 		case "camera":
 			m.CameraTest = e.IsTestSource
@@ -153,6 +170,31 @@ func (m *Model) apply(ev call.Event) {
 	default:
 		m.log.Warn("event the GUI does not know", "event", ev.EventName())
 	}
+}
+
+// showProblem tells the user about a failure in their language: on the
+// sign-in form while it shows, else in a red toast. What the engine said,
+// and the error under it, go to the log.
+func (m *Model) showProblem(err error) {
+	p := problemOf(err, m.scene)
+	attrs := []any{"shown", p.What, "err", err}
+	if cause := errors.Unwrap(err); cause != nil {
+		attrs = append(attrs, "cause", cause)
+	}
+	m.log.Warn("error", attrs...)
+	m.showProblemText(p)
+}
+
+// showProblemText shows a problem the app found itself, as showProblem
+// does the engine's.
+func (m *Model) showProblemText(p problem) {
+	if m.Screen == ScreenLogin {
+		m.LoginStatus = p.What + " " + p.Do
+		m.changed(PartLogin)
+		return
+	}
+	m.toasts.add(m.now(), Toast{Text: p.What, Detail: p.Do, Error: true})
+	m.changed(PartToasts)
 }
 
 // ongoing reports whether an event of call id is for the current call.
@@ -238,39 +280,43 @@ func (m *Model) onCallReceived(e *call.CallReceived) {
 	}
 	m.History.start(HistoryEntry{
 		At: m.now(), Kind: HistoryIncoming, Peers: c.Peers(),
-		Group: c.Group, IsGroup: c.IsGroup, MediaType: c.MediaType,
+		Group: c.Group, CallID: c.ID, IsGroup: c.IsGroup, MediaType: c.MediaType,
 	})
 	if m.settings.Ringtone() {
 		m.sounds.StartRinging()
 	}
 	if !m.Focused {
-		m.notify(m.IncomingTitle(), m.Name(e.CallerID)+" is calling you")
+		m.notify(m.IncomingTitle(), lang.L("{{.Name}} is calling you", named(m.Name(e.CallerID))))
 	}
 }
 
 // IncomingTitle is the incoming call's kind in words: "Incoming video
 // call", "Incoming group voice call", ...
 func (m *Model) IncomingTitle() string {
-	kind := "voice"
-	if m.Call.MediaType == signaling.Video {
-		kind = "video"
+	video := m.Call.MediaType == signaling.Video
+	switch {
+	case m.Call.IsGroup && video:
+		return lang.L("Incoming group video call")
+	case m.Call.IsGroup:
+		return lang.L("Incoming group voice call")
+	case video:
+		return lang.L("Incoming video call")
 	}
-	if m.Call.IsGroup {
-		return "Incoming group " + kind + " call"
-	}
-	return "Incoming " + kind + " call"
+	return lang.L("Incoming voice call")
 }
 
 // IncomingText is the incoming dialog's line under the caller's name.
 func (m *Model) IncomingText() string {
-	kind := "a voice call"
-	if m.Call.MediaType == signaling.Video {
-		kind = "a video call"
+	video := m.Call.MediaType == signaling.Video
+	switch {
+	case m.Call.IsGroup && video:
+		return lang.L("invites you to a group video call")
+	case m.Call.IsGroup:
+		return lang.L("invites you to a group voice call")
+	case video:
+		return lang.L("invites you to a video call")
 	}
-	if m.Call.IsGroup {
-		kind = "a group " + kind[2:]
-	}
-	return "invites you to " + kind
+	return lang.L("invites you to a voice call")
 }
 
 // AlsoOnCall lists the other invitees of a group call ("Also on the call:
@@ -285,18 +331,18 @@ func (m *Model) AlsoOnCall() string {
 	if len(others) == 0 {
 		return ""
 	}
-	return "Also on the call: " + m.names(others)
+	return lang.L("Also on the call: {{.Names}}", map[string]any{"Names": m.names(others)})
 }
 
 // OutgoingText is the outgoing screen's status line.
 func (m *Model) OutgoingText() string {
 	if m.Call.IsGroup {
-		return "Calling " + m.names(m.Call.Peers()) + "…"
+		return lang.L("Calling {{.Names}}…", map[string]any{"Names": m.names(m.Call.Peers())})
 	}
 	if len(m.Call.Members) == 1 {
-		return "Waiting for " + m.Name(m.Call.Members[0].ID) + " to answer…"
+		return lang.L("Waiting for {{.Name}} to answer…", named(m.Name(m.Call.Members[0].ID)))
 	}
-	return "Calling…"
+	return lang.L("Calling…")
 }
 
 // TimerText is the call timer: mm:ss (hh:mm:ss after an hour) from
@@ -306,9 +352,9 @@ func (m *Model) TimerText() string {
 	case PhaseConnected:
 		return formatCallDuration(m.now().Sub(m.Call.BeganAt))
 	case PhaseConnecting:
-		return "Connecting…"
+		return lang.L("Connecting…")
 	case PhaseDialing:
-		return "Calling…"
+		return lang.L("Calling…")
 	}
 	return ""
 }
@@ -355,13 +401,13 @@ func (m *Model) onCallEnd(e *call.CallEnd) {
 	var text string
 	switch e.Reason {
 	case signaling.ReasonOffline:
-		text = m.peerText() + " went offline · call ended"
+		text = lang.L("{{.Name}} went offline · call ended", named(m.peerText()))
 	case signaling.ReasonEndByServer:
-		text = "The server ended the call"
+		text = lang.L("The server ended the call")
 	case signaling.ReasonConnectionFailed:
-		text = "The call dropped: the connection failed"
+		text = lang.L("The call dropped: the connection failed. Check your network and call again.")
 	default:
-		text = "Call ended · " + total
+		text = lang.L("Call ended · {{.Duration}}", map[string]any{"Duration": total})
 	}
 	m.finishCall(OutcomeAnswered, text)
 }
@@ -372,19 +418,19 @@ func (m *Model) onCallCancelled(e *call.CallCancelled) {
 		return
 	}
 	if m.Call.Role == signaling.RoleCaller {
-		o, text := OutcomeFailed, "The call could not be connected"
-		peer, group := m.peerText(), m.Call.IsGroup
+		o, text := OutcomeFailed, lang.L("The call could not be connected. Check your network and try again.")
+		peer, group := named(m.peerText()), m.Call.IsGroup
 		switch e.Reason {
 		case signaling.ReasonReject:
-			o, text = OutcomeDeclined, pick(group, "Nobody took the call", peer+" declined")
+			o, text = OutcomeDeclined, pick(group, lang.L("Nobody took the call"), lang.L("{{.Name}} declined", peer))
 		case signaling.ReasonNoResponse:
-			o, text = OutcomeNoAnswer, pick(group, "Nobody answered", peer+" did not answer")
+			o, text = OutcomeNoAnswer, pick(group, lang.L("Nobody answered"), lang.L("{{.Name}} did not answer", peer))
 		case signaling.ReasonLineBusy:
-			o, text = OutcomeBusy, pick(group, "Nobody could take the call", peer+" is busy")
+			o, text = OutcomeBusy, pick(group, lang.L("Nobody could take the call"), lang.L("{{.Name}} is busy", peer))
 		case signaling.ReasonOffline:
-			o, text = OutcomeNoAnswer, pick(group, "Nobody is online", peer+" is offline")
+			o, text = OutcomeNoAnswer, pick(group, lang.L("Nobody is online"), lang.L("{{.Name}} is offline", peer))
 		case signaling.ReasonCanceled, signaling.ReasonHangup:
-			o, text = OutcomeCancelled, "Call cancelled"
+			o, text = OutcomeCancelled, lang.L("Call cancelled")
 		}
 		if m.Call.hasOutcome {
 			o = m.Call.outcome
@@ -392,17 +438,17 @@ func (m *Model) onCallCancelled(e *call.CallCancelled) {
 		m.finishCall(o, text)
 		return
 	}
-	caller := m.Name(m.Call.Caller)
-	o, text := OutcomeCancelled, caller+" cancelled the call"
+	caller := named(m.Name(m.Call.Caller))
+	o, text := OutcomeCancelled, lang.L("{{.Name}} cancelled the call", caller)
 	switch e.Reason {
 	case signaling.ReasonNoResponse:
-		o, text = OutcomeNoAnswer, "Missed call from "+caller
+		o, text = OutcomeNoAnswer, lang.L("Missed call from {{.Name}}", caller)
 	case signaling.ReasonOtherDeviceAccepted:
-		o, text = OutcomeElsewhere, "Answered on another device"
+		o, text = OutcomeElsewhere, lang.L("Answered on another device")
 	case signaling.ReasonReject:
-		o, text = OutcomeDeclined, "Call declined"
+		o, text = OutcomeDeclined, lang.L("Call declined")
 	case signaling.ReasonEndByServer, signaling.ReasonConnectionFailed:
-		o, text = OutcomeFailed, "The call from "+caller+" could not be connected"
+		o, text = OutcomeFailed, lang.L("The call from {{.Name}} could not be connected. Check your network.", caller)
 	}
 	m.finishCall(o, text)
 }
@@ -412,7 +458,7 @@ func (m *Model) peerText() string {
 	if !m.Call.IsGroup && len(m.Call.Members) == 1 {
 		return m.Name(m.Call.Members[0].ID)
 	}
-	return "The other party"
+	return lang.L("The other party")
 }
 
 // pick is group when the call is a group call, else one.
@@ -447,9 +493,9 @@ func (m *Model) onUserLeave(e *call.UserLeave) {
 	}
 	m.Call.removeMember(e.UserID)
 	if m.Call.IsGroup {
-		m.toast(m.Name(e.UserID) + " left")
+		m.toast(lang.L("{{.Name}} left", named(m.Name(e.UserID))))
 	} else {
-		m.toast("Other party hung up")
+		m.toast(lang.L("The other party hung up"))
 		m.Call.endSaid = true
 	}
 	m.Call.updateBanner()
@@ -469,9 +515,9 @@ func (m *Model) onMediaTypeChanged(e *call.CallMediaTypeChanged) {
 	}
 	c.Swapped = false
 	if video {
-		m.toast("Switched to a video call")
+		m.toast(lang.L("Switched to a video call"))
 	} else {
-		m.toast("Switched to a voice call")
+		m.toast(lang.L("Switched to a voice call"))
 	}
 	m.changed(PartCall)
 }

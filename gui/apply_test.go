@@ -24,12 +24,13 @@ func TestEventsToScreen(t *testing.T) {
 		check func(t *testing.T, r *rig)
 	}{
 		{
-			name:  "onError -1101 tells the user Calla cannot use the camera or microphone, with the engine's detail",
+			name:  "onError -1101 tells the user Calla may not use the camera or microphone, and what to do",
 			setup: func(r *rig) { r.login() },
 			evs:   []call.Event{&call.Error{Code: signaling.CodePermissionDenied, Message: "camera: permission denied"}},
 			check: func(t *testing.T, r *rig) {
 				ts := r.m.Toasts()
-				if len(ts) != 1 || !ts[0].Error || !strings.HasPrefix(ts[0].Text, "Calla cannot use your camera or microphone") || ts[0].Detail != "camera: permission denied" {
+				if len(ts) != 1 || !ts[0].Error || ts[0].Text != "Calla may not use your camera or microphone." ||
+					ts[0].Detail != "Allow it in your system's privacy settings, and close other programs that use it." {
 					t.Errorf("toasts = %+v", ts)
 				}
 			},
@@ -189,7 +190,7 @@ func TestEventsToScreen(t *testing.T) {
 			setup: func(r *rig) { r.login().connected(video, false) },
 			evs:   []call.Event{&call.CallEnd{CallID: "c1", TotalTime: 3, Reason: signaling.ReasonConnectionFailed}},
 			check: func(t *testing.T, r *rig) {
-				want(t, "toast", r.lastToast(), "The call dropped: the connection failed")
+				want(t, "toast", r.lastToast(), "The call dropped: the connection failed. Check your network and call again.")
 			},
 		},
 		{
@@ -262,7 +263,7 @@ func TestEventsToScreen(t *testing.T) {
 				&call.CallEnd{CallID: "c1", TotalTime: 12, Reason: signaling.ReasonHangup},
 			},
 			check: func(t *testing.T, r *rig) {
-				want(t, "toasts", strings.Join(r.toastTexts(), "|"), "Other party hung up")
+				want(t, "toasts", strings.Join(r.toastTexts(), "|"), "The other party hung up")
 				want(t, "screen", r.m.Screen, ScreenContacts)
 			},
 		},
@@ -284,6 +285,33 @@ func TestEventsToScreen(t *testing.T) {
 				want(t, "camera", r.m.Call.Local.VideoOn, false)
 				want(t, "bob's video", r.m.Call.Member("bob").VideoOn, false)
 				want(t, "toast", r.lastToast(), "Switched to a voice call")
+			},
+		},
+		{
+			name:  "onCallMediaTypeChanged to video switches the layout to video tiles and turns the camera on",
+			setup: func(r *rig) { r.login().connected(audio, false) },
+			evs:   []call.Event{&call.CallMediaTypeChanged{CallID: "c1", OldCallMediaType: audio, NewCallMediaType: video}},
+			check: func(t *testing.T, r *rig) {
+				want(t, "media", r.m.Call.MediaType, video)
+				want(t, "camera", r.m.Call.Local.VideoOn, true)
+				want(t, "bob's video", r.m.Call.Member("bob").VideoOn, true)
+				want(t, "toast", r.lastToast(), "Switched to a video call")
+			},
+		},
+		{
+			name:  "onUserScreenShareChanged marks the member's tile as their screen, and one's own",
+			setup: func(r *rig) { r.login().connected(video, false) },
+			evs: []call.Event{
+				&call.UserScreenShareChanged{CallID: "c1", UserID: "bob", IsSharing: true},
+				&call.UserScreenShareChanged{CallID: "c1", UserID: "alice", IsSharing: true},
+			},
+			check: func(t *testing.T, r *rig) {
+				want(t, "bob sharing", r.m.Call.Member("bob").Sharing, true)
+				want(t, "own share", r.m.Call.Local.Sharing, true)
+				r.apply(&call.UserScreenShareChanged{CallID: "c1", UserID: "bob", IsSharing: false})
+				want(t, "bob's share over", r.m.Call.Member("bob").Sharing, false)
+				r.apply(&call.UserScreenShareChanged{CallID: "c0", UserID: "carol", IsSharing: true})
+				want(t, "another call's event", r.m.Call.Member("carol") == nil, true)
 			},
 		},
 		{
@@ -418,13 +446,22 @@ func TestEventsToScreen(t *testing.T) {
 			},
 		},
 		{
-			name:  "onMediaSourceChanged to a test pattern says no camera was found",
-			setup: func(r *rig) { r.login() },
+			name:  "onMediaSourceChanged to a test pattern says no camera was found, until the call ends",
+			setup: func(r *rig) { r.login().connected(video, false) },
 			evs:   []call.Event{&call.MediaSourceChanged{Kind: "camera", DeviceID: "videotest", Label: "Test pattern", IsTestSource: true}},
 			check: func(t *testing.T, r *rig) {
 				want(t, "note", r.m.SourceNote(), "Test pattern — no camera found")
 				r.apply(&call.MediaSourceChanged{Kind: "microphone", IsTestSource: true})
 				want(t, "note with both", r.m.SourceNote(), "Test pattern and tone — no camera or microphone found")
+				r.parts = 0
+				r.apply(&call.CallEnd{CallID: "c1", TotalTime: 3, Reason: signaling.ReasonHangup})
+				want(t, "note after the call", r.m.SourceNote(), "")
+				want(t, "banner part refreshed", r.parts&PartBanner != 0, true)
+				// An event of the ended call, late, brings no note back.
+				r.apply(&call.MediaSourceChanged{Kind: "camera", IsTestSource: true})
+				want(t, "note after a late event", r.m.SourceNote(), "")
+				r.m.CallUser("bob", audio)
+				want(t, "note in the next call, before its devices say", r.m.SourceNote(), "")
 			},
 		},
 	}
@@ -448,6 +485,7 @@ func TestEveryEventHasARow(t *testing.T) {
 		&call.UserInviting{}, &call.CallMediaTypeChanged{}, &call.KickedOffline{}, &call.UserSigExpired{},
 		&call.UserVideoAvailable{}, &call.UserAudioAvailable{}, &call.UserVoiceVolumeChanged{},
 		&call.UserNetworkQualityChanged{}, &call.PresenceChanged{}, &call.ConnectionChanged{}, &call.MediaSourceChanged{},
+		&call.UserScreenShareChanged{},
 		&call.NetworkPathChanged{},
 	}
 	for _, ev := range all {

@@ -52,11 +52,12 @@ func initials(name string) string {
 	return string(out)
 }
 
-// avatar is a coloured circle with a person's initials.
+// avatar is a person's picture in a circle, or where they sent none (or
+// one Calla cannot show), a coloured circle with their initials.
 type avatar struct {
 	widget.BaseWidget
-	id, name string
-	size     float32
+	id, name, url string
+	size          float32
 }
 
 func newAvatar(id, name string, size float32) *avatar {
@@ -65,26 +66,31 @@ func newAvatar(id, name string, size float32) *avatar {
 	return a
 }
 
-func (a *avatar) set(id, name string) {
-	if a.id == id && a.name == name {
+// set shows id's avatar: the picture at url when there is one.
+func (a *avatar) set(id, name, url string) {
+	if a.id == id && a.name == name && a.url == url {
 		return
 	}
-	a.id, a.name = id, name
+	a.id, a.name, a.url = id, name, url
 	a.Refresh()
 }
 
 func (a *avatar) CreateRenderer() fyne.WidgetRenderer {
-	r := &avatarRenderer{a: a, circle: canvas.NewCircle(color.Black), text: canvas.NewText("", color.White)}
+	r := &avatarRenderer{a: a, circle: canvas.NewCircle(color.Black), text: canvas.NewText("", color.White),
+		picture: canvas.NewImageFromImage(nil)}
 	r.text.TextStyle.Bold = true
 	r.text.Alignment = fyne.TextAlignCenter
+	r.picture.FillMode = canvas.ImageFillStretch
+	r.picture.ScaleMode = canvas.ImageScaleSmooth
 	r.Refresh()
 	return r
 }
 
 type avatarRenderer struct {
-	a      *avatar
-	circle *canvas.Circle
-	text   *canvas.Text
+	a       *avatar
+	circle  *canvas.Circle
+	text    *canvas.Text
+	picture *canvas.Image
 }
 
 func (r *avatarRenderer) Layout(s fyne.Size) {
@@ -92,6 +98,9 @@ func (r *avatarRenderer) Layout(s fyne.Size) {
 	pos := fyne.NewPos((s.Width-d)/2, (s.Height-d)/2)
 	r.circle.Move(pos)
 	r.circle.Resize(fyne.NewSquareSize(d))
+	r.picture.Move(pos)
+	r.picture.Resize(fyne.NewSquareSize(d))
+	r.picture.CornerRadius = d / 2
 	r.text.TextSize = d * 0.4
 	ts := r.text.MinSize()
 	r.text.Move(fyne.NewPos((s.Width-ts.Width)/2, (s.Height-ts.Height)/2))
@@ -103,10 +112,17 @@ func (r *avatarRenderer) MinSize() fyne.Size { return fyne.NewSquareSize(r.a.siz
 func (r *avatarRenderer) Refresh() {
 	r.circle.FillColor = avatarColor(r.a.id)
 	r.text.Text = initials(r.a.name)
+	img := avatarImage(r.a.url)
+	r.picture.Image = img
+	r.picture.Hidden = img == nil
+	r.text.Hidden = img != nil
 	r.Layout(r.a.Size())
 	r.circle.Refresh()
 	r.text.Refresh()
+	r.picture.Refresh()
 }
 
-func (r *avatarRenderer) Objects() []fyne.CanvasObject { return []fyne.CanvasObject{r.circle, r.text} }
-func (r *avatarRenderer) Destroy()                     {}
+func (r *avatarRenderer) Objects() []fyne.CanvasObject {
+	return []fyne.CanvasObject{r.circle, r.text, r.picture}
+}
+func (r *avatarRenderer) Destroy() {}

@@ -5,16 +5,23 @@ import (
 	"errors"
 	"time"
 
+	"fyne.io/fyne/v2/lang"
+
 	"github.com/calla-rtc/calla/call"
 	"github.com/calla-rtc/calla/signaling"
 )
 
 // beginCall resets the call state for a new call.
 func (m *Model) beginCall(phase CallPhase, mt signaling.MediaType) {
+	if m.Previewing {
+		m.Previewing = false // the call's sound takes the speaker
+		m.changed(PartRingtone)
+	}
 	attempt := m.Call.attempt + 1
 	m.Call = CallState{Phase: phase, MediaType: mt, attempt: attempt}
+	m.scene.Joining = false
 	m.Call.Local = Member{ID: m.Self, State: TileJoined, AudioOn: true, VideoOn: mt == signaling.Video}
-	m.changed(PartCall | PartTimer)
+	m.changed(PartCall | PartTimer | PartBanner)
 }
 
 // CallUser calls one contact.
@@ -24,7 +31,7 @@ func (m *Model) CallUser(id signaling.UserID, mt signaling.MediaType) {
 		return
 	}
 	if id == m.Self {
-		m.toast("You cannot call yourself.")
+		m.toast(lang.L("You cannot call yourself."))
 		return
 	}
 	m.beginCall(PhaseDialing, mt)
@@ -48,10 +55,10 @@ func (m *Model) GroupCall(ids []signaling.UserID, mt signaling.MediaType) {
 	}
 	switch {
 	case len(users) == 0:
-		m.toast("Pick the people to call first.")
+		m.toast(lang.L("Pick the people to call first."))
 		return
 	case len(users) > maxGroupMembers-1:
-		m.toast("A call can have at most 9 people, you included.")
+		m.toast(tooMany())
 		return
 	}
 	group := m.newGroup()
@@ -70,6 +77,11 @@ func (m *Model) GroupCall(ids []signaling.UserID, mt signaling.MediaType) {
 	})
 }
 
+// tooMany says that a call has a limit: TUICallKit's 9 people.
+func tooMany() string {
+	return lang.L("A call can have at most {{.Count}} people, you included.", map[string]any{"Count": maxGroupMembers})
+}
+
 func containsUser(ids []signaling.UserID, id signaling.UserID) bool {
 	for _, x := range ids {
 		if x == id {
@@ -84,7 +96,7 @@ func (m *Model) canCall() bool {
 		return false
 	}
 	if m.Call.Phase != PhaseIdle {
-		m.toast("You are already in a call.")
+		m.toast(lang.L("You are already in a call. Hang up first."))
 		return false
 	}
 	return true
@@ -171,6 +183,7 @@ func (m *Model) Decline() {
 		return
 	}
 	m.engineAction("reject", m.eng.Reject)
+	m.closing(m.Call.ID)
 	m.finishCall(OutcomeDeclined, "")
 }
 
@@ -186,17 +199,20 @@ func (m *Model) Hangup() {
 	case PhaseDialing:
 		if m.Call.cancelDial != nil && m.Call.cancelDial() {
 			// The invite never left: nothing to cancel at the server.
-			m.finishCall(OutcomeCancelled, "Call cancelled")
+			m.finishCall(OutcomeCancelled, lang.L("Call cancelled"))
 			return
 		}
 		m.engineAction("hangup", m.eng.Hangup)
-		m.finishCall(OutcomeCancelled, "Call cancelled")
+		m.closing(m.Call.ID)
+		m.finishCall(OutcomeCancelled, lang.L("Call cancelled"))
 	case PhaseConnecting:
 		m.engineAction("hangup", m.eng.Hangup)
-		m.finishCall(OutcomeFailed, "Call ended")
+		m.closing(m.Call.ID)
+		m.finishCall(OutcomeFailed, lang.L("Call ended"))
 	case PhaseConnected:
 		m.engineAction("hangup", m.eng.Hangup)
-		m.finishCall(OutcomeAnswered, "Call ended · "+formatCallDuration(m.now().Sub(m.Call.BeganAt)))
+		m.closing(m.Call.ID)
+		m.finishCall(OutcomeAnswered, lang.L("Call ended · {{.Duration}}", map[string]any{"Duration": formatCallDuration(m.now().Sub(m.Call.BeganAt))}))
 	}
 }
 
@@ -215,7 +231,7 @@ func (m *Model) finishCall(o Outcome, toast string) {
 	case m.Call.Phase == PhaseConnected:
 		d = m.now().Sub(m.Call.BeganAt)
 	}
-	if m.History.finish(o, missed, d) {
+	if m.History.finish(m.Call.ID, o, missed, d) {
 		m.saveHistory()
 	}
 	if toast != "" && !m.Call.endSaid {
@@ -223,7 +239,11 @@ func (m *Model) finishCall(o Outcome, toast string) {
 	}
 	attempt := m.Call.attempt
 	m.Call = CallState{attempt: attempt}
-	m.changed(PartCall | PartTimer)
+	m.ScreenChoices = nil
+	// The call's devices close with it; the next call says again what
+	// it captures from.
+	m.CameraTest, m.MicTest = false, false
+	m.changed(PartCall | PartTimer | PartBanner)
 	if m.Screen == ScreenOutgoing || m.Screen == ScreenInCall {
 		m.setScreen(ScreenContacts)
 	}
@@ -287,14 +307,94 @@ func (m *Model) inCallControls() bool {
 
 // SwitchToAudio asks to turn the video call into a voice call; the layout
 // follows onCallMediaTypeChanged.
-func (m *Model) SwitchToAudio() {
+func (m *Model) SwitchToAudio() { m.switchMedia(signaling.Audio) }
+
+// SwitchToVideo asks to turn the voice call into a video call: every
+// member's camera comes on. The layout follows onCallMediaTypeChanged.
+func (m *Model) SwitchToVideo() { m.switchMedia(signaling.Video) }
+
+func (m *Model) switchMedia(mt signaling.MediaType) {
+	defer m.flush()
+	if m.Call.Phase != PhaseConnected || m.Call.MediaType == mt {
+		return
+	}
+	m.engineAction("switch to "+mt.String(), func(ctx context.Context) error {
+		return m.eng.SwitchCallMediaType(ctx, mt)
+	})
+}
+
+// VideoKey is the V key: the camera on or off in a video call, and a
+// voice call becomes a video call.
+func (m *Model) VideoKey() {
+	if m.Call.Phase == PhaseConnected && m.Call.MediaType == signaling.Audio {
+		m.SwitchToVideo()
+		return
+	}
+	m.ToggleCamera()
+}
+
+// ShareScreen shares the screen the user picks: with one screen, that
+// one; with several, ScreenChoices lists them for ShareScreenID. Where
+// there is none (no X11 session), it says so.
+func (m *Model) ShareScreen() {
 	defer m.flush()
 	if m.Call.Phase != PhaseConnected || m.Call.MediaType != signaling.Video {
 		return
 	}
-	m.engineAction("switch to audio", func(ctx context.Context) error {
-		return m.eng.SwitchCallMediaType(ctx, signaling.Audio)
+	if m.Call.Local.Sharing {
+		m.engineAction("stop sharing", m.eng.StopScreenShare)
+		return
+	}
+	var ds []call.Device
+	attempt := m.Call.attempt
+	m.run.Go("list screens", func(context.Context) error {
+		var err error
+		ds, err = m.eng.Devices()
+		return err
+	}, func(err error) {
+		defer m.flush()
+		if m.Call.attempt != attempt || err != nil {
+			return
+		}
+		var screens []call.Device
+		for _, d := range ds {
+			if d.Kind == "screen" {
+				screens = append(screens, d)
+			}
+		}
+		switch len(screens) {
+		case 0:
+			m.showProblemText(problem{
+				lang.L("There is no screen Calla can share."),
+				lang.L("Calla shares the screens of an X11 session; under Wayland, start Calla in an X11 session."),
+			})
+		case 1:
+			m.ShareScreenID(screens[0].ID)
+		default:
+			m.ScreenChoices = screens
+			m.changed(PartCall)
+		}
 	})
+}
+
+// CancelScreenChoice closes the screen picker without a share.
+func (m *Model) CancelScreenChoice() {
+	defer m.flush()
+	if m.ScreenChoices != nil {
+		m.ScreenChoices = nil
+		m.changed(PartCall)
+	}
+}
+
+// ShareScreenID shares the screen id (one of ScreenChoices).
+func (m *Model) ShareScreenID(id string) {
+	defer m.flush()
+	m.ScreenChoices = nil
+	m.changed(PartCall)
+	if m.Call.Phase != PhaseConnected {
+		return
+	}
+	m.engineAction("share screen", func(ctx context.Context) error { return m.eng.StartScreenShare(ctx, id) })
 }
 
 // Invitable are the contacts that can be invited into the running call:
@@ -318,7 +418,7 @@ func (m *Model) Invite(users []signaling.UserID) {
 		return
 	}
 	if len(m.Call.Members)+1+len(users) > maxGroupMembers {
-		m.toast("A call can have at most 9 people, you included.")
+		m.toast(tooMany())
 		return
 	}
 	users = append([]signaling.UserID(nil), users...)

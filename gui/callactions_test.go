@@ -47,7 +47,7 @@ func TestCallActions(t *testing.T) {
 			act:     func(m *Model) { m.CallUser("carol", video) },
 			methods: "",
 			check: func(t *testing.T, r *rig) {
-				want(t, "toast", r.lastToast(), "You are already in a call.")
+				want(t, "toast", r.lastToast(), "You are already in a call. Hang up first.")
 			},
 		},
 		{
@@ -180,6 +180,24 @@ func TestCallActions(t *testing.T) {
 			},
 		},
 		{
+			name:    "switch to video asks the engine for a video call and waits for its event",
+			setup:   func(r *rig) { r.login().connected(audio, false); r.eng.Reset() },
+			act:     func(m *Model) { m.SwitchToVideo() },
+			methods: "SwitchCallMediaType",
+			check: func(t *testing.T, r *rig) {
+				c, _ := r.eng.Last("SwitchCallMediaType")
+				want(t, "args", c.Args, "video")
+				want(t, "media until the event", r.m.Call.MediaType, audio)
+			},
+		},
+		{
+			name:    "switch to video in a video call asks nothing",
+			setup:   func(r *rig) { r.login().connected(video, false); r.eng.Reset() },
+			act:     func(m *Model) { m.SwitchToVideo() },
+			methods: "",
+			check:   func(t *testing.T, r *rig) {},
+		},
+		{
 			name:    "invite asks the engine and shows spinners for the invitees",
 			setup:   func(r *rig) { r.login().connected(video, true); r.eng.Reset() },
 			act:     func(m *Model) { m.Invite([]signaling.UserID{"dave"}) },
@@ -277,7 +295,7 @@ func TestLogin(t *testing.T) {
 	t.Run("a server address that is not ws:// or wss:// is refused on the form", func(t *testing.T) {
 		r := newRig(t)
 		r.m.Login(call.LoginParams{Server: "http://x", UserID: "alice"})
-		want(t, "status", r.m.LoginStatus, "Enter the server's address, e.g. ws://192.168.1.10:8443/ws (a cluster's nodes separated by commas)")
+		want(t, "status", r.m.LoginStatus, "Enter the server's address, e.g. ws://192.168.1.10:8443/ws")
 		want(t, "engine calls", len(r.eng.Calls()), 0)
 	})
 	t.Run("a cluster's nodes separated by commas are one server setting", func(t *testing.T) {
@@ -296,7 +314,7 @@ func TestLogin(t *testing.T) {
 		r.eng.Fail("Login", &signaling.Error{Code: signaling.CodeUserSigInvalid, Message: "bad sig"})
 		r.m.Login(call.LoginParams{Server: "ws://h/ws", UserID: "alice"})
 		want(t, "screen", r.m.Screen, ScreenLogin)
-		want(t, "status", r.m.LoginStatus, "Could not sign in.")
+		want(t, "status", r.m.LoginStatus, "This UserSig is not valid for alice. Check the user ID, or get a UserSig made for alice with this server's secret (calla usersig).")
 		want(t, "busy", r.m.LoginBusy, false)
 	})
 	t.Run("a good login remembers server and user and shows the contacts", func(t *testing.T) {

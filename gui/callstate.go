@@ -1,9 +1,10 @@
 package gui
 
 import (
-	"fmt"
 	"strings"
 	"time"
+
+	"fyne.io/fyne/v2/lang"
 
 	"github.com/calla-rtc/calla/call"
 	"github.com/calla-rtc/calla/media"
@@ -14,27 +15,13 @@ import (
 // it is speaking.
 const speakingVolume = 10
 
-// Banner texts for a bad network (TUICallKit's wording).
-const (
-	bannerLocalNetwork  = "Your network connection is poor"
-	bannerRemoteNetwork = "The other party's network connection is poor"
-)
-
-// The network panel's words (NetworkText).
-const (
-	networkDirect    = "Direct"
-	networkRelay     = "Via relay"
-	networkRelayOver = "Via relay (%s)"
-	networkMixed     = "%d direct, %d via relay"
-	networkRTT       = "%s · %d ms"
-)
-
 // Member is one person in the call as their tile shows them.
 type Member struct {
 	ID      signaling.UserID
 	State   TileState
 	VideoOn bool // camera on: video, else the avatar
 	AudioOn bool // microphone on, else the mic-off icon
+	Sharing bool // their video is a screen they share
 	Volume  int  // 0..100
 	Quality media.Quality
 	// Path is how media with the member is carried (onNetworkPathChanged);
@@ -141,17 +128,17 @@ func (c *CallState) removeMember(id signaling.UserID) bool {
 	return false
 }
 
-// updateBanner applies TUICallKit's rule: the local network first, then
-// any other member's.
+// updateBanner applies TUICallKit's rule (and wording): the local
+// network first, then any other member's.
 func (c *CallState) updateBanner() {
 	c.Banner = ""
 	if c.Local.Quality.IsBad() {
-		c.Banner = bannerLocalNetwork
+		c.Banner = lang.L("Your network connection is poor")
 		return
 	}
 	for _, m := range c.Members {
 		if m.Quality.IsBad() {
-			c.Banner = bannerRemoteNetwork
+			c.Banner = lang.L("The other party's network connection is poor")
 			return
 		}
 	}
@@ -191,16 +178,16 @@ func (c *CallState) NetworkText() string {
 	case direct+relay == 0:
 		return ""
 	case relay == 0:
-		via = networkDirect
+		via = lang.L("Direct")
 	case direct == 0 && proto != "":
-		via = fmt.Sprintf(networkRelayOver, proto)
+		via = lang.L("Via relay ({{.Protocol}})", map[string]any{"Protocol": proto})
 	case direct == 0:
-		via = networkRelay
+		via = lang.L("Via relay")
 	default:
-		via = fmt.Sprintf(networkMixed, direct, relay)
+		via = lang.L("{{.Direct}} direct, {{.Relay}} via relay", map[string]any{"Direct": direct, "Relay": relay})
 	}
 	if rtt > 0 {
-		return fmt.Sprintf(networkRTT, via, rtt)
+		return lang.L("{{.Path}} · {{.RTT}} ms", map[string]any{"Path": via, "RTT": rtt})
 	}
 	return via
 }

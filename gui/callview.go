@@ -2,12 +2,14 @@ package gui
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -16,8 +18,8 @@ import (
 )
 
 // callView is the in-call screen: the tiles, the timer, the bad-network
-// banner and the controls (mic, camera, devices, switch to audio, invite,
-// hang up).
+// banner and the controls (mic, camera, devices, switch to audio or to
+// video, invite, hang up).
 type callView struct {
 	u          *ui
 	obj        fyne.CanvasObject
@@ -34,10 +36,13 @@ type callView struct {
 	camera  *widget.Button
 	devices *widget.Button
 	toAudio *widget.Button
+	toVideo *widget.Button
+	share   *widget.Button
 	invite  *widget.Button
 	hangup  *widget.Button
 
 	devicesForm fyne.CanvasObject // made on first use, kept for the next
+	picker      dialog.Dialog     // the screen picker while it shows
 	stageSig    string            // what the stage shows now: layout and tiles
 	shown       bool
 	top         *fyne.Container
@@ -58,19 +63,21 @@ func newCallView(u *ui) *callView {
 	v.local = newTileView("", true, u.videoDo, func() { u.m.FocusTile(u.m.Self) })
 	v.stage = container.New(gridLayout{})
 
-	v.mic = widget.NewButtonWithIcon("Mute", iconMic, u.m.ToggleMic)
-	v.camera = widget.NewButtonWithIcon("Stop video", iconCamera, u.m.ToggleCamera)
-	v.devices = widget.NewButtonWithIcon("Devices", theme.SettingsIcon(), v.showDevices)
-	v.toAudio = widget.NewButtonWithIcon("Voice only", iconPhone, u.m.SwitchToAudio)
-	v.invite = widget.NewButtonWithIcon("Invite", theme.ContentAddIcon(), v.showInvite)
-	v.hangup = widget.NewButtonWithIcon("Hang up", iconHangup, u.m.Hangup)
+	v.mic = widget.NewButtonWithIcon(lang.L("Mute"), iconMic, u.m.ToggleMic)
+	v.camera = widget.NewButtonWithIcon(lang.L("Stop video"), iconCamera, u.m.ToggleCamera)
+	v.devices = widget.NewButtonWithIcon(lang.L("Devices"), theme.SettingsIcon(), v.showDevices)
+	v.toAudio = widget.NewButtonWithIcon(lang.L("Voice only"), iconPhone, u.m.SwitchToAudio)
+	v.toVideo = widget.NewButtonWithIcon(lang.L("Video"), iconCamera, u.m.SwitchToVideo)
+	v.share = widget.NewButtonWithIcon(lang.L("Share screen"), theme.ComputerIcon(), u.m.ShareScreen)
+	v.invite = widget.NewButtonWithIcon(lang.L("Invite"), theme.ContentAddIcon(), v.showInvite)
+	v.hangup = widget.NewButtonWithIcon(lang.L("Hang up"), iconHangup, u.m.Hangup)
 	v.hangup.Importance = widget.DangerImportance
 
 	v.top = container.NewVBox(
 		container.NewGridWithColumns(3, v.title, v.timer, v.network),
 		v.banner,
 	)
-	v.controls = container.NewHBox(layout.NewSpacer(), v.mic, v.camera, v.devices, v.toAudio, v.invite, v.hangup, layout.NewSpacer())
+	v.controls = container.NewHBox(layout.NewSpacer(), v.mic, v.camera, v.devices, v.share, v.toAudio, v.toVideo, v.invite, v.hangup, layout.NewSpacer())
 	v.obj = container.NewBorder(container.NewPadded(v.top), container.NewPadded(v.controls), nil, nil, container.NewPadded(v.stage))
 	return v
 }
@@ -97,10 +104,11 @@ func (v *callView) refresh(p Part) {
 	}
 	video := c.MediaType == signaling.Video
 
-	title := "Call"
+	title := lang.L("Call")
 	switch {
 	case c.IsGroup:
-		title = "Group call · " + strconv.Itoa(len(c.Members)+1) + " people"
+		n := len(c.Members) + 1
+		title = lang.N("Group call · {{.Count}} people", n, map[string]any{"Count": n})
 	case len(c.Members) == 1:
 		title = m.Name(c.Members[0].ID)
 	}
@@ -122,6 +130,10 @@ func (v *callView) refresh(p Part) {
 	cameraButton(v.camera, c.Local.VideoOn)
 	changed = setVisible(v.camera, video) || changed
 	changed = setVisible(v.toAudio, video && c.Phase == PhaseConnected) || changed
+	changed = setVisible(v.toVideo, !video && c.Phase == PhaseConnected) || changed
+	changed = setVisible(v.share, video && c.Phase == PhaseConnected) || changed
+	shareButton(v.share, c.Local.Sharing)
+	v.refreshScreenPicker()
 	changed = setVisible(v.invite, c.IsGroup && c.Phase == PhaseConnected) || changed
 	if changed {
 		relayout(v.top, v.controls, v.obj)
@@ -146,7 +158,11 @@ func (v *callView) syncTiles(video bool) {
 			v.tiles[id] = t
 			v.u.eng.StartRemoteView(id, t.vid)
 		}
-		t.update(m.Name(mb.ID), *mb, video)
+		name := m.Name(mb.ID)
+		if mb.Sharing {
+			name = lang.L("{{.Name}}'s screen", named(name))
+		}
+		t.update(name, m.Avatar(mb.ID), *mb, video)
 	}
 	for id, t := range v.tiles {
 		if !keep[id] {
@@ -157,8 +173,13 @@ func (v *callView) syncTiles(video bool) {
 	}
 	local := c.Local
 	local.ID = m.Self
+	local.VideoOn = local.VideoOn || local.Sharing // the preview shows the shared screen
 	v.local.id = m.Self
-	v.local.update("You", local, video)
+	you := lang.L("You")
+	if local.Sharing {
+		you = lang.L("Your screen")
+	}
+	v.local.update(you, m.Avatar(m.Self), local, video)
 
 	ordered := make([]fyne.CanvasObject, 0, len(c.Members)+1)
 	var lay fyne.Layout
@@ -212,6 +233,66 @@ func (v *callView) syncTiles(video bool) {
 	v.stage.Layout = lay
 	v.stage.Objects = ordered
 	v.stage.Refresh()
+	if len(v.u.toastBox.Objects) > 0 {
+		v.u.toastBox.Refresh() // the floating tile may have come, gone or moved
+	}
+}
+
+// floating is the small tile that floats over the big one in a 1v1
+// call, or nil.
+func (v *callView) floating() *tileView {
+	if _, ok := v.stage.Layout.(pipLayout); !ok || len(v.stage.Objects) < 2 {
+		return nil
+	}
+	t, _ := v.stage.Objects[1].(*tileView)
+	return t
+}
+
+// shareButton shows whether a screen is shared on its toggle.
+func shareButton(b *widget.Button, sharing bool) {
+	text, imp := lang.L("Share screen"), widget.MediumImportance
+	if sharing {
+		text, imp = lang.L("Stop sharing"), widget.WarningImportance
+	}
+	if b.Text != text {
+		b.SetText(text)
+		b.Importance = imp
+		b.Refresh()
+	}
+}
+
+// refreshScreenPicker shows the screens to pick from while the model
+// offers a choice, and closes the picker when it no longer does.
+func (v *callView) refreshScreenPicker() {
+	choices := v.u.m.ScreenChoices
+	if choices == nil {
+		if v.picker != nil {
+			v.picker.Hide()
+			v.picker = nil
+		}
+		return
+	}
+	if v.picker != nil {
+		return
+	}
+	labels := make([]string, len(choices))
+	for i := range choices {
+		labels[i] = lang.L("Screen {{.Number}}", map[string]any{"Number": i + 1})
+	}
+	radio := widget.NewRadioGroup(labels, nil)
+	radio.Required = true
+	radio.SetSelected(labels[0])
+	d := dialog.NewCustomConfirm(lang.L("Share which screen?"), lang.L("Share"), lang.L("Cancel"), radio, func(ok bool) {
+		v.picker = nil
+		i := slices.Index(labels, radio.Selected)
+		if !ok || i < 0 {
+			v.u.m.CancelScreenChoice()
+			return
+		}
+		v.u.m.ShareScreenID(choices[i].ID)
+	}, v.u.win)
+	v.picker = d
+	d.Show()
 }
 
 // showDevices opens the device pickers over the call.
@@ -220,7 +301,7 @@ func (v *callView) showDevices() {
 	if v.devicesForm == nil {
 		v.devicesForm = v.u.set.devicesForm()
 	}
-	d := dialog.NewCustom("Devices", "Done", v.devicesForm, v.u.win)
+	d := dialog.NewCustom(lang.L("Devices"), lang.L("Done"), v.devicesForm, v.u.win)
 	d.Resize(fyne.NewSize(420, 260))
 	d.Show()
 }
@@ -230,7 +311,7 @@ func (v *callView) showInvite() {
 	m := v.u.m
 	cands := m.Invitable()
 	if len(cands) == 0 {
-		dialog.ShowInformation("Invite", "Nobody else is online to invite.", v.u.win)
+		dialog.ShowInformation(lang.L("Invite"), lang.L("Nobody else is online to invite."), v.u.win)
 		return
 	}
 	names := make([]string, len(cands))
@@ -242,7 +323,7 @@ func (v *callView) showInvite() {
 	group := widget.NewCheckGroup(names, nil)
 	scroll := container.NewVScroll(group)
 	scroll.SetMinSize(fyne.NewSize(320, 200))
-	dialog.ShowCustomConfirm("Invite to the call", "Invite", "Cancel", scroll, func(ok bool) {
+	dialog.ShowCustomConfirm(lang.L("Invite to the call"), lang.L("Invite"), lang.L("Cancel"), scroll, func(ok bool) {
 		if !ok {
 			return
 		}

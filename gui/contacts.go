@@ -4,12 +4,11 @@ import (
 	"sort"
 	"strings"
 
+	"fyne.io/fyne/v2/lang"
+
 	"github.com/calla-rtc/calla/call"
 	"github.com/calla-rtc/calla/signaling"
 )
-
-// echoName is the Echo Test bot's name in the contact list.
-const echoName = "Echo Test"
 
 // maxGroupMembers is TUICallKit's limit for one call, the caller included
 // (the rule is signaling's; the GUI only refuses early).
@@ -26,8 +25,8 @@ type Contact struct {
 
 // Name is what the UI calls the contact: the nickname, else the user ID.
 func (c Contact) Name() string {
-	if c.IsEcho && c.Nickname == "" {
-		return echoName
+	if c.IsEcho {
+		return lang.L("Echo Test") // in the user's language, whatever the bot calls itself
 	}
 	if c.Nickname != "" {
 		return c.Nickname
@@ -40,13 +39,13 @@ func (c Contact) PresenceText() string {
 	switch c.Presence {
 	case signaling.Online:
 		if c.IsEcho {
-			return "Online · sends your video back"
+			return lang.L("Online · sends your video back")
 		}
-		return "Online"
+		return lang.L("Online")
 	case signaling.InCall:
-		return "In a call"
+		return lang.L("In a call")
 	}
-	return "Offline"
+	return lang.L("Offline")
 }
 
 // Contacts is the contact list's view model: the directory built from

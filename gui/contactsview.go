@@ -2,11 +2,11 @@ package gui
 
 import (
 	"image/color"
-	"strconv"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -30,13 +30,16 @@ type contactsView struct {
 	picked  *widget.Label
 	shown   []Contact
 	history *widget.Button
+	// running lists the group calls the user can go back to.
+	running *fyne.Container
+	joinSig string
 }
 
 func newContactsView(u *ui) *contactsView {
 	v := &contactsView{u: u}
 	v.me = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	v.search = widget.NewEntry()
-	v.search.SetPlaceHolder("Search contacts")
+	v.search.SetPlaceHolder(lang.L("Search contacts"))
 	v.search.ActionItem = widget.NewIcon(theme.SearchIcon())
 	v.search.OnChanged = u.m.SetFilter
 
@@ -52,22 +55,22 @@ func newContactsView(u *ui) *contactsView {
 	v.list.OnSelected = func(widget.ListItemID) { v.list.UnselectAll() } // rows act through their buttons
 	v.empty = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{})
 	v.empty.Wrapping = fyne.TextWrapWord
-	v.hint = widget.NewLabelWithStyle("Try a video call with Echo Test: it sends your own video and voice back.", fyne.TextAlignCenter, fyne.TextStyle{})
+	v.hint = widget.NewLabelWithStyle(lang.L("Try a video call with Echo Test: it sends your own video and voice back."), fyne.TextAlignCenter, fyne.TextStyle{})
 	v.hint.Wrapping = fyne.TextWrapWord
 
 	v.picked = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	groupAudio := widget.NewButtonWithIcon("Group voice call", iconPhone, func() {
+	groupAudio := widget.NewButtonWithIcon(lang.L("Group voice call"), iconPhone, func() {
 		u.m.GroupCall(u.m.Contacts.Picked(), signaling.Audio)
 	})
-	groupVideo := widget.NewButtonWithIcon("Group video call", iconCamera, func() {
+	groupVideo := widget.NewButtonWithIcon(lang.L("Group video call"), iconCamera, func() {
 		u.m.GroupCall(u.m.Contacts.Picked(), signaling.Video)
 	})
 	groupVideo.Importance = widget.HighImportance
-	clearPicks := widget.NewButton("Clear", u.m.ClearPicks)
+	clearPicks := widget.NewButton(lang.L("Clear"), u.m.ClearPicks)
 	clearPicks.Importance = widget.LowImportance
 	v.group = container.NewVBox(widget.NewSeparator(), container.NewHBox(v.picked, layout.NewSpacer(), clearPicks, groupAudio, groupVideo))
 
-	v.history = widget.NewButtonWithIcon("History", theme.HistoryIcon(), func() { u.m.ShowScreen(ScreenHistory) })
+	v.history = widget.NewButtonWithIcon(lang.L("History"), theme.HistoryIcon(), func() { u.m.ShowScreen(ScreenHistory) })
 	settings := widget.NewButtonWithIcon("", theme.SettingsIcon(), func() { u.m.ShowScreen(ScreenSettings) })
 	logout := widget.NewButtonWithIcon("", theme.LogoutIcon(), u.m.Logout)
 	for _, b := range []*widget.Button{v.history, settings, logout} {
@@ -76,9 +79,12 @@ func newContactsView(u *ui) *contactsView {
 	if u.m.Local {
 		logout.Hide() // local mode has nobody else to sign in as
 	}
+	v.running = container.NewVBox()
+	v.running.Hide()
 	v.top = container.NewVBox(
 		container.NewBorder(nil, nil, container.NewHBox(widget.NewIcon(theme.AccountIcon()), v.me), container.NewHBox(v.history, settings, logout)),
 		widget.NewSeparator(),
+		v.running,
 		v.hint,
 		v.search,
 	)
@@ -95,6 +101,9 @@ func (v *contactsView) refresh(p Part) {
 	if p&PartLogin != 0 || p&PartContacts != 0 {
 		v.me.SetText(string(m.Self))
 	}
+	if p&(PartContacts|PartHistory|PartCall) != 0 && v.refreshRunning() {
+		relayout(v.top, v.obj)
+	}
 	if p&PartContacts == 0 {
 		return
 	}
@@ -104,23 +113,55 @@ func (v *contactsView) refresh(p Part) {
 	case len(v.shown) > 0:
 		v.empty.Hide()
 	case m.Contacts.Filter() != "":
-		v.empty.SetText("Nobody matches \u201c" + m.Contacts.Filter() + "\u201d.")
+		v.empty.SetText(lang.L("Nobody matches “{{.Search}}”.", map[string]any{"Search": m.Contacts.Filter()}))
 		v.empty.Show()
 	default:
-		v.empty.SetText("No contacts yet. People who sign in to the same server appear here.")
+		v.empty.SetText(lang.L("No contacts yet. People who sign in to the same server appear here."))
 		v.empty.Show()
 	}
 	changed := setVisible(v.hint, m.Local)
 	n := len(m.Contacts.picked)
-	if n == 1 {
-		v.picked.SetText("1 person picked")
-	} else {
-		v.picked.SetText(strconv.Itoa(n) + " people picked")
-	}
+	v.picked.SetText(lang.N("{{.Count}} people picked", n, map[string]any{"Count": n}))
 	changed = setVisible(v.group, n > 0) || changed
 	if changed {
 		relayout(v.top, v.obj)
 	}
+}
+
+// refreshRunning shows a card per group call the user can join (at most
+// two) and reports whether the cards changed.
+func (v *contactsView) refreshRunning() bool {
+	m := v.u.m
+	js := m.Joinable()
+	if len(js) > 2 {
+		js = js[:2]
+	}
+	sig := ""
+	for _, o := range js {
+		sig += string(o.Entry.Group) + o.Entry.At.String() + m.names(o.Entry.Peers) + o.GroupName + "|"
+	}
+	if sig == v.joinSig {
+		return false
+	}
+	v.joinSig = sig
+	v.running.Objects = nil
+	for _, o := range js {
+		e := o.Entry
+		join := widget.NewButtonWithIcon(lang.L("Join"), iconPhone, func() { m.JoinCall(e) })
+		if e.MediaType == signaling.Video {
+			join.SetIcon(iconCamera)
+		}
+		join.Importance = widget.SuccessImportance
+		what := lang.L("A group call with {{.Names}} is going on", map[string]any{"Names": m.names(e.Peers)})
+		if o.GroupName != "" {
+			what = lang.L("{{.Group}} has a call going on", map[string]any{"Group": o.GroupName})
+		}
+		text := widget.NewLabel(what)
+		text.Truncation = fyne.TextTruncateEllipsis
+		v.running.Add(container.NewBorder(nil, nil, widget.NewIcon(theme.InfoIcon()), join, text))
+	}
+	setVisible(v.running, len(js) > 0)
+	return true
 }
 
 // contactRow is one line of the contact list.
@@ -170,7 +211,7 @@ func (r *contactRow) set(c Contact, picked bool) {
 	r.updating = true
 	r.pick.SetChecked(picked)
 	r.updating = false
-	r.avatar.set(string(c.ID), c.Name())
+	r.avatar.set(string(c.ID), c.Name(), c.AvatarURL)
 	r.name.SetText(c.Name())
 	r.presence.SetText(c.PresenceText())
 	switch c.Presence {

@@ -4,7 +4,10 @@
 // It owns the screens (login, contacts, outgoing call, the incoming-call
 // dialog, the call, history, settings), the toasts, banners and dialogs,
 // the video tiles that show the engine's frames, the keyboard shortcuts,
-// the call history file and the settings kept with Fyne's preferences.
+// the call history file and the settings kept with Fyne's preferences,
+// and the texts in English, Simplified Chinese and Japanese (Fyne's lang
+// package, over the files embedded from translations/; every text a user
+// reads is lang.L of its English).
 // It talks to the engine only through Engine, an interface declared here
 // (the consumer's side), so that everything can be tested against
 // guitest.FakeEngine; it never talks to pion or the websocket.
@@ -24,6 +27,7 @@
 // call timer and the toasts up to date once a second. Video frames arrive
 // on the engine's media goroutines: a videoView keeps only the newest
 // frame and schedules at most one redraw at a time, so a slow UI drops
-// frames and never blocks the engine. Nothing else runs off the UI
-// goroutine.
+// frames and never blocks the engine. Reading a picture or ringtone file
+// runs as an action too. Decoded avatars are cached behind a mutex
+// (avatarImages). Nothing else runs off the UI goroutine.
 package gui

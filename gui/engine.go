@@ -29,6 +29,8 @@ type Engine interface {
 	Call(ctx context.Context, user signaling.UserID, mt signaling.MediaType, p call.Params) (signaling.CallID, error)
 	GroupCall(ctx context.Context, group signaling.GroupID, users []signaling.UserID, mt signaling.MediaType, p call.Params) (signaling.CallID, error)
 	JoinInGroupCall(ctx context.Context, group signaling.GroupID, mt signaling.MediaType) (signaling.CallID, error)
+	// Groups lists the server-side groups the user is a member of.
+	Groups(ctx context.Context) ([]signaling.GroupInfo, error)
 	Accept(ctx context.Context) error
 	// AcceptAsAudio accepts a video call as an audio call.
 	AcceptAsAudio(ctx context.Context) error
@@ -48,6 +50,10 @@ type Engine interface {
 	// SetEchoCancellation applies from the next call.
 	SetEchoCancellation(ctx context.Context, on bool) error
 	SetVideoEncoderParams(ctx context.Context, p call.VideoEncoderParams) error
+	// StartScreenShare shows a screen (a Device of kind "screen") instead
+	// of the camera; StopScreenShare goes back to the camera.
+	StartScreenShare(ctx context.Context, screenID string) error
+	StopScreenShare(ctx context.Context) error
 	Devices() ([]call.Device, error)
 	StartRemoteView(user signaling.UserID, sink call.VideoSink)
 	StopRemoteView(user signaling.UserID)

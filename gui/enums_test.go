@@ -4,9 +4,6 @@ import (
 	"fmt"
 	"testing"
 	"time"
-
-	"github.com/calla-rtc/calla/call"
-	"github.com/calla-rtc/calla/signaling"
 )
 
 func TestEnumStrings(t *testing.T) {
@@ -75,32 +72,6 @@ func TestFormatCallDuration(t *testing.T) {
 		if got := formatCallDuration(r.d); got != r.want {
 			t.Errorf("formatCallDuration(%v) = %q, want %q", r.d, got, r.want)
 		}
-	}
-}
-
-func TestErrorTextCoversEveryCode(t *testing.T) {
-	codes := []signaling.Code{
-		signaling.CodePermissionDenied, signaling.CodeNotLoggedIn, signaling.CodeInvalidParam, signaling.CodeRequestRefused,
-		signaling.CodeRequestRepeated, signaling.CodeSceneNotSupported, signaling.CodeCameraFailed, signaling.CodeMicrophoneFailed,
-		signaling.CodeSignalingSendFail, signaling.CodeUserSigExpired, signaling.CodeUserSigInvalid, signaling.CodeRateLimited,
-		signaling.CodeServerUnavailable, signaling.CodeMediaNegotiation,
-	}
-	seen := map[string]signaling.Code{}
-	for _, c := range codes {
-		s, d := errorText(&call.Error{Code: c, Message: "engine says why"})
-		if s == "" || d != "engine says why" {
-			t.Errorf("code %d: sentence %q, detail %q", c, s, d)
-		}
-		if prev, dup := seen[s]; dup {
-			t.Errorf("codes %d and %d read the same: %q", prev, c, s)
-		}
-		seen[s] = c
-	}
-	if s, d := errorText(&call.Error{Code: signaling.CodeInternal, Message: "disk full"}); s != "Something went wrong: disk full" || d != "" {
-		t.Errorf("internal error reads %q / %q", s, d)
-	}
-	if s, _ := errorText(&call.Error{Code: 12345}); s != "Something went wrong (code 12345)." {
-		t.Errorf("unknown code without message reads %q", s)
 	}
 }
 

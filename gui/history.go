@@ -16,6 +16,7 @@ type HistoryEntry struct {
 	Outcome   Outcome             `json:"outcome"`
 	Peers     []signaling.UserID  `json:"peers"` // the other members, the caller first for an incoming call
 	Group     signaling.GroupID   `json:"groupId,omitempty"`
+	CallID    signaling.CallID    `json:"callId,omitempty"`
 	IsGroup   bool                `json:"isGroup,omitempty"`
 	MediaType signaling.MediaType `json:"mediaType"`
 	Duration  int64               `json:"durationSec"` // connected time, seconds
@@ -37,13 +38,16 @@ func (h *History) start(e HistoryEntry) {
 	h.pending = &e
 }
 
-// finish files the call under way with its outcome and reports whether
-// there was one.
-func (h *History) finish(o Outcome, missed bool, duration time.Duration) bool {
+// finish files the call under way (whose ID, when known, is id) with its
+// outcome and reports whether there was one.
+func (h *History) finish(id signaling.CallID, o Outcome, missed bool, duration time.Duration) bool {
 	if h.pending == nil {
 		return false
 	}
 	e := *h.pending
+	if e.CallID == "" {
+		e.CallID = id
+	}
 	h.pending = nil
 	e.Outcome = o
 	if missed && e.Kind == HistoryIncoming {

@@ -69,27 +69,7 @@ func (s *historyStore) save(entries []HistoryEntry) error {
 	if err != nil {
 		return fmt.Errorf("gui: encode history: %w", err)
 	}
-	dir := filepath.Dir(s.path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("gui: save history: %w", err)
-	}
-	tmp, err := os.CreateTemp(dir, historyFileName+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("gui: save history: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // no-op after the rename
-	if _, err := tmp.Write(append(b, '\n')); err != nil {
-		tmp.Close()
-		return fmt.Errorf("gui: save history: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("gui: save history: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("gui: save history: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), s.path); err != nil {
+	if err := writeFileAtomic(s.path, append(b, '\n')); err != nil {
 		return fmt.Errorf("gui: save history: %w", err)
 	}
 	return nil

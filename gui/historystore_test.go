@@ -101,7 +101,7 @@ func TestHistoryKeepsAtMost200(t *testing.T) {
 	var h History
 	for i := range maxHistory + 5 {
 		h.start(HistoryEntry{Kind: HistoryOutgoing, Peers: []signaling.UserID{signaling.UserID(rune('a' + i%26))}})
-		h.finish(OutcomeCancelled, false, 0)
+		h.finish("", OutcomeCancelled, false, 0)
 	}
 	want(t, "entries", len(h.Entries()), maxHistory)
 }

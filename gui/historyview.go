@@ -5,6 +5,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -33,8 +34,8 @@ func newHistoryView(u *ui) *historyView {
 		},
 	)
 	v.list.OnSelected = func(widget.ListItemID) { v.list.UnselectAll() }
-	v.empty = widget.NewLabelWithStyle("No calls yet.", fyne.TextAlignCenter, fyne.TextStyle{})
-	v.obj = container.NewBorder(header("Recent calls", u.m.Back), nil, nil, nil,
+	v.empty = widget.NewLabelWithStyle(lang.L("No calls yet."), fyne.TextAlignCenter, fyne.TextStyle{})
+	v.obj = container.NewBorder(header(lang.L("Recent calls"), u.m.Back), nil, nil, nil,
 		container.NewStack(v.list, container.NewCenter(v.empty)))
 	return v
 }
@@ -57,43 +58,67 @@ func (v *historyView) refresh(p Part) {
 // historyText is an entry's second line: "Missed video call",
 // "Outgoing voice call · 02:13", "Outgoing video call · declined".
 func historyText(e HistoryEntry) string {
-	media := "voice"
-	if e.MediaType == signaling.Video {
-		media = "video"
-	}
-	if e.IsGroup {
-		media = "group " + media
-	}
-	var s string
-	switch e.Kind {
-	case HistoryMissed:
-		s = "Missed " + media + " call"
-	case HistoryIncoming:
-		s = "Incoming " + media + " call"
-	default:
-		s = "Outgoing " + media + " call"
-	}
+	s := historyKindText(e)
+	var outcome string
 	switch e.Outcome {
 	case OutcomeAnswered:
-		return s + " · " + formatCallDuration(time.Duration(e.Duration)*time.Second)
+		outcome = formatCallDuration(time.Duration(e.Duration) * time.Second)
 	case OutcomeDeclined:
-		return s + " · declined"
+		outcome = lang.L("declined")
 	case OutcomeNoAnswer:
 		if e.Kind == HistoryMissed {
 			return s
 		}
-		return s + " · no answer"
+		outcome = lang.L("no answer")
 	case OutcomeBusy:
-		return s + " · busy"
+		outcome = lang.L("busy")
 	case OutcomeCancelled:
 		if e.Kind == HistoryMissed {
 			return s
 		}
-		return s + " · cancelled"
+		outcome = lang.L("cancelled")
 	case OutcomeElsewhere:
-		return s + " · answered on another device"
+		outcome = lang.L("answered on another device")
+	default:
+		outcome = lang.L("failed")
 	}
-	return s + " · failed"
+	return s + " · " + outcome
+}
+
+// historyKindText is "Missed video call", "Outgoing group voice call", ...
+func historyKindText(e HistoryEntry) string {
+	video := e.MediaType == signaling.Video
+	switch e.Kind {
+	case HistoryMissed:
+		switch {
+		case e.IsGroup && video:
+			return lang.L("Missed group video call")
+		case e.IsGroup:
+			return lang.L("Missed group voice call")
+		case video:
+			return lang.L("Missed video call")
+		}
+		return lang.L("Missed voice call")
+	case HistoryIncoming:
+		switch {
+		case e.IsGroup && video:
+			return lang.L("Incoming group video call")
+		case e.IsGroup:
+			return lang.L("Incoming group voice call")
+		case video:
+			return lang.L("Incoming video call")
+		}
+		return lang.L("Incoming voice call")
+	}
+	switch {
+	case e.IsGroup && video:
+		return lang.L("Outgoing group video call")
+	case e.IsGroup:
+		return lang.L("Outgoing group voice call")
+	case video:
+		return lang.L("Outgoing video call")
+	}
+	return lang.L("Outgoing voice call")
 }
 
 // historyWhen is an entry's time: the clock for today, else the date.
@@ -104,10 +129,11 @@ func historyWhen(at, now time.Time) string {
 	if y1 == y2 && m1 == m2 && d1 == d2 {
 		return at.Format("15:04")
 	}
+	// The layouts are Go's, translated: "1月2日 15:04" in Chinese.
 	if y1 == y2 {
-		return at.Format("Jan 2, 15:04")
+		return at.Format(lang.L("Jan 2, 15:04"))
 	}
-	return at.Format("Jan 2 2006")
+	return at.Format(lang.L("Jan 2 2006"))
 }
 
 // historyRow is one line of the history.
@@ -120,6 +146,8 @@ type historyRow struct {
 	what    *widget.Label
 	when    *widget.Label
 	redial  *widget.Button
+	join    *widget.Button
+	joinBox *fyne.Container // the join button, shown for a call going on
 	content *fyne.Container
 }
 
@@ -133,7 +161,11 @@ func newHistoryRow(u *ui) *historyRow {
 	r.when = widget.NewLabel("")
 	r.when.SizeName = theme.SizeNameCaptionText
 	r.redial = widget.NewButtonWithIcon("", iconPhone, func() { u.m.Redial(r.e) })
-	r.content = container.NewBorder(nil, nil, r.icon, container.NewHBox(container.NewCenter(r.when), container.NewCenter(r.redial)),
+	r.join = widget.NewButton(lang.L("Join"), func() { u.m.JoinCall(r.e) })
+	r.join.Importance = widget.SuccessImportance
+	r.joinBox = container.NewCenter(r.join)
+	r.joinBox.Hide()
+	r.content = container.NewBorder(nil, nil, r.icon, container.NewHBox(container.NewCenter(r.when), r.joinBox, container.NewCenter(r.redial)),
 		container.NewVBox(r.who, r.what))
 	r.ExtendBaseWidget(r)
 	return r
@@ -161,6 +193,11 @@ func (r *historyRow) set(e HistoryEntry) {
 	} else {
 		r.redial.SetIcon(iconPhone)
 	}
+	joinable := false
+	for _, j := range r.u.m.Joinable() {
+		joinable = joinable || j.GroupName == "" && j.Entry.Group == e.Group && j.Entry.At.Equal(e.At)
+	}
+	setVisible(r.joinBox, joinable)
 	r.content.Refresh() // the texts' widths changed: lay the row out again
 }
 

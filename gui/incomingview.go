@@ -4,6 +4,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -40,10 +41,10 @@ func newIncomingView(u *ui) *incomingView {
 	v.text = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{})
 	v.also = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{})
 	v.also.Wrapping = fyne.TextWrapWord
-	v.decline = widget.NewButtonWithIcon("Decline", iconHangup, u.m.Decline)
+	v.decline = widget.NewButtonWithIcon(lang.L("Decline"), iconHangup, u.m.Decline)
 	v.decline.Importance = widget.DangerImportance
-	v.asAudio = widget.NewButtonWithIcon("Voice only", iconPhone, u.m.AcceptAsAudio)
-	v.accept = widget.NewButtonWithIcon("Accept", iconPhone, u.m.Accept)
+	v.asAudio = widget.NewButtonWithIcon(lang.L("Voice only"), iconPhone, u.m.AcceptAsAudio)
+	v.accept = widget.NewButtonWithIcon(lang.L("Accept"), iconPhone, u.m.Accept)
 	v.accept.Importance = widget.SuccessImportance
 	v.buttons = container.NewGridWithRows(1, v.decline, v.asAudio, v.accept)
 	v.card = container.NewVBox(v.title, container.NewCenter(v.avatar), v.caller, v.text, v.also, container.NewCenter(v.frame), v.buttons)
@@ -57,7 +58,7 @@ func (v *incomingView) refresh() {
 	m := v.u.m
 	c := &m.Call
 	v.title.SetText(m.IncomingTitle())
-	v.avatar.set(string(c.Caller), m.Name(c.Caller))
+	v.avatar.set(string(c.Caller), m.Name(c.Caller), m.Avatar(c.Caller))
 	v.caller.SetText(m.Name(c.Caller))
 	v.text.SetText(m.IncomingText())
 	also := m.AlsoOnCall()

@@ -4,6 +4,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -34,14 +35,14 @@ func newLoginView(u *ui) *loginView {
 	v.user = widget.NewEntry()
 	v.user.SetPlaceHolder("alice")
 	v.usersig = widget.NewPasswordEntry()
-	v.usersig.SetPlaceHolder("only if the server asks for one")
+	v.usersig.SetPlaceHolder(lang.L("only if the server asks for one"))
 	v.server.SetText(u.m.settings.Server())
 	v.user.SetText(u.m.settings.User())
 	v.user.OnSubmitted = func(string) { v.submit() }
 	v.usersig.OnSubmitted = func(string) { v.submit() }
 	v.status = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{})
 	v.status.Wrapping = fyne.TextWrapWord
-	v.signIn = widget.NewButtonWithIcon("Sign in", theme.LoginIcon(), v.submit)
+	v.signIn = widget.NewButtonWithIcon(lang.L("Sign in"), theme.LoginIcon(), v.submit)
 	v.signIn.Importance = widget.HighImportance
 	v.busy = widget.NewActivity()
 	v.busy.Hide()
@@ -51,14 +52,14 @@ func newLoginView(u *ui) *loginView {
 	logo.SetMinSize(fyne.NewSquareSize(96))
 	title := widget.NewLabelWithStyle("Calla", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	title.SizeName = theme.SizeNameHeadingText
-	sub := widget.NewLabelWithStyle("Audio and video calls", fyne.TextAlignCenter, fyne.TextStyle{})
+	sub := widget.NewLabelWithStyle(lang.L("Audio and video calls"), fyne.TextAlignCenter, fyne.TextStyle{})
 
 	form := widget.NewForm(
-		widget.NewFormItem("Server", v.server),
-		widget.NewFormItem("User ID", v.user),
-		widget.NewFormItem("UserSig", v.usersig),
+		widget.NewFormItem(lang.L("Server"), v.server),
+		widget.NewFormItem(lang.L("User ID"), v.user),
+		widget.NewFormItem(lang.L("UserSig"), v.usersig),
 	)
-	settings := widget.NewButtonWithIcon("Settings", theme.SettingsIcon(), func() { u.m.ShowScreen(ScreenSettings) })
+	settings := widget.NewButtonWithIcon(lang.L("Settings"), theme.SettingsIcon(), func() { u.m.ShowScreen(ScreenSettings) })
 	settings.Importance = widget.LowImportance
 	v.form = container.NewVBox(form, v.signIn, settings)
 	v.card = container.NewVBox(logo, title, sub, v.form, v.busy, v.status)
@@ -98,7 +99,7 @@ func (v *loginView) setShown(on bool) {
 
 func (v *loginView) refresh(Part) {
 	m := v.u.m
-	changed := setVisible(v.form, !m.Local || (!m.LoginBusy && m.LoginStatus != "Signing in…"))
+	changed := setVisible(v.form, !m.Local || !m.LoginBusy)
 	if m.LoginBusy {
 		v.signIn.Disable()
 		if v.shown {
@@ -110,10 +111,10 @@ func (v *loginView) refresh(Part) {
 	}
 	status := m.LoginStatus
 	if m.Local && m.LoginBusy {
-		status = "Starting Calla…"
+		status = lang.L("Starting Calla…")
 	}
 	if m.eng == nil || isNoEngine(m.eng) {
-		status = "This build of Calla has no call engine yet: it can show its screens but not sign in."
+		status = lang.L("This build of Calla has no call engine: it can show its screens but not sign in.")
 	}
 	v.status.SetText(status)
 	changed = setVisible(v.status, status != "") || changed

@@ -1,12 +1,18 @@
 package gui
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
+	"image"
+	"io"
 	"log/slog"
 	"strings"
 	"time"
+
+	"fyne.io/fyne/v2/lang"
 
 	"github.com/calla-rtc/calla/call"
 	"github.com/calla-rtc/calla/signaling"
@@ -28,6 +34,8 @@ const (
 	PartAlert                     // the session-ended dialog
 	PartHistory                   // the call history
 	PartDevices                   // the device lists
+	PartProfile                   // the user's own nickname and avatar
+	PartRingtone                  // the ringtone's name and its preview
 )
 
 // Alert is a dialog that ends the session and leads back to login.
@@ -63,6 +71,9 @@ type modelConfig struct {
 	EchoUser  signaling.UserID
 	// NewGroupID names a new group call; nil draws a random ID.
 	NewGroupID func() signaling.GroupID
+	// RingtoneFile is where the user's ringtone is kept; empty keeps a
+	// chosen one for this session only.
+	RingtoneFile string
 }
 
 // Model is the app's view model: plain Go over the Engine. Its exported
@@ -82,6 +93,8 @@ type Model struct {
 	now      func() time.Time
 	log      *slog.Logger
 	newGroup func() signaling.GroupID
+	// ringtoneFile is where the user's ringtone is kept, or empty.
+	ringtoneFile string
 
 	// Local is local mode (login skipped, Echo Test contact).
 	Local      bool
@@ -107,7 +120,20 @@ type Model struct {
 	// Focused is whether the window has the focus; an incoming call
 	// sends a desktop notification when it has not.
 	Focused bool
+	// Previewing is true while Settings plays the ringtone.
+	Previewing bool
+	// ScreenChoices are the screens to pick from for a share, while the
+	// picker shows.
+	ScreenChoices []call.Device
+	// Groups are the user's server-side groups (LoadGroups).
+	Groups []signaling.GroupInfo
 
+	// leaving is the call the user left while the engine still ends it
+	// (see closing); nil otherwise.
+	leaving *leaving
+	// scene is the server and user of the last sign-in, for the words
+	// of a problem.
+	scene    problemScene
 	toasts   toasts
 	dirty    Part
 	onChange func(Part)
@@ -118,7 +144,7 @@ func newModel(cfg modelConfig) *Model {
 	m := &Model{
 		eng: cfg.Engine, run: cfg.Runner, sounds: cfg.Sounds, settings: cfg.Settings,
 		save: cfg.Save, notify: cfg.Notify, now: cfg.Now, log: cfg.Log, newGroup: cfg.NewGroupID,
-		Local: cfg.Local, localLogin: cfg.LocalLogin, autoLogin: cfg.AutoLogin,
+		Local: cfg.Local, localLogin: cfg.LocalLogin, autoLogin: cfg.AutoLogin, ringtoneFile: cfg.RingtoneFile,
 		Screen:     ScreenLogin,
 		Connection: call.Disconnected,
 		Contacts:   newContacts(cfg.EchoUser),
@@ -196,22 +222,28 @@ func (m *Model) ConnectionBanner() string {
 	}
 	switch m.Connection {
 	case call.Reconnecting, call.Connecting:
-		return "Reconnecting…"
+		return lang.L("Reconnecting…")
 	case call.Disconnected:
-		return "Disconnected from the server"
+		return lang.L("Disconnected from the server")
 	}
 	return ""
 }
 
-// SourceNote says when a test pattern or tone stands in for a device.
+// SourceNote says when a test pattern or tone stands in for a device of
+// the call; empty when no call is under way, since the devices close with
+// the call (and an event of a call the UI has already ended must not
+// bring the note back).
 func (m *Model) SourceNote() string {
+	if m.Call.Phase == PhaseIdle {
+		return ""
+	}
 	switch {
 	case m.CameraTest && m.MicTest:
-		return "Test pattern and tone — no camera or microphone found"
+		return lang.L("Test pattern and tone — no camera or microphone found")
 	case m.CameraTest:
-		return "Test pattern — no camera found"
+		return lang.L("Test pattern — no camera found")
 	case m.MicTest:
-		return "Test tone — no microphone found"
+		return lang.L("Test tone — no microphone found")
 	}
 	return ""
 }
@@ -220,9 +252,19 @@ func (m *Model) SourceNote() string {
 // the user ID; "You" for the signed-in user.
 func (m *Model) Name(id signaling.UserID) string {
 	if id == m.Self && id != "" {
-		return "You"
+		return lang.L("You")
 	}
 	return m.Contacts.Name(id)
+}
+
+// Avatar is the URL of id's avatar: one's own from the settings, the
+// others' from the directory; empty when they have none.
+func (m *Model) Avatar(id signaling.UserID) string {
+	if id == m.Self && id != "" {
+		return m.settings.Avatar()
+	}
+	ct, _ := m.Contacts.Get(id)
+	return ct.AvatarURL
 }
 
 func (m *Model) names(ids []signaling.UserID) string {
@@ -251,8 +293,14 @@ func (m *Model) ShowScreen(s Screen) {
 	if m.Call.Phase == PhaseDialing || m.Call.Phase == PhaseConnecting || m.Call.Phase == PhaseConnected {
 		return // the call's screen stays until the call ends
 	}
-	if s == ScreenSettings {
+	if s != ScreenSettings {
+		m.stopPreview()
+	}
+	switch s {
+	case ScreenSettings:
 		m.LoadDevices()
+	case ScreenContacts:
+		m.LoadGroups() // they change on the server; nothing says so
 	}
 	m.setScreen(s)
 }
@@ -264,6 +312,7 @@ func (m *Model) Back() {
 		return
 	}
 	defer m.flush()
+	m.stopPreview()
 	m.setScreen(ScreenLogin)
 }
 
@@ -294,12 +343,12 @@ func (m *Model) Login(p call.LoginParams) {
 	p.Server = strings.TrimSpace(p.Server)
 	p.UserID = signaling.UserID(strings.TrimSpace(string(p.UserID)))
 	switch {
-	case !m.Local && signaling.CheckServerURL(p.Server) != nil:
-		m.LoginStatus = "Enter the server's address, e.g. ws://192.168.1.10:8443/ws (a cluster's nodes separated by commas)"
+	case !m.Local && signaling.CheckServerURL(p.Server) != nil: // one ws:// or wss:// URL, or a cluster's, separated by commas
+		m.LoginStatus = lang.L("Enter the server's address, e.g. ws://192.168.1.10:8443/ws")
 		m.changed(PartLogin)
 		return
 	case !p.UserID.Valid():
-		m.LoginStatus = "A user ID is 1 to 32 letters, digits, '_' or '-'."
+		m.LoginStatus = lang.L("A user ID is 1 to 32 letters, digits, '_' or '-'.")
 		m.changed(PartLogin)
 		return
 	}
@@ -307,8 +356,12 @@ func (m *Model) Login(p call.LoginParams) {
 		m.settings.SetServer(p.Server)
 		m.settings.SetUser(string(p.UserID))
 	}
+	if p.Nickname == "" && p.AvatarURL == "" {
+		p.Nickname, p.AvatarURL = m.settings.Nickname(), m.settings.Avatar()
+	}
 	m.LoginBusy = true
-	m.LoginStatus = "Signing in…"
+	m.LoginStatus = lang.L("Signing in…")
+	m.scene = problemScene{Server: p.Server, User: p.UserID}
 	m.Contacts.self = p.UserID
 	m.changed(PartLogin)
 	m.run.Go("login", func(ctx context.Context) error { return m.eng.Login(ctx, p) }, func(err error) {
@@ -316,7 +369,10 @@ func (m *Model) Login(p call.LoginParams) {
 		m.LoginBusy = false
 		m.changed(PartLogin)
 		if err != nil {
-			m.LoginStatus = "Could not sign in."
+			// The engine reports the same failure as onError, which
+			// may come before or after this: both write it here.
+			p := problemOf(err, m.scene)
+			m.LoginStatus = p.What + " " + p.Do
 			m.setScreen(ScreenLogin)
 			return
 		}
@@ -329,6 +385,7 @@ func (m *Model) Login(p call.LoginParams) {
 		m.setScreen(ScreenContacts)
 		m.changed(PartBanner | PartContacts)
 		m.applyDevicePrefs()
+		m.LoadGroups()
 	})
 }
 
@@ -369,6 +426,7 @@ func (m *Model) endSession() {
 	m.Self = ""
 	m.Contacts.self = ""
 	m.Contacts.reset()
+	m.Groups = nil
 	m.Connection = call.Disconnected
 	m.setScreen(ScreenLogin)
 	m.changed(PartContacts | PartBanner | PartLogin)
@@ -419,7 +477,7 @@ func (m *Model) TogglePick(id signaling.UserID) {
 		}
 	}
 	if len(c.picked) >= maxGroupMembers-1 {
-		m.toast("A call can have at most 9 people, you included.")
+		m.toast(tooMany())
 		m.changed(PartContacts) // the check box snaps back
 		return
 	}
@@ -433,3 +491,75 @@ func (m *Model) ClearPicks() {
 	m.Contacts.picked = nil
 	m.changed(PartContacts)
 }
+
+// ---- profile ---------------------------------------------------------------
+
+// maxNickname is the protocol's limit for a nickname (docs/protocol.md,
+// setProfile: 500 bytes).
+const maxNickname = 500
+
+// maxPictureSide bounds a picture file picked for the avatar: a file that
+// claims more pixels is refused before it is decoded.
+const maxPictureSide = 12000
+
+// SetProfile keeps the user's nickname and avatar (a data URL, see
+// avatarDataURL) and, when signed in, sends them: the others see them in
+// their contact lists, tiles and ringing dialogs. Signing in sends them
+// too.
+func (m *Model) SetProfile(nickname, avatarURL string) {
+	defer m.flush()
+	nickname = strings.TrimSpace(nickname)
+	if len(nickname) > maxNickname || len(avatarURL) > maxAvatarURL {
+		m.showProblemText(problem{
+			lang.L("That nickname is too long."),
+			lang.L("A nickname can have at most {{.Count}} bytes; shorten it.", map[string]any{"Count": maxNickname}),
+		})
+		return
+	}
+	m.settings.SetNickname(nickname)
+	m.settings.SetAvatar(avatarURL)
+	m.changed(PartProfile | PartCall)
+	if m.LoggedIn {
+		m.engineAction("set profile", func(ctx context.Context) error { return m.eng.SetSelfInfo(ctx, nickname, avatarURL) })
+	}
+}
+
+// SetAvatarPicture makes the picture in r (a PNG, JPEG or GIF file) the
+// avatar: read and scaled off the UI goroutine, then SetProfile.
+func (m *Model) SetAvatarPicture(r io.ReadCloser) {
+	var url string
+	m.run.Go("read avatar picture", func(context.Context) error {
+		defer r.Close()
+		b, err := io.ReadAll(io.LimitReader(r, maxPictureFile))
+		if err != nil {
+			return err
+		}
+		cfg, _, err := image.DecodeConfig(bytes.NewReader(b))
+		if err != nil {
+			return err
+		}
+		if cfg.Width > maxPictureSide || cfg.Height > maxPictureSide {
+			return fmt.Errorf("gui: a picture of %dx%d pixels", cfg.Width, cfg.Height)
+		}
+		img, _, err := image.Decode(bytes.NewReader(b))
+		if err != nil {
+			return err
+		}
+		url, err = avatarDataURL(img)
+		return err
+	}, func(err error) {
+		defer m.flush()
+		if err != nil {
+			m.log.Warn("avatar picture not used", "err", err)
+			m.showProblemText(problem{
+				lang.L("Calla cannot use that file as your picture."),
+				lang.L("Pick a PNG, JPEG or GIF picture."),
+			})
+			return
+		}
+		m.SetProfile(m.settings.Nickname(), url)
+	})
+}
+
+// maxPictureFile bounds the picture file read for the avatar.
+const maxPictureFile = 64 << 20

@@ -6,6 +6,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -47,9 +48,9 @@ func newOutgoingView(u *ui) *outgoingView {
 	v.kind.Alignment = fyne.TextAlignCenter
 	v.kind.TextSize = theme.CaptionTextSize()
 	v.spinner = widget.NewActivity()
-	v.mic = widget.NewButtonWithIcon("Mute", iconMic, u.m.ToggleMic)
-	v.camera = widget.NewButtonWithIcon("Stop video", iconCamera, u.m.ToggleCamera)
-	v.cancel = widget.NewButtonWithIcon("Cancel", iconHangup, u.m.Hangup)
+	v.mic = widget.NewButtonWithIcon(lang.L("Mute"), iconMic, u.m.ToggleMic)
+	v.camera = widget.NewButtonWithIcon(lang.L("Stop video"), iconCamera, u.m.ToggleCamera)
+	v.cancel = widget.NewButtonWithIcon(lang.L("Cancel"), iconHangup, u.m.Hangup)
 	v.cancel.Importance = widget.DangerImportance
 
 	who := container.NewVBox(container.NewCenter(v.avatar), v.name, v.status, v.kind, container.NewCenter(v.spinner))
@@ -76,19 +77,19 @@ func (v *outgoingView) refresh(p Part) {
 	c := &m.Call
 	if len(c.Members) > 0 {
 		first := c.Members[0].ID
-		v.avatar.set(string(first), m.Name(first))
+		v.avatar.set(string(first), m.Name(first), m.Avatar(first))
 	}
 	if c.IsGroup {
-		v.name.Text = "Group call"
+		v.name.Text = lang.L("Group call")
 	} else if len(c.Members) == 1 {
 		v.name.Text = m.Name(c.Members[0].ID)
 	}
 	v.status.Text = m.OutgoingText()
 	video := c.MediaType == signaling.Video
 	if video {
-		v.kind.Text = "Video call"
+		v.kind.Text = lang.L("Video call")
 	} else {
-		v.kind.Text = "Voice call"
+		v.kind.Text = lang.L("Voice call")
 	}
 	if c.Phase == PhaseDialing && v.shown {
 		v.spinner.Start()
@@ -108,15 +109,15 @@ func (v *outgoingView) refresh(p Part) {
 
 // micButton shows the microphone's state on its toggle button.
 func micButton(b *widget.Button, on bool) {
-	if (b.Text == "Mute") == on {
+	if (b.Text == lang.L("Mute")) == on {
 		return // unchanged: volume events come several times a second
 	}
 	if on {
-		b.SetText("Mute")
+		b.SetText(lang.L("Mute"))
 		b.SetIcon(iconMic)
 		b.Importance = widget.MediumImportance
 	} else {
-		b.SetText("Unmute")
+		b.SetText(lang.L("Unmute"))
 		b.SetIcon(iconMicOff)
 		b.Importance = widget.WarningImportance
 	}
@@ -125,15 +126,15 @@ func micButton(b *widget.Button, on bool) {
 
 // cameraButton shows the camera's state on its toggle button.
 func cameraButton(b *widget.Button, on bool) {
-	if (b.Text == "Stop video") == on {
+	if (b.Text == lang.L("Stop video")) == on {
 		return
 	}
 	if on {
-		b.SetText("Stop video")
+		b.SetText(lang.L("Stop video"))
 		b.SetIcon(iconCamera)
 		b.Importance = widget.MediumImportance
 	} else {
-		b.SetText("Start video")
+		b.SetText(lang.L("Start video"))
 		b.SetIcon(iconCameraOff)
 		b.Importance = widget.WarningImportance
 	}

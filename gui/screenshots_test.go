@@ -10,7 +10,8 @@ import (
 )
 
 // TestScreenshots writes a PNG of each main screen, in the light and the
-// dark theme, to $CALLA_SCREENSHOT_DIR (docs/screenshots in the
+// dark theme, and of the incoming call in Chinese and in Japanese, to
+// $CALLA_SCREENSHOT_DIR (docs/screenshots in the
 // repository). It renders with Fyne's software painter, so it needs no
 // display:
 //
@@ -25,6 +26,16 @@ func TestScreenshots(t *testing.T) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
+	// One screen in each other language, light.
+	for _, l := range []Language{LanguageChinese, LanguageJapanese} {
+		t.Run(string(l)+"/incoming", func(t *testing.T) {
+			inLanguage(t, l)
+			r := newUIRig(t)
+			test.ApplyTheme(t, callaTheme{choice: ThemeLight})
+			r.screenIncoming()
+			writePNG(t, filepath.Join(dir, "incoming_"+string(l)+".png"), r)
+		})
+	}
 	for _, variant := range []ThemeChoice{ThemeLight, ThemeDark} {
 		for _, s := range mainScreens {
 			t.Run(string(variant)+"/"+s.name, func(t *testing.T) {
@@ -35,15 +46,20 @@ func TestScreenshots(t *testing.T) {
 				if variant == ThemeDark {
 					name = s.name + "_dark.png"
 				}
-				f, err := os.Create(filepath.Join(dir, name))
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer f.Close()
-				if err := png.Encode(f, r.win.Canvas().Capture()); err != nil {
-					t.Fatal(err)
-				}
+				writePNG(t, filepath.Join(dir, name), r)
 			})
 		}
+	}
+}
+
+func writePNG(t *testing.T, path string, r *uiRig) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := png.Encode(f, r.win.Canvas().Capture()); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -14,6 +14,10 @@ const (
 	prefRingtone   = "ringtone"
 	prefRingCamera = "ringPreview"
 	prefTheme      = "theme"
+	prefLanguage   = "language"
+	prefNickname   = "nickname"
+	prefAvatar     = "avatar"
+	prefRingFile   = "ringtoneFile"
 )
 
 // ThemeChoice is the theme the user picked.
@@ -30,7 +34,7 @@ func (t ThemeChoice) String() string { return string(t) }
 
 // Settings are the user's settings kept with Fyne preferences: the server
 // and user to sign in with, the devices, whether echo is cancelled,
-// whether the ringtone plays, and the theme.
+// whether the ringtone plays, the theme and the language.
 type Settings struct {
 	p fyne.Preferences
 }
@@ -75,3 +79,29 @@ func (s *Settings) Theme() ThemeChoice {
 }
 
 func (s *Settings) SetTheme(t ThemeChoice) { s.p.SetString(prefTheme, string(t)) }
+
+// RingtoneName is the name of the WAV file the user chose as the
+// ringtone (kept in the data directory), empty for the built-in one.
+func (s *Settings) RingtoneName() string     { return s.p.String(prefRingFile) }
+func (s *Settings) SetRingtoneName(n string) { s.p.SetString(prefRingFile, n) }
+
+// Nickname and Avatar are the user's profile: the name others see, and
+// a picture as a data URL (avatarDataURL), each sent with SetSelfInfo.
+func (s *Settings) Nickname() string     { return s.p.String(prefNickname) }
+func (s *Settings) SetNickname(v string) { s.p.SetString(prefNickname, v) }
+func (s *Settings) Avatar() string       { return s.p.String(prefAvatar) }
+func (s *Settings) SetAvatar(url string) { s.p.SetString(prefAvatar, url) }
+
+// Language is the language chosen in Settings; LanguageSystem (follow the
+// desktop) by default or when the stored value is not one Calla speaks.
+func (s *Settings) Language() Language {
+	l := Language(s.p.String(prefLanguage))
+	for _, known := range languages {
+		if l == known {
+			return l
+		}
+	}
+	return LanguageSystem
+}
+
+func (s *Settings) SetLanguage(l Language) { s.p.SetString(prefLanguage, string(l)) }

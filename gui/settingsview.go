@@ -3,17 +3,31 @@ package gui
 import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/calla-rtc/calla/call"
 )
 
-// Theme choices as the settings screen words them.
-var themeLabels = map[ThemeChoice]string{ThemeSystem: "System", ThemeLight: "Light", ThemeDark: "Dark"}
+// themeLabel is a theme choice as the settings screen words it.
+func themeLabel(t ThemeChoice) string {
+	switch t {
+	case ThemeLight:
+		return lang.L("Light")
+	case ThemeDark:
+		return lang.L("Dark")
+	}
+	return lang.L("System")
+}
+
+var themeChoices = []ThemeChoice{ThemeSystem, ThemeLight, ThemeDark}
 
 // settingsView is the settings screen: server and user for the next
-// sign-in, the devices and echo cancellation, the ringtone, the theme. Every change is kept at
-// once in Fyne's preferences.
+// sign-in, the devices and echo cancellation, the ringtone, the theme and
+// the language. Every change is kept at once in Fyne's preferences.
 type settingsView struct {
 	u        *ui
 	obj      fyne.CanvasObject
@@ -24,6 +38,18 @@ type settingsView struct {
 	// ringCamera: the incoming dialog shows the camera's preview
 	ringCamera *widget.Check
 	theme      *widget.RadioGroup
+	language   *widget.Select
+	// The profile: nickname, and the avatar with its buttons.
+	nickname  *widget.Entry
+	saveName  *widget.Button
+	picture   *avatar
+	choosePic *widget.Button
+	removePic *widget.Button
+	// The ringtone: its name, preview, file and built-in buttons.
+	ringName    *widget.Label
+	ringPlay    *widget.Button
+	ringChoose  *widget.Button
+	ringBuiltIn *widget.Button
 	// pickers are the device selects of each devicesForm made: the
 	// settings screen's and the call's Devices dialog's.
 	pickers []map[string]*deviceSelect
@@ -48,16 +74,20 @@ func newSettingsView(u *ui) *settingsView {
 	v.user.SetText(s.User())
 	v.user.OnChanged = s.SetUser
 	// Ticked before OnChanged is set: opening the screen calls nothing.
-	v.echo = widget.NewCheck("Cancel echo", nil)
+	v.echo = widget.NewCheck(lang.L("Cancel echo"), nil)
 	v.echo.SetChecked(s.EchoCancellation())
 	v.echo.OnChanged = u.m.SetEchoCancellation
-	v.ringtone = widget.NewCheck("Ring for incoming calls", s.SetRingtone)
+	v.ringtone = widget.NewCheck(lang.L("Ring for incoming calls"), s.SetRingtone)
 	v.ringtone.SetChecked(s.Ringtone())
-	v.ringCamera = widget.NewCheck("Show my camera while a video call rings", s.SetRingPreview)
+	v.ringCamera = widget.NewCheck(lang.L("Show my camera while a video call rings"), s.SetRingPreview)
 	v.ringCamera.SetChecked(s.RingPreview())
-	v.theme = widget.NewRadioGroup([]string{"System", "Light", "Dark"}, func(label string) {
-		for t, l := range themeLabels {
-			if l == label {
+	var themeLabels []string
+	for _, t := range themeChoices {
+		themeLabels = append(themeLabels, themeLabel(t))
+	}
+	v.theme = widget.NewRadioGroup(themeLabels, func(label string) {
+		for _, t := range themeChoices {
+			if themeLabel(t) == label {
 				s.SetTheme(t)
 				u.applyTheme(t)
 			}
@@ -65,33 +95,143 @@ func newSettingsView(u *ui) *settingsView {
 	})
 	v.theme.Horizontal = true
 	v.theme.Required = true
-	v.theme.SetSelected(themeLabels[s.Theme()])
+	v.theme.SetSelected(themeLabel(s.Theme()))
+	var langLabels []string
+	for _, l := range languages {
+		langLabels = append(langLabels, l.label())
+	}
+	v.language = widget.NewSelect(langLabels, nil)
+	v.language.SetSelected(s.Language().label())
+	v.language.OnChanged = func(string) {
+		i := v.language.SelectedIndex()
+		if i < 0 || languages[i] == s.Language() {
+			return
+		}
+		s.SetLanguage(languages[i])
+		u.relocalize(languages[i])
+	}
+
+	v.nickname = widget.NewEntry()
+	v.nickname.SetText(s.Nickname())
+	v.nickname.SetPlaceHolder(lang.L("The name others see"))
+	v.nickname.OnSubmitted = func(string) { v.saveNickname() }
+	v.saveName = widget.NewButton(lang.L("Save"), v.saveNickname)
+	v.picture = newAvatar("", "", 56)
+	v.choosePic = widget.NewButtonWithIcon(lang.L("Choose picture…"), theme.FolderOpenIcon(), v.choosePicture)
+	v.removePic = widget.NewButtonWithIcon(lang.L("Remove"), theme.DeleteIcon(), func() {
+		u.m.SetProfile(s.Nickname(), "")
+	})
+	profile := widget.NewForm(
+		widget.NewFormItem(lang.L("Nickname"), container.NewBorder(nil, nil, nil, v.saveName, v.nickname)),
+		&widget.FormItem{Text: lang.L("Picture"), Widget: container.NewHBox(v.picture, container.NewCenter(container.NewHBox(v.choosePic, v.removePic))),
+			HintText: lang.L("Sent as a tiny picture: the server keeps 500 bytes for it")},
+	)
+	v.refreshProfile()
+
+	v.ringName = widget.NewLabel("")
+	v.ringName.Truncation = fyne.TextTruncateEllipsis
+	v.ringPlay = widget.NewButtonWithIcon(lang.L("Play"), theme.MediaPlayIcon(), u.m.ToggleRingtonePreview)
+	v.ringChoose = widget.NewButtonWithIcon(lang.L("Choose WAV…"), theme.FolderOpenIcon(), v.chooseRingtone)
+	v.ringBuiltIn = widget.NewButton(lang.L("Built-in"), u.m.UseBuiltInRingtone)
+	ringtone := container.NewVBox(v.ringtone,
+		container.NewBorder(nil, nil, nil, container.NewHBox(v.ringPlay, v.ringChoose, v.ringBuiltIn), v.ringName))
+	v.refreshRingtone()
 
 	form := widget.NewForm(
-		widget.NewFormItem("Server", v.server),
-		widget.NewFormItem("User ID", v.user),
+		widget.NewFormItem(lang.L("Server"), v.server),
+		widget.NewFormItem(lang.L("User ID"), v.user),
 	)
-	form.Items[0].HintText = "Used at the next sign-in"
+	form.Items[0].HintText = lang.L("Used at the next sign-in")
 	devices := v.devicesForm()
-	devices.AppendItem(&widget.FormItem{Text: "Echo", Widget: v.echo, HintText: "Turn off with a headset; applies from the next call"})
-	devices.AppendItem(&widget.FormItem{Text: "Preview", Widget: v.ringCamera, HintText: "Off: the camera stays off until you answer"})
+	devices.AppendItem(&widget.FormItem{Text: lang.L("Echo"), Widget: v.echo, HintText: lang.L("Turn off with a headset; applies from the next call")})
+	devices.AppendItem(&widget.FormItem{Text: lang.L("Preview"), Widget: v.ringCamera, HintText: lang.L("Off: the camera stays off until you answer")})
 	sections := container.NewVBox(
-		widget.NewLabelWithStyle("Account", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), form,
+		widget.NewLabelWithStyle(lang.L("Profile"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), profile,
 		widget.NewSeparator(),
-		widget.NewLabelWithStyle("Devices", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), devices,
+		widget.NewLabelWithStyle(lang.L("Account"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), form,
 		widget.NewSeparator(),
-		widget.NewLabelWithStyle("Sounds and look", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		widget.NewForm(widget.NewFormItem("Ringtone", v.ringtone), widget.NewFormItem("Theme", v.theme)),
+		widget.NewLabelWithStyle(lang.L("Devices"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), devices,
+		widget.NewSeparator(),
+		widget.NewLabelWithStyle(lang.L("Sounds and look"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		widget.NewForm(
+			&widget.FormItem{Text: lang.L("Ringtone"), Widget: ringtone,
+				HintText: lang.L("A WAV file; Calla plays its first 30 seconds")},
+			widget.NewFormItem(lang.L("Theme"), v.theme),
+			widget.NewFormItem(lang.L("Language"), v.language),
+		),
 	)
-	v.obj = container.NewBorder(header("Settings", u.m.Back), nil, nil, nil,
+	v.obj = container.NewBorder(header(lang.L("Settings"), u.m.Back), nil, nil, nil,
 		container.NewVScroll(container.NewCenter(container.New(widthLayout{520}, container.NewPadded(sections)))))
 	return v
+}
+
+func (v *settingsView) saveNickname() {
+	v.u.m.SetProfile(v.nickname.Text, v.u.m.settings.Avatar())
+}
+
+// choosePicture opens a file dialog for the avatar's picture.
+func (v *settingsView) choosePicture() {
+	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil || r == nil {
+			return // cancelled, or the dialog could not list the folder
+		}
+		v.u.m.SetAvatarPicture(r)
+	}, v.u.win)
+	d.SetFilter(storage.NewExtensionFileFilter([]string{".png", ".jpg", ".jpeg", ".gif"}))
+	d.Show()
+}
+
+// chooseRingtone opens a file dialog for a WAV ringtone.
+func (v *settingsView) chooseRingtone() {
+	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil || r == nil {
+			return
+		}
+		v.u.m.ChooseRingtone(r.URI().Name(), r)
+	}, v.u.win)
+	d.SetFilter(storage.NewExtensionFileFilter([]string{".wav", ".WAV"}))
+	d.Show()
+}
+
+// refreshRingtone shows the ringtone's name and whether it plays.
+func (v *settingsView) refreshRingtone() {
+	m := v.u.m
+	name := m.settings.RingtoneName()
+	if name == "" {
+		v.ringName.SetText(lang.L("Calla's own"))
+		v.ringBuiltIn.Disable()
+	} else {
+		v.ringName.SetText(name)
+		v.ringBuiltIn.Enable()
+	}
+	if m.Previewing {
+		v.ringPlay.SetText(lang.L("Stop"))
+		v.ringPlay.SetIcon(theme.MediaStopIcon())
+	} else {
+		v.ringPlay.SetText(lang.L("Play"))
+		v.ringPlay.SetIcon(theme.MediaPlayIcon())
+	}
+}
+
+// refreshProfile shows the stored nickname and avatar.
+func (v *settingsView) refreshProfile() {
+	s := v.u.m.settings
+	name := s.Nickname()
+	if name == "" {
+		name = s.User()
+	}
+	v.picture.set(s.User(), name, s.Avatar())
+	if s.Avatar() == "" {
+		v.removePic.Disable()
+	} else {
+		v.removePic.Enable()
+	}
 }
 
 // devicesForm is a form with a select per device kind, bound to the
 // model's device list and the settings.
 func (v *settingsView) devicesForm() *widget.Form {
-	labels := map[string]string{"camera": "Camera", "microphone": "Microphone", "speaker": "Speaker"}
+	labels := map[string]string{"camera": lang.L("Camera"), "microphone": lang.L("Microphone"), "speaker": lang.L("Speaker")}
 	form := widget.NewForm()
 	set := map[string]*deviceSelect{}
 	v.pickers = append(v.pickers, set)
@@ -106,7 +246,7 @@ func (v *settingsView) devicesForm() *widget.Form {
 				v.u.m.SelectDevice(kind, id)
 			}
 		})
-		p.sel.PlaceHolder = "Default"
+		p.sel.PlaceHolder = lang.L("Default")
 		set[kind] = p
 		form.Append(labels[kind], p.sel)
 	}
@@ -114,20 +254,21 @@ func (v *settingsView) devicesForm() *widget.Form {
 	return form
 }
 
+// deviceLabel is a device as the pickers name it: its own label, or
+// for the test sources, what they are in the user's language.
 func deviceLabel(d call.Device) string {
-	l := d.Label
-	if l == "" {
-		l = d.ID
-	}
 	if d.IsTestSource {
 		switch d.Kind {
 		case "camera":
-			l += " (test pattern)"
+			return lang.L("Test pattern (no camera)")
 		case "microphone":
-			l += " (test tone)"
+			return lang.L("Test tone (no microphone)")
 		}
 	}
-	return l
+	if d.Label == "" {
+		return d.ID
+	}
+	return d.Label
 }
 
 func (v *settingsView) refreshDevices() {
@@ -183,5 +324,12 @@ func (v *settingsView) refresh(p Part) {
 		s := v.u.m.settings
 		v.server.SetText(s.Server())
 		v.user.SetText(s.User())
+		v.nickname.SetText(s.Nickname())
+	}
+	if p&(PartScreen|PartProfile) != 0 {
+		v.refreshProfile()
+	}
+	if p&(PartScreen|PartRingtone) != 0 {
+		v.refreshRingtone()
 	}
 }

@@ -5,7 +5,7 @@ import "testing"
 type recordingLooper struct{ calls []string }
 
 func (r *recordingLooper) Loop(pcm []int16, rate int) {
-	r.calls = append(r.calls, map[int]string{16000: "ringtone", 8000: "dial tone"}[rate])
+	r.calls = append(r.calls, map[int]string{16000: "ringtone", 8000: "dial tone", 44100: "own ringtone"}[rate])
 	if len(pcm) < rate { // both sounds last more than a second
 		r.calls = append(r.calls, "short sound")
 	}
@@ -21,7 +21,11 @@ func TestSoundsPlayTheAssetsThroughTheLooper(t *testing.T) {
 	s.StartRinging()
 	s.Stop()
 	s.StartDialing()
-	want := []string{"ringtone", "stop", "dial tone"}
+	s.SetRingtone(make([]int16, 3*44100), 44100)
+	s.StartRinging()
+	s.SetRingtone(nil, 0)
+	s.StartRinging()
+	want := []string{"ringtone", "stop", "dial tone", "own ringtone", "ringtone"}
 	if len(l.calls) != len(want) {
 		t.Fatalf("looper saw %q, want %q", l.calls, want)
 	}

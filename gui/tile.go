@@ -6,6 +6,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -24,6 +25,7 @@ type tileView struct {
 
 	id     signaling.UserID
 	name   string
+	avatar string // the avatar's URL
 	local  bool
 	member Member
 	video  bool // the call is a video call
@@ -43,14 +45,14 @@ func newTileView(id signaling.UserID, local bool, do func(func()), onTap func())
 
 // update shows m; on the UI goroutine. It refreshes only when something
 // the tile shows changed (volume events come every 300 ms per member).
-func (t *tileView) update(name string, m Member, video bool) {
-	if t.name == name && t.member == m && t.video == video {
+func (t *tileView) update(name, avatar string, m Member, video bool) {
+	if t.name == name && t.avatar == avatar && t.member == m && t.video == video {
 		return
 	}
 	if (t.member.VideoOn && !m.VideoOn) || (t.video && !video) {
 		t.vid.clear() // no stale frame when the camera comes back
 	}
-	t.name, t.member, t.video = name, m, video
+	t.name, t.avatar, t.member, t.video = name, avatar, m, video
 	t.Refresh()
 }
 
@@ -190,7 +192,7 @@ func (r *tileRenderer) Refresh() {
 	video := t.showsVideo()
 	setVisible(t.vid.Image, video)
 	setVisible(r.avatar, !video)
-	r.avatar.set(string(t.id), t.name)
+	r.avatar.set(string(t.id), t.name, t.avatar)
 
 	waiting := !t.local && m.State != TileJoined && !t.vid.HasFrame()
 	reconnecting := !t.local && m.Reconnecting()
@@ -204,11 +206,11 @@ func (r *tileRenderer) Refresh() {
 	}
 	switch {
 	case reconnecting:
-		r.status.Text = "Reconnecting…"
+		r.status.Text = lang.L("Reconnecting…")
 	case waiting && m.State == TileInviting:
-		r.status.Text = "Calling…"
+		r.status.Text = lang.L("Calling…")
 	case waiting:
-		r.status.Text = "Connecting…"
+		r.status.Text = lang.L("Connecting…")
 	default:
 		r.status.Text = ""
 	}

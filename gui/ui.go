@@ -9,6 +9,8 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/calla-rtc/calla/signaling"
 )
 
 // view is one screen: its canvas object and how it shows the model.
@@ -61,6 +63,9 @@ type ui struct {
 	preview *videoView
 
 	shown Screen
+	// rebuilt, when set, is told of the ui that replaced this one (a new
+	// language).
+	rebuilt func(*ui)
 }
 
 func newUI(a fyne.App, w fyne.Window, m *Model, eng Engine, do func(func())) *ui {
@@ -84,7 +89,7 @@ func newUI(a fyne.App, w fyne.Window, m *Model, eng Engine, do func(func())) *ui
 	u.connBanner = container.NewStack(connBg, container.NewCenter(u.connText))
 	u.sourceNote = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{})
 	u.holder = container.NewStack()
-	u.toastBox = container.New(&toastLayout{})
+	u.toastBox = container.New(&toastLayout{avoid: u.floatingTile})
 
 	u.top = container.NewVBox(u.connBanner, u.sourceNote)
 	u.main = container.NewBorder(u.top, nil, nil, nil, u.holder)
@@ -176,7 +181,7 @@ func (u *ui) refreshRinging() {
 func (u *ui) syncPreview() {
 	var want *videoView
 	c := &u.m.Call
-	if c.MediaType.String() == "video" && c.Local.VideoOn {
+	if c.MediaType == signaling.Video && (c.Local.VideoOn || c.Local.Sharing) {
 		switch c.Phase {
 		case PhaseRinging:
 			if u.m.settings.RingPreview() {
@@ -213,6 +218,47 @@ func (u *ui) refreshToasts() {
 	u.toastBox.Refresh()
 }
 
+// relocalize shows the window in language l. The texts are set when the
+// views are made, so the views are made again from the model; the old
+// ones let go of the engine's sinks and their dialogs first.
+func (u *ui) relocalize(l Language) {
+	useLanguage(l)
+	if u.ringing != nil {
+		u.ringing.Hide()
+		u.ringing = nil
+	}
+	if u.alert != nil {
+		u.alert.SetOnClosed(nil) // not dismissed: the new ui shows it again
+		u.alert.Hide()
+		u.alert = nil
+	}
+	if u.preview != nil {
+		u.eng.StopLocalPreview()
+		u.preview = nil
+	}
+	n := newUI(u.app, u.win, u.m, u.eng, u.do)
+	n.login.prefill(u.login.server.Text, u.login.user.Text, u.login.usersig.Text)
+	n.rebuilt = u.rebuilt
+	if n.rebuilt != nil {
+		n.rebuilt(n)
+	}
+}
+
+// floatingTile is where the small tile of a 1v1 call floats over the big
+// one, in the toast box's coordinates; toasts keep clear of it.
+func (u *ui) floatingTile() (fyne.Position, fyne.Size, bool) {
+	if u.m.Screen != ScreenInCall {
+		return fyne.Position{}, fyne.Size{}, false
+	}
+	small := u.inCall.floating()
+	if small == nil {
+		return fyne.Position{}, fyne.Size{}, false
+	}
+	d := u.app.Driver()
+	pos := d.AbsolutePositionForObject(small).Subtract(d.AbsolutePositionForObject(u.toastBox))
+	return pos, small.Size(), true
+}
+
 func (u *ui) refreshAlert() {
 	a := u.m.Alert
 	if a == nil {
@@ -236,7 +282,8 @@ func (u *ui) refreshAlert() {
 	d.Show()
 }
 
-// typedKey is the keyboard shortcuts: M mute, V camera, Enter accept,
+// typedKey is the keyboard shortcuts: M mute, V camera (or video, in a
+// voice call), S share the screen or stop, Enter accept,
 // Esc decline or hang up. Keys typed into a text field go to the field,
 // not here.
 func (u *ui) typedKey(ev *fyne.KeyEvent) {
@@ -244,7 +291,9 @@ func (u *ui) typedKey(ev *fyne.KeyEvent) {
 	case fyne.KeyM:
 		u.m.ToggleMic()
 	case fyne.KeyV:
-		u.m.ToggleCamera()
+		u.m.VideoKey()
+	case fyne.KeyS:
+		u.m.ShareScreen()
 	case fyne.KeyReturn, fyne.KeyEnter:
 		if u.m.Call.Phase == PhaseRinging {
 			u.m.Accept()

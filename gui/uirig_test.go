@@ -43,7 +43,9 @@ func newUIRigTB(t testing.TB, r *rig) *uiRig {
 	// so does this rig, which keeps every change on the test goroutine.
 	u := newUI(a, w, r.m, r.eng, func(f func()) { f() })
 	w.Resize(windowSize)
-	return &uiRig{rig: r, app: a, win: w, ui: u}
+	ur := &uiRig{rig: r, app: a, win: w, ui: u}
+	u.rebuilt = func(n *ui) { ur.ui = n } // a new language
+	return ur
 }
 
 // testPattern is a frame of colour bars, standing in for video.

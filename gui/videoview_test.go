@@ -146,7 +146,7 @@ func benchmarkTile(b *testing.B, paint bool) {
 	w := a.NewWindow("bench")
 	defer w.Close()
 	tile := newTileView("bob", false, func(f func()) { f() }, nil)
-	tile.update("Bob", Member{ID: "bob", State: TileJoined, VideoOn: true, AudioOn: true}, true)
+	tile.update("Bob", "", Member{ID: "bob", State: TileJoined, VideoOn: true, AudioOn: true}, true)
 	w.SetContent(tile)
 	w.Resize(fyne.NewSize(640, 480))
 	frames := [2]*image.RGBA{testPattern(640, 480, 0x40), testPattern(640, 480, 0xC0)}

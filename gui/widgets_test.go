@@ -1,6 +1,7 @@
 package gui
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -135,6 +136,35 @@ func TestTaps(t *testing.T) {
 		{"typing V in a call turns the camera off",
 			func(r *uiRig) { r.screenCall1v1() },
 			func(t *testing.T, r *uiRig) { typeKey(r, fyne.KeyV) }, "CloseCamera"},
+		{"tapping Video in a voice call asks to switch to video",
+			func(r *uiRig) { r.screenContacts(); r.connected(signaling.Audio, false) },
+			func(t *testing.T, r *uiRig) { test.Tap(button(t, r.win.Canvas(), "Video")) }, "SwitchCallMediaType"},
+		{"typing V in a voice call asks to switch to video",
+			func(r *uiRig) { r.screenContacts(); r.connected(signaling.Audio, false) },
+			func(t *testing.T, r *uiRig) { typeKey(r, fyne.KeyV) }, "SwitchCallMediaType"},
+		{"tapping Share screen with one screen shares it",
+			func(r *uiRig) { r.screenCall1v1(); r.eng.SetDevices(screens(1)) },
+			func(t *testing.T, r *uiRig) { test.Tap(button(t, r.win.Canvas(), "Share screen")) }, "StartScreenShare"},
+		{"typing S in a video call shares the screen",
+			func(r *uiRig) { r.screenCall1v1(); r.eng.SetDevices(screens(1)) },
+			func(t *testing.T, r *uiRig) { typeKey(r, fyne.KeyS) }, "StartScreenShare"},
+		{"picking the second of two screens shares that one",
+			func(r *uiRig) { r.screenCall1v1(); r.eng.SetDevices(screens(2)) },
+			func(t *testing.T, r *uiRig) {
+				test.Tap(button(t, r.win.Canvas(), "Share screen"))
+				c := r.win.Canvas()
+				find(t, c, func(g *widget.RadioGroup) bool { return len(g.Options) == 2 }).SetSelected("Screen 2")
+				test.Tap(dialogButton(t, c, "Share"))
+				if call, _ := r.eng.Last("StartScreenShare"); call.Args != "scr2" {
+					t.Errorf("shared %q, want scr2", call.Args)
+				}
+			}, "StartScreenShare"},
+		{"tapping Stop sharing while sharing stops",
+			func(r *uiRig) {
+				r.screenCall1v1()
+				r.apply(&call.UserScreenShareChanged{CallID: "c1", UserID: "alice", IsSharing: true})
+			},
+			func(t *testing.T, r *uiRig) { test.Tap(button(t, r.win.Canvas(), "Stop sharing")) }, "StopScreenShare"},
 		{"typing Enter while ringing accepts",
 			func(r *uiRig) { r.screenContacts(); r.ringing(video, false) },
 			func(t *testing.T, r *uiRig) { typeKey(r, fyne.KeyReturn) }, "Accept"},
@@ -347,7 +377,7 @@ func TestToastsShowAndGo(t *testing.T) {
 	r.apply(&call.Error{Code: signaling.CodeSignalingSendFail, Message: "dial tcp: refused"})
 	want(t, "toasts shown", len(r.ui.toastBox.Objects), 1)
 	md := test.RenderObjectToMarkup(r.ui.toastBox)
-	if !strings.Contains(md, "Calla could not reach the server.") || !strings.Contains(md, "dial tcp: refused") {
+	if !strings.Contains(md, "Calla could not reach the server.") || !strings.Contains(md, "Check your network connection") {
 		t.Fatalf("toast markup lacks the message:\n%s", md)
 	}
 	r.clock.advance(errorToastLife)
@@ -367,6 +397,140 @@ func TestSpinnersTurnOnlyOnScreen(t *testing.T) {
 	want(t, "animated in the call", bob.animated, true)
 	r.m.Hangup()
 	want(t, "animated after the call", bob.animated, false)
+}
+
+// TestToastsKeepClearOfTheFloatingTile: in a 1v1 call the small tile
+// floats over the big one at the bottom right, where the toasts are; no
+// toast may lie under or over it, whatever the window's size, the number
+// of toasts, the swap, or the kind of call.
+func TestToastsKeepClearOfTheFloatingTile(t *testing.T) {
+	long := "Switched to a voice call, and this toast is long enough to wrap onto a second line at the narrowest width"
+	for _, size := range []fyne.Size{windowSize, fyne.NewSize(1280, 800), fyne.NewSize(700, 500), fyne.NewSize(560, 420)} {
+		t.Run(fmt.Sprintf("%vx%v", size.Width, size.Height), func(t *testing.T) {
+			r := newUIRig(t)
+			r.win.Resize(size)
+			r.screenCall1v1()
+			r.m.toast("Bob is busy")
+			r.m.toast("Carol left")
+			r.m.toast(long)
+			r.m.flush()
+			for _, step := range []struct {
+				name string
+				do   func()
+			}{
+				{"video", func() {}},
+				{"swapped", func() { r.m.FocusTile("bob") }},
+				{"voice", func() {
+					r.apply(&call.CallMediaTypeChanged{CallID: "c1", OldCallMediaType: signaling.Video, NewCallMediaType: signaling.Audio})
+				}},
+			} {
+				step.do()
+				tile := r.ui.inCall.floating()
+				if tile == nil {
+					t.Fatalf("%s: no floating tile in a 1v1 call", step.name)
+				}
+				d := r.app.Driver()
+				tp, ts := d.AbsolutePositionForObject(tile), tile.Size()
+				if len(r.ui.toastBox.Objects) != 3 {
+					t.Fatalf("%s: %d toasts shown, want 3", step.name, len(r.ui.toastBox.Objects))
+				}
+				for i, o := range r.ui.toastBox.Objects {
+					op := d.AbsolutePositionForObject(o)
+					if overlaps(op.X, op.Y, o.Size().Width, o.Size().Height, tp, ts) {
+						t.Errorf("%s: toast %d at %v size %v overlaps the floating tile at %v size %v", step.name, i, op, o.Size(), tp, ts)
+					}
+					if op.X < 0 || op.Y < 0 || op.X+o.Size().Width > size.Width {
+						t.Errorf("%s: toast %d at %v size %v is outside the %v window", step.name, i, op, o.Size(), size)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestSourceNoteGoesWithTheCall: the "Test pattern and tone" line shows
+// over the call while test sources stand in, and is gone from the contact
+// list once the call has ended.
+func TestSourceNoteGoesWithTheCall(t *testing.T) {
+	r := newUIRig(t)
+	r.screenCall1v1()
+	r.apply(&call.MediaSourceChanged{Kind: "camera", IsTestSource: true}, &call.MediaSourceChanged{Kind: "microphone", IsTestSource: true})
+	if !r.ui.sourceNote.Visible() || r.ui.sourceNote.Text != "Test pattern and tone — no camera or microphone found" {
+		t.Fatalf("in the call: note visible %v, %q", r.ui.sourceNote.Visible(), r.ui.sourceNote.Text)
+	}
+	r.apply(&call.CallEnd{CallID: "c1", TotalTime: 83, Reason: signaling.ReasonHangup})
+	want(t, "screen", r.m.Screen, ScreenContacts)
+	if r.ui.sourceNote.Visible() {
+		t.Fatalf("after the call the contact list still shows %q", r.ui.sourceNote.Text)
+	}
+}
+
+// TestVoiceToVideoAndBack: a voice call shows Video (not Voice only or the
+// camera); once onCallMediaTypeChanged says video, the local tile starts
+// the preview and the controls are a video call's; back to voice, they
+// are a voice call's again.
+func TestVoiceToVideoAndBack(t *testing.T) {
+	r := newUIRig(t)
+	r.screenContacts()
+	r.connected(signaling.Audio, false)
+	v := r.ui.inCall
+	shown := func() string {
+		var out []string
+		for _, b := range []*widget.Button{v.camera, v.toAudio, v.toVideo} {
+			if b.Visible() {
+				out = append(out, b.Text)
+			}
+		}
+		return strings.Join(out, ",")
+	}
+	want(t, "voice call's buttons", shown(), "Video")
+	want(t, "preview in a voice call", r.eng.LocalSink() == nil, true)
+
+	r.apply(&call.CallMediaTypeChanged{CallID: "c1", OldCallMediaType: signaling.Audio, NewCallMediaType: signaling.Video})
+	want(t, "video call's buttons", shown(), "Stop video,Voice only")
+	if r.eng.LocalSink() != call.VideoSink(v.local.vid) {
+		t.Fatal("the local tile did not start the preview")
+	}
+	r.eng.RemoteSink("bob").OfferFrame(testPattern(64, 48, 0), func() {})
+	r.eng.LocalSink().OfferFrame(testPattern(64, 48, 0), func() {})
+	want(t, "bob's tile shows video", v.tiles["bob"].showsVideo(), true)
+	want(t, "own tile shows video", v.local.showsVideo(), true)
+
+	r.apply(&call.CallMediaTypeChanged{CallID: "c1", OldCallMediaType: signaling.Video, NewCallMediaType: signaling.Audio})
+	want(t, "voice call's buttons again", shown(), "Video")
+	want(t, "preview stopped", r.eng.LocalSink() == nil, true)
+	want(t, "bob's tile shows his avatar", v.tiles["bob"].showsVideo(), false)
+}
+
+// screens are n screens to share, as Devices lists them.
+func screens(n int) []call.Device {
+	var ds []call.Device
+	for i := 1; i <= n; i++ {
+		ds = append(ds, call.Device{ID: fmt.Sprintf("scr%d", i), Label: fmt.Sprintf("Screen %d", i), Kind: "screen"})
+	}
+	return ds
+}
+
+// TestScreenShareOnScreen: a member's shared screen shows in their tile,
+// named as their screen; one's own share names one's tile and shows the
+// preview even with the camera off; no screen to share says why.
+func TestScreenShareOnScreen(t *testing.T) {
+	r := newUIRig(t)
+	r.screenCall1v1()
+	r.apply(&call.UserScreenShareChanged{CallID: "c1", UserID: "bob", IsSharing: true})
+	want(t, "bob's tile", r.ui.inCall.tiles["bob"].name, "Bob's screen")
+	r.m.ToggleCamera() // camera off
+	r.apply(&call.UserScreenShareChanged{CallID: "c1", UserID: "alice", IsSharing: true})
+	want(t, "own tile", r.ui.inCall.local.name, "Your screen")
+	if r.eng.LocalSink() == nil {
+		t.Error("no preview of the shared screen with the camera off")
+	}
+	r.apply(&call.UserScreenShareChanged{CallID: "c1", UserID: "alice", IsSharing: false})
+	want(t, "own tile after", r.ui.inCall.local.name, "You")
+
+	r.eng.SetDevices(nil)
+	r.m.ShareScreen()
+	want(t, "toast", r.lastToast(), "There is no screen Calla can share.")
 }
 
 // TestTheIncomingDialogShowsTheCameraUnlessTheSettingsSayNo: a ringing

@@ -42,21 +42,30 @@ func openCapture(kind DeviceKind, dev Device, vp VideoParams, sel *mediadevices.
 	sink *atomic.Pointer[sinkBox], onEnd func(error)) (*capture, error) {
 	c := &capture{kind: kind, dev: dev, muted: muted, done: make(chan struct{})}
 	cons := mediadevices.MediaStreamConstraints{Codec: sel}
-	if kind == Camera {
+	getMedia := mediadevices.GetUserMedia
+	switch kind {
+	case Camera:
 		cons.Video = func(m *mediadevices.MediaTrackConstraints) {
 			m.DeviceID = prop.StringExact(dev.driverID)
 			m.Width = prop.Int(vp.Width)
 			m.Height = prop.Int(vp.Height)
 			m.FrameRate = prop.Float(vp.FrameRate)
 		}
-	} else {
+	case Screen:
+		// A screen comes at its own size (fitScreenFrames scales it).
+		cons.Video = func(m *mediadevices.MediaTrackConstraints) {
+			m.DeviceID = prop.StringExact(dev.driverID)
+			m.FrameRate = prop.Float(vp.FrameRate)
+		}
+		getMedia = mediadevices.GetDisplayMedia
+	default:
 		cons.Audio = func(m *mediadevices.MediaTrackConstraints) {
 			m.DeviceID = prop.StringExact(dev.driverID)
 			m.ChannelCount = prop.Int(1)
 			m.SampleRate = prop.Int(48000)
 		}
 	}
-	stream, err := mediadevices.GetUserMedia(cons)
+	stream, err := getMedia(cons)
 	if err != nil {
 		return nil, deviceError(kind, dev, err)
 	}
@@ -72,6 +81,10 @@ func openCapture(kind DeviceKind, dev Device, vp VideoParams, sel *mediadevices.
 	switch t := c.track.(type) {
 	case *mediadevices.VideoTrack:
 		mime = webrtc.MimeTypeVP8
+		if kind == Screen {
+			// RGBA from X, as I420 for the preview and the encoder.
+			t.Transform(fitScreenFrames, video.ToI420)
+		}
 		c.preview = newPreviewer(sink)
 		t.Transform(c.preview.tap)
 	case *mediadevices.AudioTrack:

@@ -40,7 +40,7 @@ func (c countingAudio) BuildAudioEncoder(r audio.Reader, p prop.Media) (codec.Re
 // newCodecSelector returns the VP8 + Opus selector for params.
 func newCodecSelector(vp VideoParams) *mediadevices.CodecSelector {
 	// A keyframe at least every 5 s as a safety net besides PLI.
-	vp8 := &vp8Builder{bitrate: vp.MaxBitrate, keyInterval: 5 * vp.FrameRate, fps: vp.FrameRate}
+	vp8 := &vp8Builder{bitrate: vp.MaxBitrate, keyInterval: 5 * vp.FrameRate, fps: vp.FrameRate, screen: vp.ScreenContent}
 	return mediadevices.NewCodecSelector(
 		mediadevices.WithVideoEncoders(countingVideo{vp8}),
 		mediadevices.WithAudioEncoders(countingAudio{&opusBuilder{bitrate: opusBitrate}}),

@@ -15,6 +15,9 @@ type VideoParams struct {
 	FrameRate     int
 	MinBitrate    int // bits per second; congestion control never goes below
 	MaxBitrate    int // bits per second; the start rate and the ceiling
+	// ScreenContent tunes the encoder for a shared screen (libvpx's
+	// screen-content mode): text and still pictures, few frames.
+	ScreenContent bool
 }
 
 // DefaultVideoParams is 640x480 at 30 fps, 150 kbps to 1.2 Mbps.

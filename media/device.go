@@ -27,6 +27,7 @@ const (
 	Camera DeviceKind = iota + 1
 	Microphone
 	Speaker
+	Screen // a screen to share (X11)
 )
 
 func (k DeviceKind) String() string {
@@ -37,6 +38,8 @@ func (k DeviceKind) String() string {
 		return "microphone"
 	case Speaker:
 		return "speaker"
+	case Screen:
+		return "screen"
 	}
 	return "DeviceKind(" + strconv.Itoa(int(k)) + ")"
 }
@@ -152,6 +155,12 @@ func deviceOf(d driver.Driver, defMic string) (dev Device, ok bool) {
 		} else {
 			// mediadevices marks the default it saw at start.
 			dev.IsDefault = !dev.IsNull && info.Priority == driver.PriorityHigh
+		}
+	case driver.Screen:
+		dev.Kind = Screen
+		// mediadevices labels X screens X11Screen0, X11Screen1, ...
+		if n, err := strconv.Atoi(strings.TrimPrefix(info.Label, "X11Screen")); err == nil {
+			dev.Label = "Screen " + strconv.Itoa(n+1)
 		}
 	}
 	return dev, true
@@ -304,8 +313,11 @@ func soundDevices(kind DeviceKind) []Device {
 // failure.
 func deviceError(kind DeviceKind, dev Device, err error) error {
 	k := ErrCameraFailed
-	if kind == Microphone {
+	switch kind {
+	case Microphone:
 		k = ErrMicrophoneFailed
+	case Screen:
+		k = ErrScreenFailed
 	}
 	if errors.Is(err, syscall.EACCES) || errors.Is(err, syscall.EPERM) ||
 		strings.Contains(strings.ToLower(err.Error()), "permission denied") {

@@ -33,6 +33,14 @@ var (
 	ErrBadConfig = errors.New("media: bad configuration")
 	// ErrUnknownDevice indicates a device ID that ListDevices does not know.
 	ErrUnknownDevice = errors.New("media: unknown device")
+	// ErrCustomSource indicates a capture call (sharing a screen) on a
+	// session whose app writes what it sends (StartCustom).
+	ErrCustomSource = errors.New("media: the session sends a custom source")
+	// ErrScreenFailed indicates that a screen could not be captured.
+	ErrScreenFailed = errors.New("media: the screen could not be captured")
+	// ErrNoVideo indicates a video-only operation (sharing a screen) in an
+	// audio call.
+	ErrNoVideo = errors.New("media: the call has no video")
 )
 
 // DeviceError is a failure to open or run a capture device. Its Kind is

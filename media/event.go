@@ -57,6 +57,16 @@ type FirstFrame struct {
 type RemoteMedia struct {
 	Peer         PeerID
 	Video, Audio bool
+	// Screen is true while the video is a screen the peer shares.
+	Screen bool
+}
+
+// ScreenShare reports that the local screen share started (On, with the
+// screen shared) or stopped (by StopScreenShare, a switch to audio, or
+// the capture failing).
+type ScreenShare struct {
+	On       bool
+	ScreenID string
 }
 
 // Volumes is every level, 0..100: the local microphone and each peer.
@@ -115,3 +125,4 @@ func (Paths) isMediaEvent()            {}
 func (LocalSource) isMediaEvent()      {}
 func (DeviceFailed) isMediaEvent()     {}
 func (PeerError) isMediaEvent()        {}
+func (ScreenShare) isMediaEvent()      {}

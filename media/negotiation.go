@@ -103,7 +103,7 @@ func (s *Session) handleSignal(p *peer, sig Signal) error {
 		}
 		s.negotiate(p, sig.ICERestart)
 	case SignalMediaState:
-		p.remoteCam, p.remoteMic, p.stateKnown = sig.Camera, sig.Microphone, true
+		p.remoteCam, p.remoteMic, p.remoteScreen, p.stateKnown = sig.Camera, sig.Microphone, sig.Screen, true
 		s.reportRemoteMedia(p)
 	}
 	return nil

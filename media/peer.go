@@ -43,10 +43,12 @@ type peer struct {
 	// removed them, and they end as soon as a renegotiation says so.
 	staleVideo, videoEpoch int
 	remoteCam, remoteMic   bool
+	remoteScreen           bool
 	stateKnown             bool      // a mediaState signal arrived
 	connectedAt            time.Time // when the link last came up
 	reportedVideo          bool
 	reportedAudio          bool
+	reportedScreen         bool
 	remoteVideoSSRC        uint32
 	remoteAudioSSRC        uint32
 	trackSince             time.Time
@@ -312,11 +314,12 @@ func (s *Session) onTrack(p *peer, t *webrtc.TrackRemote, r *webrtc.RTPReceiver)
 func (s *Session) reportRemoteMedia(p *peer) {
 	v := p.videoTracks > p.staleVideo && p.remoteCam
 	a := p.audioTracks > 0 && p.remoteMic
-	if v == p.reportedVideo && a == p.reportedAudio {
+	sc := v && p.remoteScreen
+	if v == p.reportedVideo && a == p.reportedAudio && sc == p.reportedScreen {
 		return
 	}
-	p.reportedVideo, p.reportedAudio = v, a
-	s.emit(RemoteMedia{Peer: p.id, Video: v, Audio: a})
+	p.reportedVideo, p.reportedAudio, p.reportedScreen = v, a, sc
+	s.emit(RemoteMedia{Peer: p.id, Video: v, Audio: a, Screen: sc})
 }
 
 // close ends the connection; receive and RTCP goroutines then see EOF.

@@ -64,8 +64,10 @@ type Session struct {
 	// audioFECPct what the microphone's FEC is sized for (0: not set yet).
 	uplinkLoss  float64
 	audioFECPct int
-	videoCap    *capture
+	videoCap    *capture // the camera's, or while screenOn the screen's
 	bitrate     int
+	screenOn    bool   // a screen is shared instead of the camera
+	screenID    string // the screen shared
 	selfQ       qualityScorer
 }
 
@@ -364,6 +366,15 @@ func (s *Session) captureEnded(c *capture, err error) {
 	switch c {
 	case s.videoCap:
 		s.closeCamera()
+		if s.screenOn {
+			// The shared screen went (its X server did): back to the
+			// camera, as after StopScreenShare.
+			s.stoppedSharing()
+			if !s.camOn {
+				s.setSenders(false)
+			}
+			s.reopenCamera()
+		}
 	case s.audioCap:
 		s.audioCap.close()
 		s.audioCap = nil
@@ -450,6 +461,9 @@ func (s *Session) setVideo(on bool) error {
 		return nil
 	}
 	s.closeCamera()
+	if s.screenOn {
+		s.stoppedSharing() // a voice call shares nothing
+	}
 	s.videoOn = false
 	for _, p := range s.peers {
 		// The peer removes its video too (the call is an audio call now),
@@ -483,7 +497,9 @@ func (s *Session) SetCamera(on bool) error {
 		if on == s.camOn {
 			return nil
 		}
-		if s.videoOn && !s.custom {
+		// While a screen is shared the camera's state only waits for the
+		// share to end.
+		if s.videoOn && !s.custom && !s.screenOn {
 			if on {
 				if err := s.openCamera(); err != nil {
 					return err
@@ -491,18 +507,7 @@ func (s *Session) SetCamera(on bool) error {
 			} else {
 				s.closeCamera()
 			}
-			for _, p := range s.peers {
-				if p.videoSender == nil {
-					continue
-				}
-				var t webrtc.TrackLocal
-				if on {
-					t = s.videoOut
-				}
-				if err := p.videoSender.ReplaceTrack(t); err != nil {
-					s.emit(PeerError{Peer: p.id, Err: fmt.Errorf("media: camera %v: %w", on, err)})
-				}
-			}
+			s.setSenders(on)
 		}
 		s.camOn = on
 		s.sendMediaState()
@@ -535,16 +540,18 @@ func (s *Session) sendMediaState() {
 }
 
 func (s *Session) sendMediaStateTo(p *peer) {
-	cam := s.videoOn && s.camOn && s.videoCap != nil
+	cam := s.videoOn && (s.camOn || s.screenOn) && s.videoCap != nil
 	mic := s.micOn && s.audioCap != nil
+	screen := cam && s.screenOn
 	if s.custom {
 		// A custom source claims only what it says it sends
 		// (SetCustomMedia): a receiver that expected video which never
-		// comes would rate the link Down.
+		// comes would rate the link Down. It shares no screen.
 		cam = s.videoOn && s.camOn && s.customVideo
 		mic = s.micOn && s.customAudio
+		screen = false
 	}
-	s.emit(SignalOut{Peer: p.id, Signal: Signal{Kind: SignalMediaState, Camera: cam, Microphone: mic}})
+	s.emit(SignalOut{Peer: p.id, Signal: Signal{Kind: SignalMediaState, Camera: cam, Microphone: mic, Screen: screen}})
 }
 
 // SwitchCamera moves capture to another camera. The shared track and the
@@ -556,8 +563,8 @@ func (s *Session) SwitchCamera(deviceID string) error {
 		}
 		old := s.cfg.CameraID
 		s.cfg.CameraID = deviceID
-		if s.videoCap == nil {
-			return nil
+		if s.videoCap == nil || s.screenOn {
+			return nil // the next camera opens this one
 		}
 		s.closeCamera()
 		if err := s.openCamera(); err != nil {
@@ -620,10 +627,10 @@ func (s *Session) SetVideoParams(p VideoParams) error {
 	return s.call(func() error {
 		s.vp = p
 		s.cur = stepParams(p, s.ladder.observe(0, meshStep(len(s.peers)), time.Now()), len(s.peers))
-		s.bitrate = 0
-		if s.videoCap == nil {
-			return nil
+		if s.videoCap == nil || s.screenOn {
+			return nil // the camera opens with it
 		}
+		s.bitrate = 0
 		s.closeCamera()
 		return s.openCamera()
 	})
@@ -695,11 +702,17 @@ func (s *Session) adaptBitrate() {
 		}
 	}
 	s.applyVideoStep(estimate)
-	target := s.cur.MaxBitrate
+	lo, hi := s.cur.MinBitrate, s.cur.MaxBitrate
+	if s.screenOn {
+		// A shared screen has its own range; the ladder's step waits
+		// for the camera.
+		lo, hi = screenMinBitrate, screenMaxBitrate
+	}
+	target := hi
 	if estimate > 0 {
 		target = min(target, estimate)
 	}
-	target = max(target, s.cur.MinBitrate)
+	target = max(target, lo)
 	if s.videoCap != nil && target != s.bitrate && s.videoCap.setBitrate(target) {
 		s.bitrate = target
 	}
@@ -721,8 +734,8 @@ func (s *Session) applyVideoStep(estimate int) {
 	s.log.Info("video step", "peers", len(s.peers), "estimate", estimate,
 		"size", fmt.Sprintf("%dx%d", p.Width, p.Height), "fps", p.FrameRate, "max_bitrate", p.MaxBitrate)
 	s.cur = p
-	if !reopen || s.videoCap == nil {
-		return
+	if !reopen || s.videoCap == nil || s.screenOn {
+		return // a shared screen keeps its size; the camera opens at p
 	}
 	s.closeCamera()
 	if err := s.openCamera(); err != nil {

@@ -43,6 +43,8 @@ type Signal struct {
 	// Camera and Microphone are the sender's devices' state on a
 	// mediaState signal: whether it sends video / audio.
 	Camera, Microphone bool
+	// Screen, with Camera, says the video is a shared screen.
+	Screen bool
 }
 
 func (s Signal) validate() error {

@@ -17,7 +17,7 @@ typedef struct {
 	int open;
 } calla_vp8;
 
-static int calla_vp8_open(calla_vp8 *e, int w, int h, int kbps, int kfmax, int speed) {
+static int calla_vp8_open(calla_vp8 *e, int w, int h, int kbps, int kfmax, int speed, int screen) {
 	vpx_codec_iface_t *ifc = vpx_codec_vp8_cx();
 	if (vpx_codec_enc_config_default(ifc, &e->cfg, 0) != VPX_CODEC_OK) return -1;
 	e->cfg.g_w = w;
@@ -55,6 +55,15 @@ static int calla_vp8_open(calla_vp8 *e, int w, int h, int kbps, int kfmax, int s
 	// Cap keyframes at 3x an average frame: a keyframe then takes a few
 	// frame intervals on the wire, not a burst that delays what follows.
 	vpx_codec_control(&e->ctx, VP8E_SET_MAX_INTRA_BITRATE_PCT, 300);
+	if (screen) {
+		// A screen: sharp edges and text, long still stretches. libvpx's
+		// screen-content mode codes them for that; unchanged blocks are
+		// skipped more readily; a keyframe (a whole screen of text) may
+		// take longer on the wire, frames being 200 ms apart.
+		vpx_codec_control(&e->ctx, VP8E_SET_SCREEN_CONTENT_MODE, 1);
+		vpx_codec_control(&e->ctx, VP8E_SET_STATIC_THRESHOLD, 100);
+		vpx_codec_control(&e->ctx, VP8E_SET_MAX_INTRA_BITRATE_PCT, 900);
+	}
 	memset(&e->img, 0, sizeof(e->img));
 	e->img.fmt = VPX_IMG_FMT_I420;
 	e->img.w = e->img.d_w = w;
@@ -137,12 +146,13 @@ type vp8Builder struct {
 	bitrate     int // bits per second
 	keyInterval int // frames
 	fps         int // nominal frame rate, when the source does not say
+	screen      bool
 }
 
 func (b *vp8Builder) RTPCodec() *codec.RTPCodec { return codec.NewRTPVP8Codec(90000) }
 
 func (b *vp8Builder) BuildVideoEncoder(r video.Reader, p prop.Media) (codec.ReadCloser, error) {
-	e := &vp8Encoder{r: video.ToI420(r), bitrate: b.bitrate, keyInterval: b.keyInterval}
+	e := &vp8Encoder{r: video.ToI420(r), bitrate: b.bitrate, keyInterval: b.keyInterval, screen: b.screen}
 	fps := float64(p.FrameRate)
 	if fps <= 0 {
 		fps = float64(b.fps)
@@ -164,6 +174,7 @@ func (b *vp8Builder) BuildVideoEncoder(r video.Reader, p prop.Media) (codec.Read
 type vp8Encoder struct {
 	r           video.Reader
 	keyInterval int
+	screen      bool
 	frameDur    int64 // ms; 0: measure between frames
 	last        time.Time
 	pts         int64
@@ -183,7 +194,11 @@ func (e *vp8Encoder) open(w, h int) error {
 		e.c = (*C.calla_vp8)(C.calloc(1, C.sizeof_calla_vp8))
 	}
 	C.calla_vp8_close(e.c)
-	if rc := C.calla_vp8_open(e.c, C.int(w), C.int(h), C.int(e.bitrate/1000), C.int(e.keyInterval), vp8Speed); rc != 0 {
+	screen := 0
+	if e.screen {
+		screen = 1
+	}
+	if rc := C.calla_vp8_open(e.c, C.int(w), C.int(h), C.int(e.bitrate/1000), C.int(e.keyInterval), vp8Speed, C.int(screen)); rc != 0 {
 		return fmt.Errorf("media: VP8 encoder init failed (%d) for %dx%d", int(rc), w, h)
 	}
 	e.w, e.h, e.rateSet = w, h, e.bitrate

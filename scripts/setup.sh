@@ -20,21 +20,23 @@ group=${1:-}
 # private PulseAudio daemon with virtual devices and speak into its virtual
 # microphone (media/pulseaudio_test.go). coturn judges Calla's TURN
 # credentials and relays calls in the TURN tests; iproute2 and nftables
-# build the NAT namespaces of the network-namespace call test.
+# build the NAT namespaces of the network-namespace call test. A font
+# with Chinese and Japanese glyphs (Fyne falls back to the system's; its
+# own has none) for the translated screens and their tests.
 # The .deb's checks: dpkg-dev (dpkg-shlibdeps), appstream (appstreamcli),
 # desktop-file-utils.
 #
 # `setup.sh package` adds what `make package-check` needs (debootstrap);
 # `setup.sh windows` what `make package-windows` needs (the MinGW-w64 C
 # and C++ compilers: libvpx has a C++ file; nasm for libvpx's assembly,
-# dpkg-dev for apt-get source).
+# dpkg-dev for apt-get source; wine64 to run the exe once; zip).
 DEB_PKGS=(gcc libc6-dev pkg-config libgl1-mesa-dev xorg-dev libvpx-dev libopus-dev libspeexdsp-dev
 	xvfb imagemagick xdotool x11-utils libasound2 xz-utils git make file nodejs node-ws
-	dpkg-dev appstream desktop-file-utils chromium pulseaudio pulseaudio-utils espeak-ng coturn iproute2 nftables)
+	dpkg-dev appstream desktop-file-utils chromium pulseaudio pulseaudio-utils espeak-ng coturn iproute2 nftables fonts-wqy-microhei)
 case "$group" in
 "") ;;
 package) DEB_PKGS+=(debootstrap) ;;
-windows) DEB_PKGS+=(gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 nasm dpkg-dev) ;;
+windows) DEB_PKGS+=(gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 nasm dpkg-dev wine64 zip unzip) ;;
 *)
 	echo "setup: unknown group '$group' (want: package, windows)" >&2
 	exit 1
@@ -43,7 +45,7 @@ esac
 RPM_PKGS=(gcc pkgconf-pkg-config mesa-libGL-devel libXcursor-devel libXrandr-devel
 	libXinerama-devel libXi-devel libXxf86vm-devel libvpx-devel opus-devel speexdsp-devel
 	xorg-x11-server-Xvfb ImageMagick xdotool xorg-x11-utils alsa-lib xz git make chromium
-	pulseaudio pulseaudio-utils espeak-ng)
+	pulseaudio pulseaudio-utils espeak-ng wqy-microhei-fonts)
 BREW_PKGS=(pkg-config libvpx opus speexdsp)
 
 as_root() {

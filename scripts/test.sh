@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # test.sh runs every check Calla has, in the order that fails fastest:
-# setup, gofmt, go vet, staticcheck, one build of the binary (shared by every
-# test that runs it), its shared-library allow-list, the Linux packages and
-# their contents, a short fuzz run, then `go test -race ./...` under a
-# private Xvfb X server so the GUI tests run against a real window. It
-# prints how long each step took.
+# setup, gofmt, the shell scripts' syntax, go vet, staticcheck, one build of
+# the binary (shared by every test that runs it), its shared-library
+# allow-list, the Linux packages and their contents, a short fuzz run, then
+# `go test -race ./...` under a private Xvfb X server so the GUI tests run
+# against a real window. It prints how long each step took.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export LANG=C.UTF-8
@@ -29,6 +29,19 @@ check_gofmt() {
 	fi
 }
 
+# The shell scripts parse, including those only the long targets run
+# (package-check, package-windows and the release workflow's): a slip in
+# one shows here, not at its next long run.
+check_scripts() {
+	local f
+	for f in scripts/*.sh scripts/pkg-config-static; do
+		case "$(head -n 1 "$f")" in
+		*bash*) bash -n "$f" ;;
+		*) sh -n "$f" ;;
+		esac
+	done
+}
+
 # tools/ is a module of its own (pinned build tools and the screenshot
 # judge of the packaging checks), outside ./... above.
 check_tools() {
@@ -44,6 +57,7 @@ run_tests() {
 
 step setup ./scripts/setup.sh
 step gofmt check_gofmt
+step scripts check_scripts
 step vet go vet ./...
 step staticcheck go tool staticcheck ./...
 step tools check_tools

@@ -21,7 +21,7 @@ const (
 	SignalAnswer      SignalKind = "answer"      // SDP answer; only the answerer sends it
 	SignalCandidate   SignalKind = "candidate"   // one trickled ICE candidate
 	SignalRenegotiate SignalKind = "renegotiate" // answerer -> offerer: please send a new offer
-	SignalMediaState  SignalKind = "mediaState"  // the sender's camera and microphone: on or off
+	SignalMediaState  SignalKind = "mediaState"  // the sender's camera and microphone: on or off; a shared screen
 	SignalError       SignalKind = "error"       // a signal the receiver could not use, and why
 )
 
@@ -45,6 +45,9 @@ type Signal struct {
 	// Camera and Microphone are a mediaState's states, both required.
 	Camera     *bool `json:"camera,omitempty"`
 	Microphone *bool `json:"microphone,omitempty"`
+	// Screen, on a mediaState, is true while the video ("camera") is a
+	// shared screen rather than the camera; optional, false if absent.
+	Screen bool `json:"screen,omitempty"`
 	// Code, Message and Refused describe an error: why the receiver
 	// could not use a signal of kind Refused.
 	Code    Code       `json:"code,omitempty"`
@@ -68,7 +71,7 @@ var signalFields = map[SignalKind][]string{
 	SignalAnswer:      {"sdp"},
 	SignalCandidate:   {"candidate"},
 	SignalRenegotiate: {"iceRestart"},
-	SignalMediaState:  {"camera", "microphone"},
+	SignalMediaState:  {"camera", "microphone", "screen"},
 	SignalError:       {"code", "message", "refused"},
 }
 
@@ -195,6 +198,9 @@ func typeError(err error) string {
 
 // validate checks that s carries what its kind requires.
 func (s Signal) validate() error {
+	if s.Screen && s.Kind != SignalMediaState {
+		return fmt.Errorf("%s has \"screen\": only a mediaState carries it", s.Kind)
+	}
 	switch s.Kind {
 	case SignalOffer, SignalAnswer:
 		if !strings.HasPrefix(s.SDP, "v=0") {

@@ -15,6 +15,7 @@ func TestRelayPayloadSchema(t *testing.T) {
 		{"a renegotiation", `{"signals":[{"kind":"renegotiate"}]}`},
 		{"an ICE restart", `{"signals":[{"kind":"renegotiate","iceRestart":true}]}`},
 		{"a media state", `{"signals":[{"kind":"mediaState","camera":false,"microphone":true}]}`},
+		{"a shared screen", `{"signals":[{"kind":"mediaState","camera":true,"microphone":true,"screen":true}]}`},
 		{"an error", `{"signals":[{"kind":"error","code":-1409,"message":"cannot use the offer","refused":"offer"}]}`},
 		{"a batch", `{"signals":[{"kind":"answer","sdp":"v=0"},{"kind":"candidate","candidate":{"candidate":"candidate:1 1 udp 1 192.0.2.1 5000 typ host","sdpMid":"0"}}]}`},
 	}
@@ -43,6 +44,8 @@ func TestRelayPayloadSchema(t *testing.T) {
 		{"a candidate with a stray field", `{"signals":[{"kind":"candidate","candidate":{"candidate":"candidate:1","sdpMid":"0","port":5}}]}`, `an unknown field "port"`},
 		{"a media state without the microphone", `{"signals":[{"kind":"mediaState","camera":true}]}`, `both "camera" and "microphone"`},
 		{"a media state of strings", `{"signals":[{"kind":"mediaState","camera":"on","microphone":"on"}]}`, `field "camera" must be a JSON boolean`},
+		{"a screen flag that is a string", `{"signals":[{"kind":"mediaState","camera":true,"microphone":true,"screen":"yes"}]}`, `field "screen" must be a JSON boolean`},
+		{"a screen flag on an offer", `{"signals":[{"kind":"offer","sdp":"v=0","screen":true}]}`, `offer has an unknown field "screen"`},
 		{"an error without a message", `{"signals":[{"kind":"error","code":-1409}]}`, `error needs "code"`},
 		{"an error about no kind", `{"signals":[{"kind":"error","code":-1409,"message":"x","refused":"bye"}]}`, `"refused" "bye"`},
 		{"a good signal then a bad one", `{"signals":[{"kind":"renegotiate"},{"kind":"answer"}]}`, "signal 1: answer needs"},
@@ -76,7 +79,8 @@ func TestEncodeRelayPayloadChecksWhatItSends(t *testing.T) {
 	if _, err := DecodeRelayPayload(b); err != nil {
 		t.Errorf("its own payload does not decode: %v", err)
 	}
-	for _, s := range [][]Signal{nil, {{Kind: SignalMediaState}}, {{Kind: SignalOffer}}, {{Kind: "bye"}}} {
+	for _, s := range [][]Signal{nil, {{Kind: SignalMediaState}}, {{Kind: SignalOffer}}, {{Kind: "bye"}},
+		{{Kind: SignalRenegotiate, Screen: true}}} {
 		if _, err := EncodeRelayPayload(s...); err == nil {
 			t.Errorf("%+v encoded", s)
 		}

@@ -108,6 +108,7 @@ const (
 	CodeSceneNotSupported Code = -1205 // not supported in this call scene
 	CodeCameraFailed      Code = -1301 // the camera could not be started
 	CodeMicrophoneFailed  Code = -1302 // the microphone could not be started
+	CodeScreenFailed      Code = -1303 // the screen could not be captured: Calla's own, next to -1301/-1302
 	CodeSignalingSendFail Code = -1406 // a signaling message could not be sent
 	CodeUserSigExpired    Code = 6206  // the UserSig has expired
 	CodeUserSigInvalid    Code = -3320 // the UserSig is malformed, forged or for another user or app (TRTC's invalid-userSig)

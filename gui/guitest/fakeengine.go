@@ -37,6 +37,7 @@ type FakeEngine struct {
 	calls     []Call
 	fail      map[string]error
 	devices   []call.Device
+	groups    []signaling.GroupInfo
 	remote    map[signaling.UserID]call.VideoSink
 	local     call.VideoSink
 	callID    signaling.CallID // what Call, GroupCall and JoinInGroupCall return
@@ -207,7 +208,11 @@ func (f *FakeEngine) record(method string, args ...any) error {
 
 func (f *FakeEngine) Events() <-chan call.Event { return f.events }
 
+// Login records the server and user, and the profile when there is one.
 func (f *FakeEngine) Login(_ context.Context, p call.LoginParams) error {
+	if p.Nickname != "" || p.AvatarURL != "" {
+		return f.record("Login", p.Server, p.UserID, p.Nickname, p.AvatarURL)
+	}
 	return f.record("Login", p.Server, p.UserID)
 }
 func (f *FakeEngine) Logout(context.Context) error { return f.record("Logout") }
@@ -234,8 +239,28 @@ func (f *FakeEngine) InviteUser(_ context.Context, users []signaling.UserID, _ c
 func (f *FakeEngine) SwitchCallMediaType(_ context.Context, mt signaling.MediaType) error {
 	return f.record("SwitchCallMediaType", mt)
 }
-func (f *FakeEngine) OpenCamera(context.Context) error  { return f.record("OpenCamera") }
-func (f *FakeEngine) CloseCamera(context.Context) error { return f.record("CloseCamera") }
+
+// SetGroups sets what Groups returns.
+func (f *FakeEngine) SetGroups(gs []signaling.GroupInfo) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.groups = gs
+}
+
+// Groups returns what SetGroups set; it is not recorded (the app asks at
+// every visit of the contact list).
+func (f *FakeEngine) Groups(context.Context) ([]signaling.GroupInfo, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.groups, f.fail["Groups"]
+}
+
+func (f *FakeEngine) StartScreenShare(_ context.Context, screenID string) error {
+	return f.record("StartScreenShare", screenID)
+}
+func (f *FakeEngine) StopScreenShare(context.Context) error { return f.record("StopScreenShare") }
+func (f *FakeEngine) OpenCamera(context.Context) error      { return f.record("OpenCamera") }
+func (f *FakeEngine) CloseCamera(context.Context) error     { return f.record("CloseCamera") }
 func (f *FakeEngine) SwitchCamera(_ context.Context, id string) error {
 	return f.record("SwitchCamera", id)
 }

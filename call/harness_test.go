@@ -48,7 +48,10 @@ func newHarness(t *testing.T, mod func(*server.Config)) *harness {
 		Secret:        testSecret,
 		InviteTimeout: 30 * time.Second,
 		Grace:         time.Second,
-		Logger:        testLogger(),
+		// A member of a connected call waits this long too (the server's
+		// default is the clients' 40 s media restore window).
+		CallGrace: time.Second,
+		Logger:    testLogger(),
 	}
 	if mod != nil {
 		mod(&cfg)

@@ -21,7 +21,7 @@ func runDesktop(ctx context.Context, env *Env, args []string) int {
 	var level string
 	var loopback bool
 	fs := newFlags(env, "calla", "calla [--server URL --user ID [--usersig SIG]] [--data DIR]")
-	envString(env, fs, &opts.Server, "server", "CALLA_SERVER", "", "signaling server `URL`, e.g. ws://host:8443/ws; empty: a local server in this process, with the Echo Test bot")
+	envString(env, fs, &opts.Server, "server", "CALLA_SERVER", "", "signaling server `URL`, e.g. ws://host:8443/ws (a cluster's nodes separated by commas); empty: a local server in this process, with the Echo Test bot")
 	envString(env, fs, &opts.User, "user", "CALLA_USER", "", "user `ID` to log in as")
 	envString(env, fs, &opts.UserSig, "usersig", "CALLA_USERSIG", "", "UserSig for --user (from 'calla usersig')")
 	envString(env, fs, &opts.Data, "data", "CALLA_DATA", "", "`DIR` for call history and local state (default: the user's config dir)")

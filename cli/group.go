@@ -48,7 +48,7 @@ func runGroup(ctx context.Context, env *Env, args []string) int {
 	}
 	var serverURL, userSig, secretFile, appID, logLevelFlag, id, name, member string
 	fs := newFlags(env, "group", groupSynopsis)
-	envString(env, fs, &serverURL, "server", "CALLA_SERVER", "", "signaling server `URL`, e.g. ws://127.0.0.1:8443/ws")
+	envString(env, fs, &serverURL, "server", "CALLA_SERVER", "", "signaling server `URL`, e.g. ws://127.0.0.1:8443/ws, or a cluster's nodes separated by commas")
 	envString(env, fs, &secretFile, "secret-file", "CALLA_SECRET_FILE", "", "the server's secret `FILE`: make the administrator's UserSig from it")
 	envString(env, fs, &userSig, "usersig", "CALLA_USERSIG", "", "the administrator's UserSig (instead of --secret-file)")
 	envString(env, fs, &appID, "app-id", "CALLA_APP_ID", strconv.FormatUint(uint64(server.DefaultAppID), 10), "the server's app `ID` (with --secret-file)")

@@ -37,7 +37,7 @@ type account struct {
 }
 
 func (a *account) declare(env *Env, fs *flag.FlagSet) {
-	envString(env, fs, &a.server, "server", "CALLA_SERVER", "", "signaling server `URL`, e.g. ws://127.0.0.1:8443/ws")
+	envString(env, fs, &a.server, "server", "CALLA_SERVER", "", "signaling server `URL`, e.g. ws://127.0.0.1:8443/ws, or a cluster's nodes separated by commas")
 	envString(env, fs, &a.user, "user", "CALLA_USER", "", "user `ID` to log in as")
 	envString(env, fs, &a.userSig, "usersig", "CALLA_USERSIG", "", "the user's UserSig")
 	envString(env, fs, &a.secretFile, "secret-file", "CALLA_SECRET_FILE", "", "the server's secret `FILE`: make a UserSig from it instead of --usersig")

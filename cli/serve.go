@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"runtime/debug"
 	"strconv"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/calla-rtc/calla/signaling"
 	"github.com/calla-rtc/calla/signaling/server"
+	"github.com/calla-rtc/calla/signaling/server/cluster"
 	"github.com/calla-rtc/calla/signaling/server/turn"
 	"github.com/calla-rtc/calla/web"
 )
@@ -29,8 +31,10 @@ type serveFlags struct {
 	addr, data, secretFile, tlsCert, tlsKey string
 	appID, grace, inviteTimeout, maxConns   string
 	iceServers, turnUser, turnPass, level   string
-	gcPercent                               string
+	gcPercent, callGrace                    string
 	check                                   bool
+	// A cluster node's (--nats).
+	nats, node, natsPrefix, natsReplicas string
 	// The limits docs/protocol.md's connection rules call configurable.
 	maxMessageBytes, messageRate, messageBurst, sendQueue, loginTimeout string
 	turn                                                                turnFlags
@@ -44,6 +48,11 @@ func (f *serveFlags) declare(env *Env, fs *flag.FlagSet) {
 	envString(env, fs, &f.tlsKey, "tls-key", "CALLA_TLS_KEY", "", "private key `FILE` for --tls-cert")
 	envString(env, fs, &f.appID, "app-id", "CALLA_APP_ID", strconv.FormatUint(uint64(server.DefaultAppID), 10), "app `ID` UserSigs must carry")
 	envString(env, fs, &f.grace, "grace", "CALLA_GRACE", server.DefaultGrace.String(), "how long a dropped session waits for a resume")
+	envString(env, fs, &f.callGrace, "call-grace", "CALLA_CALL_GRACE", server.DefaultCallGrace.String(), "how long a dropped session waits for a resume while its user is connected in a call (the clients' media restore window; never less than --grace)")
+	envString(env, fs, &f.nats, "nats", "CALLA_NATS", "", "comma-separated NATS `URLs` (nats://host:4222) of a cluster with JetStream: run as one node of a Calla cluster, with the state in NATS (see docs/cluster.md)")
+	envString(env, fs, &f.node, "node", "CALLA_NODE", "", "this node's `NAME` in the cluster, unique (default: the host name)")
+	envString(env, fs, &f.natsPrefix, "nats-prefix", "CALLA_NATS_PREFIX", cluster.DefaultPrefix, "`PREFIX` of the cluster's NATS subjects, streams and buckets (several Calla clusters may share one NATS)")
+	envString(env, fs, &f.natsReplicas, "nats-replicas", "CALLA_NATS_REPLICAS", strconv.Itoa(cluster.DefaultReplicas), "how many NATS servers keep each stream (1 for a NATS of one server)")
 	envString(env, fs, &f.inviteTimeout, "invite-timeout", "CALLA_INVITE_TIMEOUT", server.DefaultInviteTimeout.String(), "default invite timeout")
 	envString(env, fs, &f.maxConns, "max-conns", "CALLA_MAX_CONNS", strconv.Itoa(server.DefaultMaxConnections), "most websockets at once")
 	envString(env, fs, &f.loginTimeout, "login-timeout", "CALLA_LOGIN_TIMEOUT", server.DefaultLoginTimeout.String(), "how long a new connection may take to log in; then it is closed (4005)")
@@ -80,6 +89,9 @@ func (f *serveFlags) config(log *slog.Logger) (server.Config, error) {
 	if cfg.Grace, err = time.ParseDuration(f.grace); err != nil {
 		return cfg, fmt.Errorf("--grace: %w", err)
 	}
+	if cfg.CallGrace, err = positiveDuration("--call-grace", f.callGrace); err != nil {
+		return cfg, err
+	}
 	if cfg.InviteTimeout, err = time.ParseDuration(f.inviteTimeout); err != nil {
 		return cfg, fmt.Errorf("--invite-timeout: %w", err)
 	}
@@ -101,6 +113,11 @@ func (f *serveFlags) config(log *slog.Logger) (server.Config, error) {
 	if cfg.MessageRate, err = strconv.ParseFloat(f.messageRate, 64); err != nil || cfg.MessageRate <= 0 {
 		return cfg, fmt.Errorf("--message-rate %q: need a number above 0", f.messageRate)
 	}
+	if f.nats != "" {
+		if cfg.Cluster, err = f.clusterConfig(); err != nil {
+			return cfg, err
+		}
+	}
 	if f.secretFile == "" && f.data == "" {
 		return cfg, errors.New("need --secret-file FILE or --data DIR (which then holds the secret)")
 	}
@@ -120,6 +137,46 @@ func (f *serveFlags) config(log *slog.Logger) (server.Config, error) {
 		return cfg, fmt.Errorf("--gc-percent: %w", err)
 	}
 	return cfg, nil
+}
+
+// clusterConfig is --nats and its companions.
+func (f *serveFlags) clusterConfig() (*cluster.Config, error) {
+	if f.data != "" || f.secretFile == "" {
+		return nil, errors.New("--nats keeps the state in NATS: give --secret-file FILE (the same secret on every node) and no --data")
+	}
+	c := &cluster.Config{Node: f.node, Prefix: f.natsPrefix}
+	for _, u := range strings.Split(f.nats, ",") {
+		if u = strings.TrimSpace(u); u != "" {
+			c.URLs = append(c.URLs, u)
+		}
+	}
+	if len(c.URLs) == 0 {
+		return nil, fmt.Errorf("--nats %q: no URL", f.nats)
+	}
+	var err error
+	if c.Replicas, err = positiveInt("--nats-replicas", f.natsReplicas); err != nil {
+		return nil, err
+	}
+	if c.Node == "" {
+		host, err := os.Hostname()
+		if err != nil {
+			return nil, fmt.Errorf("--node: no host name to default to: %w", err)
+		}
+		// A host name's dots are not allowed in a NATS token.
+		c.Node = strings.Map(func(r rune) rune {
+			if r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' {
+				return r
+			}
+			return '-'
+		}, host)
+	}
+	if err := cluster.CheckName(c.Node); err != nil {
+		return nil, fmt.Errorf("--node: %w", err)
+	}
+	if err := cluster.CheckName(c.Prefix); err != nil {
+		return nil, fmt.Errorf("--nats-prefix: %w", err)
+	}
+	return c, nil
 }
 
 // startTURN starts the built-in relay, if the flags ask for one, and adds
@@ -175,7 +232,7 @@ func positiveDuration(flag, v string) (time.Duration, error) {
 
 func runServe(ctx context.Context, env *Env, args []string) int {
 	var f serveFlags
-	fs := newFlags(env, "serve", "calla serve --addr HOST:PORT [--data DIR] [--secret-file FILE] [--tls-cert F --tls-key F] | calla serve --check --data DIR")
+	fs := newFlags(env, "serve", "calla serve --addr HOST:PORT [--data DIR] [--secret-file FILE] [--tls-cert F --tls-key F] | calla serve --nats URL[,URL] --secret-file FILE [--node NAME] | calla serve --check --data DIR")
 	f.declare(env, fs)
 	if code := parse(env, fs, args); code >= 0 {
 		return code

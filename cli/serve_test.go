@@ -24,6 +24,7 @@ import (
 
 	"github.com/calla-rtc/calla/signaling"
 	"github.com/calla-rtc/calla/signaling/server"
+	"github.com/calla-rtc/calla/signaling/server/cluster"
 )
 
 func freeAddr(t *testing.T) string {
@@ -205,6 +206,9 @@ func TestServeLimitFlags(t *testing.T) {
 		"send-queue":        strconv.Itoa(server.DefaultSendQueue),
 		"max-conns":         strconv.Itoa(server.DefaultMaxConnections),
 		"grace":             server.DefaultGrace.String(),
+		"call-grace":        server.DefaultCallGrace.String(),
+		"nats-prefix":       cluster.DefaultPrefix,
+		"nats-replicas":     strconv.Itoa(cluster.DefaultReplicas),
 		"invite-timeout":    server.DefaultInviteTimeout.String(),
 	}
 	for flag, def := range defaults {
@@ -226,17 +230,19 @@ func TestServeLimitFlags(t *testing.T) {
 	fs := newFlags(env, "serve", "")
 	f.declare(env, fs)
 	dir := t.TempDir()
-	if err := fs.Parse([]string{"--data", dir, "--login-timeout", "3s", "--max-message-bytes", "2048", "--message-rate", "7.5", "--message-burst", "9"}); err != nil {
+	if err := fs.Parse([]string{"--data", dir, "--login-timeout", "3s", "--max-message-bytes", "2048", "--message-rate", "7.5", "--message-burst", "9", "--call-grace", "25s"}); err != nil {
 		t.Fatal(err)
 	}
 	cfg, err := f.config(quietLog())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.LoginTimeout != 3*time.Second || cfg.MaxMessageBytes != 2048 || cfg.MessageRate != 7.5 || cfg.MessageBurst != 9 || cfg.SendQueue != 77 {
+	if cfg.LoginTimeout != 3*time.Second || cfg.MaxMessageBytes != 2048 || cfg.MessageRate != 7.5 || cfg.MessageBurst != 9 || cfg.SendQueue != 77 ||
+		cfg.CallGrace != 25*time.Second || cfg.Cluster != nil {
 		t.Fatalf("config %+v", cfg)
 	}
-	for _, bad := range [][]string{{"--send-queue", "0"}, {"--message-rate", "-1"}, {"--login-timeout", "soon"}, {"--max-message-bytes", "1k"}} {
+	for _, bad := range [][]string{{"--send-queue", "0"}, {"--message-rate", "-1"}, {"--login-timeout", "soon"}, {"--max-message-bytes", "1k"}, {"--call-grace", "0s"},
+		{"--nats", "nats://127.0.0.1:4222"}} { // --nats with --data
 		f = serveFlags{}
 		fs := newFlags(env, "serve", "")
 		f.declare(env, fs)
@@ -245,6 +251,47 @@ func TestServeLimitFlags(t *testing.T) {
 		}
 		if _, err := f.config(quietLog()); err == nil || !strings.Contains(err.Error(), bad[0]) {
 			t.Errorf("%v: got %v, want an error naming the flag", bad, err)
+		}
+	}
+}
+
+// TestServeClusterFlags: --nats makes the server a cluster node, with the
+// state in NATS (so --secret-file and no --data), and bad names are
+// usage errors that name the flag.
+func TestServeClusterFlags(t *testing.T) {
+	parse := func(args ...string) (server.Config, error) {
+		var f serveFlags
+		env := &Env{Stdout: &bytes.Buffer{}, Stderr: &bytes.Buffer{}, Getenv: func(string) string { return "" }}
+		fs := newFlags(env, "serve", "")
+		f.declare(env, fs)
+		if err := fs.Parse(args); err != nil {
+			t.Fatal(err)
+		}
+		return f.config(quietLog())
+	}
+	cfg, err := parse("--secret-file", "s", "--nats", "nats://a:4222, nats://b:4222", "--node", "n1", "--nats-replicas", "1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := cfg.Cluster
+	if c == nil || strings.Join(c.URLs, " ") != "nats://a:4222 nats://b:4222" || c.Node != "n1" || c.Prefix != cluster.DefaultPrefix || c.Replicas != 1 || cfg.DataDir != "" {
+		t.Fatalf("cluster config %+v (data %q)", c, cfg.DataDir)
+	}
+	cfg, err = parse("--secret-file", "s", "--nats", "nats://a:4222")
+	if err != nil || cfg.Cluster.Node == "" || cluster.CheckName(cfg.Cluster.Node) != nil {
+		t.Fatalf("default node name %q: %v", cfg.Cluster.Node, err)
+	}
+	for _, bad := range [][]string{
+		{"--nats", "nats://a:4222"}, // no secret file
+		{"--secret-file", "s", "--nats", " , "},
+		{"--secret-file", "s", "--nats", "nats://a:4222", "--node", "a.b"},
+		{"--secret-file", "s", "--nats", "nats://a:4222", "--nats-prefix", "x y"},
+		{"--secret-file", "s", "--nats", "nats://a:4222", "--nats-replicas", "0"},
+	} {
+		if _, err := parse(bad...); err == nil {
+			t.Errorf("%v: no error", bad)
+		} else if !strings.Contains(err.Error(), "--n") {
+			t.Errorf("%v: %v does not name the flag", bad, err)
 		}
 	}
 }

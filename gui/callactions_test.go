@@ -298,6 +298,12 @@ func TestLogin(t *testing.T) {
 		want(t, "status", r.m.LoginStatus, "Enter the server's address, e.g. ws://192.168.1.10:8443/ws")
 		want(t, "engine calls", len(r.eng.Calls()), 0)
 	})
+	t.Run("a cluster's nodes separated by commas are one server setting", func(t *testing.T) {
+		r := newRig(t)
+		r.m.Login(call.LoginParams{Server: "ws://a:1/ws, ws://b:1/ws", UserID: "alice"})
+		want(t, "screen", r.m.Screen, ScreenContacts)
+		want(t, "server", r.m.settings.Server(), "ws://a:1/ws, ws://b:1/ws")
+	})
 	t.Run("a user ID with a space is refused on the form", func(t *testing.T) {
 		r := newRig(t)
 		r.m.Login(call.LoginParams{Server: "ws://h/ws", UserID: "al ice"})

@@ -343,7 +343,7 @@ func (m *Model) Login(p call.LoginParams) {
 	p.Server = strings.TrimSpace(p.Server)
 	p.UserID = signaling.UserID(strings.TrimSpace(string(p.UserID)))
 	switch {
-	case !m.Local && !strings.HasPrefix(p.Server, "ws://") && !strings.HasPrefix(p.Server, "wss://"):
+	case !m.Local && signaling.CheckServerURL(p.Server) != nil: // one ws:// or wss:// URL, or a cluster's, separated by commas
 		m.LoginStatus = lang.L("Enter the server's address, e.g. ws://192.168.1.10:8443/ws")
 		m.changed(PartLogin)
 		return

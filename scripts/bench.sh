@@ -6,12 +6,12 @@
 #
 #   scripts/bench.sh                all of them
 #   scripts/bench.sh signaling ...  only the named ones (signaling, media,
-#                                   call, outage, nat, turn, gui, app, browser)
+#                                   call, outage, nat, turn, gui, app, browser, cluster)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export LANG=C.UTF-8
 kinds=("$@")
-[ ${#kinds[@]} -gt 0 ] || kinds=(signaling media call outage nat turn gui app browser)
+[ ${#kinds[@]} -gt 0 ] || kinds=(signaling media call outage nat turn gui app browser cluster)
 
 for k in "${kinds[@]}"; do
 	echo "== bench $k" >&2
@@ -42,6 +42,11 @@ for k in "${kinds[@]}"; do
 		# beside Calla <-> Calla measured the same way (processes).
 		CALLA_BENCH_BROWSER=1 CALLA_BIN=$PWD/bin/calla \
 			go test ./e2e -run '^TestBrowserBench$' -count=1 -v -timeout 15m
+		;;
+	cluster)
+		# NATS (embedded, three servers) and Calla nodes in one process:
+		# cross-node invite latency, setups/s on 1 and 2 nodes, takeover.
+		CALLA_BENCH_CLUSTER=1 go test ./signaling/server -run '^TestClusterBench$' -count=1 -v -timeout 10m
 		;;
 	*)
 		echo "bench.sh: unknown kind $k" >&2

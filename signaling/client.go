@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -47,6 +48,11 @@ const (
 	// maxServerMessage caps one server message (the directory of a large
 	// server is the biggest).
 	maxServerMessage = 16 << 20
+	// attemptTimeout bounds one reconnect attempt (dial, upgrade, resume
+	// or login): a node that died without a word (its host gone, no TCP
+	// reset) must not hold the client for the dialer's 45 s handshake
+	// timeout while other nodes could take it.
+	attemptTimeout = 10 * time.Second
 )
 
 // Reconnect back-off defaults.
@@ -57,7 +63,11 @@ const (
 
 // ClientConfig configures Dial.
 type ClientConfig struct {
-	// URL is the server's websocket address, e.g. ws://127.0.0.1:8443/ws.
+	// URL is the server's websocket address, e.g. ws://127.0.0.1:8443/ws,
+	// or the addresses of several nodes of a cluster separated by commas.
+	// The client uses one at a time; when its connection is lost and the
+	// same node cannot take it back, it tries the next, and resumes its
+	// session there.
 	URL       string
 	UserID    UserID
 	UserSig   string
@@ -90,6 +100,8 @@ type ClientConfig struct {
 // goroutine. Close stops all of them.
 type Client struct {
 	cfg    ClientConfig
+	urls   []string // cfg.URL split
+	next   int      // the index in urls of the next dial; the supervisor's (Dial's before it starts)
 	log    *slog.Logger
 	events *unbounded.Queue[Event]
 	ctx    context.Context
@@ -140,23 +152,36 @@ type clientConn struct {
 }
 
 // CheckServerURL says what is wrong with a server URL Dial could not
-// use: it must be ws:// or wss:// with a host.
+// use: it must be ws:// or wss:// with a host, or several such URLs (the
+// nodes of a cluster) separated by commas.
 func CheckServerURL(s string) error {
-	if s == "" {
-		return errors.New("no server URL")
+	_, err := splitServerURLs(s)
+	return err
+}
+
+// splitServerURLs splits and checks a server URL list.
+func splitServerURLs(s string) ([]string, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, errors.New("no server URL")
 	}
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "ws" && u.Scheme != "wss") || u.Host == "" {
-		return fmt.Errorf("server URL %q: want ws://HOST:PORT/ws or wss://HOST:PORT/ws", s)
+	var out []string
+	for _, one := range strings.Split(s, ",") {
+		one = strings.TrimSpace(one)
+		u, err := url.Parse(one)
+		if err != nil || (u.Scheme != "ws" && u.Scheme != "wss") || u.Host == "" {
+			return nil, fmt.Errorf("server URL %q: want ws://HOST:PORT/ws or wss://HOST:PORT/ws (or several, separated by commas)", one)
+		}
+		out = append(out, one)
 	}
-	return nil
+	return out, nil
 }
 
 // Dial connects to the server and logs in. A refused login returns an
 // *Error with the server's code (e.g. CodeUserSigExpired); a server that
 // is full or shutting down, CodeServerUnavailable.
 func Dial(ctx context.Context, cfg ClientConfig) (*Client, error) {
-	if err := CheckServerURL(cfg.URL); err != nil {
+	urls, err := splitServerURLs(cfg.URL)
+	if err != nil {
 		return nil, Errorf(CodeInvalidParam, "%v", err)
 	}
 	if err := cfg.UserID.Check(); err != nil {
@@ -176,6 +201,7 @@ func Dial(ctx context.Context, cfg ClientConfig) (*Client, error) {
 	}
 	c := &Client{
 		cfg:     cfg,
+		urls:    urls,
 		log:     cfg.Logger.With("user", string(cfg.UserID)),
 		events:  unbounded.New[Event](),
 		outbox:  unbounded.New[*outgoing](),
@@ -184,7 +210,14 @@ func Dial(ctx context.Context, cfg ClientConfig) (*Client, error) {
 		pending: map[uint64]*pendingReq{},
 	}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
-	cc, err := c.connect(ctx, false)
+	// Each node in turn, until one logs us in (or refuses us for good).
+	var cc *clientConn
+	for i := range c.urls {
+		c.next = i
+		if cc, err = c.connect(ctx, false); err == nil || !c.tryNext(err) || ctx.Err() != nil {
+			break
+		}
+	}
 	if err != nil {
 		c.cancel()
 		c.events.Discard()
@@ -237,9 +270,17 @@ func (c *Client) Close() error {
 	return nil
 }
 
-// dial opens one websocket.
+// tryNext says whether a failed connect should try another node: not
+// for an answer that every node would give (a bad UserSig).
+func (c *Client) tryNext(err error) bool {
+	var se *Error
+	return !errors.As(err, &se) || (se.Code != CodeUserSigExpired && se.Code != CodeUserSigInvalid && se.Code != CodeInvalidParam)
+}
+
+// dial opens one websocket, to the node urls[next].
 func (c *Client) dial(ctx context.Context) (*clientConn, error) {
-	ws, resp, err := c.cfg.Dialer.DialContext(ctx, c.cfg.URL, nil)
+	u := c.urls[c.next]
+	ws, resp, err := c.cfg.Dialer.DialContext(ctx, u, nil)
 	if err != nil {
 		if resp != nil && resp.StatusCode == http.StatusServiceUnavailable {
 			var e Error
@@ -249,7 +290,7 @@ func (c *Client) dial(ctx context.Context) (*clientConn, error) {
 			}
 			return nil, Errorf(CodeServerUnavailable, "server unavailable: %s", resp.Status)
 		}
-		return nil, fmt.Errorf("signaling: dial %s: %w", c.cfg.URL, err)
+		return nil, fmt.Errorf("signaling: dial %s: %w", u, err)
 	}
 	ws.SetReadLimit(maxServerMessage)
 	cc := &clientConn{
@@ -411,11 +452,16 @@ func (c *Client) supervise(cc *clientConn) {
 				return
 			case <-t.C:
 			}
-			next, err := c.connect(c.ctx, true)
+			actx, cancel := context.WithTimeout(c.ctx, attemptTimeout)
+			next, err := c.connect(actx, true)
+			cancel()
 			if err == nil {
 				cc = next
 				break
 			}
+			// The first attempt goes back to the same node (a restart or
+			// a new cluster leader keeps it); after a failure, the next.
+			c.next = (c.next + 1) % len(c.urls)
 			if c.ctx.Err() != nil {
 				return
 			}

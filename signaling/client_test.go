@@ -443,3 +443,45 @@ func TestClientWaitsForASlowServerThatAnswersPings(t *testing.T) {
 		t.Fatalf("%d logins, want 1: the client dropped a live connection", logins)
 	}
 }
+
+// TestClientFailsOver: a client given several servers logs in on the
+// first that answers, and when its server goes away it reconnects to the
+// next one. These two servers share nothing, so the session starts
+// afresh there (a cluster's nodes share sessions: see the cluster tests).
+func TestClientFailsOver(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := "ws://" + ln.Addr().String() + "/ws"
+	_ = ln.Close()
+	srvA, a := startServer(t, nil)
+	_, b := startServer(t, nil)
+	if err := signaling.CheckServerURL(a + ", " + b); err != nil {
+		t.Fatalf("a list of two: %v", err)
+	}
+	if err := signaling.CheckServerURL(a + ",http://x/ws"); err == nil {
+		t.Fatal("a list with an http URL passed the check")
+	}
+	c := dial(t, dead+","+a+","+b, "alice")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := c.Directory(ctx); err != nil {
+		t.Fatalf("on the second URL: %v", err)
+	}
+	if err := srvA.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for ev := range c.Events() {
+		if _, ok := ev.(*signaling.SessionLost); ok {
+			break // logged in on b
+		}
+		if _, ok := ev.(*signaling.Closed); ok {
+			t.Fatalf("client stopped: %+v", ev)
+		}
+	}
+	dir, err := c.Directory(ctx)
+	if err != nil || len(dir) != 1 || dir[0].UserID != "alice" || dir[0].Presence != signaling.Online {
+		t.Fatalf("on the third URL: %+v, %v", dir, err)
+	}
+}

@@ -156,11 +156,15 @@ type LoginRequest struct {
 // LoginReply answers a login: the session token and the last event number
 // (for a later resume), the ICE servers, and the directory.
 type LoginReply struct {
-	Token      string           `json:"token"`
-	Seq        uint64           `json:"seq"`
-	GraceMs    int64            `json:"graceMs"`
-	ICEServers []ICEServer      `json:"iceServers"`
-	Directory  []DirectoryEntry `json:"directory"`
+	Token   string `json:"token"`
+	Seq     uint64 `json:"seq"`
+	GraceMs int64  `json:"graceMs"`
+	// CallGraceMs is the grace period of a session whose user is
+	// connected in a call (never shorter than GraceMs): a client in a call
+	// keeps trying to resume for this long.
+	CallGraceMs int64            `json:"callGraceMs"`
+	ICEServers  []ICEServer      `json:"iceServers"`
+	Directory   []DirectoryEntry `json:"directory"`
 }
 
 // ResumeRequest re-attaches a new connection to a session whose

@@ -52,6 +52,7 @@ type member struct {
 // touches it.
 type call struct {
 	id        signaling.CallID
+	serial    uint64            // order of starting among the machine's calls
 	group     signaling.GroupID // its groupId: a server-side group's id, or a free label
 	onGroup   bool              // group named a server-side group when the call started
 	isGroup   bool

@@ -32,6 +32,8 @@ func (m *machine) memberOf(u signaling.UserID, id signaling.CallID) (*call, *mem
 	if c == nil || c.byUser[u] == nil {
 		return nil, nil, errNoCall(id)
 	}
+	// Whatever the request does to c is written with this input.
+	m.touchCall(c)
 	return c, c.byUser[u], nil
 }
 
@@ -106,8 +108,10 @@ func (m *machine) startCall(caller signaling.UserID, req *signaling.CallRequest)
 			return nil, nil, fmt.Errorf("%w: group %q already has a running call %q; join it instead", ErrRefused, req.GroupID, c.id)
 		}
 	}
+	m.callSerial++
 	c := &call{
 		id:       m.newCallID(),
+		serial:   m.callSerial,
 		group:    req.GroupID,
 		onGroup:  g != nil,
 		isGroup:  isGroup,
@@ -119,6 +123,7 @@ func (m *machine) startCall(caller signaling.UserID, req *signaling.CallRequest)
 		byUser:   map[signaling.UserID]*member{},
 	}
 	m.calls[c.id] = c
+	m.touchCall(c)
 	if c.group != "" {
 		m.groupCalls[c.group] = append(m.groupCalls[c.group], c)
 	}
@@ -408,6 +413,7 @@ func (m *machine) inviteTimedOut(c *call, mb *member) {
 	if c.ended || (mb.state != stRinging && mb.state != stFailed) {
 		return
 	}
+	m.touchCall(c)
 	wasRinging := mb.state == stRinging
 	m.leaveRinging(c, mb, stGone)
 	if wasRinging {
@@ -489,6 +495,7 @@ func (m *machine) terminate(c *call, roomReason, ringReason signaling.EndReason)
 		return
 	}
 	c.ended = true
+	m.touchCall(c)
 	for _, mb := range c.members {
 		mb.timer.stop()
 		switch mb.state {
@@ -534,6 +541,7 @@ func (m *machine) dropUser(u signaling.UserID) {
 	if mb == nil || mb.state != stInRoom {
 		return
 	}
+	m.touchCall(c)
 	if !mb.begun {
 		m.terminate(c, signaling.ReasonOffline, signaling.ReasonOffline)
 		return
@@ -629,6 +637,7 @@ func (m *machine) join(u signaling.UserID, req *signaling.JoinRequest) (func(), 
 	if n := c.pending() + 1; n > signaling.MaxCallMembers {
 		return nil, nil, fmt.Errorf("%w: a call has at most %d members, the caller included: call %q is full", ErrInvalidParam, signaling.MaxCallMembers, c.id)
 	}
+	m.touchCall(c)
 	mb := c.add(u, stRinging, signaling.RoleCallee)
 	prior := c.inRoom()
 	return m.enterRoom(c, mb), m.callReply(c, prior), nil

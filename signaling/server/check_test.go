@@ -49,7 +49,7 @@ func TestCheckDataDir(t *testing.T) {
 	})
 	t.Run("a directory a server holds", func(t *testing.T) {
 		dir := t.TempDir()
-		s, _, _, err := openStore(dir, quietLogger(), nil)
+		s, _, err := openStore(dir, quietLogger(), nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -8,12 +8,17 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/calla-rtc/calla/signaling"
+	"github.com/calla-rtc/calla/signaling/server/cluster"
 )
 
 // Defaults for Config's zero fields.
 const (
-	DefaultInviteTimeout    = 30 * time.Second
-	DefaultGrace            = 10 * time.Second
+	DefaultInviteTimeout = 30 * time.Second
+	DefaultGrace         = 10 * time.Second
+	// DefaultCallGrace is the clients' default media restore window
+	// (call.Config.RestoreTimeout): as long as they keep trying to bring
+	// a call's media back, the server keeps their sessions.
+	DefaultCallGrace        = 40 * time.Second
 	DefaultMaxConnections   = 20000
 	DefaultMaxMessageBytes  = 64 << 10
 	DefaultMessageRate      = 50
@@ -59,6 +64,11 @@ type Config struct {
 	// Grace is how long a session whose connection dropped is kept for a
 	// resume.
 	Grace time.Duration
+	// CallGrace replaces Grace for a session whose user is connected in a
+	// call when its connection drops (never shorter than Grace): the call's
+	// media may still flow peer to peer, and the clients try to restore
+	// lost media for about as long.
+	CallGrace time.Duration
 	// MaxConnections caps open websockets; more are refused with 503.
 	MaxConnections int
 	// MaxMessageBytes caps one client message; a larger one is refused
@@ -82,6 +92,10 @@ type Config struct {
 	// DefaultReplayLimit or SendQueue, whichever is larger, so that a
 	// client cut off for being slow can get all it missed.
 	ReplayLimit int
+	// Cluster, when set, makes the server one node of a cluster on NATS
+	// (see package cluster): the state lives in the cluster, so DataDir
+	// must be empty, and every node needs the same Secret.
+	Cluster *cluster.Config
 	// Logger gets structured logs; nil means slog.Default().
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now. Tests set it.
@@ -97,8 +111,21 @@ func (c Config) withDefaults() (Config, error) {
 	if c.InviteTimeout <= 0 {
 		c.InviteTimeout = DefaultInviteTimeout
 	}
+	if c.Cluster != nil && c.DataDir != "" {
+		return c, fmt.Errorf("server: a cluster node keeps its state in NATS; DataDir is for a single server")
+	}
+	if c.Cluster != nil {
+		cc := *c.Cluster
+		if cc.LeaseTTL <= 0 {
+			cc.LeaseTTL = cluster.DefaultLeaseTTL
+		}
+		c.Cluster = &cc
+	}
 	if c.Grace <= 0 {
 		c.Grace = DefaultGrace
+	}
+	if c.CallGrace <= 0 {
+		c.CallGrace = DefaultCallGrace
 	}
 	if c.MaxConnections <= 0 {
 		c.MaxConnections = DefaultMaxConnections

@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -10,10 +12,19 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/calla-rtc/calla/signaling"
+	"github.com/calla-rtc/calla/signaling/server/cluster/clustertest"
 )
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	code := m.Run()
+	clustertest.StopShared()
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, "goleak:", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
 }
 
 // stage runs one scenario: its clients and the calls it made.
@@ -541,8 +552,38 @@ var scenarios = []scenario{
 		},
 	},
 	{
-		name:  "a member's connection drops for longer than the grace period: the 1v1 call ends and the client logs in afresh",
+		name:  "a connected member's connection drops for longer than the grace period but within the call grace: the call goes on",
 		users: users("bob"),
+		cfg:   func(c *Config) { c.Grace, c.CallGrace = 200*time.Millisecond, 20*time.Second },
+		run: func(s *stage) {
+			p := newProxy(s.t, strings.TrimPrefix(s.e.hs.URL, "http://"))
+			s.t.Cleanup(p.close)
+			al := s.e.loginWith(signaling.ClientConfig{UserID: "alice", UserSig: sig(s.t, "alice", time.Hour)}, p)
+			s.c["alice"] = al
+			id := s.call("alice", signaling.CallRequest{CalleeIDList: users("bob"), CallMediaType: signaling.Video})
+			s.ring("bob")
+			_, err := s.c["bob"].Accept(s.ctx, id)
+			s.ok(err)
+			al.waitFor(signaling.EvUserJoin)
+			p.cut(true)
+			time.Sleep(600 * time.Millisecond) // three grace periods
+			s.ok(s.c["bob"].Relay(s.ctx, id, "alice", []byte(`{"signals":[{"kind":"mediaState","camera":false,"microphone":true}]}`)))
+			p.resume()
+			al.waitFor(signaling.EvResumed)
+			al.waitFor(signaling.EvRelay)
+			s.ok(al.Hangup(s.ctx, id))
+		},
+		want: map[signaling.UserID][]string{
+			"alice": {"onCallBegin role=1 members=[bob] entry=0 media=1", "onUserJoin bob entry=1 offer=false",
+				`onRelay from=bob {"signals":[{"kind":"mediaState","camera":false,"microphone":true}]}`, "onCallEnd role=1 reason=hangup media=1"},
+			"bob": {"onCallReceived caller=alice callees=[bob] group= media=1 data=", "onCallBegin role=2 members=[alice] entry=1 media=1",
+				"onUserJoin alice entry=0 offer=true", "onUserLeave alice", "onCallEnd role=2 reason=hangup media=1"},
+		},
+	},
+	{
+		name:  "a connected member's connection drops for longer than the call grace: the 1v1 call ends and the client logs in afresh",
+		users: users("bob"),
+		cfg:   func(c *Config) { c.CallGrace = time.Second },
 		run: func(s *stage) {
 			p := newProxy(s.t, strings.TrimPrefix(s.e.hs.URL, "http://"))
 			s.t.Cleanup(p.close)
@@ -576,30 +617,33 @@ func TestConformance(t *testing.T) {
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
 			t.Parallel()
-			e := newEnv(t, sc.cfg)
-			s := &stage{t: t, e: e, c: map[signaling.UserID]*tclient{}, calls: map[signaling.CallID]bool{}}
-			var cancel context.CancelFunc
-			s.ctx, cancel = context.WithTimeout(context.Background(), 20*time.Second)
-			defer cancel()
-			for _, u := range sc.users {
-				s.c[u] = e.login(u)
-			}
-			sc.run(s)
-			for u, c := range s.c {
-				if c.Client != nil {
-					c.sync()
-				}
-				_ = u
-			}
-			for u, want := range sc.want {
-				c := s.c[u]
-				got := c.callEvents(sc.conn)
-				if !slices.Equal(got, want) {
-					t.Errorf("%s saw:\n\t%s\nwant:\n\t%s", u, strings.Join(got, "\n\t"), strings.Join(want, "\n\t"))
-				}
-				checkCallIDs(t, u, c, s.calls)
-			}
+			runScenario(t, sc, newEnv(t, sc.cfg))
 		})
+	}
+}
+
+// runScenario runs one row of the table on e (one server, or a cluster).
+func runScenario(t *testing.T, sc scenario, e *env) {
+	s := &stage{t: t, e: e, c: map[signaling.UserID]*tclient{}, calls: map[signaling.CallID]bool{}}
+	var cancel context.CancelFunc
+	s.ctx, cancel = context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for _, u := range sc.users {
+		s.c[u] = e.login(u)
+	}
+	sc.run(s)
+	for _, c := range s.c {
+		if c.Client != nil {
+			c.sync()
+		}
+	}
+	for u, want := range sc.want {
+		c := s.c[u]
+		got := c.callEvents(sc.conn)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s saw:\n\t%s\nwant:\n\t%s", u, strings.Join(got, "\n\t"), strings.Join(want, "\n\t"))
+		}
+		checkCallIDs(t, u, c, s.calls)
 	}
 }
 

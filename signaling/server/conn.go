@@ -50,6 +50,7 @@ const (
 type conn struct {
 	srv *Server
 	ws  *websocket.Conn
+	id  uint64 // this server's number for it (a cluster's leader names it so)
 
 	mu        sync.Mutex
 	queue     [][]byte // nil entries are pings
@@ -65,7 +66,7 @@ type conn struct {
 }
 
 func newConn(srv *Server, ws *websocket.Conn) *conn {
-	return &conn{srv: srv, ws: ws, readDone: make(chan struct{}), writerDone: make(chan struct{})}
+	return &conn{srv: srv, ws: ws, id: srv.connIDs.Add(1), readDone: make(chan struct{}), writerDone: make(chan struct{})}
 }
 
 // enqueue queues b; false means the client is Config.SendQueue messages behind.
@@ -320,7 +321,7 @@ func (c *conn) readPump() {
 			c.srv.hub.post(input{kind: inRefuse, c: c, id: req.ID, err: derr})
 			continue
 		}
-		c.srv.hub.post(input{kind: inRequest, c: c, req: req, payload: payload, at: now})
+		c.srv.hub.post(input{kind: inRequest, c: c, req: req, payload: payload, at: now, raw: data})
 	}
 }
 

@@ -1,6 +1,7 @@
 // Package server is Calla's signaling server: it authenticates users by
-// UserSig, keeps the user directory and the server-side groups (persisted
-// with bbolt) and presence, runs the authoritative call state machine of
+// UserSig, keeps the user directory, the server-side groups, sessions,
+// running calls and each session's recent events (persisted with bbolt,
+// or in a NATS cluster) and presence, runs the authoritative call state machine of
 // TUICallKit's semantics (1v1 and group calls, busy, timeouts, invite and
 // join, who may join, media switch, reconnect with session resume), and
 // relays WebRTC offers, answers, ICE candidates and media-state notices
@@ -16,8 +17,23 @@
 // HTTPServer (the same, with limits on HTTP connections), stop it with
 // Shutdown; NewLocal is the app's in-process local mode.
 //
+// State that outlives the process (persist.go, outbox.go): the machine
+// notes which records (users, groups, sessions, calls, events) each input
+// changed; the hub commits them atomically through the store, and holds
+// what the input made the machine send until that commit is durable. A
+// restarted server rebuilds sessions (detached, with their grace) and
+// calls (with their deadlines) from what was stored, so clients resume
+// and calls go on. A session connected in a call waits Config.CallGrace
+// (the clients' media restore window) instead of Config.Grace.
+//
+// Cluster (cluster.go, and package cluster for the NATS side): with
+// Config.Cluster the server is one node; the node that leads runs the same
+// machine on the state loaded from the cluster and commits to its journal;
+// the others forward their connections' inputs to it and deliver what it
+// sends back. docs/cluster.md has the design and its failure modes.
+//
 // Files: the data dir holds the secret (signaling.secret, unless the
-// operator gives one) and the directory (directory.db). Both are created
+// operator gives one) and the state (directory.db). Both are created
 // atomically (a temporary file, synced, then renamed or linked into place,
 // and the directory synced), so running out of space never leaves half a
 // file. Before bbolt maps directory.db into memory, its meta pages, length,
@@ -40,9 +56,12 @@
 // starts one that writes until the queue is empty and ends; the hub's one
 // ping ticker queues pings the same way. A connection that falls
 // Config.SendQueue messages behind is cut off (gorilla's chat hub does the same)
-// and may resume its session, which replays what it missed. Directory
-// writes go to one store goroutine through a coalescing map, so disk
-// speed (or a full disk) never blocks the hub. Shutdown stops every goroutine the server
+// and may resume its session, which replays what it missed. Store
+// commits go to one store goroutine through a coalescing map, so disk (or
+// NATS) speed never blocks the hub; only the sending of what depends on a
+// commit waits for it. On a cluster node, NATS's goroutines post what
+// arrives to the hub, and one campaign goroutine waits to lead, loads the
+// state and hands it to the hub. Shutdown stops every goroutine the server
 // started: it waits for the read pumps, each of which waits for its
 // connection's final write and close.
 package server

@@ -32,7 +32,8 @@ func TestProtocolDocLimits(t *testing.T) {
 		"slow-client queue":   strconv.Itoa(DefaultSendQueue) + " messages",
 		"open websockets":     strconv.Itoa(DefaultMaxConnections),
 		"resume grace period": secs(DefaultGrace),
-		"invite timeout":      secs(DefaultInviteTimeout),
+		"resume grace period of a member of a connected call": secs(DefaultCallGrace),
+		"invite timeout": secs(DefaultInviteTimeout),
 		"longest invite timeout a call may ask for":    secs(MaxInviteTimeout),
 		"members of a group call, the caller included": strconv.Itoa(signaling.MaxCallMembers),
 		"members of a group":                           strconv.Itoa(MaxGroupSize),
@@ -56,6 +57,7 @@ func TestProtocolDocLimits(t *testing.T) {
 		"login deadline": "--login-timeout", "message size": "--max-message-bytes", "message rate": "--message-rate",
 		"burst": "--message-burst", "slow-client queue": "--send-queue", "open websockets": "--max-conns",
 		"resume grace period": "--grace", "invite timeout": "--invite-timeout",
+		"resume grace period of a member of a connected call": "--call-grace",
 	}
 	row := regexp.MustCompile("(?m)^\\| ([^|]+?) \\| ([0-9]+ ?[a-z/]*)[^|]* \\| (`[^`]+`|fixed) \\|$")
 	rows := row.FindAllStringSubmatch(doc, -1)

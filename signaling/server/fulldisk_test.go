@@ -79,7 +79,7 @@ func TestDirectoryWritesSurviveAFullDisk(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(body, "no space left on device") || !strings.Contains(body, "entries wait to be written") {
+	if !strings.Contains(body, "no space left on device") || !strings.Contains(body, "records wait to be written") {
 		t.Errorf("/healthz while the disk is full: %q", body)
 	}
 	if v := metric(t, first, "calla_directory_write_failures_total"); v == "" || v == "0" {
@@ -125,14 +125,14 @@ func TestDirectoryWritesSurviveAFullDisk(t *testing.T) {
 // many; the rest are on disk. Nothing vanishes without being counted.
 func TestShutdownOnAFullDiskSaysWhatWasLost(t *testing.T) {
 	dir := smallFS(t, 1<<20)
-	s, _, _, err := openStore(dir, quietLogger(), nil)
+	s, _, err := openStore(dir, quietLogger(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	free := fill(t, dir)
 	const saved = 40
 	for i := range saved {
-		s.save(signaling.UserID(fmt.Sprintf("user%02d", i)), dirEntry{Nickname: strings.Repeat("n", 400)})
+		saveUser(s, signaling.UserID(fmt.Sprintf("user%02d", i)), dirEntry{Nickname: strings.Repeat("n", 400)})
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
@@ -141,7 +141,7 @@ func TestShutdownOnAFullDiskSaysWhatWasLost(t *testing.T) {
 	if !errors.Is(err, ErrStoreWrite) {
 		t.Fatalf("close on a full disk: %v, want ErrStoreWrite", err)
 	}
-	m := regexp.MustCompile(`: (\d+) entries wait to be written`).FindStringSubmatch(err.Error())
+	m := regexp.MustCompile(`: (\d+) records wait to be written`).FindStringSubmatch(err.Error())
 	if m != nil {
 		lost, _ = strconv.Atoi(m[1])
 	}
@@ -149,12 +149,12 @@ func TestShutdownOnAFullDiskSaysWhatWasLost(t *testing.T) {
 		t.Fatalf("close on a full disk: %v: want how many entries were not written", err)
 	}
 	free()
-	s, users, _, err := openStore(dir, quietLogger(), nil)
+	s, ls, err := openStore(dir, quietLogger(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.close(t.Context())
-	if len(users)+lost != saved {
-		t.Errorf("%d users on disk and %d reported lost, want %d in all", len(users), lost, saved)
+	if len(ls.dir)+lost != saved {
+		t.Errorf("%d users on disk and %d reported lost, want %d in all", len(ls.dir), lost, saved)
 	}
 }

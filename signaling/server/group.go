@@ -136,14 +136,11 @@ func (m *machine) checkGroupUsers(self signaling.UserID, users []signaling.UserI
 
 // saveGroup persists g (nil: deletes id).
 func (m *machine) saveGroup(id signaling.GroupID, g *group) {
-	if m.store == nil {
-		return
-	}
 	if g == nil {
-		m.store.saveGroup(id, nil)
+		m.stage(bucketGroups, string(id), nil)
 		return
 	}
-	m.store.saveGroup(id, g.record())
+	m.stage(bucketGroups, string(id), mustJSON(g.record()))
 }
 
 // createGroup handles createGroup.

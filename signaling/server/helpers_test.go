@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -22,16 +23,50 @@ var testSecret = []byte("0123456789abcdef0123456789abcdef")
 const testAppID = 1400000001
 
 // env is a real server on a loopback httptest listener, with a TCP proxy
-// in front of it that can cut every connection (a network drop).
+// in front of it that can cut every connection (a network drop); or, made
+// by newClusterEnv, the nodes of a cluster, each so, with srv, hs, proxy
+// and url naming the first.
 type env struct {
 	t     *testing.T
 	srv   *Server
 	hs    *httptest.Server
 	proxy *proxy
 	url   string
+
+	nodes []*envNode // a cluster's; nil for a single server
+	// placed says which node each user logs in to: users go round the
+	// nodes in the order they first log in.
+	placed map[signaling.UserID]int
 }
 
-func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+// urlFor is the URL user u logs in with: on a cluster, its node's first
+// and then the others', so that it fails over when its node dies.
+func (e *env) urlFor(u signaling.UserID) string {
+	if e.nodes == nil {
+		return e.url
+	}
+	i, ok := e.placed[u]
+	if !ok {
+		i = len(e.placed) % len(e.nodes)
+		e.placed[u] = i
+	}
+	url := e.nodes[i].url
+	for j, n := range e.nodes {
+		if j != i {
+			url += "," + n.url
+		}
+	}
+	return url
+}
+
+// quietLogger discards the servers' logs; CALLA_TEST_LOG=1 shows them
+// (debug level) on stderr.
+func quietLogger() *slog.Logger {
+	if os.Getenv("CALLA_TEST_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
 
 // newEnv starts a server with short timeouts; mod may change its config.
 func newEnv(t *testing.T, mod func(*Config)) *env {
@@ -96,7 +131,7 @@ func (e *env) login(u signaling.UserID) *tclient {
 // loginWith logs in with cfg, through p if given (else the env's proxy).
 func (e *env) loginWith(cfg signaling.ClientConfig, p ...*proxy) *tclient {
 	e.t.Helper()
-	cfg.URL = e.url
+	cfg.URL = e.urlFor(cfg.UserID)
 	if len(p) > 0 {
 		cfg.URL = "ws://" + p[0].addr() + "/ws"
 	}
@@ -274,8 +309,9 @@ func (p *proxy) accept() {
 			_ = c.Close()
 			continue
 		}
+		target := p.target
 		p.mu.Unlock()
-		up, err := net.Dial("tcp", p.target)
+		up, err := net.Dial("tcp", target)
 		if err != nil {
 			_ = c.Close()
 			continue
@@ -307,6 +343,13 @@ func (p *proxy) cut(pause bool) {
 	p.mu.Unlock()
 }
 
+// retarget sends new connections to target (a restarted server).
+func (p *proxy) retarget(target string) {
+	p.mu.Lock()
+	p.target = target
+	p.mu.Unlock()
+}
+
 func (p *proxy) resume() {
 	p.mu.Lock()
 	p.paused = false
@@ -321,4 +364,9 @@ func (p *proxy) close() {
 
 func bg() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), 5*time.Second)
+}
+
+// saveUser stages one directory entry on s, as a login would.
+func saveUser(s *store, u signaling.UserID, e dirEntry) {
+	s.stage(changes{{bucketUsers, string(u)}: mustJSON(e)})
 }

@@ -21,7 +21,11 @@ type machine struct {
 	cfg     Config
 	log     *slog.Logger
 	metrics *metrics // nil in tests that do not need it
-	store   dirStore // nil keeps the directory in memory only
+	// dirty, when set, collects what each input changed for the store
+	// (persist.go); out, when set, holds what the machine sends until
+	// those changes are stored (outbox.go). Both are nil without a store.
+	dirty *dirtySet
+	out   *outbox
 
 	sessions   map[signaling.UserID]*session // the current session of each user
 	tokens     map[string]*session
@@ -37,6 +41,7 @@ type machine struct {
 
 	nextSession uint64
 	nextRoom    int32
+	callSerial  uint64 // the last call's serial: calls' order of starting
 
 	presenceDirty map[signaling.UserID]struct{}
 	presenceTimer *timer
@@ -48,7 +53,7 @@ type machine struct {
 	onEvent func(s *session, t signaling.MessageType, data []byte)
 }
 
-func newMachine(cfg Config, store dirStore, met *metrics, dir map[signaling.UserID]dirEntry, groups map[signaling.GroupID]groupRecord) *machine {
+func newMachine(cfg Config, met *metrics, dir map[signaling.UserID]dirEntry, groups map[signaling.GroupID]groupRecord) *machine {
 	if dir == nil {
 		dir = map[signaling.UserID]dirEntry{}
 	}
@@ -56,7 +61,6 @@ func newMachine(cfg Config, store dirStore, met *metrics, dir map[signaling.User
 		cfg:           cfg,
 		log:           cfg.Logger,
 		metrics:       met,
-		store:         store,
 		sessions:      map[signaling.UserID]*session{},
 		tokens:        map[string]*session{},
 		peers:         map[peer]*session{},
@@ -91,7 +95,7 @@ func (m *machine) authenticated(p peer) {
 		t.stop()
 		delete(m.pending, p)
 	}
-	p.loggedIn()
+	m.loggedIn(p)
 }
 
 // handle runs one decoded request from p.
@@ -135,7 +139,7 @@ func (m *machine) handle(p peer, req signaling.Request, payload any) {
 		m.logout(s)
 		m.reply(p, req.ID, nil)
 		m.endSession(s)
-		p.shut(signaling.CloseLoggedOut, "logged out")
+		m.shut(p, signaling.CloseLoggedOut, "logged out")
 		return
 	case signaling.ReqDirectory:
 		reply = signaling.DirectoryReply{Users: m.directory()}
@@ -221,16 +225,6 @@ func (m *machine) replyErr(p peer, id uint64, err error) {
 	m.send(p, b)
 }
 
-// send queues b on p; a peer whose queue is full is cut off (its session
-// keeps its events and can resume).
-func (m *machine) send(p peer, b []byte) {
-	if !p.enqueue(b) {
-		m.log.Warn("dropping slow connection", "user", m.userOf(p))
-		p.shut(signaling.CloseSlowConsumer, "too slow reading; resume to get the rest")
-		m.detach(p)
-	}
-}
-
 func (m *machine) userOf(p peer) signaling.UserID {
 	if s := m.peers[p]; s != nil {
 		return s.user
@@ -256,7 +250,13 @@ func (m *machine) emit(u signaling.UserID, t signaling.MessageType, v any) {
 func (m *machine) emitRaw(s *session, t signaling.MessageType, data []byte) {
 	s.seq++
 	b := signaling.AppendMessage(nil, t, 0, s.seq, data)
-	s.record(b, m.now(), m.cfg.ReplayLimit)
+	first := s.seq - uint64(len(s.ring)) // the oldest kept event's number
+	e := ringEntry{at: m.now(), b: b}
+	for i := range s.keep(e, m.cfg.ReplayLimit) {
+		m.stage(bucketEvents, eventKey(s.token, first+uint64(i)), nil)
+	}
+	m.stage(bucketEvents, eventKey(s.token, s.seq), eventValue(e))
+	m.touchSession(s)
 	if m.onEvent != nil {
 		m.onEvent(s, t, data)
 	}
@@ -301,6 +301,7 @@ func (m *machine) login(p peer, cur *session, id uint64, req *signaling.LoginReq
 		sigExpires:   info.Expires,
 	}
 	s.sigTimer = m.timers.add(&timer{at: info.Expires, kind: timerUserSig, sess: s})
+	m.touchSession(s)
 	m.sessions[s.user] = s
 	m.tokens[s.token] = s
 	m.peers[p] = s
@@ -319,7 +320,8 @@ func (m *machine) login(p peer, cur *session, id uint64, req *signaling.LoginReq
 		m.setDir(s.user, e)
 	}
 	m.touchPresence(s.user)
-	rep := signaling.LoginReply{Token: s.token, Seq: s.seq, GraceMs: m.cfg.Grace.Milliseconds(), ICEServers: m.iceServers(s, now), Directory: []signaling.DirectoryEntry{}}
+	rep := signaling.LoginReply{Token: s.token, Seq: s.seq, GraceMs: m.cfg.Grace.Milliseconds(), CallGraceMs: max(m.cfg.CallGrace, m.cfg.Grace).Milliseconds(),
+		ICEServers: m.iceServers(s, now), Directory: []signaling.DirectoryEntry{}}
 	if s.wantPresence {
 		rep.Directory = m.directory()
 	}
@@ -338,7 +340,7 @@ func (m *machine) login(p peer, cur *session, id uint64, req *signaling.LoginReq
 func (m *machine) kick(old *session) {
 	if old.peer != nil {
 		m.emitRaw(old, signaling.EvKickedOffline, []byte("{}"))
-		old.peer.shut(signaling.CloseKicked, "logged in elsewhere")
+		m.shut(old.peer, signaling.CloseKicked, "logged in elsewhere")
 	}
 	m.endSession(old)
 	m.dropUser(old.user)
@@ -366,14 +368,16 @@ func (m *machine) resume(p peer, cur *session, id uint64, req *signaling.ResumeR
 	if s.peer != nil {
 		old := s.peer
 		delete(m.peers, old)
-		old.shut(signaling.CloseReplaced, "replaced by a resumed connection")
+		m.shut(old, signaling.CloseReplaced, "replaced by a resumed connection")
 	} else {
 		m.metrics.sessionAttached(1)
 	}
 	s.graceTimer.stop()
 	s.graceTimer = nil
+	s.serverGone = false
 	s.peer = p
 	m.peers[p] = s
+	m.touchSession(s)
 	m.authenticated(p)
 	rep := signaling.ResumeReply{Seq: s.seq, ICEServers: m.iceServers(s, m.now()), Directory: []signaling.DirectoryEntry{}}
 	if s.wantPresence {
@@ -413,14 +417,29 @@ func (m *machine) detach(p peer) {
 		return
 	}
 	s.peer = nil
+	s.serverGone = m.closing
 	m.metrics.sessionAttached(-1)
-	s.graceTimer = m.timers.add(&timer{at: m.now().Add(m.cfg.Grace), kind: timerGrace, sess: s})
+	s.graceTimer = m.timers.add(&timer{at: m.now().Add(m.graceFor(s.user)), kind: timerGrace, sess: s})
+	m.touchSession(s)
+}
+
+// graceFor is how long u's session waits for a resume once its connection
+// is gone: Config.CallGrace while u is connected in a call, whose media
+// may well still flow peer to peer (the clients try to restore lost media
+// for as long), else Config.Grace.
+func (m *machine) graceFor(u signaling.UserID) time.Duration {
+	if c := m.userCall[u]; c != nil {
+		if mb := c.byUser[u]; mb != nil && mb.state == stInRoom && mb.begun {
+			return max(m.cfg.CallGrace, m.cfg.Grace)
+		}
+	}
+	return m.cfg.Grace
 }
 
 // disconnected is the hub's input when a connection's read pump ended.
 func (m *machine) disconnected(p peer) {
 	m.detach(p)
-	p.shut(websocketCloseNormal, "")
+	m.shut(p, websocketCloseNormal, "")
 }
 
 // endSession forgets s (not its user's calls: see dropUser).
@@ -429,6 +448,7 @@ func (m *machine) endSession(s *session) {
 		return
 	}
 	s.ended = true
+	m.touchSession(s)
 	s.graceTimer.stop()
 	s.sigTimer.stop()
 	if s.peer != nil {
@@ -458,7 +478,7 @@ func (m *machine) fire(now time.Time) {
 			s := t.sess
 			if s.peer != nil {
 				m.emitRaw(s, signaling.EvUserSigExpired, []byte("{}"))
-				s.peer.shut(signaling.CloseUserSigExpired, "UserSig expired")
+				m.shut(s.peer, signaling.CloseUserSigExpired, "UserSig expired")
 			}
 			m.endSession(s)
 			m.dropUser(s.user)
@@ -468,7 +488,7 @@ func (m *machine) fire(now time.Time) {
 		case timerLogin:
 			if m.pending[t.peer] == t {
 				delete(m.pending, t.peer)
-				t.peer.shut(signaling.CloseLoginTimeout, fmt.Sprintf("no login within %v of connecting", m.cfg.LoginTimeout))
+				m.shut(t.peer, signaling.CloseLoginTimeout, fmt.Sprintf("no login within %v of connecting", m.cfg.LoginTimeout))
 			}
 		}
 	}
@@ -480,8 +500,8 @@ func (m *machine) shutdown(msg string) {
 	data, _ := json.Marshal(signaling.ServerClosing{Message: msg})
 	b := signaling.AppendMessage(nil, signaling.EvServerClosing, 0, 0, data)
 	for p := range m.peers {
-		p.enqueue(b)
-		p.shut(websocketCloseGoingAway, "server shutting down")
+		m.send(p, b)
+		m.shut(p, websocketCloseGoingAway, "server shutting down")
 	}
 }
 

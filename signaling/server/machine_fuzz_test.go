@@ -58,6 +58,12 @@ type harness struct {
 	belongs  map[signaling.CallID]map[signaling.UserID]bool
 	onGroup  map[signaling.CallID]bool
 	gMembers map[signaling.UserID]bool
+
+	// store is what a store that committed every change would hold: the
+	// machine's snapshot must equal it after every step, and a restart
+	// rebuilds the machine from it.
+	store    stored
+	restarts int
 }
 
 // mayJoin is the rule of issue 11, from the harness's model.
@@ -109,9 +115,91 @@ func newHarness(t testing.TB) *harness {
 		}
 	}
 	h.sigs = fuzzSigs
-	h.m = newMachine(cfg, nil, nil, dir, nil)
+	h.m = newMachine(cfg, nil, dir, nil)
 	h.m.onEvent = h.check
+	h.m.persist()
+	h.m.out = &outbox{}
+	h.store = h.m.snapshot()
 	return h
+}
+
+// settle does what the hub does after each input: it commits the
+// machine's changes (to h.store) and delivers what it held.
+func (h *harness) settle() {
+	for {
+		ch := h.m.takeChanges()
+		for k, v := range ch {
+			if v == nil {
+				delete(h.store[k.bucket], k.key)
+			} else {
+				h.store[k.bucket][k.key] = v
+			}
+		}
+		h.m.out.seal(0)
+		msgs := h.m.out.take(0)
+		if len(msgs) == 0 && ch == nil {
+			return
+		}
+		for _, o := range msgs {
+			h.m.deliver(o)
+		}
+	}
+}
+
+// restart kills the machine and builds a new one from h.store, as a
+// server started again on the same data dir does: every connection is
+// gone.
+func (h *harness) restart() {
+	h.restarts++
+	for _, p := range h.peers {
+		p.closed = true
+	}
+	for _, st := range h.strays {
+		st.p.closed = true
+	}
+	h.peers = map[signaling.UserID]*fakePeer{}
+	dir := map[signaling.UserID]dirEntry{}
+	for k, v := range h.store[bucketUsers] {
+		var e dirEntry
+		if err := json.Unmarshal(v, &e); err != nil {
+			h.fail("stored user %s: %v", k, err)
+		}
+		dir[signaling.UserID(k)] = e
+	}
+	groups := map[signaling.GroupID]groupRecord{}
+	for k, v := range h.store[bucketGroups] {
+		var r groupRecord
+		if err := json.Unmarshal(v, &r); err != nil {
+			h.fail("stored group %s: %v", k, err)
+		}
+		groups[signaling.GroupID(k)] = r
+	}
+	h.m = newMachine(h.m.cfg, nil, dir, groups)
+	h.m.onEvent = h.check
+	h.m.persist()
+	h.m.out = &outbox{}
+	h.m.restore(h.store)
+	h.settle()
+}
+
+// sameAsStored fails unless the machine's state is what the store holds:
+// an input that changed something it did not note would be lost by a
+// restart.
+func (h *harness) sameAsStored() {
+	h.t.Helper()
+	snap := h.m.snapshot()
+	for _, b := range storeBuckets {
+		for k, v := range snap[b] {
+			if w, ok := h.store[b][k]; !ok || string(w) != string(v) {
+				h.fail("%s %s is %s in the machine but %s in the store", b, k, v, w)
+			}
+		}
+		for k, w := range h.store[b] {
+			if _, ok := snap[b][k]; !ok {
+				h.fail("%s %s is %s in the store but gone from the machine", b, k, w)
+			}
+		}
+	}
 }
 
 func (h *harness) fail(format string, args ...any) {
@@ -220,6 +308,7 @@ func (h *harness) invariants() {
 func (h *harness) open() *fakePeer {
 	p := &fakePeer{}
 	h.m.opened(p)
+	h.settle()
 	return p
 }
 
@@ -237,6 +326,7 @@ func (h *harness) do(u signaling.UserID, t signaling.RequestType, payload any) *
 	c := h.m.calls[id]
 	outsider := id != "" && (c == nil || !h.belongs[id][u] && (t != signaling.ReqJoin || !h.mayJoin(u, id)))
 	h.m.handle(p, signaling.Request{V: 1, ID: h.nextID, Type: t}, payload)
+	h.settle()
 	for _, b := range p.msgs[n:] {
 		var msg signaling.Message
 		if err := json.Unmarshal(b, &msg); err != nil {
@@ -409,6 +499,7 @@ func (h *harness) step(op, a, b byte) {
 			p := h.open()
 			h.strays = append(h.strays, stray{p: p, at: h.now})
 			h.m.handle(p, signaling.Request{V: 1, ID: 1, Type: signaling.ReqJoin}, &signaling.JoinRequest{GroupID: "g"})
+			h.settle()
 		}
 	case 9:
 		h.do(u, signaling.ReqSwitchMediaType, &signaling.SwitchMediaTypeRequest{CallID: h.pick(b), CallMediaType: signaling.MediaType(b & 1)})
@@ -418,9 +509,14 @@ func (h *harness) step(op, a, b byte) {
 	case 11:
 		payload := fmt.Sprintf(`{"signals":[{"kind":"mediaState","camera":%v,"microphone":%v}]}`, b&1 != 0, b&2 != 0)
 		h.do(u, signaling.ReqRelay, &signaling.RelayRequest{CallID: h.pick(b >> 2), To: h.users[int(b)%len(h.users)], Payload: json.RawMessage(payload)})
-	case 12: // the connection drops
+	case 12: // the connection drops; or the server restarts, and every one does
+		if b%8 == 7 {
+			h.restart()
+			break
+		}
 		if p := h.peers[u]; p != nil {
 			h.m.disconnected(p)
+			h.settle()
 			delete(h.peers, u)
 		}
 	case 13: // resume on a new connection, perhaps having missed events
@@ -443,12 +539,15 @@ func (h *harness) step(op, a, b byte) {
 		h.do(u, signaling.ReqLogout, nil)
 		delete(h.peers, u)
 	}
+	h.settle()
 	h.invariants()
+	h.sameAsStored()
 }
 
 func (h *harness) advance(d time.Duration) {
 	h.now = h.now.Add(d)
 	h.m.fire(h.now)
+	h.settle()
 }
 
 // finish lets every timer run out and everyone log out, then checks that
@@ -482,18 +581,20 @@ func (h *harness) finish() {
 	}
 }
 
-func runMachine(t testing.TB, data []byte) {
+func runMachine(t testing.TB, data []byte) *harness {
 	h := newHarness(t)
 	for i := 0; i+2 < len(data) && i < 3*400; i += 3 {
 		h.step(data[i], data[i+1], data[i+2])
 	}
 	h.finish()
+	return h
 }
 
 // FuzzMachine runs request sequences against the state machine and checks
 // its invariants after every step: every invite ends in exactly one
-// terminal outcome per member, nobody is in two calls, and no event goes
-// to a non-member.
+// terminal outcome per member, nobody is in two calls, no event goes to a
+// non-member, and what the machine would store equals its state, so that
+// a restart (one of the steps) loses nothing.
 func FuzzMachine(f *testing.F) {
 	// login everyone, 1v1 call, accept, hang up
 	f.Add([]byte{0, 0, 0, 0, 1, 0, 0, 2, 0, 1, 0, 2, 2, 1, 0, 6, 0, 0})
@@ -516,7 +617,11 @@ func TestMachineSeeds(t *testing.T) {
 		x ^= x << 5
 		data[i] = byte(x)
 	}
+	restarts := 0
 	for i := 0; i < 8; i++ {
-		t.Run(fmt.Sprint(i), func(t *testing.T) { runMachine(t, data[i*50:]) })
+		t.Run(fmt.Sprint(i), func(t *testing.T) { restarts += runMachine(t, data[i*50:]).restarts })
+	}
+	if restarts == 0 {
+		t.Error("the walks never restarted the machine")
 	}
 }

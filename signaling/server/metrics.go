@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/calla-rtc/calla/signaling"
+	"github.com/calla-rtc/calla/signaling/server/cluster"
 )
 
 // metrics are the server's Prometheus metrics, in a registry of its own
@@ -28,6 +29,10 @@ type metrics struct {
 	// The directory's writes: failed attempts, and entries not on disk yet.
 	storeFailures prometheus.Counter
 	storeWaiting  prometheus.Gauge
+	// A cluster node's: how many times it took the lead, whether it
+	// leads now.
+	takeovers prometheus.Counter
+	leader    prometheus.Gauge
 }
 
 func newMetrics() *metrics {
@@ -44,9 +49,13 @@ func newMetrics() *metrics {
 		conns: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "calla_connections", Help: "Open websocket connections, logged in or not."}),
 		storeFailures: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "calla_directory_write_failures_total", Help: "Failed attempts to write directory entries to disk (each is retried until it works)."}),
+			Name: "calla_directory_write_failures_total", Help: "Failed attempts to write the server's records (directory, groups, sessions, calls, events) to disk; each is retried until it works."}),
 		storeWaiting: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "calla_directory_unsaved_entries", Help: "Directory entries waiting to be written to disk after a failed write."}),
+			Name: "calla_directory_unsaved_entries", Help: "Records waiting to be written to disk after a failed write."}),
+		takeovers: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "calla_cluster_takeovers_total", Help: "Times this node took the cluster's lead (the first lead of a cluster counts too)."}),
+		leader: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "calla_cluster_leader", Help: "1 while this node leads the cluster (runs the call state machine), else 0."}),
 	}
 	m.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "calla_request_duration_seconds",
@@ -57,7 +66,7 @@ func newMetrics() *metrics {
 	m.msgsOut = m.messages.WithLabelValues("out")
 	m.ringing = m.calls.WithLabelValues("ringing")
 	m.connected = m.calls.WithLabelValues("connected")
-	m.reg.MustRegister(m.users, m.calls, m.messages, m.errors, m.conns, m.latency, m.storeFailures, m.storeWaiting,
+	m.reg.MustRegister(m.users, m.calls, m.messages, m.errors, m.conns, m.latency, m.storeFailures, m.storeWaiting, m.takeovers, m.leader,
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewGoCollector())
 	return m
@@ -116,4 +125,44 @@ func (m *metrics) storeUnsaved(n int) {
 	if m != nil {
 		m.storeWaiting.Set(float64(n))
 	}
+}
+
+// clusterNode exports a cluster node's cross-node message counts.
+func (m *metrics) clusterNode(n *cluster.Node) {
+	for _, dir := range []string{"sent", "received"} {
+		m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name:        "calla_cluster_messages_total",
+			Help:        "Messages between this node and the others: inputs forwarded to the leader and what the leader sends the nodes' connections (heartbeats not counted).",
+			ConstLabels: prometheus.Labels{"direction": dir},
+		}, func() float64 {
+			sent, received := n.Messages()
+			if dir == "sent" {
+				return float64(sent)
+			}
+			return float64(received)
+		}))
+	}
+}
+
+func (m *metrics) tookOver() {
+	if m != nil {
+		m.takeovers.Inc()
+		m.leader.Set(1)
+	}
+}
+
+// leading(false): this node's machine is gone, and with it the calls and
+// sessions it counted.
+func (m *metrics) leading(on bool) {
+	if m == nil {
+		return
+	}
+	if on {
+		m.leader.Set(1)
+		return
+	}
+	m.leader.Set(0)
+	m.ringing.Set(0)
+	m.connected.Set(0)
+	m.users.Set(0)
 }

@@ -14,14 +14,6 @@ type dirEntry struct {
 	AvatarURL string `json:"avatarUrl"`
 }
 
-// dirStore persists directory entries and groups. Its methods must not
-// block: the hub calls them.
-type dirStore interface {
-	save(u signaling.UserID, e dirEntry)
-	// saveGroup stores group id; a nil record deletes it.
-	saveGroup(id signaling.GroupID, r *groupRecord)
-}
-
 // presenceOf is u's presence now.
 func (m *machine) presenceOf(u signaling.UserID) signaling.Presence {
 	if m.sessions[u] == nil {
@@ -53,9 +45,7 @@ func (m *machine) directory() []signaling.DirectoryEntry {
 // setDir records u's profile and persists it.
 func (m *machine) setDir(u signaling.UserID, e dirEntry) {
 	m.dir[u] = e
-	if m.store != nil {
-		m.store.save(u, e)
-	}
+	m.stage(bucketUsers, string(u), mustJSON(e))
 	m.touchPresence(u)
 }
 

@@ -16,7 +16,7 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/calla-rtc/calla/signaling"
+	"github.com/calla-rtc/calla/signaling/server/cluster"
 )
 
 // Server is Calla's signaling server: embeddable (Handler) and stoppable
@@ -26,7 +26,7 @@ type Server struct {
 	log      *slog.Logger
 	metrics  *metrics
 	hub      *hub
-	store    *boltStore
+	store    *store
 	upgrader websocket.Upgrader
 	mux      *http.ServeMux
 
@@ -34,6 +34,14 @@ type Server struct {
 	closing bool
 	wg      sync.WaitGroup // read pumps, each waiting for its connection's last write
 	nconns  atomic.Int64
+	connIDs atomic.Uint64
+
+	// A cluster node's (cluster.go): its membership, the campaign
+	// goroutine and its stop, and goroutines that close a lost term's store.
+	node         *cluster.Node
+	stopCampaign context.CancelFunc
+	campaignDone chan struct{}
+	bg           sync.WaitGroup
 
 	shutOnce sync.Once
 	shutErr  error
@@ -52,22 +60,21 @@ func New(cfg Config) (*Server, error) {
 			return nil, fmt.Errorf("server: metrics: %w", err)
 		}
 	}
-	var dir map[signaling.UserID]dirEntry
-	var groups map[signaling.GroupID]groupRecord
-	var store dirStore
+	ls := &loadedState{}
 	if cfg.DataDir != "" {
-		if s.store, dir, groups, err = openStore(cfg.DataDir, cfg.Logger, s.metrics); err != nil {
+		if s.store, ls, err = openStore(cfg.DataDir, cfg.Logger, s.metrics); err != nil {
 			return nil, err
 		}
-		store = s.store
 	}
-	m := newMachine(cfg, store, s.metrics, dir, groups)
-	// Start room numbers at a random place so that rooms of a restarted
-	// server do not repeat the last run's.
-	var b [4]byte
-	_, _ = crand.Read(b[:])
-	m.nextRoom = int32(binary.BigEndian.Uint32(b[:]) % (1<<31 - 2))
-	s.hub = newHub(m)
+	if cfg.Cluster != nil {
+		// The machine runs on whichever node leads (cluster.go).
+		s.hub = newHub(s, nil, nil)
+		if err := s.joinCluster(); err != nil {
+			return nil, err
+		}
+	} else {
+		s.hub = newHub(s, s.newMachine(ls, s.store != nil), s.store)
+	}
 	s.upgrader = websocket.Upgrader{
 		ReadBufferSize:  1024,
 		WriteBufferSize: 1024,
@@ -86,7 +93,33 @@ func New(cfg Config) (*Server, error) {
 	s.mux.HandleFunc("GET /healthz", s.serveHealth)
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
 	go s.hub.run()
+	if s.node != nil {
+		var ctx context.Context
+		ctx, s.stopCampaign = context.WithCancel(context.Background())
+		s.campaignDone = make(chan struct{})
+		go s.campaign(ctx)
+	}
 	return s, nil
+}
+
+// newMachine makes the state machine from what a store held; with
+// persist, it notes its changes and holds what it sends until they are
+// stored.
+func (s *Server) newMachine(ls *loadedState, persist bool) *machine {
+	m := newMachine(s.cfg, s.metrics, ls.dir, ls.groups)
+	// Start room numbers at a random place so that new rooms do not
+	// repeat the last run's.
+	var b [4]byte
+	_, _ = crand.Read(b[:])
+	m.nextRoom = int32(binary.BigEndian.Uint32(b[:]) % (1<<31 - 2))
+	if persist {
+		m.persist()
+		m.out = &outbox{}
+		if ns, nc := m.restore(ls.state); ns+nc > 0 {
+			s.log.Info("restored the state of the last run", "sessions", ns, "calls", nc)
+		}
+	}
+	return m
 }
 
 // Handler serves /ws (the websocket), /healthz and /metrics.
@@ -139,6 +172,15 @@ func (s *Server) serveHealth(w http.ResponseWriter, _ *http.Request) {
 			return
 		}
 	}
+	if s.node != nil {
+		msg, err := s.clusterHealth()
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = fmt.Fprintln(w, "ok:", msg)
+		return
+	}
 	_, _ = fmt.Fprintln(w, "ok")
 }
 
@@ -155,6 +197,11 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	if s.closing {
 		s.mu.Unlock()
 		refuseHTTP(w, fmt.Errorf("%w: the server is shutting down", ErrUnavailable))
+		return
+	}
+	if !s.hub.leaderKnown.Load() {
+		s.mu.Unlock()
+		refuseHTTP(w, fmt.Errorf("%w: the cluster has no leader at the moment; retry in a few seconds", ErrUnavailable))
 		return
 	}
 	if n := s.nconns.Add(1); n > int64(s.cfg.MaxConnections) {
@@ -215,12 +262,20 @@ func (s *Server) shutdown(ctx context.Context) error {
 	}
 	close(s.hub.quit)
 	<-s.hub.done
-	if s.store != nil {
-		// The directory's last writes get what is left of ctx (and one
-		// attempt if nothing is).
-		if cerr := s.store.close(ctx); cerr != nil {
+	// The hub has stopped: its store (a single server's, or a cluster
+	// leader's) is ours now.
+	if st := s.hub.store; st != nil {
+		// The last writes get what is left of ctx (and one attempt if
+		// nothing is).
+		if cerr := st.close(ctx); cerr != nil {
 			err = errors.Join(err, cerr)
 		}
+	}
+	if s.node != nil {
+		s.stopCampaign()
+		<-s.campaignDone
+		s.bg.Wait()
+		s.node.Close()
 	}
 	return err
 }

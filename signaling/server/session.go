@@ -32,6 +32,10 @@ type session struct {
 	graceTimer   *timer
 	sigTimer     *timer
 	ended        bool
+	// serverGone: the connection was closed by the server's shutdown, so
+	// the stored record keeps the session attached and a restarted server
+	// gives it a grace period of its own.
+	serverGone bool
 
 	seq  uint64      // number of the last event
 	ring []ringEntry // the kept events, oldest first; ring[i] has seq seq-len(ring)+1+i
@@ -50,17 +54,19 @@ type ringEntry struct {
 // an idle session small.
 const replayAge = 2*pongWait + 2*time.Minute
 
-// record keeps an event for a resume; limit caps the kept events.
-func (s *session) record(b []byte, now time.Time, limit int) {
+// keep keeps an event for a resume; limit caps the kept events. It
+// returns how many of the oldest it dropped to make room (or for age).
+func (s *session) keep(e ringEntry, limit int) int {
 	drop := 0
-	for drop < len(s.ring) && (len(s.ring)-drop >= limit || now.Sub(s.ring[drop].at) > replayAge) {
+	for drop < len(s.ring) && (len(s.ring)-drop >= limit || e.at.Sub(s.ring[drop].at) > replayAge) {
 		drop++
 	}
 	if drop > 0 {
 		clear(s.ring[:drop])
 		s.ring = s.ring[drop:]
 	}
-	s.ring = append(s.ring, ringEntry{at: now, b: b})
+	s.ring = append(s.ring, e)
+	return drop
 }
 
 // since returns the kept events after seq last, and false if some of them

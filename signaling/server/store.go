@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -23,8 +25,8 @@ import (
 const StoreFile = "directory.db"
 
 var (
-	usersBucket  = []byte("users")
-	groupsBucket = []byte("groups") // group id -> groupRecord (JSON)
+	usersBucket  = []byte(bucketUsers)
+	groupsBucket = []byte(bucketGroups)
 )
 
 const (
@@ -71,67 +73,164 @@ func (e *StoreBusyError) Error() string {
 // Is makes errors.Is(err, ErrStoreBusy) hold.
 func (e *StoreBusyError) Is(target error) bool { return target == ErrStoreBusy }
 
-// boltStore persists the directory and the groups in a bbolt file. The
-// hub calls save and saveGroup, which only note the change; one writer goroutine (owned by the store,
-// stopped by close) writes the noted entries in batches, so a slow disk
-// never blocks the state machine. A batch that fails to write goes back
-// into the notes and is retried until it is written; meanwhile the store
-// is unhealthy (health) and the failures are counted in the metrics.
-type boltStore struct {
-	db      *bolt.DB
-	path    string
+// store writes the server's records - the directory, the groups, and
+// the sessions, calls and events that let a restarted server go on (see
+// persist.go) - to a backend: the bbolt file in the data dir, or a
+// cluster's replicated journal. The hub stages each input's changes,
+// which only notes them; one writer goroutine (owned by the store,
+// stopped by close) commits what is noted, all of it at once, so a slow
+// disk never blocks the state machine. Each stage gets a generation;
+// once a commit that holds a generation is done, the hub delivers what
+// that generation made (outbox.go). A commit that fails goes back into
+// the notes and is retried until it works; meanwhile the store is
+// unhealthy (health), the failures are counted in the metrics, and the
+// hub delivers without waiting (a server that keeps answering on a full
+// disk is worth more than one that stops; a crash in that window loses
+// what was not written).
+type store struct {
+	be      storeBackend
 	log     *slog.Logger
 	metrics *metrics
 
 	mu      sync.Mutex
-	pending map[signaling.UserID]dirEntry
-	groups  map[signaling.GroupID]*groupRecord // nil: delete
-	failure error                              // the last write's error while writes fail; nil when the last one worked
-	stopCtx context.Context                    // set by close before quit closes: how long the last writes may retry
+	pending changes
+	gen     uint64 // the last stage's generation
+	failure error  // the last commit's error while commits fail; nil when the last one worked
+	lost    error  // a commit that can never work again (another node took over)
+	stopCtx context.Context
 	wake    chan struct{}
 	quit    chan struct{}
 	done    chan struct{}
+
+	durable atomic.Uint64 // every generation up to this one is committed
+	notify  chan struct{} // tells the hub that durable moved or commits began to fail
 }
 
-// openStore opens dir/directory.db, creating it if needed, and loads its
-// users and groups.
-// A damaged file is a *DamagedStoreError; a file another process holds, a
-// *StoreBusyError.
-func openStore(dir string, log *slog.Logger, m *metrics) (*boltStore, map[signaling.UserID]dirEntry, map[signaling.GroupID]groupRecord, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, nil, nil, fmt.Errorf("server: data dir: %w", err)
-	}
-	path := filepath.Join(dir, StoreFile)
-	if err := prepareStoreFile(path, log); err != nil {
-		return nil, nil, nil, err
-	}
-	db, err := openBolt(path, false)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	entries, _, err := loadDirectory(db, path, log)
-	if err != nil {
-		_ = db.Close()
-		return nil, nil, nil, err
-	}
-	groups, err := loadGroups(db, path, log)
-	if err != nil {
-		_ = db.Close()
-		return nil, nil, nil, err
-	}
-	s := &boltStore{
-		db:      db,
-		path:    path,
+// storeBackend is where a store commits.
+type storeBackend interface {
+	// commit writes ch, all of it or none of it. An error wrapping
+	// errLeadLost means no commit can work again.
+	commit(ch changes) error
+	// close releases the backend.
+	close() error
+	// where names it in messages (a file's path).
+	where() string
+}
+
+// errLeadLost indicates a cluster node whose commit was refused because
+// another node leads now.
+var errLeadLost = errors.New("server: another node took over the cluster's state")
+
+func newStore(be storeBackend, log *slog.Logger, m *metrics) *store {
+	s := &store{
+		be:      be,
 		log:     log,
 		metrics: m,
-		pending: map[signaling.UserID]dirEntry{},
-		groups:  map[signaling.GroupID]*groupRecord{},
+		pending: changes{},
 		wake:    make(chan struct{}, 1),
 		quit:    make(chan struct{}),
 		done:    make(chan struct{}),
+		notify:  make(chan struct{}, 1),
 	}
 	go s.run()
-	return s, entries, groups, nil
+	return s
+}
+
+// loadedState is what a store held at start.
+type loadedState struct {
+	dir    map[signaling.UserID]dirEntry
+	groups map[signaling.GroupID]groupRecord
+	state  stored // sessions, calls, events
+}
+
+// boltBackend is the data dir's bbolt file.
+type boltBackend struct {
+	db   *bolt.DB
+	path string
+}
+
+func (b *boltBackend) where() string { return b.path }
+func (b *boltBackend) close() error  { return b.db.Close() }
+
+func (b *boltBackend) commit(ch changes) error {
+	return guard(func() error {
+		return b.db.Update(func(tx *bolt.Tx) error {
+			for k, v := range ch {
+				bk := tx.Bucket([]byte(k.bucket))
+				if bk == nil {
+					return fmt.Errorf("no bucket %q", k.bucket)
+				}
+				var err error
+				if v == nil {
+					err = bk.Delete([]byte(k.key))
+				} else {
+					err = bk.Put([]byte(k.key), v)
+				}
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	})
+}
+
+// openStore opens dir/directory.db, creating it if needed, and loads it.
+// A damaged file is a *DamagedStoreError; a file another process holds, a
+// *StoreBusyError.
+func openStore(dir string, log *slog.Logger, m *metrics) (*store, *loadedState, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, nil, fmt.Errorf("server: data dir: %w", err)
+	}
+	path := filepath.Join(dir, StoreFile)
+	if err := prepareStoreFile(path, log); err != nil {
+		return nil, nil, err
+	}
+	db, err := openBolt(path, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	ls := &loadedState{}
+	ls.dir, _, err = loadDirectory(db, path, log)
+	if err == nil {
+		ls.groups, err = loadGroups(db, path, log)
+	}
+	if err == nil {
+		ls.state, err = loadRecords(db, path, bucketSessions, bucketCalls, bucketEvents)
+	}
+	if err != nil {
+		_ = db.Close()
+		return nil, nil, err
+	}
+	return newStore(&boltBackend{db: db, path: path}, log, m), ls, nil
+}
+
+// loadRecords reads buckets of db as they are (persist.go decodes them).
+func loadRecords(db *bolt.DB, path string, buckets ...string) (stored, error) {
+	out := stored{}
+	err := guard(func() error {
+		return db.View(func(tx *bolt.Tx) error {
+			for _, name := range buckets {
+				recs := map[string][]byte{}
+				out[name] = recs
+				b := tx.Bucket([]byte(name))
+				if b == nil {
+					continue
+				}
+				if err := b.ForEach(func(k, v []byte) error {
+					recs[string(k)] = bytes.Clone(v)
+					return nil
+				}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, &DamagedStoreError{Path: path, Err: err}
+	}
+	return out, nil
 }
 
 // prepareStoreFile makes sure path is a file bbolt may map: it creates a
@@ -284,7 +383,10 @@ func loadDirectory(db *bolt.DB, path string, log *slog.Logger) (map[signaling.Us
 			if len(problems) > 0 {
 				return fmt.Errorf("bbolt's check: %s", strings.Join(problems, "; "))
 			}
-			hasBuckets = tx.Bucket(usersBucket) != nil && tx.Bucket(groupsBucket) != nil
+			hasBuckets = true
+			for _, name := range storeBuckets {
+				hasBuckets = hasBuckets && tx.Bucket([]byte(name)) != nil
+			}
 			b := tx.Bucket(usersBucket)
 			if b == nil {
 				return nil
@@ -313,11 +415,12 @@ func loadDirectory(db *bolt.DB, path string, log *slog.Logger) (map[signaling.Us
 	return entries, bad, nil
 }
 
-// createBuckets makes the users and groups buckets where they are missing
-// (a file from before groups existed has only users).
+// createBuckets makes the buckets that are missing (a file from before
+// groups existed has only users; one from before sessions and calls were
+// kept, no sessions, calls or events).
 func createBuckets(tx *bolt.Tx) error {
-	for _, name := range [][]byte{usersBucket, groupsBucket} {
-		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+	for _, name := range storeBuckets {
+		if _, err := tx.CreateBucketIfNotExists([]byte(name)); err != nil {
 			return err
 		}
 	}
@@ -364,43 +467,68 @@ func walkBucket(b *bolt.Bucket) error {
 	})
 }
 
-func (s *boltStore) save(u signaling.UserID, e dirEntry) {
+// stage notes ch for the writer and returns its generation.
+func (s *store) stage(ch changes) uint64 {
 	s.mu.Lock()
-	s.pending[u] = e
+	for k, v := range ch {
+		s.pending[k] = v
+	}
+	s.gen++
+	g := s.gen
 	s.mu.Unlock()
 	s.poke()
+	return g
 }
 
-// saveGroup notes a group to write; a nil record deletes it.
-func (s *boltStore) saveGroup(id signaling.GroupID, r *groupRecord) {
+// releasable is the generation up to which the hub may deliver: what is
+// committed, or, while commits fail, everything staged.
+func (s *store) releasable() uint64 {
 	s.mu.Lock()
-	s.groups[id] = r
-	s.mu.Unlock()
-	s.poke()
+	defer s.mu.Unlock()
+	if s.failure != nil && s.lost == nil {
+		return s.gen
+	}
+	return s.durable.Load()
+}
+
+// leadLost is non-nil once a commit was refused because another node
+// took over.
+func (s *store) leadLost() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lost
 }
 
 // poke wakes the writer.
-func (s *boltStore) poke() {
+func (s *store) poke() {
 	select {
 	case s.wake <- struct{}{}:
 	default:
 	}
 }
 
-// health is nil while directory writes work, else the last write's error
-// and how many entries wait to be written.
-func (s *boltStore) health() error {
+// tell wakes the hub.
+func (s *store) tell() {
+	select {
+	case s.notify <- struct{}{}:
+	default:
+	}
+}
+
+// health is nil while commits work, else the last commit's error and how
+// many records wait to be written.
+func (s *store) health() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.failure == nil {
 		return nil
 	}
-	return fmt.Errorf("%w: %d entries wait to be written to %s: %v", ErrStoreWrite, len(s.pending)+len(s.groups), s.path, s.failure)
+	return fmt.Errorf("%w: %d records wait to be written to %s: %v", ErrStoreWrite, len(s.pending), s.be.where(), s.failure)
 }
 
-// run is the writer: it writes on every save, and while writes fail it
-// retries on a backing-off timer instead.
-func (s *boltStore) run() {
+// run is the writer: it commits on every stage, and while commits fail
+// it retries on a backing-off timer instead.
+func (s *store) run() {
 	defer close(s.done)
 	retry := time.NewTimer(0)
 	<-retry.C
@@ -419,7 +547,7 @@ func (s *boltStore) run() {
 		}
 		if s.flush() {
 			backoff = storeRetryMin
-		} else {
+		} else if s.leadLost() == nil {
 			retry.Reset(backoff)
 			backoff = min(2*backoff, storeRetryMax)
 		}
@@ -428,12 +556,12 @@ func (s *boltStore) run() {
 
 // finish writes what is pending, retrying until it is written or the
 // close's context ends.
-func (s *boltStore) finish() {
+func (s *store) finish() {
 	s.mu.Lock()
 	ctx := s.stopCtx
 	s.mu.Unlock()
 	backoff := storeRetryMin
-	for !s.flush() {
+	for !s.flush() && s.leadLost() == nil {
 		select {
 		case <-ctx.Done():
 			return
@@ -443,103 +571,76 @@ func (s *boltStore) finish() {
 	}
 }
 
-func (s *boltStore) failing() bool {
+func (s *store) failing() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.failure != nil
 }
 
-// flush writes the pending entries and groups in one transaction and
-// reports whether that worked. On failure they go back into pending,
-// unless a newer one for the same user or group arrived meanwhile.
-func (s *boltStore) flush() bool {
+// flush commits the pending records and reports whether that worked. On
+// failure they go back into pending, unless a newer value for the same
+// record arrived meanwhile.
+func (s *store) flush() bool {
 	s.mu.Lock()
-	batch, groups := s.pending, s.groups
-	s.pending, s.groups = map[signaling.UserID]dirEntry{}, map[signaling.GroupID]*groupRecord{}
-	s.mu.Unlock()
-	if len(batch) == 0 && len(groups) == 0 {
-		return true
+	if s.lost != nil {
+		s.mu.Unlock()
+		return false
 	}
-	err := guard(func() error {
-		return s.db.Update(func(tx *bolt.Tx) error {
-			if err := putGroups(tx, groups); err != nil {
-				return err
-			}
-			b := tx.Bucket(usersBucket)
-			for u, e := range batch {
-				v, err := json.Marshal(e)
-				if err != nil {
-					return err
-				}
-				if err := b.Put([]byte(u), v); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-	})
+	batch, gen := s.pending, s.gen
+	s.pending = changes{}
+	s.mu.Unlock()
+	var err error
+	if len(batch) > 0 {
+		err = s.be.commit(batch)
+	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	was := s.failure
 	if err == nil {
 		s.failure = nil
-		s.metrics.storeUnsaved(len(s.pending) + len(s.groups))
+		s.metrics.storeUnsaved(len(s.pending))
+		s.mu.Unlock()
 		if was != nil {
-			s.log.Info("directory writes work again", "file", s.path)
+			s.log.Info("writes work again", "store", s.be.where())
 		}
+		s.durable.Store(gen)
+		s.tell()
 		return true
 	}
-	for u, e := range batch {
-		if _, newer := s.pending[u]; !newer {
-			s.pending[u] = e
-		}
+	if errors.Is(err, errLeadLost) {
+		s.lost = err
+		s.mu.Unlock()
+		s.log.Warn("this node no longer leads: its last changes were not stored", "err", err)
+		s.tell()
+		return false
 	}
-	for id, r := range groups {
-		if _, newer := s.groups[id]; !newer {
-			s.groups[id] = r
+	for k, v := range batch {
+		if _, newer := s.pending[k]; !newer {
+			s.pending[k] = v
 		}
 	}
 	s.failure = err
-	s.metrics.storeWriteFailed(len(s.pending) + len(s.groups))
+	s.metrics.storeWriteFailed(len(s.pending))
+	n := len(s.pending)
+	s.mu.Unlock()
 	if was == nil || was.Error() != err.Error() {
-		s.log.Error("saving directory failed; retrying until it works", "file", s.path, "unsaved", len(s.pending), "err", err)
+		s.log.Error("writing the server's state failed; retrying until it works (clients are served meanwhile, but a crash would lose what is not written)", "store", s.be.where(), "unsaved", n, "err", err)
 	}
+	s.tell()
 	return false
 }
 
-// putGroups writes (or, for nil records, deletes) groups.
-func putGroups(tx *bolt.Tx, groups map[signaling.GroupID]*groupRecord) error {
-	b := tx.Bucket(groupsBucket)
-	for id, r := range groups {
-		if r == nil {
-			if err := b.Delete([]byte(id)); err != nil {
-				return err
-			}
-			continue
-		}
-		v, err := json.Marshal(r)
-		if err != nil {
-			return err
-		}
-		if err := b.Put([]byte(id), v); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // close writes what is pending (retrying until ctx ends), stops the
-// writer and closes the file. Entries that could not be written make it
-// return an error wrapping ErrStoreWrite.
-func (s *boltStore) close(ctx context.Context) error {
+// writer and closes the backend. Records that could not be written make
+// it return an error wrapping ErrStoreWrite.
+func (s *store) close(ctx context.Context) error {
 	s.mu.Lock()
 	s.stopCtx = ctx
 	s.mu.Unlock()
 	close(s.quit)
 	<-s.done
 	lost := s.health()
-	if err := s.db.Close(); err != nil {
-		return fmt.Errorf("server: close directory: %w", err)
+	if err := s.be.close(); err != nil {
+		return errors.Join(lost, fmt.Errorf("server: close %s: %w", s.be.where(), err))
 	}
 	return lost
 }

@@ -21,12 +21,12 @@ import (
 // itself, and returns its path.
 func storeWith(t *testing.T, dir string, n int) string {
 	t.Helper()
-	s, _, _, err := openStore(dir, quietLogger(), nil)
+	s, _, err := openStore(dir, quietLogger(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := range n {
-		s.save(signaling.UserID(fmt.Sprintf("user%03d", i)), dirEntry{Nickname: strings.Repeat("n", 100)})
+		saveUser(s, signaling.UserID(fmt.Sprintf("user%03d", i)), dirEntry{Nickname: strings.Repeat("n", 100)})
 	}
 	if err := s.close(t.Context()); err != nil {
 		t.Fatal(err)
@@ -213,7 +213,7 @@ func TestDamagedDirectoryIsRefused(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, _, _, err = openStore(dir, quietLogger(), nil)
+			_, _, err = openStore(dir, quietLogger(), nil)
 			var de *DamagedStoreError
 			if !errors.As(err, &de) || !errors.Is(err, ErrDamagedStore) {
 				t.Fatalf("open: err = %v, want a *DamagedStoreError", err)
@@ -229,7 +229,7 @@ func TestDamagedDirectoryIsRefused(t *testing.T) {
 			}
 			// Nothing holds the file: a second attempt says the same, not
 			// that another server uses it.
-			if _, _, _, err := openStore(dir, quietLogger(), nil); !errors.Is(err, ErrDamagedStore) {
+			if _, _, err := openStore(dir, quietLogger(), nil); !errors.Is(err, ErrDamagedStore) {
 				t.Errorf("second open: %v", err)
 			}
 		})
@@ -256,24 +256,24 @@ func TestUnfinishedDirectoryIsMadeAnew(t *testing.T) {
 			if err := os.Truncate(path, size); err != nil {
 				t.Fatal(err)
 			}
-			s, users, _, err := openStore(dir, quietLogger(), nil)
+			s, ls, err := openStore(dir, quietLogger(), nil)
 			if err != nil {
 				t.Fatalf("open: %v", err)
 			}
-			if len(users) != 0 {
-				t.Errorf("users %v in a new file", users)
+			if len(ls.dir) != 0 {
+				t.Errorf("users %v in a new file", ls.dir)
 			}
-			s.save("alice", dirEntry{Nickname: "Alice"})
+			saveUser(s, "alice", dirEntry{Nickname: "Alice"})
 			if err := s.close(t.Context()); err != nil {
 				t.Fatal(err)
 			}
-			s, users, _, err = openStore(dir, quietLogger(), nil)
+			s, ls, err = openStore(dir, quietLogger(), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer s.close(t.Context())
-			if users["alice"].Nickname != "Alice" {
-				t.Errorf("after a restart: %v", users)
+			if ls.dir["alice"].Nickname != "Alice" {
+				t.Errorf("after a restart: %v", ls.dir)
 			}
 		})
 	}
@@ -287,7 +287,7 @@ func TestUnfinishedDirectoryIsMadeAnew(t *testing.T) {
 func TestDirectoryCreatedOnAFullDisk(t *testing.T) {
 	dir := smallFS(t, 256<<10)
 	free := fillLeaving(t, dir, 8<<10)
-	_, _, _, err := openStore(dir, quietLogger(), nil)
+	_, _, err := openStore(dir, quietLogger(), nil)
 	if !errors.Is(err, syscall.ENOSPC) {
 		t.Fatalf("creating the store with 8 KiB left: %v, want ENOSPC", err)
 	}
@@ -295,7 +295,7 @@ func TestDirectoryCreatedOnAFullDisk(t *testing.T) {
 		t.Errorf("a failed creation left %s (stat: %v)", StoreFile, err)
 	}
 	free()
-	s, _, _, err := openStore(dir, quietLogger(), nil)
+	s, _, err := openStore(dir, quietLogger(), nil)
 	if err != nil {
 		t.Fatalf("after freeing space: %v", err)
 	}
@@ -309,12 +309,12 @@ func TestDirectoryCreatedOnAFullDisk(t *testing.T) {
 func TestDirectoryHeldByAnotherServer(t *testing.T) {
 	t.Parallel() // it waits storeLockWait for the lock
 	dir := t.TempDir()
-	s, _, _, err := openStore(dir, quietLogger(), nil)
+	s, _, err := openStore(dir, quietLogger(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.close(t.Context())
-	_, _, _, err = openStore(dir, quietLogger(), nil)
+	_, _, err = openStore(dir, quietLogger(), nil)
 	want := "another calla serve is using " + filepath.Join(dir, StoreFile)
 	if !errors.Is(err, ErrStoreBusy) || !strings.Contains(fmt.Sprint(err), want) {
 		t.Errorf("second open: %v, want %q", err, want)

@@ -77,7 +77,10 @@
     async login(userId, userSig, nickname) {
       await this.open();
       const r = await this.request('login', { userId, userSig, nickname: nickname || '', presence: true });
-      this.session = { userId, token: r.token, lastSeq: r.seq || 0, graceMs: r.graceMs || 10000 };
+      // A session in a call waits longer for its resume (callGraceMs); the
+      // server's -1201 ends the attempts early when it is gone.
+      const graceMs = Math.max(r.graceMs || 10000, r.callGraceMs || 0);
+      this.session = { userId, token: r.token, lastSeq: r.seq || 0, graceMs };
       return r;
     }
 

@@ -163,22 +163,8 @@ func (e *Engine) placeCall(ctx context.Context, group signaling.GroupID, users [
 			CalleeIDList: users, GroupID: group, CallMediaType: mt,
 			Timeout: timeoutSeconds(p), UserData: p.UserData, RoomID: p.RoomID,
 		}, func(r *signaling.Reply) {
-			var rep signaling.CallReply
-			err := r.Err
-			if err == nil {
-				err = r.Decode(&rep)
-			}
-			if e.call != c {
-				// Hung up before the server placed it: cancel it there.
-				if err == nil {
-					e.send(signaling.ReqHangup, signaling.CallRef{CallID: rep.CallID}, func(*signaling.Reply) {})
-				}
-				done(errHungUpEarly)
-				return
-			}
-			if err != nil {
-				e.endCall()
-				done(err)
+			rep, ok := e.placed(c, r, done)
+			if !ok {
 				return
 			}
 			c.id, c.roomID = rep.CallID, rep.RoomID
@@ -187,6 +173,30 @@ func (e *Engine) placeCall(ctx context.Context, group signaling.GroupID, users [
 		})
 	})
 	return id, err
+}
+
+// placed reads the server's reply to a call or join request made for c,
+// on the loop. ok false: c was hung up before the reply came (the call
+// is left on the server too, if it was placed) or the server refused it
+// (c ends); done has been called either way.
+func (e *Engine) placed(c *callState, r *signaling.Reply, done func(error)) (rep signaling.CallReply, ok bool) {
+	err := r.Err
+	if err == nil {
+		err = r.Decode(&rep)
+	}
+	if e.call != c {
+		if err == nil {
+			e.send(signaling.ReqHangup, signaling.CallRef{CallID: rep.CallID}, func(*signaling.Reply) {})
+		}
+		done(errHungUpEarly)
+		return rep, false
+	}
+	if err != nil {
+		e.endCall()
+		done(err)
+		return rep, false
+	}
+	return rep, true
 }
 
 // checkInvitees refuses what the server would refuse anyway, before
@@ -227,21 +237,8 @@ func (e *Engine) JoinInGroupCall(ctx context.Context, group signaling.GroupID, m
 		e.call = c
 		e.startMedia(c, mt == signaling.Video)
 		e.send(signaling.ReqJoin, signaling.JoinRequest{GroupID: group}, func(r *signaling.Reply) {
-			var rep signaling.CallReply
-			err := r.Err
-			if err == nil {
-				err = r.Decode(&rep)
-			}
-			if e.call != c {
-				if err == nil {
-					e.send(signaling.ReqHangup, signaling.CallRef{CallID: rep.CallID}, func(*signaling.Reply) {})
-				}
-				done(errHungUpEarly)
-				return
-			}
-			if err != nil {
-				e.endCall()
-				done(err)
+			rep, ok := e.placed(c, r, done)
+			if !ok {
 				return
 			}
 			c.id, c.roomID, c.mediaType = rep.CallID, rep.RoomID, rep.CallMediaType

@@ -297,7 +297,11 @@ var scenarios = []scenario{
 			e["bob"].waitEvent("onCallReceived", nil)
 			e["carol"].waitEvent("onCallReceived", nil)
 			must(t, "accept", e["bob"].Accept(ctxT(t)))
+			// Each side's onUserJoin comes when its own media connects:
+			// wait for both before carol's reject, whose order against
+			// them the row fixes.
 			e["alice"].waitEvent("onUserJoin", isUser("bob"))
+			e["bob"].waitEvent("onUserJoin", isUser("alice"))
 			must(t, "reject", e["carol"].Reject(ctxT(t)))
 			e["carol"].waitEvent("onCallCancelled", nil)
 			e["alice"].waitEvent("onUserReject", nil)

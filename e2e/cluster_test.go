@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -132,35 +131,7 @@ func TestClusterNodeKilledMidCall(t *testing.T) {
 			t.Errorf("%s: reconnected with a new session (%v), not a resume", p.name, r)
 		}
 	}
-	heard := false
-	for !heard {
-		alice.waitFor("onUserVoiceVolumeChanged", "", nil, 20*time.Second)
-		if vm, ok := alice.evs[len(alice.evs)-1]["volumeMap"].(map[string]any); ok {
-			v, _ := vm["bob"].(float64)
-			heard = v > 10
-		}
-	}
-	if c := alice.wait(); c != 0 {
-		t.Errorf("calla call exited %d, want 0\n%s", c, alice.errb.String())
-	}
-	if c := bob.wait(); c != 0 {
-		t.Errorf("calla answer exited %d, want 0\n%s", c, bob.errb.String())
-	}
-	wantAlice := []string{"onCallBegin", "onUserJoin(bob)", "onUserAudioAvailable(bob)", "onUserVideoAvailable(bob)", "onCallEnd"}
-	if got := sortedAvailability(callEvents(alice.evs)); !slices.Equal(got, wantAlice) {
-		t.Errorf("alice's events: %q, want %q", got, wantAlice)
-	}
-	wantBob := []string{"onCallReceived", "onCallBegin", "onUserJoin(alice)", "onUserAudioAvailable(alice)", "onUserVideoAvailable(alice)", "onUserLeave(alice)", "onCallEnd"}
-	if got := sortedAvailability(callEvents(bob.evs)); !slices.Equal(got, wantBob) {
-		t.Errorf("bob's events: %q, want %q", got, wantBob)
-	}
-	for _, p := range []*proc{alice, bob} {
-		for _, e := range p.evs {
-			if e.name() == "onCallEnd" && e["reason"] != "hangup" {
-				t.Errorf("%s's onCallEnd: %v", p.name, e)
-			}
-		}
-	}
+	checkCallWentOn(t, alice, bob)
 	// The survivors report the takeover.
 	var took bool
 	for _, n := range nodes {

@@ -29,6 +29,8 @@ type peer struct {
 	needOffer      bool
 	needRestart    bool
 	restarting     bool // the offer awaiting its answer restarts ICE
+	// restartOfferAt is when the last ICE-restart offer went out.
+	restartOfferAt time.Time
 	state          PeerState
 	// Restoring the link (icerestart.go): down from the moment it is lost
 	// or restarts until it is connected again.

@@ -34,6 +34,29 @@ func (m *mediaStates) list() []Signal {
 	return append([]Signal(nil), m.all...)
 }
 
+// opening is alice (with cfg) starting a video call whose devices are
+// held by gate, and connected to bob, who started at once.
+type opening struct {
+	n          *testNet
+	alice, bob *member
+	gate       chan struct{}
+	opened     <-chan error
+	states     mediaStates // alice's mediaState signals to bob
+}
+
+func startWhileConnecting(t *testing.T, cfg Config) *opening {
+	t.Helper()
+	o := &opening{n: newTestNet(t), gate: make(chan struct{})}
+	o.states.watch(o.n, "alice", "bob")
+	o.alice = o.n.addWith("alice", cfg, testHooks{openGate: o.gate})
+	o.bob = o.n.add("bob", testConfig())
+	start(t, true, o.bob)
+	o.opened = o.alice.s.StartAsync(context.Background(), true)
+	o.n.connect(o.bob, o.alice) // alice offers
+	o.alice.wait(t, 0, 10*time.Second, "alice connected while her devices open", isState("bob", PeerConnected))
+	return o
+}
+
 // The devices open off the session's loop: a peer added after StartAsync
 // connects while the camera is still opening, carries the video track the
 // camera then feeds, and is told from the first that the camera and the
@@ -41,18 +64,9 @@ func (m *mediaStates) list() []Signal {
 // devices waits for them.
 func TestPeersConnectWhileTheDevicesOpen(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	n := newTestNet(t)
-	var states mediaStates
-	states.watch(n, "alice", "bob")
-	gate := make(chan struct{})
-	a := n.addWith("alice", testConfig(), testHooks{openGate: gate})
-	b := n.add("bob", testConfig())
-	defer n.close()
-	start(t, true, b)
-	opened := a.s.StartAsync(context.Background(), true)
-	n.connect(b, a) // alice offers
-
-	a.wait(t, 0, 10*time.Second, "alice connected while her devices open", isState("bob", PeerConnected))
+	o := startWhileConnecting(t, testConfig())
+	defer o.n.close()
+	a, b, gate, opened, states := o.alice, o.bob, o.gate, o.opened, &o.states
 	b.wait(t, 0, 10*time.Second, "bob connected", isState("alice", PeerConnected))
 	select {
 	case err := <-opened:
@@ -93,19 +107,11 @@ func TestPeersConnectWhileTheDevicesOpen(t *testing.T) {
 // off, and a start without video then sends audio on the same link.
 func TestACameraThatFailsWhilePeersConnectUndoesTheStart(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	n := newTestNet(t)
-	var states mediaStates
-	states.watch(n, "alice", "bob")
-	gate := make(chan struct{})
 	cfg := testConfig()
 	cfg.CameraID = "no such camera"
-	a := n.addWith("alice", cfg, testHooks{openGate: gate})
-	b := n.add("bob", testConfig())
-	defer n.close()
-	start(t, true, b)
-	opened := a.s.StartAsync(context.Background(), true)
-	n.connect(b, a)
-	a.wait(t, 0, 10*time.Second, "alice connected while her devices open", isState("bob", PeerConnected))
+	o := startWhileConnecting(t, cfg)
+	defer o.n.close()
+	a, b, gate, opened, states := o.alice, o.bob, o.gate, o.opened, &o.states
 
 	close(gate)
 	err := <-opened

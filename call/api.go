@@ -277,44 +277,44 @@ func (e *Engine) acceptOp(asAudio bool, done func(error)) {
 	}
 }
 
-// accept opens the devices (the user said yes), and sends the answer
-// once capture runs, so the offers we make as the later joiner carry our
-// tracks. Accepted as audio, the camera stays closed.
+// accept opens the devices (the user said yes) and, at the same time,
+// sends the answer: the media link is negotiated and connected while the
+// camera opens (media.Session.StartAsync), so the first frame leaves on
+// a link that is up. Accepted as audio, the camera stays closed. If the
+// devices fail, the call fails (failCall): Accept returns the device's
+// error when it is known before the server's reply, else it comes as an
+// onError.
 func (e *Engine) accept(c *callState, asAudio bool, done func(error)) {
 	c.accepted = true
 	c.status = statusAccepting
 	c.acceptReports = true
 	e.startMedia(c, c.mediaType == signaling.Video && !asAudio)
 	c.whenStarted(func(err error) {
-		if e.call != c {
+		if err != nil && e.call == c {
+			e.failCall(c, err)
+		}
+	})
+	e.send(signaling.ReqAccept, signaling.CallRef{CallID: c.id}, func(r *signaling.Reply) {
+		c.acceptReports = false
+		switch {
+		case c.startErr != nil:
+			done(c.startErr)
+			return
+		case r.Err != nil:
+			if e.call == c && c.status == statusAccepting {
+				c.status, c.accepted = statusRinging, false
+			}
+			done(r.Err)
+			return
+		case e.call != c:
 			done(errorf(signaling.CodeRequestRefused, "the call ended before it could be accepted"))
 			return
-		}
-		if err != nil {
-			// The callee cannot take the call: the seed's abnormal case.
-			e.send(signaling.ReqFail, signaling.FailRequest{CallID: c.id, Reason: "media: " + err.Error()}, func(r *signaling.Reply) {
-				if r.Err != nil {
-					e.log.Warn("could not tell the server the call failed", "call", c.id, "err", r.Err)
-				}
-			})
-			done(err)
+		case !asAudio || c.mediaType != signaling.Video:
+			done(nil)
 			return
 		}
-		e.send(signaling.ReqAccept, signaling.CallRef{CallID: c.id}, func(r *signaling.Reply) {
-			if r.Err != nil {
-				if e.call == c && c.status == statusAccepting {
-					c.status, c.accepted = statusRinging, false
-				}
-				done(r.Err)
-				return
-			}
-			if !asAudio || c.mediaType != signaling.Video {
-				done(nil)
-				return
-			}
-			e.send(signaling.ReqSwitchMediaType, signaling.SwitchMediaTypeRequest{CallID: c.id, CallMediaType: signaling.Audio},
-				func(r *signaling.Reply) { done(r.Err) })
-		})
+		e.send(signaling.ReqSwitchMediaType, signaling.SwitchMediaTypeRequest{CallID: c.id, CallMediaType: signaling.Audio},
+			func(r *signaling.Reply) { done(r.Err) })
 	})
 }
 

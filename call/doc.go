@@ -78,7 +78,11 @@
 // comes before any device is touched (the ringtone is the app's own).
 // The devices open on Accept, or, for the camera alone, when the app asks
 // for a preview while it rings (StartLocalPreview; StopLocalPreview closes
-// it again). Without a choice (Config, SelectMicrophone, ...) the system's
+// it again). Accept sends the answer while the devices open, and the
+// media link connects meanwhile (media.Session.StartAsync): the first
+// frame leaves on a link that is already up. Devices that cannot open
+// fail the call (onCallEnd or onCallCancelled, connectionFailed, for
+// everyone). Without a choice (Config, SelectMicrophone, ...) the system's
 // default microphone and speaker are used (see media).
 //
 // # Who owns which part of a call's state
@@ -129,7 +133,9 @@
 // worker goroutine of its own (callMedia): making it (the speaker opens),
 // starting capture, peers, signals, mute and close are queued there in
 // order and their results posted back, so a camera that takes a second to
-// open holds up nothing else. Dialing the server runs on a goroutine the
+// open holds up nothing else. The devices open off the worker too
+// (StartAsync), so peers and signals go on while they open; a goroutine
+// the engine tracks waits for them and posts the result. Dialing the server runs on a goroutine the
 // engine tracks. The relayer goroutine sends media signals; the event
 // queue's goroutine delivers events to Events without ever blocking the
 // loop. Close stops them all.

@@ -194,27 +194,6 @@ var scenarios = []scenario{
 		},
 	},
 	{
-		name:    "the callee fails to take the call (its microphone cannot start)",
-		users:   []signaling.UserID{"alice", "bob"},
-		timeout: 1500 * time.Millisecond,
-		mod:     map[signaling.UserID]func(*Config){"bob": func(c *Config) { c.MicrophoneID = "no-such-microphone" }},
-		act: func(t *testing.T, e map[signaling.UserID]*tengine) {
-			must(t, "call", noID(e["alice"].Call(ctxT(t), "bob", signaling.Audio, Params{})))
-			e["bob"].waitEvent("onCallReceived", nil)
-			if err := e["bob"].Accept(ctxT(t)); err == nil {
-				t.Errorf("accept with a broken microphone succeeded")
-			}
-			e["bob"].waitEvent("onCallCancelled", nil)
-			e["alice"].waitEvent("onCallCancelled", nil) // at the timeout
-		},
-		want: map[signaling.UserID][]string{
-			"alice": {"onUserNoResponse(bob)", "onCallCancelled(alice,noResponse)"},
-			// Nothing is captured while it rings: the microphone fails at
-			// Accept, which reports it.
-			"bob": {"onCallReceived", "onError(-1302)", "onCallCancelled(bob,connectionFailed)"},
-		},
-	},
-	{
 		name:  "group: one accepts, one rejects, one does not answer, then the caller leaves",
 		users: []signaling.UserID{"alice", "bob", "carol", "dave"},
 		// Every invitee's timer starts with the call, and bob's accept,

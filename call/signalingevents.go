@@ -154,7 +154,7 @@ func (e *Engine) onMemberEntered(c *callState, id signaling.UserID, offer bool) 
 				"no media from %s after %v: a firewall may block the connection", id, e.cfg.ConnectTimeout))
 		}
 	})
-	c.whenStarted(func(err error) {
+	addPeer := func(err error) {
 		if err != nil || e.call != c || c.members[id] != m {
 			return
 		}
@@ -183,7 +183,14 @@ func (e *Engine) onMemberEntered(c *callState, id signaling.UserID, offer bool) 
 			e.handleSignal(c, m, sig)
 		}
 		delete(c.held, id)
-	})
+	}
+	if c.capturing {
+		// Queued after StartAsync: the peer carries the tracks the
+		// devices will feed, and connects while they open.
+		addPeer(nil)
+		return
+	}
+	c.whenStarted(addPeer)
 }
 
 func (e *Engine) onMemberLeft(c *callState, id signaling.UserID) {

@@ -56,8 +56,8 @@ type callState struct {
 	startErr   error
 	afterStart []func(error)
 	preview    bool // the camera is open for a preview while the call rings
-	// acceptReports: Accept waits for capture and reports its failure
-	// itself (onError once, with the method's error).
+	// acceptReports: Accept has not answered yet, and reports a capture
+	// failure itself (onError once, with the method's error).
 	acceptReports bool
 	accepted      bool // Accept or Join was sent
 	members       map[signaling.UserID]*member
@@ -192,14 +192,27 @@ func (e *Engine) startMedia(c *callState, video bool) {
 	camOn, micOn := !e.dev.cameraOff, !e.dev.micOff
 	ctx := e.ctx
 	c.media.do(func(s *media.Session) error {
-		return startCapture(ctx, s, video, camOn, micOn, func(err error) {
-			e.post(func() {
-				if e.call == c {
-					e.emit(errorOf("start the camera", err))
-				}
+		// The worker goes on (peers, signals) while the devices open; a
+		// goroutine of the engine's waits for them.
+		opened := s.StartAsync(ctx, video)
+		e.wg.Add(1) // the worker holds one: Close's Wait has not begun
+		go func() {
+			defer e.wg.Done()
+			err := finishCapture(ctx, s, <-opened, video, camOn, micOn, func(err error) {
+				e.post(func() {
+					if e.call == c {
+						e.emit(errorOf("start the camera", err))
+					}
+				})
 			})
-		})
-	}, func(err error) { e.captureStarted(c, err) })
+			e.post(func() { e.captureStarted(c, err) })
+		}()
+		return nil
+	}, func(err error) {
+		if err != nil { // no session
+			e.captureStarted(c, err)
+		}
+	})
 }
 
 // captureStarted runs on the loop when c's Start has finished.
@@ -215,12 +228,13 @@ func (e *Engine) captureStarted(c *callState, err error) {
 	}
 }
 
-// startCapture opens the microphone, and the camera when video. A camera
-// that fails is reported through cameraErr and the call goes on without
-// it; only a session that cannot capture at all fails.
-func startCapture(ctx context.Context, s *media.Session, video, camOn, micOn bool, cameraErr func(error)) error {
-	err := s.Start(ctx, video)
-	if err != nil && video {
+// finishCapture follows StartAsync's result err: a camera that failed is
+// reported through cameraErr and the call goes on without it; only a
+// session that cannot capture at all fails. Then the camera and the
+// microphone the user turned off go off.
+func finishCapture(ctx context.Context, s *media.Session, err error, video, camOn, micOn bool, cameraErr func(error)) error {
+	var de *media.DeviceError
+	if err != nil && video && errors.As(err, &de) && de.Device == media.Camera {
 		cameraErr(err)
 		err = s.Start(ctx, false)
 	}
@@ -331,6 +345,19 @@ func (e *Engine) leave(c *callState, req signaling.RequestType, terminal signali
 		})
 	}
 	e.emitTerminal(c, terminal)
+	e.endCall()
+}
+
+// failCall ends c on this side because its devices failed (err), and
+// tells the server, which ends it for the others with the reason
+// connectionFailed (or cancels a call still ringing for us).
+func (e *Engine) failCall(c *callState, err error) {
+	e.send(signaling.ReqFail, signaling.FailRequest{CallID: c.id, Reason: "media: " + err.Error()}, func(r *signaling.Reply) {
+		if r.Err != nil {
+			e.log.Warn("could not tell the server the call failed", "call", c.id, "err", r.Err)
+		}
+	})
+	e.emitTerminal(c, signaling.ReasonConnectionFailed)
 	e.endCall()
 }
 

@@ -323,7 +323,7 @@ func deviceError(kind DeviceKind, dev Device, err error) error {
 		strings.Contains(strings.ToLower(err.Error()), "permission denied") {
 		k = ErrPermissionDenied
 	}
-	return &DeviceError{Kind: k, DeviceID: dev.ID, Label: dev.Label, Err: err}
+	return &DeviceError{Kind: k, Device: kind, DeviceID: dev.ID, Label: dev.Label, Err: err}
 }
 
 // listSpeakers asks miniaudio for playback devices. A machine with no

@@ -34,8 +34,9 @@
 // its result); pion's callbacks (OnTrack, OnICECandidate,
 // OnConnectionStateChange), which pion runs on goroutines of its own in no
 // particular order, only queue closures for it, never blocking. Besides
-// the loop, a session runs: one pump goroutine per open device (capture ->
-// encoder -> shared track), one preview goroutine while the camera is
+// the loop, a session runs: StartAsync's opener while the devices open
+// (it hands them to the loop), one pump goroutine per open device
+// (capture -> encoder -> shared track), one preview goroutine while the camera is
 // open, one receive goroutine per remote track (RTP -> frames -> decoder ->
 // sink / speaker, or to the peer's encoded sink), one RTCP reader per RTP
 // sender and receiver, and the goroutine of the event queue. miniaudio runs

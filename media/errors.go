@@ -48,8 +48,9 @@ var (
 // errors.Is matches; the engine maps Kind to a TUICallKit code in one
 // place.
 type DeviceError struct {
-	Kind     error  // ErrCameraFailed, ErrMicrophoneFailed or ErrPermissionDenied
-	DeviceID string // empty when no device was found at all
+	Kind     error      // ErrCameraFailed, ErrMicrophoneFailed or ErrPermissionDenied
+	Device   DeviceKind // the device that failed, which a refused permission's Kind does not say
+	DeviceID string     // empty when no device was found at all
 	Label    string
 	Err      error // the underlying cause
 }

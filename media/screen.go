@@ -50,7 +50,7 @@ func fitScreen(w, h int) (int, int) {
 // peers' video stays on and their mediaState says Screen; the local sink
 // shows what is shared. Sharing another screen switches to it.
 func (s *Session) ShareScreen(screenID string) error {
-	return s.call(func() error {
+	return s.callOpen(func() error {
 		switch {
 		case !s.started:
 			return ErrNotStarted
@@ -88,7 +88,7 @@ func (s *Session) ShareScreen(screenID string) error {
 // StopScreenShare goes back to the camera (or to no picture, if the
 // camera is off).
 func (s *Session) StopScreenShare() error {
-	return s.call(func() error {
+	return s.callOpen(func() error {
 		if !s.screenOn {
 			return nil
 		}
@@ -145,7 +145,7 @@ func (s *Session) openScreen(screenID string) error {
 	defer openMu.Unlock()
 	dev, err := pickDevice(Screen, screenID)
 	if err != nil {
-		return &DeviceError{Kind: ErrScreenFailed, DeviceID: screenID, Err: err}
+		return &DeviceError{Kind: ErrScreenFailed, Device: Screen, DeviceID: screenID, Err: err}
 	}
 	var c *capture
 	sel := newCodecSelector(VideoParams{FrameRate: screenFrameRate, MinBitrate: screenMinBitrate, MaxBitrate: screenMaxBitrate, ScreenContent: true})

@@ -50,7 +50,11 @@ type Session struct {
 	// Owned by the loop goroutine.
 	peers   map[PeerID]*peer
 	started bool
-	custom  bool // StartCustom: the app writes what is sent, no device opens
+	// opening: StartAsync's devices are opening off the loop; the calls
+	// that change devices wait in afterOpen until they are.
+	opening   bool
+	afterOpen []func()
+	custom    bool // StartCustom: the app writes what is sent, no device opens
 	// What the custom source says it sends (SetCustomMedia).
 	customVideo, customAudio bool
 	videoOn                  bool
@@ -133,9 +137,22 @@ func (s *Session) emit(ev Event) { s.events.Push(ev) }
 func (s *Session) post(f func()) { s.inbox.Push(f) }
 
 // call runs f on the loop and returns its result.
-func (s *Session) call(f func() error) error {
+func (s *Session) call(f func() error) error { return s.callWhen(false, f) }
+
+// callOpen is call for what changes the devices: f waits for the
+// devices StartAsync is opening, so it acts on them.
+func (s *Session) callOpen(f func() error) error { return s.callWhen(true, f) }
+
+func (s *Session) callWhen(afterOpen bool, f func() error) error {
 	reply := make(chan error, 1)
-	if !s.inbox.Push(func() { reply <- f() }) {
+	run := func() { reply <- f() }
+	if !s.inbox.Push(func() {
+		if afterOpen && s.opening {
+			s.afterOpen = append(s.afterOpen, run)
+			return
+		}
+		run()
+	}) {
 		return ErrClosed
 	}
 	select {
@@ -218,35 +235,128 @@ func (s *Session) Close() error {
 	return nil
 }
 
-// Start opens the microphone, and the camera when video is true. Device
-// failures are *DeviceError (errors.Is ErrCameraFailed,
-// ErrMicrophoneFailed or ErrPermissionDenied).
+// Start opens the microphone, and the camera when video is true, and
+// returns once they are open. Device failures are *DeviceError
+// (errors.Is ErrCameraFailed, ErrMicrophoneFailed or
+// ErrPermissionDenied); after one the session is not started.
 func (s *Session) Start(ctx context.Context, video bool) error {
+	return <-s.StartAsync(ctx, video)
+}
+
+// StartAsync is Start without the wait: it returns as soon as the session
+// has taken the request, and the channel then gives Start's result once.
+// The devices open off the session's loop, so a peer added after
+// StartAsync (AddPeer) carries the tracks they will feed, and offer,
+// answer and ICE run while a camera takes its time to open: the first
+// frame goes out on a link that is already up. Calls that change the
+// devices (SetVideo, SetCamera, SetMicrophone, SwitchCamera,
+// SwitchMicrophone, SetVideoParams, ShareScreen, StopScreenShare) made
+// meanwhile wait for them.
+func (s *Session) StartAsync(ctx context.Context, video bool) <-chan error {
+	res := make(chan error, 1)
 	if err := ctx.Err(); err != nil {
-		return err
+		res <- err
+		return res
 	}
-	return s.call(func() error {
+	err := s.call(func() error {
 		if s.started {
 			return ErrAlreadyStarted
 		}
-		if err := s.openMicrophone(); err != nil {
-			return err
-		}
-		s.started = true
-		defer s.sendMediaState()
+		s.started, s.opening = true, true
 		if !video {
 			s.closeCamera() // a preview's, for a call taken as audio
 		}
+		plan := openPlan{video: video, micID: s.cfg.MicrophoneID, camID: s.cfg.CameraID, vp: s.cur,
+			camera: video && s.camOn && s.videoCap == nil}
 		if video {
-			if err := s.setVideo(true); err != nil {
-				s.started = false
-				s.audioCap.close()
-				s.audioCap = nil
-				return err
-			}
+			s.enableVideo()
 		}
+		s.wg.Add(1)
+		go s.openDevices(plan, res)
 		return nil
 	})
+	if err != nil {
+		res <- err
+	}
+	return res
+}
+
+// openPlan is what StartAsync opens, as the session stood when it was
+// asked.
+type openPlan struct {
+	video        bool
+	camera       bool // open the camera (video, and no preview has it open)
+	micID, camID string
+	vp           VideoParams
+}
+
+// openedDevices is what openDevices opened.
+type openedDevices struct {
+	mic, cam       *capture
+	micDev, camDev Device
+	err            error
+}
+
+func (o *openedDevices) close() {
+	for _, c := range []*capture{o.mic, o.cam} {
+		if c != nil {
+			c.close()
+		}
+	}
+}
+
+// openDevices is StartAsync's goroutine: it opens plan's devices and
+// hands them to the loop, or closes them if the session has ended.
+func (s *Session) openDevices(plan openPlan, res chan<- error) {
+	defer s.wg.Done()
+	if s.hooks.openGate != nil {
+		<-s.hooks.openGate
+	}
+	var o openedDevices
+	o.mic, o.micDev, o.err = s.openMicCapture(plan.micID)
+	if o.err == nil && plan.camera {
+		o.cam, o.camDev, o.err = s.openCameraCapture(plan.camID, plan.vp)
+	}
+	if !s.inbox.Push(func() { res <- s.devicesOpened(plan, &o) }) {
+		o.close()
+		res <- ErrClosed
+	}
+}
+
+// devicesOpened runs on the loop when StartAsync's devices are open (or
+// one failed, and the start is undone), then the calls that waited.
+func (s *Session) devicesOpened(plan openPlan, o *openedDevices) error {
+	s.opening = false
+	waiting := s.afterOpen
+	s.afterOpen = nil
+	defer func() {
+		for _, f := range waiting {
+			f()
+		}
+	}()
+	defer s.sendMediaState()
+	if o.err != nil {
+		o.close()
+		s.started = false
+		if plan.video {
+			s.disableVideo()
+		}
+		return o.err
+	}
+	s.audioCap = o.mic
+	s.audioFECPct = 0 // a new encoder: the next report sizes its FEC
+	s.chosen(o.micDev)
+	if o.cam != nil {
+		s.useCamera(o.cam, o.camDev)
+		if plan.vp != s.cur {
+			// The ladder stepped while the camera opened (peers came).
+			s.closeCamera()
+			if err := s.openCamera(); err != nil {
+				s.emit(DeviceFailed{Err: err})
+			}
+		}
+	}
+	return nil
 }
 
 // Preview opens the camera before Start, for the local preview alone
@@ -278,11 +388,24 @@ func (s *Session) StopPreview() error {
 }
 
 func (s *Session) openMicrophone() error {
+	c, dev, err := s.openMicCapture(s.cfg.MicrophoneID)
+	if err != nil {
+		return err
+	}
+	s.audioCap = c
+	s.audioFECPct = 0 // a new encoder: the next report sizes its FEC
+	s.chosen(dev)
+	return nil
+}
+
+// openMicCapture opens microphone id (empty: the system's default). It
+// touches no loop state, so StartAsync runs it off the loop.
+func (s *Session) openMicCapture(id string) (*capture, Device, error) {
 	openMu.Lock()
 	defer openMu.Unlock()
-	dev, err := pickDevice(Microphone, s.cfg.MicrophoneID)
+	dev, err := pickDevice(Microphone, id)
 	if err != nil {
-		return &DeviceError{Kind: ErrMicrophoneFailed, DeviceID: s.cfg.MicrophoneID, Err: err}
+		return nil, dev, &DeviceError{Kind: ErrMicrophoneFailed, Device: Microphone, DeviceID: id, Err: err}
 	}
 	// The test tone reaches no loudspeaker's sound: nothing to cancel, and
 	// the canceller's noise suppression would fade a steady tone.
@@ -294,34 +417,40 @@ func (s *Session) openMicrophone() error {
 	c, err = openCapture(Microphone, dev, s.vp, s.selector, s.audioOut, &s.selfMeter, &s.micMuted, ref, nil, func(err error) {
 		s.post(func() { s.captureEnded(c, err) })
 	})
-	if err != nil {
-		return err
-	}
-	s.audioCap = c
-	s.audioFECPct = 0 // a new encoder: the next report sizes its FEC
-	s.chosen(dev)
-	return nil
+	return c, dev, err
 }
 
 func (s *Session) openCamera() error {
-	openMu.Lock()
-	defer openMu.Unlock()
-	dev, err := pickDevice(Camera, s.cfg.CameraID)
-	if err != nil {
-		return &DeviceError{Kind: ErrCameraFailed, DeviceID: s.cfg.CameraID, Err: err}
-	}
-	var c *capture
-	c, err = openCapture(Camera, dev, s.cur, s.selector, s.videoOut, nil, nil, nil, &s.localSink, func(err error) {
-		s.post(func() { s.captureEnded(c, err) })
-	})
+	c, dev, err := s.openCameraCapture(s.cfg.CameraID, s.cur)
 	if err != nil {
 		return err
 	}
+	s.useCamera(c, dev)
+	return nil
+}
+
+// openCameraCapture opens camera id (empty: the first) at vp. It touches
+// no loop state, so StartAsync runs it off the loop.
+func (s *Session) openCameraCapture(id string, vp VideoParams) (*capture, Device, error) {
+	openMu.Lock()
+	defer openMu.Unlock()
+	dev, err := pickDevice(Camera, id)
+	if err != nil {
+		return nil, dev, &DeviceError{Kind: ErrCameraFailed, Device: Camera, DeviceID: id, Err: err}
+	}
+	var c *capture
+	c, err = openCapture(Camera, dev, vp, s.selector, s.videoOut, nil, nil, nil, &s.localSink, func(err error) {
+		s.post(func() { s.captureEnded(c, err) })
+	})
+	return c, dev, err
+}
+
+// useCamera makes c the session's camera; the loop's.
+func (s *Session) useCamera(c *capture, dev Device) {
 	s.videoCap = c
 	s.keys.set(c.forceKeyFrame)
 	s.bitrate = 0
 	s.chosen(dev)
-	return nil
 }
 
 // chosen names a device the session opened, in the log and as a
@@ -431,7 +560,7 @@ func (s *Session) HandleSignal(id PeerID, sig Signal) error {
 // the video track on every peer connection, with renegotiation. The peers
 // see the track come (OnTrack) or go (end of stream).
 func (s *Session) SetVideo(enabled bool) error {
-	return s.call(func() error {
+	return s.callOpen(func() error {
 		if !s.started {
 			return ErrNotStarted
 		}
@@ -449,14 +578,7 @@ func (s *Session) setVideo(on bool) error {
 				return err
 			}
 		}
-		s.videoOn = true
-		for _, p := range s.peers {
-			if err := s.attachVideo(p); err != nil {
-				s.emit(PeerError{Peer: p.id, Err: err})
-				continue
-			}
-			s.negotiate(p, false)
-		}
+		s.enableVideo()
 		s.sendMediaState()
 		return nil
 	}
@@ -473,16 +595,43 @@ func (s *Session) setVideo(on bool) error {
 		// old one ends.
 		p.staleVideo, p.videoEpoch = p.videoTracks, p.videoEpoch+1
 		s.reportRemoteMedia(p)
-		if p.videoSender != nil {
-			if err := p.pc.RemoveTrack(p.videoSender); err != nil {
-				s.emit(PeerError{Peer: p.id, Err: fmt.Errorf("media: remove video: %w", err)})
-			}
-			p.videoSender = nil
-		}
-		s.negotiate(p, false)
+		s.detachVideo(p)
 	}
 	s.sendMediaState()
 	return nil
+}
+
+// enableVideo sends the shared video track to every peer, and to the
+// peers added from now on.
+func (s *Session) enableVideo() {
+	s.videoOn = true
+	for _, p := range s.peers {
+		if err := s.attachVideo(p); err != nil {
+			s.emit(PeerError{Peer: p.id, Err: err})
+			continue
+		}
+		s.negotiate(p, false)
+	}
+}
+
+// disableVideo undoes enableVideo: a start whose devices failed. The
+// peers' own video is not touched.
+func (s *Session) disableVideo() {
+	s.videoOn = false
+	for _, p := range s.peers {
+		s.detachVideo(p)
+	}
+}
+
+// detachVideo stops sending video to p, with renegotiation.
+func (s *Session) detachVideo(p *peer) {
+	if p.videoSender != nil {
+		if err := p.pc.RemoveTrack(p.videoSender); err != nil {
+			s.emit(PeerError{Peer: p.id, Err: fmt.Errorf("media: remove video: %w", err)})
+		}
+		p.videoSender = nil
+	}
+	s.negotiate(p, false)
 }
 
 // SetCamera turns the camera on or off within a video call, without
@@ -490,7 +639,7 @@ func (s *Session) setVideo(on bool) error {
 // same shared track, whose RTP sequence continues, and the peers get a
 // mediaState signal.
 func (s *Session) SetCamera(on bool) error {
-	return s.call(func() error {
+	return s.callOpen(func() error {
 		if !s.started {
 			return ErrNotStarted
 		}
@@ -519,7 +668,7 @@ func (s *Session) SetCamera(on bool) error {
 // (the device stays open, so on is instant) and the peers get a
 // mediaState signal.
 func (s *Session) SetMicrophone(on bool) error {
-	return s.call(func() error {
+	return s.callOpen(func() error {
 		if !s.started {
 			return ErrNotStarted
 		}
@@ -540,8 +689,10 @@ func (s *Session) sendMediaState() {
 }
 
 func (s *Session) sendMediaStateTo(p *peer) {
-	cam := s.videoOn && (s.camOn || s.screenOn) && s.videoCap != nil
-	mic := s.micOn && s.audioCap != nil
+	// While the devices open, the peers are told what is coming: a
+	// camera off for a moment would flicker their picture's placeholder.
+	cam := s.videoOn && (s.camOn || s.screenOn) && (s.videoCap != nil || s.opening)
+	mic := s.micOn && (s.audioCap != nil || s.opening)
 	screen := cam && s.screenOn
 	if s.custom {
 		// A custom source claims only what it says it sends
@@ -557,7 +708,7 @@ func (s *Session) sendMediaStateTo(p *peer) {
 // SwitchCamera moves capture to another camera. The shared track and the
 // peer connections stay; the new encoder starts with a keyframe.
 func (s *Session) SwitchCamera(deviceID string) error {
-	return s.call(func() error {
+	return s.callOpen(func() error {
 		if err := knownDevice(Camera, deviceID); err != nil {
 			return err
 		}
@@ -580,7 +731,7 @@ func (s *Session) SwitchCamera(deviceID string) error {
 
 // SwitchMicrophone moves capture to another microphone.
 func (s *Session) SwitchMicrophone(deviceID string) error {
-	return s.call(func() error {
+	return s.callOpen(func() error {
 		if err := knownDevice(Microphone, deviceID); err != nil {
 			return err
 		}
@@ -624,7 +775,7 @@ func (s *Session) SetVideoParams(p VideoParams) error {
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	return s.call(func() error {
+	return s.callOpen(func() error {
 		s.vp = p
 		s.cur = stepParams(p, s.ladder.observe(0, meshStep(len(s.peers)), time.Now()), len(s.peers))
 		if s.videoCap == nil || s.screenOn {
@@ -666,7 +817,7 @@ func (s *Session) SetLocalSink(sink FrameSink) {
 // source (false for a kind that is not open).
 func (s *Session) IsTestSource(kind DeviceKind) bool {
 	var out bool
-	_ = s.call(func() error {
+	_ = s.callOpen(func() error {
 		switch {
 		case kind == Camera && s.videoCap != nil:
 			out = s.videoCap.dev.IsTestSource

@@ -21,4 +21,7 @@ type testHooks struct {
 	// ice, when not zero, replaces the ICE timeouts, so an outage test
 	// reaches Disconnected and Failed in seconds.
 	ice iceTimeouts
+	// openGate, when set, holds StartAsync's devices until it is closed:
+	// a camera that is slow to open.
+	openGate <-chan struct{}
 }

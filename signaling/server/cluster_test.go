@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http/httptest"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -226,30 +225,7 @@ func kill9MidCall(t *testing.T, restart bool) {
 	}
 	newLead := e.waitLeader()
 	t.Logf("takeover: node %s leads %v after the kill", newLead.name, time.Since(killed).Round(time.Millisecond))
-	alice.waitFor(signaling.EvResumed)
-	if err := alice.Relay(ctx, rep.CallID, "bob", []byte(`{"signals":[{"kind":"mediaState","camera":false,"microphone":true}]}`)); err != nil {
-		t.Fatal(err)
-	}
-	bob.waitFor(signaling.EvResumed)
-	bob.waitFor(signaling.EvRelay)
-	if err := bob.Hangup(ctx, rep.CallID); err != nil {
-		t.Fatal(err)
-	}
-	alice.waitFor(signaling.EvCallEnd)
-	alice.sync()
-	bob.sync()
-	want := map[*tclient][]string{
-		alice: {"onCallBegin role=1 members=[bob] entry=0 media=1", "onUserJoin bob entry=1 offer=false", "reconnecting", "resumed",
-			"onUserLeave bob", "onCallEnd role=1 reason=hangup media=1"},
-		bob: {"onCallReceived caller=alice callees=[bob] group= media=1 data=", "onCallBegin role=2 members=[alice] entry=1 media=1",
-			"onUserJoin alice entry=0 offer=true", "reconnecting", "resumed", `onRelay from=alice {"signals":[{"kind":"mediaState","camera":false,"microphone":true}]}`,
-			"onCallEnd role=2 reason=hangup media=1"},
-	}
-	for c, w := range want {
-		if got := dedupReconnecting(c.callEvents(true)); !slices.Equal(got, w) {
-			t.Errorf("%s saw:\n\t%s\nwant:\n\t%s", c.user, strings.Join(got, "\n\t"), strings.Join(w, "\n\t"))
-		}
-	}
+	checkCallResumes(t, ctx, alice, bob, rep.CallID)
 }
 
 func TestKillLeaderMidCall(t *testing.T)    { kill9MidCall(t, false) }

@@ -99,14 +99,22 @@ func TestRestartMidCall(t *testing.T) {
 	bob.waitFor(signaling.EvUserJoin)
 
 	e.restart(t)
+	checkCallResumes(t, ctx, alice, bob, rep.CallID)
+}
+
+// checkCallResumes checks the 1v1 video call id, alice calling bob, once
+// the server that ran it went away: both resume, a signal alice relays
+// while bob is still away reaches him when he resumes, bob hangs up, and
+// each saw the call's events once (reconnecting and resumed aside).
+func checkCallResumes(t *testing.T, ctx context.Context, alice, bob *tclient, id signaling.CallID) {
+	t.Helper()
 	alice.waitFor(signaling.EvResumed)
-	// An event made while bob is still away reaches him when he resumes.
-	if err := alice.Relay(ctx, rep.CallID, "bob", []byte(`{"signals":[{"kind":"mediaState","camera":false,"microphone":true}]}`)); err != nil {
+	if err := alice.Relay(ctx, id, "bob", []byte(`{"signals":[{"kind":"mediaState","camera":false,"microphone":true}]}`)); err != nil {
 		t.Fatal(err)
 	}
 	bob.waitFor(signaling.EvResumed)
 	bob.waitFor(signaling.EvRelay)
-	if err := bob.Hangup(ctx, rep.CallID); err != nil {
+	if err := bob.Hangup(ctx, id); err != nil {
 		t.Fatal(err)
 	}
 	alice.waitFor(signaling.EvCallEnd)

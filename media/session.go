@@ -414,7 +414,7 @@ func (s *Session) openMicCapture(id string) (*capture, Device, error) {
 		ref = nil
 	}
 	var c *capture
-	c, err = openCapture(Microphone, dev, s.vp, s.selector, s.audioOut, &s.selfMeter, &s.micMuted, ref, nil, func(err error) {
+	c, err = openCapture(Microphone, dev, VideoParams{}, s.selector, s.audioOut, &s.selfMeter, &s.micMuted, ref, nil, func(err error) {
 		s.post(func() { s.captureEnded(c, err) })
 	})
 	return c, dev, err

@@ -80,3 +80,42 @@ func TestAPreviewWhileItRingsOpensTheCameraOnly(t *testing.T) {
 		t.Errorf("the camera still sends %d preview frames in a call taken as audio", n)
 	}
 }
+
+// TestACameraTurnedOffNeverOpens: a user who turned the camera off
+// (CloseCamera) accepts a video call: the call connects (it did not: pion
+// refused to negotiate the video sender the camera's state had emptied),
+// the microphone opens, the camera does not (not even for a moment, its
+// light would show), and the caller sees no video. Turned on in the call,
+// the camera opens and is sent.
+func TestACameraTurnedOffNeverOpens(t *testing.T) {
+	h := newHarness(t, nil)
+	alice := h.engine("alice", nil)
+	bob := h.engine("bob", nil)
+	aliceSees := newStampSink()
+	alice.StartRemoteView("bob", aliceSees)
+	must(t, "close the camera", bob.CloseCamera(ctxT(t)))
+	must(t, "call", noID(alice.Call(ctxT(t), "bob", signaling.Video, Params{})))
+	bob.waitEvent("onCallReceived", nil)
+	must(t, "accept", bob.Accept(ctxT(t)))
+	bob.waitEvent("onMediaSourceChanged", func(ev Event) bool { return ev.(*MediaSourceChanged).Kind == "microphone" })
+	alice.waitEvent("onUserAudioAvailable", audioOf("bob", true))
+	time.Sleep(500 * time.Millisecond)
+	for _, kind := range bob.sources(0) {
+		if kind == "camera" {
+			t.Fatalf("bob's camera opened, turned off: %q", bob.sources(0))
+		}
+	}
+	for _, ev := range alice.snapshot() {
+		if videoOf("bob", true)(ev) {
+			t.Fatal("alice was told bob's video is available, his camera off")
+		}
+	}
+	from := len(bob.snapshot())
+	must(t, "open the camera", bob.OpenCamera(ctxT(t)))
+	bob.waitFrom(from, "bob's camera", func(ev Event) bool {
+		s, ok := ev.(*MediaSourceChanged)
+		return ok && s.Kind == "camera"
+	}, 20*time.Second)
+	alice.waitEvent("onUserVideoAvailable", videoOf("bob", true))
+	aliceSees.waitStamps(t, "alice", 3)
+}

@@ -192,13 +192,17 @@ func (e *Engine) startMedia(c *callState, video bool) {
 	camOn, micOn := !e.dev.cameraOff, !e.dev.micOff
 	ctx := e.ctx
 	c.media.do(func(s *media.Session) error {
+		// A camera the user turned off never opens.
+		if err := s.SetCamera(camOn); err != nil {
+			return err
+		}
 		// The worker goes on (peers, signals) while the devices open; a
 		// goroutine of the engine's waits for them.
 		opened := s.StartAsync(ctx, video)
 		e.wg.Add(1) // the worker holds one: Close's Wait has not begun
 		go func() {
 			defer e.wg.Done()
-			err := finishCapture(ctx, s, <-opened, video, camOn, micOn, func(err error) {
+			err := finishCapture(ctx, s, <-opened, video, micOn, func(err error) {
 				e.post(func() {
 					if e.call == c {
 						e.emit(errorOf("start the camera", err))
@@ -230,9 +234,9 @@ func (e *Engine) captureStarted(c *callState, err error) {
 
 // finishCapture follows StartAsync's result err: a camera that failed is
 // reported through cameraErr and the call goes on without it; only a
-// session that cannot capture at all fails. Then the camera and the
-// microphone the user turned off go off.
-func finishCapture(ctx context.Context, s *media.Session, err error, video, camOn, micOn bool, cameraErr func(error)) error {
+// session that cannot capture at all fails. Then a microphone the user
+// turned off goes off (open, so that turning it on is instant).
+func finishCapture(ctx context.Context, s *media.Session, err error, video, micOn bool, cameraErr func(error)) error {
 	var de *media.DeviceError
 	if err != nil && video && errors.As(err, &de) && de.Device == media.Camera {
 		cameraErr(err)
@@ -240,11 +244,6 @@ func finishCapture(ctx context.Context, s *media.Session, err error, video, camO
 	}
 	if err != nil {
 		return err
-	}
-	if video && !camOn {
-		if err := s.SetCamera(false); err != nil {
-			return err
-		}
 	}
 	if !micOn {
 		return s.SetMicrophone(false)

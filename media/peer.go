@@ -151,7 +151,10 @@ func (s *Session) dropPeer(p *peer) {
 }
 
 // attachVideo adds the shared video track to p (reusing its video
-// transceiver if it has one).
+// transceiver if it has one). The sender keeps the track even with the
+// camera off: pion cannot start a sender without one (the negotiation
+// fails, "Sender Track has been removed or replaced to nil"), and with no
+// camera open nothing writes to the track, so nothing is sent.
 func (s *Session) attachVideo(p *peer) error {
 	if p.videoSender != nil {
 		return nil
@@ -161,11 +164,6 @@ func (s *Session) attachVideo(p *peer) error {
 		return fmt.Errorf("media: add video: %w", err)
 	}
 	p.videoSender = sender
-	if !s.camOn && !s.custom {
-		if err := sender.ReplaceTrack(nil); err != nil {
-			return fmt.Errorf("media: camera off: %w", err)
-		}
-	}
 	s.readSenderRTCP(p, sender, true)
 	return nil
 }

@@ -75,7 +75,7 @@ func (s *Session) ShareScreen(screenID string) error {
 		wasOn := s.screenOn
 		s.screenOn = true
 		if !s.camOn {
-			s.setSenders(true) // the camera was off: the senders had no track
+			s.setSenders(true) // the camera was off: SetCamera took the senders' track
 		}
 		if !wasOn {
 			s.emit(ScreenShare{On: true, ScreenID: s.screenID})

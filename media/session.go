@@ -414,7 +414,7 @@ func (s *Session) openMicCapture(id string) (*capture, Device, error) {
 		ref = nil
 	}
 	var c *capture
-	c, err = openCapture(Microphone, dev, s.vp, s.selector, s.audioOut, &s.selfMeter, &s.micMuted, ref, nil, func(err error) {
+	c, err = openCapture(Microphone, dev, VideoParams{}, s.selector, s.audioOut, &s.selfMeter, &s.micMuted, ref, nil, func(err error) {
 		s.post(func() { s.captureEnded(c, err) })
 	})
 	return c, dev, err
@@ -637,14 +637,16 @@ func (s *Session) detachVideo(p *peer) {
 // SetCamera turns the camera on or off within a video call, without
 // renegotiation: the senders stop (ReplaceTrack(nil)) and resume with the
 // same shared track, whose RTP sequence continues, and the peers get a
-// mediaState signal.
+// mediaState signal. Before Start it records the choice, so a user who
+// turned the camera off starts a video call without it ever opening (a
+// preview's closes).
 func (s *Session) SetCamera(on bool) error {
 	return s.callOpen(func() error {
-		if !s.started {
-			return ErrNotStarted
-		}
 		if on == s.camOn {
 			return nil
+		}
+		if !s.started && !on {
+			s.closeCamera() // a preview's
 		}
 		// While a screen is shared the camera's state only waits for the
 		// share to end.

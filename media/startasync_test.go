@@ -141,3 +141,37 @@ func TestACameraThatFailsWhilePeersConnectUndoesTheStart(t *testing.T) {
 		}
 	}
 }
+
+// A camera turned off before Start never opens in a video call, and the
+// peers still negotiate its video (pion refused a sender left without
+// its track); turned on, it opens and its frames reach the peer.
+func TestACameraTurnedOffBeforeStartNeverOpens(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	n := newTestNet(t)
+	a := n.add("alice", testConfig())
+	b := n.add("bob", testConfig())
+	defer n.close()
+	if err := a.s.SetCamera(false); err != nil {
+		t.Fatalf("SetCamera(false) before Start: %v", err)
+	}
+	start(t, true, a, b)
+	n.connect(b, a)
+	b.wait(t, 0, 10*time.Second, "bob connected", isState("alice", PeerConnected))
+	waitUntil(t, 10*time.Second, "bob decodes alice's audio", func() bool { _, n := b.pcmRMS("alice"); return n >= 48000 })
+	isCamera := func(ev Event) bool { e, ok := ev.(LocalSource); return ok && e.Kind == Camera }
+	if a.has(0, isCamera) {
+		t.Fatal("alice's camera opened, turned off before Start")
+	}
+	if err := a.s.SetCamera(true); err != nil {
+		t.Fatalf("SetCamera(true): %v", err)
+	}
+	a.wait(t, 0, 10*time.Second, "alice's camera", isCamera)
+	b.wait(t, 0, 10*time.Second, "alice's first frame", func(ev Event) bool { e, ok := ev.(FirstFrame); return ok && e.Peer == "alice" })
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, ev := range a.events {
+		if pe, ok := ev.(PeerError); ok {
+			t.Errorf("alice: %v", pe.Err)
+		}
+	}
+}

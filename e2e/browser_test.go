@@ -48,7 +48,7 @@ func (p *proc) awaitAfter(n int, what string, match func(jsonEvent) bool, timeou
 		select {
 		case ev, ok := <-p.lines:
 			if !ok {
-				p.t.Fatalf("%s ended before %s:\n%s", p.name, what, p.errb.String())
+				p.ended(what)
 			}
 			p.evs = append(p.evs, ev)
 			if match(ev) {

@@ -197,6 +197,15 @@ func (b *browser) waitJS(what, js string, timeout time.Duration) {
 	}
 }
 
+// rect is where the element selector is in the viewport (x, y, width,
+// height in CSS pixels).
+func (b *browser) rect(selector string) [4]float64 {
+	b.t.Helper()
+	var r [4]float64
+	b.eval("the box of "+selector, `(r => [r.x, r.y, r.width, r.height])(document.querySelector('`+selector+`').getBoundingClientRect())`, &r)
+	return r
+}
+
 func (b *browser) click(what, selector string) {
 	b.t.Helper()
 	b.run(20*time.Second, what, chromedp.Click(chromedp.CSS(selector), chromedp.NodeVisible))

@@ -1,43 +1,25 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/calla-rtc/calla/call"
 	"github.com/calla-rtc/calla/signaling"
+
+	"github.com/calla-rtc/calla/internal/syncbuf"
 )
-
-// lockedBuffer is a bytes.Buffer for a writer and a reader on two goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // fakeHeadless is a headless client whose events the test feeds. Its
 // engine is not logged in, so a hang-up fails and says so on stderr:
 // that is how the test sees one attempted.
-func fakeHeadless(t *testing.T) (*headless, *lockedBuffer) {
+func fakeHeadless(t *testing.T) (*headless, *syncbuf.Buffer) {
 	t.Helper()
-	stderr := &lockedBuffer{}
+	stderr := &syncbuf.Buffer{}
 	e := call.New(call.Config{NoPlayback: true, Logger: quietLogger()})
 	t.Cleanup(func() { _ = e.Close() })
 	return &headless{env: &Env{Stderr: stderr}, engine: e, events: make(chan call.Event, 16)}, stderr

@@ -48,7 +48,7 @@ func (p *proc) awaitAfter(n int, what string, match func(jsonEvent) bool, timeou
 		select {
 		case ev, ok := <-p.lines:
 			if !ok {
-				p.t.Fatalf("%s ended before %s:\n%s", p.name, what, p.errb.String())
+				p.ended(what)
 			}
 			p.evs = append(p.evs, ev)
 			if match(ev) {
@@ -178,6 +178,18 @@ func TestCallaCallsBrowser(t *testing.T) {
 
 	alice := startProc(t, ctx, "call", "--server", url, "--user", "alice", "--secret-file", secret, "--loopback", "web")
 	b.waitJS("the incoming call", `!document.getElementById('incoming').hidden`, 30*time.Second)
+	// Accept stays put while the page changes under it: a contact who
+	// comes online adds a row to the list above. Presence comes in
+	// batches, so alice's own can land just as her call rings: the click
+	// on Accept then missed, once in a dozen runs, and the call went
+	// unanswered.
+	before := b.rect("#accept")
+	carol := startProc(t, ctx, "answer", "--server", url, "--user", "carol", "--secret-file", secret, "--loopback")
+	carol.waitFor("onConnectionChanged", "state", "connected", 20*time.Second)
+	b.waitJS("carol in the contact list", `!!document.querySelector('.contact[data-user="carol"]')`, 20*time.Second)
+	if after := b.rect("#accept"); after != before {
+		t.Errorf("Accept moved from %v to %v when a contact came online", before, after)
+	}
 	b.click("accept", "#accept")
 
 	checkCallaHears(alice, "web", true)

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/calla-rtc/calla/internal/benchreport"
+
+	"github.com/calla-rtc/calla/internal/syncbuf"
 )
 
 // TestBrowserBench measures call setup between the browser client (in
@@ -171,7 +173,7 @@ func firstFrameLog(log string) time.Time {
 }
 
 // waitLog waits for a `first frame` line in a log past offset.
-func waitLog(t *testing.T, log *lockedBuffer, offset int, timeout time.Duration) {
+func waitLog(t *testing.T, log *syncbuf.Buffer, offset int, timeout time.Duration) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for firstFrameLog(log.String()[offset:]).IsZero() {

@@ -18,6 +18,8 @@ import (
 
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/calla-rtc/calla/internal/syncbuf"
 )
 
 // browser is one tab of a headless Chromium (Debian's, installed by
@@ -26,7 +28,7 @@ import (
 type browser struct {
 	t   *testing.T
 	ctx context.Context
-	log *lockedBuffer // the tab's console, and Chromium's own output
+	log *syncbuf.Buffer // the tab's console, and Chromium's own output
 }
 
 // chromium is the one Chromium process the tests share (its start costs
@@ -37,7 +39,7 @@ var chromium struct {
 	ctx    context.Context // the browser's first tab
 	cancel func()
 	dir    string
-	log    *lockedBuffer
+	log    *syncbuf.Buffer
 	err    error
 }
 
@@ -53,7 +55,7 @@ func startChromium() error {
 	if err != nil {
 		return err
 	}
-	chromium.dir, chromium.log = dir, &lockedBuffer{}
+	chromium.dir, chromium.log = dir, &syncbuf.Buffer{}
 	wav, y4m := filepath.Join(dir, "tone.wav"), filepath.Join(dir, "bars.y4m")
 	if err := os.WriteFile(wav, toneWAV(48000, 440, 0.3, time.Second), 0o644); err != nil {
 		return err
@@ -115,7 +117,7 @@ func startBrowser(t *testing.T, pageURL string) *browser {
 	if chromium.err != nil {
 		t.Fatal(chromium.err)
 	}
-	b := &browser{t: t, log: &lockedBuffer{}}
+	b := &browser{t: t, log: &syncbuf.Buffer{}}
 	ctx, cancel := chromedp.NewContext(chromium.ctx,
 		chromedp.WithListener(func(ev any) {
 			if e, ok := ev.(*runtime.EventConsoleAPICalled); ok {
@@ -134,7 +136,7 @@ func startBrowser(t *testing.T, pageURL string) *browser {
 	t.Cleanup(func() {
 		if t.Failed() {
 			// Chromium's own lines are many; the last ones tell.
-			t.Logf("browser console:\n%s\nchromium's output:\n%s", b.log.String(), chromium.log.tail(100))
+			t.Logf("browser console:\n%s\nchromium's output:\n%s", b.log.String(), chromium.log.Tail(100))
 		}
 		cancel() // closes the tab
 	})
@@ -193,6 +195,15 @@ func (b *browser) waitJS(what, js string, timeout time.Duration) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// rect is where the element selector is in the viewport (x, y, width,
+// height in CSS pixels).
+func (b *browser) rect(selector string) [4]float64 {
+	b.t.Helper()
+	var r [4]float64
+	b.eval("the box of "+selector, `(r => [r.x, r.y, r.width, r.height])(document.querySelector('`+selector+`').getBoundingClientRect())`, &r)
+	return r
 }
 
 func (b *browser) click(what, selector string) {
@@ -301,33 +312,6 @@ func (b *browser) checkMediaFrom(peer string, video bool, from inbound) inbound 
 	b.t.Logf("browser: from %s: %.0f frames decoded; audio: %.0f packets (%.0f discarded), %s",
 		peer, in.Video.FramesDecoded, in.Audio.PacketsReceived, in.Audio.PacketsDiscarded, strings.Join(windows, "; "))
 	return in
-}
-
-// lockedBuffer is a bytes.Buffer for several writers.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-// tail is the last n lines.
-func (l *lockedBuffer) tail(n int) string {
-	lines := strings.Split(l.String(), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }
 
 // toneWAV is a mono 16-bit PCM WAV file of a sine tone.

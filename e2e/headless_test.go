@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/calla-rtc/calla/internal/syncbuf"
 )
 
 // serveProc starts `calla serve` on a free loopback port and returns its
@@ -69,7 +71,7 @@ type proc struct {
 	t     *testing.T
 	name  string
 	cmd   *exec.Cmd
-	errb  lockedBuffer // stderr, read while the process writes it
+	errb  syncbuf.Buffer // stderr, read while the process writes it
 	lines chan jsonEvent
 	done  chan struct{}
 	evs   []jsonEvent
@@ -137,7 +139,7 @@ func (p *proc) waitFor(name, key string, value any, timeout time.Duration) {
 		select {
 		case ev, ok := <-p.lines:
 			if !ok {
-				p.t.Fatalf("%s ended before %s:\n%s", p.name, name, p.errb.String())
+				p.ended(name)
 			}
 			p.evs = append(p.evs, ev)
 			p.at = append(p.at, time.Now())
@@ -148,6 +150,20 @@ func (p *proc) waitFor(name, key string, value any, timeout time.Duration) {
 			p.t.Fatalf("%s: no %s within %v", p.name, name, timeout)
 		}
 	}
+}
+
+// ended fails the test: p's output ended before what. Its exit status,
+// the events it printed and the end of its stderr say why.
+func (p *proc) ended(what string) {
+	p.t.Helper()
+	<-p.done
+	var evs strings.Builder
+	for _, ev := range p.evs[max(0, len(p.evs)-60):] {
+		line, _ := json.Marshal(ev)
+		evs.Write(line)
+		evs.WriteByte('\n')
+	}
+	p.t.Fatalf("%s ended (exit status %d) before %s; its last events:\n%s\nits stderr:\n%s", p.name, p.code, what, evs.String(), p.errb.Tail(60))
 }
 
 // wait reads the rest of the output and returns the exit status.

@@ -181,7 +181,7 @@ func (p *proc) waitMatch(t *testing.T, what string, timeout time.Duration, match
 		select {
 		case ev, ok := <-p.lines:
 			if !ok {
-				t.Fatalf("%s ended before %s:\n%s", p.name, what, p.errb.String())
+				p.ended(what)
 			}
 			now := time.Now()
 			p.evs = append(p.evs, ev)

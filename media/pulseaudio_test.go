@@ -18,25 +18,9 @@ import (
 	"time"
 
 	"log/slog"
+
+	"github.com/calla-rtc/calla/internal/syncbuf"
 )
-
-// syncBuffer is a bytes.Buffer that several goroutines may write.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // These tests run Calla's device choice against a real PulseAudio daemon
 // (scripts/setup.sh installs it): a private one per test, with null sinks
@@ -227,7 +211,7 @@ func pulseChildPick(t *testing.T) {
 		}
 	}
 	// The choice a session makes, and the log line that names it.
-	var logBuf syncBuffer
+	var logBuf syncbuf.Buffer
 	cfg := testConfig()
 	cfg.Logger = slog.New(slog.NewTextHandler(&logBuf, nil))
 	s, err := NewSession(cfg)

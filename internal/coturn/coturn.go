@@ -5,7 +5,6 @@
 package coturn
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -13,9 +12,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/calla-rtc/calla/internal/syncbuf"
 )
 
 // Server is a coturn process listening on 127.0.0.1.
@@ -52,7 +52,7 @@ func Start(t testing.TB, secret string) *Server {
 		"--pidfile="+filepath.Join(dir, "turnserver.pid"), "--log-file=stdout", "--simple-log",
 		"--userdb="+filepath.Join(dir, "turndb"),
 	)
-	var out syncBuffer
+	var out syncbuf.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	cmd.Env = append(os.Environ(), "HOME="+dir)
 	if err := cmd.Start(); err != nil {
@@ -118,21 +118,4 @@ func stunAnswers(addr string) bool {
 	buf := make([]byte, 1500)
 	n, err := c.Read(buf)
 	return err == nil && n >= 20 && buf[0] == 0x01 && buf[1] == 0x01
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

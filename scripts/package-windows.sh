@@ -95,6 +95,8 @@ t0=$SECONDS
 # CGO_* flags and the C compiler's version; the include path in
 # CGO_CPPFLAGS puts the prefix into them too (pkg-config's answers are
 # not part of the keys).
+# GOFLAGS: fyne joins every -ldflags= in it; -s -w leave out the symbol
+# table and DWARF (a third of the exe; panics still print their stacks).
 # CGO_LDFLAGS: -static links libstdc++ (pion/mediadevices' DirectShow
 # camera is C++), libgcc, winpthreads (libvpx) and libssp in, not their
 # DLLs; -lssp because fyne adds -fstack-protector-strong and
@@ -104,7 +106,7 @@ t0=$SECONDS
 	GOCACHE="$cache/go-build" \
 	PKG_CONFIG="$PWD/scripts/pkg-config-static" PKG_CONFIG_LIBDIR="$prefix/lib/pkgconfig" PKG_CONFIG_PATH= \
 	CGO_CPPFLAGS="-DCALLA_STATIC_CODECS -I$prefix/include" CGO_LDFLAGS="-static -lssp" \
-	GOFLAGS="-ldflags=-X=github.com/calla-rtc/calla/cli.Version=$version" \
+	GOFLAGS="-ldflags=-s -ldflags=-w -ldflags=-X=github.com/calla-rtc/calla/cli.Version=$version" \
 	"$fyne" package --os windows --executable calla.exe --name Calla --app-version "$version" \
 	--icon assets/icon.png) >"$cache/fyne.log" 2>&1 ||
 	{ tail -n 60 "$cache/fyne.log" >&2; fail "fyne package --os windows failed; see $cache/fyne.log"; }

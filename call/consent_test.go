@@ -119,3 +119,25 @@ func TestACameraTurnedOffNeverOpens(t *testing.T) {
 	alice.waitEvent("onUserVideoAvailable", videoOf("bob", true))
 	aliceSees.waitStamps(t, "alice", 3)
 }
+
+// TestAMicrophoneMutedBeforeTheCallIsNeverAnnouncedOn: a user who muted
+// (CloseMicrophone) accepts a call: the caller never sees their audio as
+// available, not even for a moment, until they unmute.
+func TestAMicrophoneMutedBeforeTheCallIsNeverAnnouncedOn(t *testing.T) {
+	h := newHarness(t, nil)
+	alice := h.engine("alice", nil)
+	bob := h.engine("bob", nil)
+	must(t, "mute", bob.CloseMicrophone(ctxT(t)))
+	must(t, "call", noID(alice.Call(ctxT(t), "bob", signaling.Video, Params{})))
+	bob.waitEvent("onCallReceived", nil)
+	must(t, "accept", bob.Accept(ctxT(t)))
+	alice.waitEvent("onUserVideoAvailable", videoOf("bob", true))
+	time.Sleep(500 * time.Millisecond)
+	for _, ev := range alice.snapshot() {
+		if audioOf("bob", true)(ev) {
+			t.Fatal("alice was told bob's audio is available, his microphone muted")
+		}
+	}
+	must(t, "unmute", bob.OpenMicrophone(ctxT(t)))
+	alice.waitEvent("onUserAudioAvailable", audioOf("bob", true))
+}

@@ -192,8 +192,12 @@ func (e *Engine) startMedia(c *callState, video bool) {
 	camOn, micOn := !e.dev.cameraOff, !e.dev.micOff
 	ctx := e.ctx
 	c.media.do(func(s *media.Session) error {
-		// A camera the user turned off never opens.
+		// A camera the user turned off never opens; a microphone the
+		// user muted opens muted (so that unmuting is instant).
 		if err := s.SetCamera(camOn); err != nil {
+			return err
+		}
+		if err := s.SetMicrophone(micOn); err != nil {
 			return err
 		}
 		// The worker goes on (peers, signals) while the devices open; a
@@ -202,7 +206,7 @@ func (e *Engine) startMedia(c *callState, video bool) {
 		e.wg.Add(1) // the worker holds one: Close's Wait has not begun
 		go func() {
 			defer e.wg.Done()
-			err := finishCapture(ctx, s, <-opened, video, micOn, func(err error) {
+			err := finishCapture(ctx, s, <-opened, video, func(err error) {
 				e.post(func() {
 					if e.call == c {
 						e.emit(errorOf("start the camera", err))
@@ -234,21 +238,14 @@ func (e *Engine) captureStarted(c *callState, err error) {
 
 // finishCapture follows StartAsync's result err: a camera that failed is
 // reported through cameraErr and the call goes on without it; only a
-// session that cannot capture at all fails. Then a microphone the user
-// turned off goes off (open, so that turning it on is instant).
-func finishCapture(ctx context.Context, s *media.Session, err error, video, micOn bool, cameraErr func(error)) error {
+// session that cannot capture at all fails.
+func finishCapture(ctx context.Context, s *media.Session, err error, video bool, cameraErr func(error)) error {
 	var de *media.DeviceError
 	if err != nil && video && errors.As(err, &de) && de.Device == media.Camera {
 		cameraErr(err)
 		err = s.Start(ctx, false)
 	}
-	if err != nil {
-		return err
-	}
-	if !micOn {
-		return s.SetMicrophone(false)
-	}
-	return nil
+	return err
 }
 
 // endCall forgets the current call: its media session closes off the loop

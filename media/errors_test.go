@@ -30,7 +30,6 @@ func TestBadInputGetsClearErrors(t *testing.T) {
 		}
 	}
 	check("SetVideo before Start", s.SetVideo(true), ErrNotStarted)
-	check("SetMicrophone before Start", s.SetMicrophone(false), ErrNotStarted)
 	check("signal for an unknown peer", s.HandleSignal("nobody", Signal{Kind: SignalRenegotiate}), ErrUnknownPeer)
 	check("malformed signal", s.HandleSignal("nobody", Signal{Kind: SignalOffer}), ErrBadSignal)
 	check("empty peer id", s.AddPeer("", true), ErrBadConfig)

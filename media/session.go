@@ -668,12 +668,10 @@ func (s *Session) SetCamera(on bool) error {
 
 // SetMicrophone turns the microphone on or off: off, nothing is sent
 // (the device stays open, so on is instant) and the peers get a
-// mediaState signal.
+// mediaState signal. Before Start it records the choice, so the peers of
+// a user who muted before the call are never told the microphone is on.
 func (s *Session) SetMicrophone(on bool) error {
 	return s.callOpen(func() error {
-		if !s.started {
-			return ErrNotStarted
-		}
 		if on == s.micOn {
 			return nil
 		}

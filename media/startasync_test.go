@@ -118,8 +118,8 @@ func TestACameraThatFailsWhilePeersConnectUndoesTheStart(t *testing.T) {
 	if !errors.Is(err, ErrCameraFailed) {
 		t.Fatalf("StartAsync with a missing camera: %v, want ErrCameraFailed", err)
 	}
-	if err := a.s.SetMicrophone(false); !errors.Is(err, ErrNotStarted) {
-		t.Fatalf("SetMicrophone after a failed start: %v, want ErrNotStarted", err)
+	if err := a.s.SetVideo(true); !errors.Is(err, ErrNotStarted) {
+		t.Fatalf("SetVideo after a failed start: %v, want ErrNotStarted", err)
 	}
 	waitUntil(t, 10*time.Second, "bob told alice's devices are off", func() bool {
 		got := states.list()
@@ -174,4 +174,41 @@ func TestACameraTurnedOffBeforeStartNeverOpens(t *testing.T) {
 			t.Errorf("alice: %v", pe.Err)
 		}
 	}
+}
+
+// A microphone muted before Start opens muted: the peers are never told
+// it is on (they were, for a moment, when the engine muted it only once
+// the devices were open) and hear nothing until it is turned on.
+func TestAMicrophoneMutedBeforeStartIsNeverAnnouncedOn(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	n := newTestNet(t)
+	var states mediaStates
+	states.watch(n, "alice", "bob")
+	a := n.add("alice", testConfig())
+	b := n.add("bob", testConfig())
+	defer n.close()
+	if err := a.s.SetMicrophone(false); err != nil {
+		t.Fatalf("SetMicrophone(false) before Start: %v", err)
+	}
+	opened := a.s.StartAsync(context.Background(), false)
+	start(t, false, b)
+	n.connect(b, a)
+	if err := <-opened; err != nil {
+		t.Fatal(err)
+	}
+	b.wait(t, 0, 10*time.Second, "bob connected", isState("alice", PeerConnected))
+	waitUntil(t, 10*time.Second, "alice's mediaState", func() bool { return len(states.list()) > 0 })
+	for i, sig := range states.list() {
+		if sig.Microphone {
+			t.Fatalf("mediaState %d from alice says her muted microphone is on", i+1)
+		}
+	}
+	if err := a.s.SetMicrophone(true); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, 10*time.Second, "bob told alice's microphone is on", func() bool {
+		got := states.list()
+		return got[len(got)-1].Microphone
+	})
+	waitUntil(t, 10*time.Second, "bob decodes alice's tone", func() bool { rms, n := b.pcmRMS("alice"); return n >= 48000 && rms > 0.05 })
 }

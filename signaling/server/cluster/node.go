@@ -225,20 +225,26 @@ func (n *Node) setup(ctx context.Context) error {
 		storage = jetstream.MemoryStorage
 	}
 	// The journal: short, since the materializer purges what it copied.
-	n.journal, err = n.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
-		Name:        n.cfg.Prefix + "_journal",
-		Description: "Calla: the leader's committed changes not yet copied into the buckets",
-		Subjects:    []string{n.subject("journal")},
-		Storage:     storage,
-		Replicas:    n.cfg.Replicas,
-		Discard:     jetstream.DiscardNew,
+	err = n.placed(ctx, "the journal stream", func() (err error) {
+		n.journal, err = n.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+			Name:        n.cfg.Prefix + "_journal",
+			Description: "Calla: the leader's committed changes not yet copied into the buckets",
+			Subjects:    []string{n.subject("journal")},
+			Storage:     storage,
+			Replicas:    n.cfg.Replicas,
+			Discard:     jetstream.DiscardNew,
+		})
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("cluster: journal stream (does the NATS cluster run JetStream with %d servers?): %w", n.cfg.Replicas, err)
 	}
-	n.lease, err = n.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-		Bucket: n.cfg.Prefix + "_nodes", Description: "Calla: the leader's lease",
-		History: 1, TTL: n.cfg.LeaseTTL, Storage: storage, Replicas: n.cfg.Replicas,
+	err = n.placed(ctx, "the lease bucket", func() (err error) {
+		n.lease, err = n.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+			Bucket: n.cfg.Prefix + "_nodes", Description: "Calla: the leader's lease",
+			History: 1, TTL: n.cfg.LeaseTTL, Storage: storage, Replicas: n.cfg.Replicas,
+		})
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("cluster: lease bucket: %w", err)
@@ -248,12 +254,44 @@ func (n *Node) setup(ctx context.Context) error {
 		if b == EventsBucket {
 			c.TTL = n.cfg.EventsTTL
 		}
-		if n.kv[b], err = n.js.CreateOrUpdateKeyValue(ctx, c); err != nil {
+		if err := n.placed(ctx, "bucket "+c.Bucket, func() (err error) {
+			n.kv[b], err = n.js.CreateOrUpdateKeyValue(ctx, c)
+			return err
+		}); err != nil {
 			return fmt.Errorf("cluster: bucket %s: %w", c.Bucket, err)
 		}
 	}
 	return nil
 }
+
+// placementWait is how long a node waits for JetStream to place a stream
+// whose replicas it cannot place yet.
+const placementWait = 30 * time.Second
+
+// placed runs create until JetStream can place what it makes. While a
+// NATS server is away (restarting, or its heartbeats late on a loaded
+// machine) the cluster cannot place a replica on it and answers "no
+// suitable peers for placement" (10005): a node that starts then waits
+// for it, up to placementWait, instead of failing.
+func (n *Node) placed(ctx context.Context, what string, create func() error) error {
+	deadline := time.Now().Add(placementWait)
+	for {
+		err := create()
+		var api *jetstream.APIError
+		if err == nil || !errors.As(err, &api) || api.ErrorCode != jsNoPeersForPlacement || time.Now().After(deadline) {
+			return err
+		}
+		n.log.Warn("waiting for the NATS cluster to place "+what, "err", err)
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
+// jsNoPeersForPlacement is JetStream's "no suitable peers for placement".
+const jsNoPeersForPlacement jetstream.ErrorCode = 10005
 
 // StreamNames are the JetStream streams of the cluster named prefix: the
 // journal, and the streams under the lease bucket and the state's buckets.

@@ -85,11 +85,6 @@ func newEngine(cfg Config, hooks testHooks) *Engine {
 	e.dev.noEchoCancellation = cfg.NoEchoCancellation
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	e.relay = newRelayer(e)
-	e.wg.Add(1)
-	go func() {
-		defer e.wg.Done()
-		media.Prewarm() // the first call's devices open sooner; nothing opens now
-	}()
 	go e.run()
 	return e
 }

@@ -13,10 +13,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/calla-rtc/calla/internal/syncbuf"
 )
 
 // xserver starts a private Xvfb screen of the given size ("1000x700x24")
@@ -52,22 +53,9 @@ type app struct {
 	user    string
 	display string
 	cmd     *exec.Cmd
-	mu      sync.Mutex
-	log     bytes.Buffer
+	log     syncbuf.Buffer // its stderr, read while it writes
 	exited  chan error
 	window  string
-}
-
-func (a *app) Write(p []byte) (int, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.log.Write(p)
-}
-
-func (a *app) logText() string {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.log.String()
 }
 
 // startApp runs `calla --server URL --user U --usersig S` on display.
@@ -82,7 +70,7 @@ func startApp(t *testing.T, display, url, secret, user string) *app {
 	a.cmd = exec.Command(callaBin(t), "--server", url, "--user", user, "--usersig", strings.TrimSpace(string(sig)),
 		"--data", filepath.Join(home, "data"), "--log-level", "info", "--loopback")
 	a.cmd.Env = append(os.Environ(), "DISPLAY="+display, "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"), "LANG=C.UTF-8")
-	a.cmd.Stderr = a
+	a.cmd.Stderr = &a.log
 	if err := a.cmd.Start(); err != nil {
 		t.Fatalf("starting %s's app: %v", user, err)
 	}
@@ -93,7 +81,7 @@ func startApp(t *testing.T, display, url, secret, user string) *app {
 			<-a.exited
 		}
 		if t.Failed() {
-			t.Logf("%s's app log:\n%s", user, a.logText())
+			t.Logf("%s's app log:\n%s", user, a.log.String())
 		}
 	})
 	a.window = a.waitWindow(30 * time.Second)
@@ -131,7 +119,7 @@ func (a *app) waitLog(s string, n int, timeout time.Duration) {
 	a.t.Helper()
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
-		if strings.Count(a.logText(), s) >= n {
+		if strings.Count(a.log.String(), s) >= n {
 			return
 		}
 		time.Sleep(50 * time.Millisecond)
@@ -488,7 +476,7 @@ func TestFirstRunEchoCall(t *testing.T) {
 	a := &app{t: t, user: "newcomer", display: display, exited: make(chan error, 1)}
 	a.cmd = exec.Command(callaBin(t), "--log-level", "info")
 	a.cmd.Env = append(os.Environ(), "DISPLAY="+display, "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"), "USER=newcomer")
-	a.cmd.Stderr = a
+	a.cmd.Stderr = &a.log
 	if err := a.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -499,7 +487,7 @@ func TestFirstRunEchoCall(t *testing.T) {
 			<-a.exited
 		}
 		if t.Failed() {
-			t.Logf("app log:\n%s", a.logText())
+			t.Logf("app log:\n%s", a.log.String())
 		}
 	})
 	a.window = a.waitWindow(30 * time.Second)

@@ -41,13 +41,6 @@ var microphones struct {
 // registerMicrophones asks miniaudio for capture devices, once per
 // process, and registers each as a driver. Where there is no sound system
 // none is registered and the test tone stands in.
-// Prewarm loads the sound system and lists its microphones, as the first
-// device a process opens would: so that the first call does not wait
-// for it (about 55 ms on a machine without a sound card, where miniaudio
-// tries PulseAudio, ALSA and JACK in turn). It opens no device. It may
-// be called from any goroutine, any number of times.
-func Prewarm() { registerMicrophones() }
-
 func registerMicrophones() {
 	microphones.once.Do(func() {
 		ctx, err := malgo.InitContext(nil, malgo.ContextConfig{}, nil)

@@ -133,13 +133,7 @@ func TestACameraThatFailsWhilePeersConnectUndoesTheStart(t *testing.T) {
 		got := states.list()
 		return !got[len(got)-1].Camera && got[len(got)-1].Microphone
 	})
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	for _, ev := range a.events {
-		if pe, ok := ev.(PeerError); ok {
-			t.Errorf("alice: %v", pe.Err)
-		}
-	}
+	checkNoPeerErrors(t, a)
 }
 
 // A camera turned off before Start never opens in a video call, and the
@@ -167,13 +161,7 @@ func TestACameraTurnedOffBeforeStartNeverOpens(t *testing.T) {
 	}
 	a.wait(t, 0, 10*time.Second, "alice's camera", isCamera)
 	b.wait(t, 0, 10*time.Second, "alice's first frame", func(ev Event) bool { e, ok := ev.(FirstFrame); return ok && e.Peer == "alice" })
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	for _, ev := range a.events {
-		if pe, ok := ev.(PeerError); ok {
-			t.Errorf("alice: %v", pe.Err)
-		}
-	}
+	checkNoPeerErrors(t, a)
 }
 
 // A microphone muted before Start opens muted: the peers are never told
@@ -211,4 +199,16 @@ func TestAMicrophoneMutedBeforeStartIsNeverAnnouncedOn(t *testing.T) {
 		return got[len(got)-1].Microphone
 	})
 	waitUntil(t, 10*time.Second, "bob decodes alice's tone", func() bool { rms, n := b.pcmRMS("alice"); return n >= 48000 && rms > 0.05 })
+}
+
+// checkNoPeerErrors fails t for each PeerError m emitted.
+func checkNoPeerErrors(t *testing.T, m *member) {
+	t.Helper()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, ev := range m.events {
+		if pe, ok := ev.(PeerError); ok {
+			t.Errorf("%s: %v", m.id, pe.Err)
+		}
+	}
 }

@@ -1,16 +1,13 @@
 package call
 
 import (
-	"bufio"
 	"errors"
-	"os"
-	"os/exec"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/pion/mediadevices/pkg/driver/screen"
 
+	"github.com/calla-rtc/calla/internal/xvfb"
 	"github.com/calla-rtc/calla/media"
 	"github.com/calla-rtc/calla/signaling"
 )
@@ -19,26 +16,7 @@ import (
 // device ID (what Devices lists with kind "screen").
 func ownScreen(t *testing.T, e *tengine) string {
 	t.Helper()
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "320x240x24", "-nolisten", "tcp", "-noreset")
-	cmd.ExtraFiles = []*os.File{w}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("Xvfb: %v (run scripts/setup.sh)", err)
-	}
-	w.Close()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	line, err := bufio.NewReader(r).ReadString('\n')
-	r.Close()
-	if err != nil {
-		t.Fatalf("Xvfb did not say its display: %v", err)
-	}
-	t.Setenv("DISPLAY", ":"+strings.TrimSpace(line))
+	t.Setenv("DISPLAY", xvfb.Start(t, "320x240x24"))
 	find := func() string {
 		ds, _ := e.Devices()
 		for _, d := range ds {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/calla-rtc/calla/internal/benchreport"
+	"github.com/calla-rtc/calla/internal/xvfb"
 )
 
 // TestAppBench measures the desktop app as a user runs it, under Xvfb
@@ -41,7 +42,7 @@ func TestAppBench(t *testing.T) {
 	}
 
 	// Idle memory: logged in, on the contact list, nothing happening.
-	alice := startApp(t, xserver(t, "1024x700x24"), url, secret, "alice")
+	alice := startApp(t, xvfb.Start(t, "1024x700x24"), url, secret, "alice")
 	alice.waitLog(`msg="logged in"`, 1, 20*time.Second)
 	time.Sleep(5 * time.Second)
 	idleRSS := rssKiB(t, alice.cmd.Process.Pid)
@@ -116,7 +117,7 @@ func TestAppBench(t *testing.T) {
 // until its window is visible.
 func startupTime(t *testing.T, args []string) time.Duration {
 	t.Helper()
-	display := xserver(t, "1024x700x24")
+	display := xvfb.Start(t, "1024x700x24")
 	home := t.TempDir()
 	cmd := exec.Command(callaBin(t), append(args, "--data", filepath.Join(home, "data"), "--log-level", "error", "--loopback")...)
 	cmd.Env = append(os.Environ(), "DISPLAY="+display, "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"))

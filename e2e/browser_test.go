@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/calla-rtc/calla/internal/xvfb"
 )
 
 // The interop tests: Calla's browser client (web/), loaded from `calla
@@ -231,7 +233,7 @@ func TestDesktopAppAndBrowser(t *testing.T) {
 	needDisplay(t)
 	url, data := serveProc(t)
 	secret := filepath.Join(data, "signaling.secret")
-	bob := startApp(t, xserver(t, "1024x900x24"), url, secret, "bob")
+	bob := startApp(t, xvfb.Start(t, "1024x900x24"), url, secret, "bob")
 	bob.waitLog(`msg="logged in"`, 1, 20*time.Second)
 
 	b := startBrowser(t, pageOf(url))

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -18,34 +17,8 @@ import (
 	"time"
 
 	"github.com/calla-rtc/calla/internal/syncbuf"
+	"github.com/calla-rtc/calla/internal/xvfb"
 )
-
-// xserver starts a private Xvfb screen of the given size ("1000x700x24")
-// and returns its DISPLAY: each app gets a screen of its own, as on two
-// machines (with no window manager, windows on one screen would stack).
-func xserver(t *testing.T, screen string) string {
-	t.Helper()
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", screen, "-nolisten", "tcp")
-	cmd.ExtraFiles = []*os.File{w}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("Xvfb: %v (run scripts/setup.sh)", err)
-	}
-	w.Close()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	line, err := bufio.NewReader(r).ReadString('\n')
-	r.Close()
-	if err != nil {
-		t.Fatalf("Xvfb did not say its display: %v", err)
-	}
-	return ":" + strings.TrimSpace(line)
-}
 
 // app is one desktop app process on a display, with its stderr log.
 type app struct {
@@ -209,9 +182,9 @@ func TestTwoAppsCall(t *testing.T) {
 	needDisplay(t)
 	url, data := serveProc(t)
 	secret := filepath.Join(data, "signaling.secret")
-	bob := startApp(t, xserver(t, "1024x900x24"), url, secret, "bob")
+	bob := startApp(t, xvfb.Start(t, "1024x900x24"), url, secret, "bob")
 	bob.waitLog(`msg="logged in"`, 1, 20*time.Second)
-	alice := startApp(t, xserver(t, "1024x900x24"), url, secret, "alice")
+	alice := startApp(t, xvfb.Start(t, "1024x900x24"), url, secret, "alice")
 	alice.waitLog(`msg="logged in"`, 1, 20*time.Second)
 	time.Sleep(500 * time.Millisecond) // the contact lists draw
 	bob.checkSize("with nobody in his contact list")
@@ -273,9 +246,9 @@ func TestTwoAppsVoiceToVideo(t *testing.T) {
 	needDisplay(t)
 	url, data := serveProc(t)
 	secret := filepath.Join(data, "signaling.secret")
-	bob := startApp(t, xserver(t, "1024x900x24"), url, secret, "bob")
+	bob := startApp(t, xvfb.Start(t, "1024x900x24"), url, secret, "bob")
 	bob.waitLog(`msg="logged in"`, 1, 20*time.Second)
-	alice := startApp(t, xserver(t, "1024x900x24"), url, secret, "alice")
+	alice := startApp(t, xvfb.Start(t, "1024x900x24"), url, secret, "alice")
 	alice.waitLog(`msg="logged in"`, 1, 20*time.Second)
 
 	alice.clickCallButton(voiceButtonOffset)
@@ -309,9 +282,9 @@ func TestTwoAppsScreenShare(t *testing.T) {
 	needDisplay(t)
 	url, data := serveProc(t)
 	secret := filepath.Join(data, "signaling.secret")
-	bob := startApp(t, xserver(t, "1024x900x24"), url, secret, "bob")
+	bob := startApp(t, xvfb.Start(t, "1024x900x24"), url, secret, "bob")
 	bob.waitLog(`msg="logged in"`, 1, 20*time.Second)
-	aliceDisplay := xserver(t, "1600x900x24")
+	aliceDisplay := xvfb.Start(t, "1600x900x24")
 	alice := startApp(t, aliceDisplay, url, secret, "alice")
 	alice.waitLog(`msg="logged in"`, 1, 20*time.Second)
 	showCheckerboard(t, aliceDisplay, 990, 50, 600, 800)
@@ -471,7 +444,7 @@ func rightOfRow(r image.Rectangle) image.Rectangle {
 // test pattern comes back in the call's big tile.
 func TestFirstRunEchoCall(t *testing.T) {
 	needDisplay(t)
-	display := xserver(t, "1024x700x24")
+	display := xvfb.Start(t, "1024x700x24")
 	home := t.TempDir()
 	a := &app{t: t, user: "newcomer", display: display, exited: make(chan error, 1)}
 	a.cmd = exec.Command(callaBin(t), "--log-level", "info")

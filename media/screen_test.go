@@ -1,50 +1,26 @@
 package media
 
 import (
-	"bufio"
 	"image"
 	"image/color"
 	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/pion/mediadevices/pkg/driver/screen"
+
+	"github.com/calla-rtc/calla/internal/xvfb"
 )
 
 // ownXServer starts a private Xvfb screen and points $DISPLAY at it for
 // the rest of the test: what is captured is only what the test draws.
 func ownXServer(t *testing.T, size string) {
 	t.Helper()
-	if _, err := exec.LookPath("Xvfb"); err != nil {
-		t.Fatal("Xvfb not found: run scripts/setup.sh")
-	}
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	// -noreset: Xvfb otherwise resets when its last client leaves, and a
-	// capture that connects during the reset is refused.
-	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", size, "-nolisten", "tcp", "-noreset")
-	cmd.ExtraFiles = []*os.File{w}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	w.Close()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	line, err := bufio.NewReader(r).ReadString('\n')
-	r.Close()
-	if err != nil {
-		t.Fatalf("Xvfb did not say its display: %v", err)
-	}
-	t.Setenv("DISPLAY", ":"+strings.TrimSpace(line))
+	t.Setenv("DISPLAY", xvfb.Start(t, size))
 }
 
 // screenPattern is what the shared screen shows: twelve blocks of colours

@@ -34,7 +34,7 @@ for k in "${kinds[@]}"; do
 		go test ./gui -run '^$' -bench . -count=3
 		;;
 	app)
-		CALLA_BENCH_APP=1 CALLA_BIN=$PWD/bin/calla xvfb-run -a -s "-screen 0 1280x800x24" \
+		CALLA_BENCH_APP=1 CALLA_BIN=$PWD/bin/calla xvfb-run -a -s "-noreset -screen 0 1280x800x24" \
 			go test ./e2e -run '^TestAppBench$' -count=1 -v -timeout 10m
 		;;
 	browser)

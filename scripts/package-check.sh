@@ -130,7 +130,7 @@ cat >"$root/opt/pkg/window.sh" <<'EOF'
 # minutes), then says whether BIN was still running and stops it with
 # SIGTERM.
 bin=$1 shot=/var/tmp/shot
-Xvfb :1 -screen 0 1280x800x24 -br -nolisten tcp -fbdir "$shot" >"$shot/xvfb.log" 2>&1 &
+Xvfb :1 -screen 0 1280x800x24 -br -nolisten tcp -noreset -fbdir "$shot" >"$shot/xvfb.log" 2>&1 &
 i=0
 while [ ! -S /tmp/.X11-unix/X1 ]; do
 	i=$((i + 1)); [ $i -lt 300 ] || { echo "Xvfb did not start" >&2; exit 1; }

@@ -9,6 +9,6 @@ cd "$(dirname "$0")/.."
 export LANG=C.UTF-8
 dir=$PWD/docs/screenshots
 CALLA_SCREENSHOT_DIR=$dir go test ./gui -run '^TestScreenshots$' -count=1
-CALLA_SCREENSHOT_DIR=$dir CALLA_BIN=$PWD/bin/calla xvfb-run -a -s "-screen 0 1280x800x24" \
+CALLA_SCREENSHOT_DIR=$dir CALLA_BIN=$PWD/bin/calla xvfb-run -a -s "-noreset -screen 0 1280x800x24" \
 	go test ./e2e -run '^(TestDesktopWindowOpens|TestTwoAppsCall|TestTwoAppsVoiceToVideo|TestTwoAppsScreenShare|TestFirstRunEchoCall)$' -count=1
 echo "screenshots in $dir" >&2

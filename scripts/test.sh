@@ -51,7 +51,9 @@ check_tools() {
 
 run_tests() {
 	# A private X server for the GUI tests; -a picks a free display number.
-	CALLA_BIN=$PWD/bin/calla xvfb-run -a -s "-screen 0 1280x800x24" \
+	# -noreset: Xvfb otherwise drops connections arriving while it resets
+	# after its last client left (see internal/xvfb).
+	CALLA_BIN=$PWD/bin/calla xvfb-run -a -s "-noreset -screen 0 1280x800x24" \
 		go test -race -timeout 25m "$@" ./...
 }
 

@@ -39,9 +39,8 @@ type machine struct {
 	owned      map[signaling.UserID]int     // how many groups each user owns
 	timers     timerHeap
 
-	nextSession uint64
-	nextRoom    int32
-	callSerial  uint64 // the last call's serial: calls' order of starting
+	nextRoom   int32
+	callSerial uint64 // the last call's serial: calls' order of starting
 
 	presenceDirty map[signaling.UserID]struct{}
 	presenceTimer *timer
@@ -291,9 +290,7 @@ func (m *machine) login(p peer, cur *session, id uint64, req *signaling.LoginReq
 	if old := m.sessions[req.UserID]; old != nil {
 		m.kick(old)
 	}
-	m.nextSession++
 	s := &session{
-		id:           m.nextSession,
 		user:         req.UserID,
 		token:        newToken(),
 		peer:         p,

@@ -47,7 +47,7 @@ type harness struct {
 	sigs   map[signaling.UserID]string
 	peers  map[signaling.UserID]*fakePeer
 	calls  []signaling.CallID
-	views  map[uint64]map[signaling.CallID]outcome // session id -> call -> outcome
+	views  map[string]map[signaling.CallID]outcome // session token -> call -> outcome
 	nextID uint64
 	strays []stray // connections that never log in
 
@@ -94,7 +94,7 @@ func newHarness(t testing.TB) *harness {
 		now:   time.Unix(1_800_000_000, 0),
 		users: users("u0", "u1", "u2", "u3", "u4"),
 		peers: map[signaling.UserID]*fakePeer{},
-		views: map[uint64]map[signaling.CallID]outcome{},
+		views: map[string]map[signaling.CallID]outcome{},
 
 		belongs: map[signaling.CallID]map[signaling.UserID]bool{},
 		onGroup: map[signaling.CallID]bool{},
@@ -231,10 +231,10 @@ func (h *harness) check(s *session, t signaling.MessageType, data []byte) {
 	default:
 		h.fail("%s to %s, who is %s in call %s", t, s.user, mb.state, ref.CallID)
 	}
-	v := h.views[s.id]
+	v := h.views[s.token]
 	if v == nil {
 		v = map[signaling.CallID]outcome{}
-		h.views[s.id] = v
+		h.views[s.token] = v
 	}
 	st := v[ref.CallID]
 	switch t {
@@ -362,11 +362,11 @@ func (h *harness) do(u signaling.UserID, t signaling.RequestType, payload any) *
 			_ = json.Unmarshal(msg.Data, &rep)
 			h.calls = append(h.calls, rep.CallID)
 			s := h.m.sessions[u]
-			if v := h.views[s.id]; v == nil || v[rep.CallID] == ocNone {
-				if h.views[s.id] == nil {
-					h.views[s.id] = map[signaling.CallID]outcome{}
+			if v := h.views[s.token]; v == nil || v[rep.CallID] == ocNone {
+				if h.views[s.token] == nil {
+					h.views[s.token] = map[signaling.CallID]outcome{}
 				}
-				h.views[s.id][rep.CallID] = ocWaiting
+				h.views[s.token][rep.CallID] = ocWaiting
 			}
 		}
 		return nil
@@ -557,9 +557,9 @@ func (h *harness) finish() {
 	for i := 0; i < 3; i++ {
 		h.advance(MaxInviteTimeout + time.Minute)
 	}
-	live := map[uint64]bool{}
+	live := map[string]bool{}
 	for _, s := range h.m.sessions {
-		live[s.id] = true
+		live[s.token] = true
 	}
 	for _, u := range h.users {
 		h.do(u, signaling.ReqLogout, nil)
@@ -569,13 +569,13 @@ func (h *harness) finish() {
 	if len(h.m.calls) != 0 || len(h.m.userCall) != 0 {
 		h.fail("calls left after everyone left: %d calls, %d users in calls", len(h.m.calls), len(h.m.userCall))
 	}
-	for id, v := range h.views {
-		if !live[id] {
+	for token, v := range h.views {
+		if !live[token] {
 			continue // kicked, expired or lost: its outcome was the end of the session
 		}
 		for c, st := range v {
 			if st != ocDone {
-				h.fail("session %d: call %s ended in state %d, without one terminal outcome", id, c, st)
+				h.fail("session with token %s: call %s ended in state %d, without one terminal outcome", token, c, st)
 			}
 		}
 	}

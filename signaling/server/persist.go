@@ -52,7 +52,6 @@ type stored map[string]map[string][]byte
 
 // sessionRecord is a session as stored.
 type sessionRecord struct {
-	ID         uint64    `json:"id"`
 	Token      string    `json:"token"`
 	Presence   bool      `json:"presence,omitempty"`
 	SigExpires time.Time `json:"sigExpires"`
@@ -125,7 +124,7 @@ func parseEventValue(v []byte) (ringEntry, bool) {
 }
 
 func (s *session) record() sessionRecord {
-	r := sessionRecord{ID: s.id, Token: s.token, Presence: s.wantPresence, SigExpires: s.sigExpires, Seq: s.seq}
+	r := sessionRecord{Token: s.token, Presence: s.wantPresence, SigExpires: s.sigExpires, Seq: s.seq}
 	if s.peer == nil && !s.serverGone && s.graceTimer != nil && !s.graceTimer.dead {
 		r.GraceEnds = s.graceTimer.at
 	}
@@ -282,7 +281,7 @@ func (m *machine) restore(st stored) (nsess, ncalls int) {
 			continue
 		}
 		u := signaling.UserID(k)
-		s := &session{id: r.ID, user: u, token: r.Token, wantPresence: r.Presence, sigExpires: r.SigExpires, seq: r.Seq}
+		s := &session{user: u, token: r.Token, wantPresence: r.Presence, sigExpires: r.SigExpires, seq: r.Seq}
 		// The kept events: the run of numbers that ends at seq.
 		evs := events[r.Token]
 		n := uint64(0)
@@ -298,7 +297,6 @@ func (m *machine) restore(st stored) (nsess, ncalls int) {
 		s.sigTimer = m.timers.add(&timer{at: s.sigExpires, kind: timerUserSig, sess: s})
 		m.sessions[u] = s
 		m.tokens[s.token] = s
-		m.nextSession = max(m.nextSession, s.id)
 		nsess++
 	}
 	type loaded struct {

@@ -23,7 +23,6 @@ type peer interface {
 // session is one login of one user: it outlives its connection for the
 // grace period, numbers its events and keeps the recent ones for a resume.
 type session struct {
-	id           uint64
 	user         signaling.UserID
 	token        string
 	peer         peer // nil while detached

@@ -225,7 +225,7 @@ func (n *Node) setup(ctx context.Context) error {
 		storage = jetstream.MemoryStorage
 	}
 	// The journal: short, since the materializer purges what it copied.
-	err = n.placed(ctx, "the journal stream", func() (err error) {
+	err = n.placed(ctx, "the journal stream", func(ctx context.Context) (err error) {
 		n.journal, err = n.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
 			Name:        n.cfg.Prefix + "_journal",
 			Description: "Calla: the leader's committed changes not yet copied into the buckets",
@@ -239,7 +239,7 @@ func (n *Node) setup(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("cluster: journal stream (does the NATS cluster run JetStream with %d servers?): %w", n.cfg.Replicas, err)
 	}
-	err = n.placed(ctx, "the lease bucket", func() (err error) {
+	err = n.placed(ctx, "the lease bucket", func(ctx context.Context) (err error) {
 		n.lease, err = n.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
 			Bucket: n.cfg.Prefix + "_nodes", Description: "Calla: the leader's lease",
 			History: 1, TTL: n.cfg.LeaseTTL, Storage: storage, Replicas: n.cfg.Replicas,
@@ -254,7 +254,7 @@ func (n *Node) setup(ctx context.Context) error {
 		if b == EventsBucket {
 			c.TTL = n.cfg.EventsTTL
 		}
-		if err := n.placed(ctx, "bucket "+c.Bucket, func() (err error) {
+		if err := n.placed(ctx, "bucket "+c.Bucket, func(ctx context.Context) (err error) {
 			n.kv[b], err = n.js.CreateOrUpdateKeyValue(ctx, c)
 			return err
 		}); err != nil {
@@ -264,24 +264,45 @@ func (n *Node) setup(ctx context.Context) error {
 	return nil
 }
 
-// placementWait is how long a node waits for JetStream to place a stream
-// whose replicas it cannot place yet.
-const placementWait = 30 * time.Second
+// setupWait is how long a node keeps trying to make a stream or bucket
+// while JetStream cannot do it yet.
+const setupWait = 30 * time.Second
 
-// placed runs create until JetStream can place what it makes. While a
-// NATS server is away (restarting, or its heartbeats late on a loaded
-// machine) the cluster cannot place a replica on it and answers "no
-// suitable peers for placement" (10005): a node that starts then waits
-// for it, up to placementWait, instead of failing.
-func (n *Node) placed(ctx context.Context, what string, create func() error) error {
-	deadline := time.Now().Add(placementWait)
+// firstAttempt is how long the first try of a JetStream request may wait
+// for its answer; each try that times out gives the next twice as long.
+const firstAttempt = 5 * time.Second
+
+// placed runs create until JetStream has made what it makes, through what
+// a NATS cluster goes through while a server is away or the machine is
+// loaded, for up to setupWait:
+//   - "no suitable peers for placement" (10005) and "JetStream system
+//     temporarily unavailable" (10008): a server is restarting, or its
+//     heartbeats are late, or the meta group is electing a leader;
+//   - no answer: a request can go unanswered while the meta group
+//     changes leader, and without a bound on each try the node would
+//     spend its whole start-up waiting on one.
+//
+// create is create-or-update, so a try whose answer was lost is harmless
+// to repeat.
+func (n *Node) placed(ctx context.Context, what string, create func(context.Context) error) error {
+	deadline := time.Now().Add(setupWait)
+	attempt := firstAttempt
 	for {
-		err := create()
-		var api *jetstream.APIError
-		if err == nil || !errors.As(err, &api) || api.ErrorCode != jsNoPeersForPlacement || time.Now().After(deadline) {
+		actx, cancel := context.WithTimeout(ctx, attempt)
+		err := create(actx)
+		cancel()
+		if err == nil || ctx.Err() != nil || time.Now().After(deadline) {
 			return err
 		}
-		n.log.Warn("waiting for the NATS cluster to place "+what, "err", err)
+		var api *jetstream.APIError
+		switch {
+		case errors.As(err, &api) && (api.ErrorCode == jsNoPeersForPlacement || api.ErrorCode == jsClusterNotAvailable):
+		case errors.Is(err, context.DeadlineExceeded):
+			attempt *= 2
+		default:
+			return err
+		}
+		n.log.Warn("waiting for the NATS cluster to make "+what, "err", err)
 		select {
 		case <-ctx.Done():
 			return err
@@ -290,8 +311,13 @@ func (n *Node) placed(ctx context.Context, what string, create func() error) err
 	}
 }
 
-// jsNoPeersForPlacement is JetStream's "no suitable peers for placement".
-const jsNoPeersForPlacement jetstream.ErrorCode = 10005
+// JetStream's error codes for a cluster that cannot do it yet: "no
+// suitable peers for placement" and "JetStream system temporarily
+// unavailable".
+const (
+	jsNoPeersForPlacement jetstream.ErrorCode = 10005
+	jsClusterNotAvailable jetstream.ErrorCode = 10008
+)
 
 // StreamNames are the JetStream streams of the cluster named prefix: the
 // journal, and the streams under the lease bucket and the state's buckets.
